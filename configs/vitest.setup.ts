@@ -1,0 +1,1 @@
+import '../packages/node/src/polyfill.js';

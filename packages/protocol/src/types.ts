@@ -1,0 +1,164 @@
+/**
+ * Wire types of the pausenet protocol (docs/protocol.md is normative).
+ * All byte strings are Uint8Array; all quantities that can exceed 2^53 are bigint.
+ * Times are integer unix milliseconds supplied by the caller (`now`): this package never reads a clock.
+ */
+
+/** Short stable member identifier from genesis, e.g. "lab-a". [a-z0-9-]{1,32} */
+export type LabId = string;
+
+/** Pause state of the network at a height. Height 0 is RUNNING. */
+export type PauseState = 'RUNNING' | 'PAUSED';
+
+export type EvidenceKind = 'cap-exceeded' | 'equivocation' | 'missed' | 'report';
+
+/** A policy cap that a commitment's metrics are checked against. */
+export type CapName = 'trainingFlop' | 'largestRunFlop' | 'maxParams' | 'datasetTokens';
+
+export interface Member {
+  id: LabId;
+  name: string;
+  /** BLS share index, 1..n, unique. */
+  index: number;
+  /** Ed25519 identity public key (32 bytes raw). Signs commitments, evidence, votes, DKG bundles. */
+  publicKey: Uint8Array;
+  /** libp2p peer ids (base58btc strings) this member's nodes run under. */
+  peerIds: string[];
+  /** Bootstrap multiaddrs (e.g. /ip4/127.0.0.1/tcp/9000/p2p/<peerId>). */
+  addrs: string[];
+}
+
+/** An auditor the policy authorises to file `report` evidence. */
+export interface Auditor {
+  id: string;
+  name: string;
+  publicKey: Uint8Array;
+}
+
+export interface Caps {
+  trainingFlop: bigint;
+  largestRunFlop: bigint;
+  maxParams: bigint;
+  datasetTokens: bigint;
+}
+
+export interface Policy {
+  /** Unix ms of epoch 0's start. */
+  genesisTime: number;
+  /** Epoch length in ms. */
+  epochMs: number;
+  /** A lab's commitment for epoch e is due by start(e+1) + deadlineMs; `missed` may be judged after + graceMs. */
+  deadlineMs: number;
+  graceMs: number;
+  caps: Caps;
+  /** Evidence kinds that make a member vote PAUSE automatically once validated. */
+  autoVote: EvidenceKind[];
+  /** Evidence kinds that need the local operator's approval before the member votes. */
+  approvalRequired: EvidenceKind[];
+  /** Resume votes need the operator's approval (default true). */
+  resumeNeedsApproval: boolean;
+  auditors: Auditor[];
+}
+
+/** Output of the DKG, written into genesis after the ceremony. */
+export interface DkgResult {
+  /** Group public key, G1 compressed (48 bytes). */
+  groupPublicKey: Uint8Array;
+  /** Public share of each member, indexed by member.index - 1 (48 bytes each). */
+  publicShares: Uint8Array[];
+  /** SHA-256 of the DKG transcript. */
+  transcriptHash: Uint8Array;
+}
+
+export interface Genesis {
+  version: 1;
+  name: string;
+  members: Member[];
+  /** t: votes needed for any transition. t > n/2. */
+  threshold: number;
+  policy: Policy;
+  /** Absent before the DKG ceremony. */
+  dkg?: DkgResult;
+}
+
+export interface Metrics {
+  trainingFlop: bigint;
+  largestRunFlop: bigint;
+  maxParams: bigint;
+  datasetTokens: bigint;
+  acceleratorHours: bigint;
+  /** Average utilisation in basis points, 0..10000. */
+  utilizationBps: number;
+}
+
+export interface Attestation {
+  /** Who co-signs (e.g. a datacenter operator), free-form id. */
+  attester: string;
+  publicKey: Uint8Array;
+  /** Ed25519 over the commitment's signing bytes. */
+  signature: Uint8Array;
+}
+
+export interface Commitment {
+  networkId: Uint8Array;
+  lab: LabId;
+  epoch: number;
+  /** Position in this lab's chain, 0-based. */
+  seq: number;
+  /** Hash of the previous signed commitment of this lab (32 zero bytes for seq 0). */
+  prev: Uint8Array;
+  issuedAt: number;
+  metrics: Metrics;
+  /** Merkle root over salted per-run records (32 bytes). */
+  runsRoot: Uint8Array;
+  attestations: Attestation[];
+}
+
+export interface SignedCommitment {
+  commitment: Commitment;
+  /** Ed25519 by the lab's identity key over signingBytes('commitment', ...). */
+  signature: Uint8Array;
+}
+
+export type Evidence =
+  | { kind: 'cap-exceeded'; commitment: SignedCommitment; cap: CapName }
+  | { kind: 'equivocation'; a: SignedCommitment; b: SignedCommitment }
+  | { kind: 'missed'; lab: LabId; epoch: number }
+  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array; summary: string };
+
+/** Evidence as gossiped: who filed it, when, signed by the filer (member or authorised auditor). */
+export interface SignedEvidence {
+  networkId: Uint8Array;
+  evidence: Evidence;
+  reporter: string;
+  issuedAt: number;
+  signature: Uint8Array;
+}
+
+export interface Vote {
+  networkId: Uint8Array;
+  height: number;
+  target: PauseState;
+  voter: LabId;
+  /** BLS partial signature (G2, 96 bytes) over statementBytes(networkId, height, target). */
+  partial: Uint8Array;
+  /** Hashes of the evidence this member validated (empty for resume). */
+  evidence: Uint8Array[];
+  issuedAt: number;
+}
+
+export interface SignedVote {
+  vote: Vote;
+  /** Ed25519 by the voter's identity key over signingBytes('vote', ...). */
+  signature: Uint8Array;
+}
+
+export interface Certificate {
+  networkId: Uint8Array;
+  height: number;
+  target: PauseState;
+  /** Member ids whose partials were combined, sorted by member index. */
+  signers: LabId[];
+  /** Recovered group BLS signature (G2, 96 bytes) over statementBytes(networkId, height, target). */
+  signature: Uint8Array;
+}
