@@ -1,0 +1,60 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+
+/** Ed25519 via Node's native crypto (OpenSSL): ~10x faster than a JS implementation. Keys are raw bytes. */
+
+// DER prefixes for raw 32-byte Ed25519 keys (RFC 8410).
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+export interface Ed25519KeyPair {
+  /** 32-byte seed. */
+  secretKey: Uint8Array;
+  /** 32-byte raw public key. */
+  publicKey: Uint8Array;
+}
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  if (secretKey.length !== 32)
+    throw new RangeError(`Ed25519 secret key must be 32 bytes, got ${secretKey.length}`);
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+}
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+}
+
+/** Generate a fresh Ed25519 key pair. */
+export function ed25519Generate(): Ed25519KeyPair {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const secretKey = new Uint8Array(der.subarray(der.length - 32));
+  return { secretKey, publicKey: ed25519PublicKey(secretKey) };
+}
+
+/** Derive the raw public key from a 32-byte seed. */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  const der = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(der.subarray(der.length - 32));
+}
+
+/** Sign `message` with a 32-byte seed; returns a 64-byte signature. */
+export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return new Uint8Array(nodeSign(null, message, privateKeyObject(secretKey)));
+}
+
+/** Verify; never throws: malformed keys or signatures simply do not verify. */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return nodeVerify(null, message, publicKeyObject(publicKey), signature);
+  } catch {
+    return false;
+  }
+}
