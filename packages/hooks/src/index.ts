@@ -1,2 +1,62 @@
-/** @packageDocumentation placeholder */
-export {};
+/** @packageDocumentation Halt hooks: adapters (exec, webhook, file, kubernetes, slurm), runner, journal, fail-safe. */
+
+export { ExecHook } from './adapters/exec.js';
+export { FileHook } from './adapters/file.js';
+export type { WebhookBody } from './adapters/webhook.js';
+export {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  signWebhookBody,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+  WebhookHook,
+} from './adapters/webhook.js';
+export type {
+  ExecHookConfig,
+  FileHookConfig,
+  KubernetesCustomResource,
+  KubernetesHookConfig,
+  WebhookHookConfig,
+} from './config.js';
+export {
+  execHookConfigSchema,
+  fileHookConfigSchema,
+  formatConfigIssues,
+  hookNameSchema,
+  kubernetesHookConfigSchema,
+  timeoutMsSchema,
+  webhookHookConfigSchema,
+} from './config.js';
+export type { Deadline } from './deadline.js';
+export { startDeadline, throwIfAborted } from './deadline.js';
+export { createHook } from './factory.js';
+export type { FailSafeConfig, FailSafeDecision, FailSafeSettings } from './fail-safe.js';
+export { FailSafe, failSafeSettingsSchema } from './fail-safe.js';
+export { fsyncDir, writeFileAtomic } from './fs-atomic.js';
+export type { HookConfig, HookConfigInput, HookType } from './hook-config.js';
+export { hookConfigSchema, hookConfigSchemas, parseHookConfig, parseHookConfigs } from './hook-config.js';
+export type { KubeApplyReport, KubeUndoRecord } from './kubernetes/adapter.js';
+export { KubernetesHook } from './kubernetes/adapter.js';
+export type { KubeObject, KubeResource } from './kubernetes/client.js';
+export type { KubeCredentials } from './kubernetes/credentials.js';
+export { loadKubeCredentials } from './kubernetes/credentials.js';
+export type { HookRunnerEvent, HookRunnerOptions, HookRunResult, RetryPolicy } from './runner.js';
+export { DEFAULT_RETRY, HookRunner } from './runner.js';
+export * from './slurm/index.js';
+export type { HookStatusJson } from './status.js';
+export { hookStatusJson, hookStatusList } from './status.js';
+export { JsonFileHookStore, MemoryHookStateStore } from './store/json-file.js';
+export type {
+  HookAction,
+  HookAdapter,
+  HookCertificate,
+  HookContext,
+  HookErrorCode,
+  HookJournal,
+  HookJournalEntry,
+  HookLogger,
+  HookStateStore,
+  HookStatus,
+  PauseTarget,
+} from './types.js';
+export { actionForTarget, HookError, isHookError } from './types.js';

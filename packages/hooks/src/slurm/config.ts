@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { hookNameSchema, timeoutMsSchema } from '../config.js';
+import type { SlurmJob } from './parse.js';
+
+const slurmName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
+  error: 'expected a Slurm name like "train" (letters, digits, . _ -)',
+});
+
+const regexSource = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a valid JavaScript regular expression, e.g. "^train-"' },
+);
+
+/** Which jobs are "training": every given criterion must match (lists match any of their entries). */
+export const slurmSelectionShape = {
+  /** Partitions whose jobs are selected; also the partitions `stopNew` acts on. */
+  partitions: z.array(slurmName).default([]),
+  accounts: z.array(slurmName).default([]),
+  qos: z.array(slurmName).default([]),
+  /** Regular expression on the job name. */
+  namePattern: regexSource.optional(),
+};
+
+export const slurmHookConfigSchema = z
+  .strictObject({
+    type: z.literal('slurm'),
+    name: hookNameSchema,
+    /** Directory holding scontrol/scancel (default: PATH). */
+    binDir: z.string().min(1).optional(),
+    ...slurmSelectionShape,
+    /**
+     * How to stop new work: set the selected partitions INACTIVE (rejects new submissions) or DOWN (queues
+     * them), create a MAINT reservation on their nodes (blocks every partition on those nodes), or nothing.
+     * DRAIN is not offered: it still lets queued jobs start.
+     */
+    stopNew: z.enum(['inactive', 'down', 'reservation', 'none']).default('inactive'),
+    reservationName: slurmName.default('pausenet-halt'),
+    /** Users the MAINT reservation admits (Slurm requires Users or Accounts). */
+    reservationUsers: z.array(slurmName).min(1).default(['root']),
+    /** Hold selected pending jobs (`scontrol hold`). */
+    holdPending: z.boolean().default(true),
+    /**
+     * Running selected jobs: `suspend` (SIGSTOP via scontrol suspend), `checkpoint` (signal, wait the grace
+     * period, then `scontrol requeuehold`; non-batch jobs, which cannot be requeued, are suspended), or `none`.
+     */
+    running: z.enum(['suspend', 'checkpoint', 'none']).default('suspend'),
+    checkpointSignal: z
+      .string()
+      .regex(/^(SIG)?[A-Z0-9]+$/, { error: 'expected a signal name, e.g. "USR1"' })
+      .default('USR1'),
+    /** How long checkpointing jobs get before they are requeued-held (returns early once all exited). */
+    checkpointGraceMs: z.int().min(0).max(3_600_000).default(60_000),
+    /** Per-command timeout. */
+    commandTimeoutMs: timeoutMsSchema(15_000),
+  })
+  .refine((c) => !(c.stopNew === 'inactive' || c.stopNew === 'down') || c.partitions.length > 0, {
+    error: 'stopNew "inactive"/"down" needs at least one partition in partitions, e.g. ["train"]',
+    path: ['partitions'],
+  })
+  .refine(
+    (c) =>
+      c.partitions.length + c.accounts.length + c.qos.length > 0 ||
+      c.namePattern !== undefined ||
+      (!c.holdPending && c.running === 'none'),
+    {
+      error:
+        'select the training jobs with partitions, accounts, qos or namePattern (an empty selection would stop every job)',
+      path: ['partitions'],
+    },
+  );
+
+export type SlurmHookConfig = z.infer<typeof slurmHookConfigSchema>;
+export type SlurmHookConfigInput = z.input<typeof slurmHookConfigSchema>;
+
+/** Job-selection criteria shared by the halt hook and the metering collector. */
+export interface SlurmSelection {
+  partitions: readonly string[];
+  accounts: readonly string[];
+  qos: readonly string[];
+  namePattern?: string | undefined;
+}
+
+/** Whether a job is in the selection (all given criteria match; an empty list does not constrain). */
+export function matchesSelection(job: SlurmJob, sel: SlurmSelection): boolean {
+  if (sel.partitions.length > 0 && !job.partitions.some((p) => sel.partitions.includes(p))) return false;
+  if (sel.accounts.length > 0 && !sel.accounts.includes(job.account)) return false;
+  if (sel.qos.length > 0 && !sel.qos.includes(job.qos)) return false;
+  if (sel.namePattern !== undefined && !new RegExp(sel.namePattern).test(job.name)) return false;
+  return true;
+}

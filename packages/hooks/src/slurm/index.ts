@@ -1,0 +1,42 @@
+/** @packageDocumentation Slurm halt hook (partitions, holds, suspend/checkpoint) and scheduler-based metering. */
+
+export type { SlurmCheckpointEntry, SlurmHookDeps, SlurmUndoRecord } from './adapter.js';
+export { SLURM_UNDO_KEY, SlurmHook } from './adapter.js';
+export type { SlurmHookConfig, SlurmHookConfigInput, SlurmSelection } from './config.js';
+export { matchesSelection, slurmHookConfigSchema } from './config.js';
+export type {
+  CommitmentRequestBody,
+  MeteredMetrics,
+  MeteredRun,
+  MeteringResult,
+  MeteringWindow,
+  SlurmJobSource,
+  SlurmMeteringConfig,
+} from './metering.js';
+export {
+  acceleratorsOf,
+  collectSlurmMetering,
+  computeMetering,
+  parseFlops,
+  readSlurmJobs,
+  SlurmMeteringError,
+  submitCommitment,
+  toCommitmentRequest,
+} from './metering.js';
+export type { ScontrolRecord, SlurmJob, SlurmPartition } from './parse.js';
+export {
+  isHeld,
+  parseGresList,
+  parseJobs,
+  parsePartitions,
+  parseReservationNames,
+  parseRunFacts,
+  parseSacct,
+  parseScontrolLine,
+  parseScontrolRecords,
+  parseSlurmDuration,
+  parseSlurmTime,
+  SACCT_FIELDS,
+} from './parse.js';
+export type { SlurmCommandErrorCode, SlurmCommandRunner } from './runner.js';
+export { classifySlurmStderr, createExecFileRunner, SlurmCommandError } from './runner.js';

@@ -1,0 +1,448 @@
+/**
+ * Live tests against the real single-node Slurm started by scripts/slurm/start.sh (not skipped: without a
+ * running slurmctld every test here fails and says how to start it). Each run creates its own partitions
+ * (`pn<pid>-train`, `pn<pid>-infer`) so it never touches the cluster's `train`/`infer` or parallel runs.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { complianceContext, runHookCompliance } from '../src/compliance.js';
+import {
+  collectSlurmMetering,
+  SlurmHook,
+  type SlurmHookConfigInput,
+  slurmHookConfigSchema,
+  submitCommitment,
+  toCommitmentRequest,
+} from '../src/slurm/index.js';
+import { JsonFileHookStore } from '../src/store/json-file.js';
+import { HookError } from '../src/types.js';
+
+const run = promisify(execFile);
+const P = `pn${process.pid}`;
+const TRAIN = `${P}-train`;
+const INFER = `${P}-infer`;
+const env = { ...process.env, TZ: 'UTC' };
+
+async function sh(cmd: string, args: string[]): Promise<string> {
+  return (await run(cmd, args, { env, timeout: 15_000 })).stdout;
+}
+
+async function which(cmd: string): Promise<string> {
+  return (await run('sh', ['-c', `command -v ${cmd}`])).stdout.trim();
+}
+
+async function sbatch(args: string[]): Promise<string> {
+  return (await sh('sbatch', ['--parsable', '-o', '/dev/null', ...args])).trim().split(';')[0]!;
+}
+
+interface JobView {
+  id: string;
+  name: string;
+  state: string;
+  reason: string;
+  priority: string;
+}
+
+/** Reads jobs with squeue (independent of the adapter's scontrol parser). */
+async function squeue(): Promise<JobView[]> {
+  const out = await sh('squeue', ['-h', '-t', 'all', '-o', '%i|%T|%r|%Q|%j']);
+  return out
+    .split('\n')
+    .filter((l) => l.includes(`|${P}-`))
+    .map((l) => {
+      const [id, state, reason, priority, ...name] = l.split('|');
+      return { id: id!, name: name.join('|'), state: state!, reason: reason!, priority: priority! };
+    });
+}
+
+/** One job's fields straight from `scontrol show job <id> -o`, by regex. */
+async function scontrolJob(id: string): Promise<Record<string, string>> {
+  const line = await sh('scontrol', ['show', 'job', id, '-o']);
+  const get = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)?.[1] ?? '';
+  return Object.fromEntries(
+    ['JobState', 'Reason', 'Priority', 'Restarts', 'RunTime', 'StartTime', 'EndTime', 'BatchFlag'].map(
+      (k) => [k, get(k)],
+    ),
+  );
+}
+
+async function partitionStates(): Promise<Record<string, string>> {
+  const out = await sh('sinfo', ['-h', '-o', '%R|%a']);
+  const all = Object.fromEntries(out.split('\n').map((l) => l.split('|') as [string, string]));
+  return { [TRAIN]: all[TRAIN] ?? 'missing', [INFER]: all[INFER] ?? 'missing' };
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 20_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last = await probe();
+  while (!ok(last)) {
+    if (Date.now() > until)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await probe();
+  }
+  return last;
+}
+
+const byName = (jobs: JobView[], name: string) => {
+  const j = jobs.find((x) => x.name === `${P}-${name}`);
+  if (!j) throw new Error(`job ${P}-${name} not found in ${JSON.stringify(jobs)}`);
+  return j;
+};
+
+const children: ChildProcess[] = [];
+const tmpDirs: string[] = [];
+
+async function cancelOurJobs(): Promise<void> {
+  const ids = (await squeue()).filter((j) => !/COMPLETED|CANCELLED|FAILED/.test(j.state)).map((j) => j.id);
+  if (ids.length > 0) await sh('scancel', ids).catch(() => '');
+  await waitFor(
+    'our jobs to end',
+    squeue,
+    (js) => js.every((j) => /COMPLETED|CANCELLED|FAILED|TIMEOUT|PREEMPTED|NODE_FAIL/.test(j.state)),
+    15_000,
+  );
+}
+
+beforeAll(async () => {
+  try {
+    const ping = await sh('scontrol', ['ping']);
+    if (!/is UP/.test(ping)) throw new Error(ping.trim());
+  } catch (e) {
+    throw new Error(
+      `Slurm is not running here (scontrol ping: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}). ` +
+        'Start the test cluster first: `sudo scripts/ci/apt-deps.sh && sudo scripts/slurm/start.sh` (CI: .ci/run does it).',
+    );
+  }
+  for (const p of [TRAIN, INFER]) {
+    await sh('scontrol', ['create', `PartitionName=${p}`, 'Nodes=ALL', 'State=UP', 'MaxTime=INFINITE']);
+  }
+});
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await cancelOurJobs().catch(() => undefined);
+  await run('scontrol', ['delete', `ReservationName=${P}-maint`], { env }).catch(() => undefined);
+  for (const p of [TRAIN, INFER]) {
+    // A partition can only be deleted once no job references it any more.
+    await waitFor(
+      `partition ${p} deleted`,
+      () =>
+        run('scontrol', ['delete', `PartitionName=${p}`], { env }).then(
+          () => true,
+          () => false,
+        ),
+      (ok) => ok,
+      20_000,
+    ).catch(() => undefined);
+  }
+  for (const d of tmpDirs) await rm(d, { recursive: true, force: true });
+}, 60_000);
+
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'pausenet-slurm-'));
+  await chmod(d, 0o777);
+  tmpDirs.push(d);
+  return d;
+}
+
+function hook(over: Partial<SlurmHookConfigInput>): SlurmHook {
+  return new SlurmHook(
+    slurmHookConfigSchema.parse({ type: 'slurm', name: 'slurm-live', partitions: [TRAIN], ...over }),
+    { pollMs: 100 },
+  );
+}
+
+/** Undo whatever a failed test may have left, so one failure does not cascade. */
+async function resetCluster(): Promise<void> {
+  for (const p of [TRAIN, INFER]) await sh('scontrol', ['update', `PartitionName=${p}`, 'State=UP']);
+  await run('scontrol', ['delete', `ReservationName=${P}-maint`], { env }).catch(() => undefined);
+}
+
+describe('slurm adapter against the live test cluster', () => {
+  beforeEach(resetCluster);
+  it('checkpoint mode: halts batch, srun and pending training jobs, leaves inference alone; resume restores', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(
+      ckptScript,
+      `#!/bin/bash\ntrap 'echo "step 42" > ${dir}/ckpt.$SLURM_JOB_ID; exit 0' USR1\nwhile :; do sleep 1 & wait $!; done\n`,
+      { mode: 0o755 },
+    );
+    const a = await sbatch(['-p', TRAIN, '-J', `${P}-train-a`, '--gres=gpu:2', '--wrap', 'sleep 300']);
+    const ck = await sbatch(['-p', TRAIN, '-J', `${P}-ckpt`, '--gres=gpu:1', ckptScript]);
+    const pend = await sbatch(['-p', TRAIN, '-J', `${P}-pending`, '--begin=now+3600', '--wrap', 'sleep 300']);
+    const inf = await sbatch(['-p', INFER, '-J', `${P}-infer`, '--gres=gpu:1', '--wrap', 'sleep 300']);
+    const srun = spawn('srun', ['-p', TRAIN, '-J', `${P}-srun`, '--gres=gpu:1', 'sleep', '300'], {
+      env,
+      stdio: 'ignore',
+    });
+    children.push(srun);
+    const running = ['train-a', 'ckpt', 'srun', 'infer'];
+    const before = await waitFor('jobs to start', squeue, (js) =>
+      running.every((n) => js.find((j) => j.name === `${P}-${n}`)?.state === 'RUNNING'),
+    );
+    expect(byName(before, 'pending').state).toBe('PENDING');
+    const baseline = {
+      jobs: before.map((j) => [j.name, j.state]).sort(),
+      partitions: await partitionStates(),
+    };
+    expect(baseline.partitions).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
+    const t0 = Date.now();
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const haltMs = Date.now() - t0;
+
+    const halted = await squeue();
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+    for (const id of [a, ck]) {
+      const j = await scontrolJob(id);
+      expect(j, `job ${id} requeued held`).toMatchObject({
+        JobState: 'PENDING',
+        Priority: '0',
+        Restarts: '1',
+      });
+      expect(j['Reason']).toMatch(/requeued_in_held_state/);
+    }
+    expect(await readFile(join(dir, `ckpt.${ck}`), 'utf8')).toBe('step 42\n');
+    expect(byName(halted, 'pending')).toMatchObject({
+      state: 'PENDING',
+      priority: '0',
+      reason: 'JobHeldAdmin',
+    });
+    expect(byName(halted, 'srun').state).toBe('SUSPENDED'); // not a batch job: cannot be requeued
+    expect(byName(halted, 'infer').state).toBe('RUNNING');
+    expect(await scontrolJob(inf)).toMatchObject({ JobState: 'RUNNING', Restarts: '0' });
+    expect(await scontrolJob(pend)).toMatchObject({ Priority: '0' });
+    const rec = await SlurmHook.undoRecord(store.stateFor(h.name));
+    expect(rec?.partitions).toEqual({ [TRAIN]: 'UP' });
+    expect(rec?.held).toEqual([pend]);
+    expect(Object.keys(rec?.checkpointed ?? {}).sort()).toEqual([a, ck].sort());
+
+    // Idempotent: a second halt (e.g. the journal re-running it) changes nothing.
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    expect((await squeue()).map((j) => [j.name, j.state, j.priority]).sort()).toEqual(
+      halted.map((j) => [j.name, j.state, j.priority]).sort(),
+    );
+
+    // A restarted process (new adapter, same state file) resumes exactly what was halted.
+    const restarted = hook({ running: 'checkpoint' });
+    const store2 = new JsonFileHookStore(join(dir, 'hooks.json'));
+    await restarted.apply('resume', complianceContext('resume', store2.stateFor(restarted.name)));
+    expect(await partitionStates()).toEqual(baseline.partitions);
+    const after = await waitFor('training jobs to run again', squeue, (js) =>
+      running.every((n) => js.find((j) => j.name === `${P}-${n}`)?.state === 'RUNNING'),
+    );
+    expect(after.map((j) => [j.name, j.state]).sort()).toEqual(baseline.jobs);
+    expect(byName(after, 'pending').priority).not.toBe('0');
+    expect(byName(after, 'pending').reason).toBe('BeginTime');
+    expect(await SlurmHook.undoRecord(store2.stateFor(restarted.name))).toBeUndefined();
+    expect(haltMs).toBeLessThan(10_000); // both checkpointed jobs exited well before the 15 s grace
+    await cancelOurJobs();
+  });
+
+  it('reservation mode: a MAINT reservation keeps new jobs from starting; resume deletes only it', async () => {
+    const h = hook({
+      stopNew: 'reservation',
+      reservationName: `${P}-maint`,
+      running: 'none',
+      holdPending: false,
+    });
+    const store = new JsonFileHookStore(join(await tmp(), 'hooks.json'));
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const resv = await sh('scontrol', ['show', 'reservation', `${P}-maint`, '-o']);
+    expect(resv).toMatch(/Flags=MAINT/);
+    const id = await sbatch(['-p', TRAIN, '-J', `${P}-blocked`, '--wrap', 'sleep 1']);
+    const blocked = await waitFor(
+      'scheduler to evaluate the job',
+      () => scontrolJob(id),
+      (j) => /maintenance|ReqNodeNotAvail/.test(j['Reason'] ?? ''),
+    );
+    expect(blocked).toMatchObject({ JobState: 'PENDING' });
+    await h.apply('resume', complianceContext('resume', store.stateFor(h.name)));
+    expect(await sh('scontrol', ['show', 'reservation', '-o'])).not.toContain(`${P}-maint`);
+    await waitFor(
+      'blocked job to run',
+      () => scontrolJob(id),
+      (j) => j['JobState'] !== 'PENDING',
+    );
+  });
+
+  it('reports a clear PERMISSION error when not root/SlurmUser, and NOT_FOUND when scontrol is missing', async () => {
+    const dir = await tmp();
+    const scontrol = await which('scontrol');
+    // Real Slurm refusal: run scontrol as the unprivileged user "nobody".
+    await writeFile(join(dir, 'scontrol'), `#!/bin/sh\nexec runuser -u nobody -- ${scontrol} "$@"\n`, {
+      mode: 0o755,
+    });
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const denied = hook({ binDir: dir });
+    const err = await denied
+      .apply('halt', complianceContext('halt', store.stateFor('x')))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HookError);
+    expect((err as HookError).code).toBe('PERMISSION');
+    expect((err as HookError).message).toMatch(/root or the SlurmUser/);
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+
+    const empty = await tmp();
+    const missing = hook({ binDir: empty });
+    const err2 = await missing
+      .apply('halt', complianceContext('halt', store.stateFor('y')))
+      .catch((e: unknown) => e);
+    expect((err2 as HookError).code).toBe('NOT_FOUND');
+    expect((err2 as HookError).message).toMatch(/scontrol not found .*slurm-client/);
+  });
+
+  it('metering: a finished 2-GPU job meters exactly GPUs x RunTime x peak x utilisation', async () => {
+    const submitted = Date.now();
+    const id = await sbatch([
+      ...['-p', TRAIN, '-J', `${P}-meter`, '--gres=gpu:2'],
+      ...['--comment', 'pausenet:params=7000000000,tokens=1000', '--wrap', 'sleep 2'],
+    ]);
+    const j = await waitFor(
+      'metered job to finish',
+      () => scontrolJob(id),
+      (x) => x['JobState'] === 'COMPLETED',
+    );
+    const [hh, mm, ss] = j['RunTime']!.split(':').map(Number) as [number, number, number];
+    const runSeconds = hh * 3600 + mm * 60 + ss;
+    expect(runSeconds).toBeGreaterThanOrEqual(2);
+    expect(runSeconds).toBeLessThanOrEqual(4);
+    const startMs = Date.parse(`${j['StartTime']}Z`);
+    expect(Date.parse(`${j['EndTime']}Z`) - startMs).toBe(runSeconds * 1000);
+
+    const cfg = {
+      partitions: [TRAIN],
+      accounts: [],
+      qos: [],
+      namePattern: `^${P}-meter$`,
+      peakFlopsPerAccelerator: 989_000_000_000_000n,
+      utilizationBps: 4000,
+    };
+    const whole = await collectSlurmMetering(cfg, { startMs: submitted - 60_000, endMs: Date.now() + 1000 });
+    // Hand-computed: 2 GPUs x RunTime s x 989e12 FLOP/s x 0.4
+    const expected = (2n * BigInt(runSeconds) * 989_000_000_000_000n * 4000n) / 10_000n;
+    expect(whole.source).toBe('scontrol'); // accounting is disabled here: auto falls back from sacct
+    expect(whole.runs).toHaveLength(1);
+    expect(whole.runs[0]).toMatchObject({ id, accelerators: 2, seconds: runSeconds });
+    expect(whole.metrics.trainingFlop).toBe(expected);
+    expect(whole.metrics.largestRunFlop).toBe(expected);
+    expect(whole.metrics.acceleratorHours).toBe(1n);
+    expect(whole.metrics.maxParams).toBe(7_000_000_000n); // declared in the job comment
+    expect(whole.metrics.datasetTokens).toBe(1000n);
+
+    // A window opening one second after the job started meters one second less.
+    const cut = await collectSlurmMetering(cfg, { startMs: startMs + 1000, endMs: Date.now() + 1000 });
+    expect(cut.runs[0]?.seconds).toBe(runSeconds - 1);
+    expect(cut.metrics.trainingFlop).toBe(
+      (2n * BigInt(runSeconds - 1) * 989_000_000_000_000n * 4000n) / 10_000n,
+    );
+
+    // Submitted to a local HTTP server standing in for the node API (which lives above this package).
+    let received: { auth: string | undefined; body: unknown } | undefined;
+    const server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c: Buffer) => {
+        data += c.toString();
+      });
+      req.on('end', () => {
+        received = { auth: req.headers.authorization, body: JSON.parse(data) };
+        const ok = req.headers.authorization === 'Bearer tok-123';
+        res.writeHead(ok ? 201 : 401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            ok ? { hash: 'ab'.repeat(32) } : { error: { code: 'UNAUTHORIZED', message: 'bad token' } },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const body = toCommitmentRequest(whole, 3);
+      expect(await submitCommitment(url, 'tok-123', body)).toEqual({ hash: 'ab'.repeat(32) });
+      expect(received?.auth).toBe('Bearer tok-123');
+      expect(received?.body).toMatchObject({ metrics: { trainingFlop: expected.toString() }, epoch: 3 });
+      await expect(submitCommitment(url, 'wrong', body)).rejects.toMatchObject({
+        code: 'HTTP_STATUS',
+        status: 401,
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('slurm adapter compliance (live cluster, suspend mode)', () => {
+  let binDir: string;
+  let scontrolPath: string;
+  const jobs = { run: '', pending: '', infer: '' };
+
+  beforeAll(async () => {
+    await resetCluster();
+    binDir = await tmp();
+    scontrolPath = await which('scontrol');
+    await symlink(scontrolPath, join(binDir, 'scontrol'));
+    await symlink(await which('scancel'), join(binDir, 'scancel'));
+    jobs.run = await sbatch(['-p', TRAIN, '-J', `${P}-c-run`, '--gres=gpu:1', '--wrap', 'sleep 300']);
+    jobs.pending = await sbatch([
+      '-p',
+      TRAIN,
+      '-J',
+      `${P}-c-pending`,
+      '--begin=now+3600',
+      '--wrap',
+      'sleep 300',
+    ]);
+    jobs.infer = await sbatch(['-p', INFER, '-J', `${P}-c-infer`, '--wrap', 'sleep 300']);
+    await waitFor('compliance jobs to start', squeue, (js) =>
+      ['c-run', 'c-infer'].every((n) => js.find((j) => j.name === `${P}-${n}`)?.state === 'RUNNING'),
+    );
+  });
+
+  afterAll(async () => {
+    await cancelOurJobs();
+  });
+
+  runHookCompliance(
+    'slurm (live)',
+    async () => ({
+      createAdapter: () => hook({ binDir, running: 'suspend' }),
+      observe: async () => {
+        const js = await squeue();
+        return {
+          partitions: await partitionStates(),
+          jobs: ['c-run', 'c-pending', 'c-infer'].map((n) => {
+            const j = byName(js, n);
+            return [n, j.state, j.state === 'PENDING' && j.priority === '0' ? 'held' : 'free'];
+          }),
+        };
+      },
+      breakIt: () => unlink(join(binDir, 'scontrol')),
+      repair: () => symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined),
+      cleanup: async () => {
+        // Put the world back even if a test failed half-way, so the next test starts from the baseline.
+        await symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined);
+        await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=UP']);
+        const js = await squeue();
+        if (byName(js, 'c-run').state === 'SUSPENDED') await sh('scontrol', ['resume', jobs.run]);
+        if (byName(js, 'c-pending').priority === '0') await sh('scontrol', ['release', jobs.pending]);
+      },
+    }),
+    { failureCodes: ['NOT_FOUND'] },
+  );
+});
