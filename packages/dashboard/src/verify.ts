@@ -1,0 +1,165 @@
+/**
+ * In-browser certificate verification. Trusts nothing from the node except what it checks: the
+ * group public key comes from genesis (GET /v1/genesis, dkg.groupPublicKey) and the BLS signature
+ * is checked over the certificate's statement bytes with the standard ciphersuite
+ * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
+ */
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import type { CertificateJson, GenesisJson, PauseState } from './api.js';
+import { bytesToHex, hexToBytes } from './format.js';
+
+/** Domain separation tag of the proof-of-possession ciphersuite (docs/protocol.md, BLS). */
+export const BLS_POP_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
+
+export type VerifyCode =
+  | 'NO_GROUP_KEY'
+  | 'BAD_HEX'
+  | 'BAD_LENGTH'
+  | 'BAD_POINT'
+  | 'BAD_SIGNATURE'
+  | 'BAD_STATEMENT';
+
+export type VerifyResult = { ok: true } | { ok: false; code: VerifyCode; detail: string };
+
+/** Check one BLS signature (96 B G2) over `message` under a 48 B G1 public key. Never throws. */
+export function verifyBls(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): VerifyResult {
+  if (publicKey.length !== 48) {
+    return { ok: false, code: 'BAD_LENGTH', detail: `group key is ${publicKey.length} bytes, expected 48` };
+  }
+  if (signature.length !== 96) {
+    return { ok: false, code: 'BAD_LENGTH', detail: `signature is ${signature.length} bytes, expected 96` };
+  }
+  const sigs = bls12_381.longSignatures;
+  let pk: ReturnType<typeof sigs.getPublicKey>;
+  let sig: ReturnType<typeof sigs.Signature.fromBytes>;
+  try {
+    pk = bls12_381.G1.Point.fromBytes(publicKey);
+    pk.assertValidity();
+    // KeyValidate (RFC draft-irtf-cfrg-bls-signature §2.5): the identity is not a valid key.
+    if (pk.is0()) return { ok: false, code: 'BAD_POINT', detail: 'group key is the identity point' };
+    sig = sigs.Signature.fromBytes(signature);
+    sig.assertValidity();
+  } catch (err) {
+    return { ok: false, code: 'BAD_POINT', detail: `not a valid curve point: ${(err as Error).message}` };
+  }
+  try {
+    const ok = sigs.verify(sig, sigs.hash(message, BLS_POP_DST), pk);
+    return ok ? { ok: true } : { ok: false, code: 'BAD_SIGNATURE', detail: 'pairing check failed' };
+  } catch (err) {
+    return { ok: false, code: 'BAD_SIGNATURE', detail: (err as Error).message };
+  }
+}
+
+/** Verify a certificate element of GET /v1/certificates against the group key hex from genesis. */
+export function verifyCertificate(
+  groupPublicKeyHex: string | undefined,
+  cert: CertificateJson,
+): VerifyResult {
+  if (!groupPublicKeyHex) {
+    return { ok: false, code: 'NO_GROUP_KEY', detail: 'genesis has no DKG result (no group public key)' };
+  }
+  let pk: Uint8Array;
+  let msg: Uint8Array;
+  let sig: Uint8Array;
+  try {
+    pk = hexToBytes(groupPublicKeyHex);
+    msg = hexToBytes(cert.statement);
+    sig = hexToBytes(cert.signature);
+  } catch (err) {
+    return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
+  }
+  return verifyBls(pk, msg, sig);
+}
+
+/** A structural problem with the certificate chain that is visible without any cryptography. */
+export interface ChainIssue {
+  height: number;
+  detail: string;
+}
+
+/**
+ * Chain rules from the pause state machine (design: height 0 is RUNNING, every height flips):
+ * heights are 1..n without gaps, odd heights PAUSE and even heights RESUME, and each certificate
+ * names at least `threshold` distinct signers, all genesis members.
+ */
+export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null): ChainIssue[] {
+  const issues: ChainIssue[] = [];
+  const sorted = [...certs].sort((a, b) => a.height - b.height);
+  const memberIds = new Set((genesis?.members ?? []).map((m) => m.id));
+  sorted.forEach((c, i) => {
+    if (c.height !== i + 1) issues.push({ height: c.height, detail: `expected height ${i + 1}` });
+    const expected = c.height % 2 === 1 ? 'PAUSED' : 'RUNNING';
+    if (c.target !== expected) {
+      issues.push({
+        height: c.height,
+        detail: `height ${c.height} must move to ${expected}, not ${c.target}`,
+      });
+    }
+    const distinct = new Set(c.signers);
+    if (distinct.size !== c.signers.length) issues.push({ height: c.height, detail: 'duplicate signer' });
+    if (genesis) {
+      if (distinct.size < genesis.threshold) {
+        issues.push({
+          height: c.height,
+          detail: `${distinct.size} signers, threshold is ${genesis.threshold}`,
+        });
+      }
+      for (const s of distinct) {
+        if (!memberIds.has(s)) issues.push({ height: c.height, detail: `signer ${s} is not a member` });
+      }
+    }
+  });
+  return issues;
+}
+
+/** Domain tag of the transition statement (docs/protocol.md; @pausenet/protocol STATEMENT_TAG). */
+export const STATEMENT_TAG = 'pausenet/v1/statement\0';
+
+/**
+ * The bytes the group signs for a transition: `tag ‖ networkId ‖ u64be(height) ‖ target byte`
+ * (PAUSED = 1, RUNNING = 0). Re-implemented here because @pausenet/protocol uses node:crypto; the
+ * unit test pins it to the protocol's statementBytes.
+ */
+export function statementBytes(networkId: Uint8Array, height: number, target: PauseState): Uint8Array {
+  const tag = new TextEncoder().encode(STATEMENT_TAG);
+  const out = new Uint8Array(tag.length + 32 + 8 + 1);
+  out.set(tag, 0);
+  out.set(networkId, tag.length);
+  new DataView(out.buffer).setBigUint64(tag.length + 32, BigInt(height));
+  out[out.length - 1] = target === 'PAUSED' ? 1 : 0;
+  return out;
+}
+
+/** Does the certificate's statement say "network `networkIdHex` moves to `target` at `height`"? */
+export function checkStatement(networkIdHex: string, cert: CertificateJson): VerifyResult {
+  let nid: Uint8Array;
+  try {
+    nid = hexToBytes(networkIdHex);
+  } catch (err) {
+    return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
+  }
+  if (nid.length !== 32) return { ok: false, code: 'BAD_LENGTH', detail: 'network id is not 32 bytes' };
+  if (!Number.isSafeInteger(cert.height) || cert.height < 1) {
+    return { ok: false, code: 'BAD_STATEMENT', detail: `bad height ${cert.height}` };
+  }
+  const expected = bytesToHex(statementBytes(nid, cert.height, cert.target));
+  if (expected !== cert.statement.toLowerCase()) {
+    return {
+      ok: false,
+      code: 'BAD_STATEMENT',
+      detail: `statement does not say "height ${cert.height} → ${cert.target}" for network ${networkIdHex.slice(0, 8)}…`,
+    };
+  }
+  return { ok: true };
+}
+
+/** Full browser-side check: the statement names this network/height/target and the group signed it. */
+export function verifyCertificateFull(
+  groupPublicKeyHex: string | undefined,
+  networkIdHex: string,
+  cert: CertificateJson,
+): VerifyResult {
+  const st = checkStatement(networkIdHex, cert);
+  if (!st.ok) return st;
+  return verifyCertificate(groupPublicKeyHex, cert);
+}

@@ -1,0 +1,175 @@
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { blsSign, recoverSignature } from '@pausenet/crypto';
+import { statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol';
+import { describe, expect, it } from 'vitest';
+import type { CertificateJson, GenesisJson } from '../../src/api.js';
+import { bytesToHex } from '../../src/format.js';
+import {
+  BLS_POP_DST,
+  checkChain,
+  checkStatement,
+  statementBytes,
+  verifyBls,
+  verifyCertificate,
+  verifyCertificateFull,
+} from '../../src/verify.js';
+import { dealShares } from '../helpers/threshold.js';
+
+const sigs = bls12_381.longSignatures;
+const networkId = new Uint8Array(32).map((_, i) => i * 7 + 1);
+const nidHex = bytesToHex(networkId);
+
+/** A certificate signed directly with a group secret key by noble (independent of the page code). */
+function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
+  const sk = sigs.keygen().secretKey;
+  const pk = sigs.getPublicKey(sk).toBytes();
+  const statement = protocolStatementBytes(networkId, height, target);
+  const sig = sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes();
+  const cert: CertificateJson = {
+    hash: 'ab'.repeat(32),
+    height,
+    target,
+    statement: bytesToHex(statement),
+    signature: bytesToHex(sig),
+    signers: ['lab-a', 'lab-b'],
+  };
+  return { pk: bytesToHex(pk), cert };
+}
+
+function flipHex(hex: string, at: number): string {
+  const b = Buffer.from(hex, 'hex');
+  b[at] = b[at]! ^ 0x01;
+  return b.toString('hex');
+}
+
+describe('in-page certificate verifier', () => {
+  it('statementBytes matches @pausenet/protocol byte for byte', () => {
+    for (const [h, t] of [
+      [1, 'PAUSED'],
+      [2, 'RUNNING'],
+      [2 ** 40 + 3, 'PAUSED'],
+    ] as const) {
+      expect(bytesToHex(statementBytes(networkId, h, t))).toBe(
+        toHex(protocolStatementBytes(networkId, h, t)),
+      );
+    }
+  });
+
+  it('accepts a real certificate signed with noble under the group key', () => {
+    const { pk, cert } = nobleCert(1, 'PAUSED');
+    expect(verifyCertificate(pk, cert)).toEqual({ ok: true });
+    expect(verifyCertificateFull(pk, nidHex, cert)).toEqual({ ok: true });
+  });
+
+  it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
+    const dealt = dealShares(5, 3);
+    const msg = protocolStatementBytes(networkId, 3, 'PAUSED');
+    const signature = recoverSignature(
+      [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
+      3,
+    );
+    const cert: CertificateJson = {
+      hash: '00'.repeat(32),
+      height: 3,
+      target: 'PAUSED',
+      statement: bytesToHex(msg),
+      signature: bytesToHex(signature),
+      signers: ['lab-b', 'lab-c', 'lab-e'],
+    };
+    expect(verifyCertificateFull(bytesToHex(dealt.groupPublicKey), nidHex, cert)).toEqual({ ok: true });
+    // A single partial is not the group signature.
+    const partialOnly = { ...cert, signature: bytesToHex(blsSign(dealt.shares[0]!, msg)) };
+    expect(verifyCertificate(bytesToHex(dealt.groupPublicKey), partialOnly)).toMatchObject({
+      ok: false,
+      code: 'BAD_SIGNATURE',
+    });
+  });
+
+  it('rejects a tampered statement, signature, key or target', () => {
+    const { pk, cert } = nobleCert(1, 'PAUSED');
+    // Statement changed to "height 1 -> RUNNING": signature no longer matches.
+    const otherStatement = bytesToHex(protocolStatementBytes(networkId, 1, 'RUNNING'));
+    expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
+      ok: false,
+      code: 'BAD_SIGNATURE',
+    });
+    // Labelled PAUSED at height 2 but the signed statement says height 1: the statement check catches it.
+    expect(verifyCertificateFull(pk, nidHex, { ...cert, height: 2 })).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+    });
+    // Another network's id.
+    expect(checkStatement(flipHex(nidHex, 0), cert)).toMatchObject({ ok: false, code: 'BAD_STATEMENT' });
+    // One flipped bit in the signature's x coordinate: not on the curve or a wrong signature.
+    const bad = verifyCertificate(pk, { ...cert, signature: flipHex(cert.signature, 60) });
+    expect(bad.ok).toBe(false);
+    // A different group key.
+    const other = nobleCert(1, 'PAUSED').pk;
+    expect(verifyCertificate(other, cert)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+
+  it('reports malformed input with a code and never throws', () => {
+    const { pk, cert } = nobleCert(1, 'PAUSED');
+    expect(verifyCertificate(undefined, cert)).toMatchObject({ ok: false, code: 'NO_GROUP_KEY' });
+    expect(verifyCertificate(pk, { ...cert, signature: 'zz' })).toMatchObject({ ok: false, code: 'BAD_HEX' });
+    expect(verifyCertificate(pk, { ...cert, signature: cert.signature.slice(2) })).toMatchObject({
+      ok: false,
+      code: 'BAD_LENGTH',
+    });
+    expect(verifyCertificate(pk.slice(2), cert)).toMatchObject({ ok: false, code: 'BAD_LENGTH' });
+    // Compressed identity in G1 (0xc0 ‖ 0…): KeyValidate rejects it.
+    expect(verifyCertificate(`c0${'00'.repeat(47)}`, cert)).toMatchObject({ ok: false });
+    expect(verifyBls(new Uint8Array(48).fill(0xff), new Uint8Array(1), new Uint8Array(96))).toMatchObject({
+      ok: false,
+      code: 'BAD_POINT',
+    });
+  });
+
+  // ethereum/bls12-381-tests v0.1.2 verify cases (CC0), ciphersuite ..._POP_.
+  it('agrees with the Ethereum BLS verify vectors', () => {
+    const pk =
+      'b301803f8b5ac4a1133581fc676dfedc60d891dd5fa99028805e5ea5b08d3491af75d0707adab3b70c6a6a580217bf81';
+    const msg = '00'.repeat(32);
+    const sig =
+      'b23c46be3a001c63ca711f87a005c200cc550b9429d5f4eb38d74322144f1b63926da3388979e5321012fb1a0526bcd100b5ef5fe72628ce4cd5e904aeaa3279527843fae5ca9ca675f4f51ed8f83bbf7155da9ecc9663100a885d5dc6df96d9';
+    const h = (x: string) => Uint8Array.from(Buffer.from(x, 'hex'));
+    expect(verifyBls(h(pk), h(msg), h(sig))).toEqual({ ok: true });
+    expect(verifyBls(h(pk), h('56'.repeat(32)), h(sig)).ok).toBe(false);
+    expect(verifyBls(h(pk), h(msg), h(`${sig.slice(0, -8)}ffffffff`)).ok).toBe(false);
+  });
+});
+
+describe('checkChain', () => {
+  const genesis = {
+    threshold: 2,
+    members: [{ id: 'lab-a' }, { id: 'lab-b' }, { id: 'lab-c' }],
+  } as unknown as GenesisJson;
+  const c = (height: number, target: 'RUNNING' | 'PAUSED', signers: string[]): CertificateJson => ({
+    hash: '',
+    height,
+    target,
+    statement: '',
+    signature: '',
+    signers,
+  });
+
+  it('accepts 1..n alternating with enough member signers', () => {
+    expect(
+      checkChain([c(2, 'RUNNING', ['lab-a', 'lab-c']), c(1, 'PAUSED', ['lab-a', 'lab-b'])], genesis),
+    ).toEqual([]);
+  });
+
+  it('flags gaps, wrong targets, too few, duplicate and unknown signers', () => {
+    const issues = checkChain(
+      [c(1, 'RUNNING', ['lab-a', 'lab-a']), c(3, 'PAUSED', ['lab-a', 'lab-x'])],
+      genesis,
+    ).map((i) => `${i.height}:${i.detail}`);
+    expect(issues).toEqual([
+      '1:height 1 must move to PAUSED, not RUNNING',
+      '1:duplicate signer',
+      '1:1 signers, threshold is 2',
+      '3:expected height 2',
+      '3:signer lab-x is not a member',
+    ]);
+  });
+});
