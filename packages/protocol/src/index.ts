@@ -1,2 +1,121 @@
-/** @packageDocumentation placeholder */
-export {};
+/** @packageDocumentation Pure wire protocol of pausenet: types, canonical CBOR, signing bytes, validation, Merkle, genesis YAML, JSON views, pause state machine. */
+
+export {
+  bytesEqual,
+  compareBytes,
+  concatBytes,
+  fromHexOrNull,
+  sha256,
+  toHex,
+  ZERO_HASH,
+} from './bytes.js';
+export {
+  checkGenesis,
+  decodeCertificate,
+  decodeCommitment,
+  decodeGenesis,
+  decodeRunRecord,
+  decodeSignedCommitment,
+  decodeSignedEvidence,
+  decodeSignedVote,
+  encodeCertificate,
+  encodeCommitment,
+  encodeEvidenceBody,
+  encodeGenesis,
+  encodeRunRecord,
+  encodeSignedCommitment,
+  encodeSignedEvidence,
+  encodeSignedVote,
+  encodeVote,
+} from './codec/codec.js';
+export { ID_PATTERN, LIMITS, MAX_BYTES } from './codec/limits.js';
+export { CAP_NAMES, EVIDENCE_KINDS, PAUSE_STATES } from './codec/messages.js';
+export { commitmentDeadline, epochAt, epochStart, missedAfter, stateAtHeight } from './epoch.js';
+export type { GenesisConfigIssue, ProtocolErrorCode } from './errors.js';
+export { GenesisConfigError, ProtocolError } from './errors.js';
+export { checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
+export { genesisToYaml, parseGenesisYaml, parseQuantity } from './genesis-yaml.js';
+export type { CertificateJson, CommitmentJson, MetricsJson } from './json.js';
+export {
+  certificateFromJson,
+  certificateToJson,
+  commitmentFromJson,
+  commitmentToJson,
+  evidenceFromJson,
+  evidenceToJson,
+  genesisFromJson,
+  genesisToJson,
+  metricsFromJson,
+  metricsToJson,
+  runRecordFromJson,
+  runRecordToJson,
+  toJsonValue,
+  voteFromJson,
+  voteToJson,
+} from './json.js';
+export type { RunsTree } from './merkle.js';
+export { buildRunsTree, proveRun, runLeafHash, verifyRunProof } from './merkle.js';
+export type { CreatePauseOptions, PauseStatus } from './pause/machine.js';
+export { createPauseState, pauseStatus, pauseStep } from './pause/machine.js';
+export type {
+  PauseConfig,
+  PauseEffect,
+  PauseEvent,
+  PauseMachineState,
+  PauseStepResult,
+  ValidatedEvidence,
+} from './pause/types.js';
+export type { SigningKind } from './signing.js';
+export {
+  attestationSigningBytes,
+  attestCommitment,
+  ceremonyIdOf,
+  certificateHash,
+  commitmentBodyHash,
+  DOMAIN_TAGS,
+  evidenceHash,
+  hashSignedCommitment,
+  networkIdOf,
+  STATEMENT_TAG,
+  signCommitment,
+  signEvidence,
+  signingBytes,
+  signVote,
+  statementBytes,
+  voteHash,
+} from './signing.js';
+export type {
+  Attestation,
+  Auditor,
+  CapName,
+  Caps,
+  Certificate,
+  Commitment,
+  DkgResult,
+  Evidence,
+  EvidenceBody,
+  EvidenceKind,
+  Genesis,
+  LabId,
+  Member,
+  Metrics,
+  PauseState,
+  Policy,
+  RunProof,
+  RunRecord,
+  SignedCommitment,
+  SignedEvidence,
+  SignedVote,
+  Validation,
+  Vote,
+} from './types.js';
+export type { CertificateContext } from './validation/certificate.js';
+export { validateCertificate } from './validation/certificate.js';
+export type { CommitmentContext } from './validation/commitment.js';
+export { validateCommitment, validateCommitmentIntrinsic } from './validation/commitment.js';
+export type { EvidenceContext } from './validation/evidence.js';
+export { validateEvidence } from './validation/evidence.js';
+export type { BaseContext, BlsVerifyFn } from './validation/result.js';
+export { DEFAULT_CLOCK_SKEW_MS } from './validation/result.js';
+export type { VoteContext } from './validation/vote.js';
+export { validateVote } from './validation/vote.js';

@@ -162,3 +162,30 @@ export interface Certificate {
   /** Recovered group BLS signature (G2, 96 bytes) over statementBytes(networkId, height, target). */
   signature: Uint8Array;
 }
+
+/** The part of a SignedEvidence its reporter signs (everything but the signature). */
+export type EvidenceBody = Omit<SignedEvidence, 'signature'>;
+
+/** Outcome of a validation rule: `reject` = invalid (penalise the sender), `ignore` = drop without penalty. */
+export type Validation =
+  | { ok: true }
+  | { ok: false; action: 'reject' | 'ignore'; code: string; detail: string };
+
+/** One training run's private record; only its salted hash enters `runsRoot`. */
+export interface RunRecord {
+  /** Lab-internal run id. */
+  id: string;
+  /** 32 random bytes so that a leaf reveals nothing about the run without disclosure. */
+  salt: Uint8Array;
+  flop: bigint;
+  params: bigint;
+  datasetTokens: bigint;
+  acceleratorHours: bigint;
+}
+
+/** Inclusion proof of leaf `index` in a tree of `leafCount` leaves (siblings bottom-up). */
+export interface RunProof {
+  index: number;
+  leafCount: number;
+  siblings: Uint8Array[];
+}

@@ -1,0 +1,28 @@
+/** Size limits (bytes of canonical CBOR) and field bounds; docs/protocol.md "Encoding" lists them. */
+export const MAX_BYTES = {
+  genesis: 262_144,
+  signedCommitment: 8_192,
+  signedEvidence: 20_480,
+  signedVote: 2_048,
+  certificate: 4_096,
+  runRecord: 1_024,
+} as const;
+
+export const LIMITS = {
+  members: 64,
+  peerIdsPerMember: 8,
+  addrsPerMember: 8,
+  auditors: 32,
+  attestations: 4,
+  voteEvidenceRefs: 16,
+  /** Bignum byte length cap (2^256-1): far above any physical quantity. */
+  bigintBytes: 32,
+  nameBytes: 128,
+  summaryBytes: 1_024,
+  peerIdBytes: 128,
+  addrBytes: 256,
+  utilizationBps: 10_000,
+} as const;
+
+/** Member, auditor and reporter ids. */
+export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;

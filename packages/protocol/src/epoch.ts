@@ -1,0 +1,29 @@
+import type { PauseState, Policy } from './types.js';
+
+/** Epoch arithmetic (pure; `now` always comes from the caller). */
+
+/** Start (unix ms) of epoch `e`. */
+export function epochStart(policy: Policy, epoch: number): number {
+  return policy.genesisTime + epoch * policy.epochMs;
+}
+
+/** Deadline (unix ms) for a lab's commitment for epoch `e`: end of the epoch + deadlineMs. */
+export function commitmentDeadline(policy: Policy, epoch: number): number {
+  return epochStart(policy, epoch + 1) + policy.deadlineMs;
+}
+
+/** After this instant (deadline + grace) a missing commitment for `e` may be judged `missed`. */
+export function missedAfter(policy: Policy, epoch: number): number {
+  return commitmentDeadline(policy, epoch) + policy.graceMs;
+}
+
+/** Epoch containing instant `now` (-1 before genesisTime). */
+export function epochAt(policy: Policy, now: number): number {
+  if (now < policy.genesisTime) return -1;
+  return Math.floor((now - policy.genesisTime) / policy.epochMs);
+}
+
+/** State after the certificate at `height` (height 0 is RUNNING; every transition flips). */
+export function stateAtHeight(height: number): PauseState {
+  return height % 2 === 1 ? 'PAUSED' : 'RUNNING';
+}

@@ -1,0 +1,58 @@
+import { blsVerify as cryptoBlsVerify } from '@pausenet/crypto';
+import { bytesEqual } from '../bytes.js';
+import { encodeCertificate } from '../codec/codec.js';
+import { stateAtHeight } from '../epoch.js';
+import { statementBytes } from '../signing.js';
+import type { Certificate, Genesis, Validation } from '../types.js';
+import { type BlsVerifyFn, guard, ignore, memberById, OK, reject } from './result.js';
+
+export interface CertificateContext {
+  genesis: Genesis;
+  networkId: Uint8Array;
+  /** Height of the last applied certificate: older or equal heights are ignored. */
+  currentHeight?: number;
+  /** Group BLS verification; default @pausenet/crypto blsVerify. */
+  blsVerify?: BlsVerifyFn;
+}
+
+/** Rules for a certificate (docs/protocol.md "Validation rules", K_*): one pairing check under the group key. */
+export function validateCertificate(cert: Certificate, ctx: CertificateContext): Validation {
+  return guard('K_SIZE', () => {
+    // [REJECT] K_SIZE: must encode canonically within MAX_BYTES.certificate.
+    encodeCertificate(cert);
+    // [REJECT] K_NETWORK: networkId is this network's id.
+    if (!bytesEqual(cert.networkId, ctx.networkId))
+      return reject('K_NETWORK', 'certificate is for another network');
+    // [REJECT] K_TARGET: target is the flip at that height.
+    if (cert.target !== stateAtHeight(cert.height))
+      return reject('K_TARGET', `height ${cert.height} can only move to ${stateAtHeight(cert.height)}`);
+    // [IGNORE] K_STALE: height > currentHeight.
+    if (ctx.currentHeight !== undefined && cert.height <= ctx.currentHeight)
+      return ignore('K_STALE', `height ${cert.height} <= current ${ctx.currentHeight}`);
+    // [REJECT] K_SIGNERS: every signer a member, listed once, in ascending member index.
+    let prevIndex = 0;
+    for (const s of cert.signers) {
+      const m = memberById(ctx.genesis, s);
+      if (!m) return reject('K_SIGNERS', `signer ${s} is not a member`);
+      if (m.index === prevIndex) return reject('K_SIGNERS', `duplicate signer ${s}`);
+      if (m.index < prevIndex) return reject('K_SIGNERS', 'signers not in ascending member index');
+      prevIndex = m.index;
+    }
+    // [REJECT] K_THRESHOLD: at least t signers.
+    if (cert.signers.length < ctx.genesis.threshold)
+      return reject('K_THRESHOLD', `${cert.signers.length} signers < threshold ${ctx.genesis.threshold}`);
+    // [IGNORE] K_NO_DKG: the genesis carries a group public key.
+    const gpk = ctx.genesis.dkg?.groupPublicKey;
+    if (!gpk) return ignore('K_NO_DKG', 'no DKG result in genesis');
+    // [REJECT] K_SIGNATURE: BLS signature verifies under the group key over statementBytes(networkId, height, target).
+    if (
+      !(ctx.blsVerify ?? cryptoBlsVerify)(
+        gpk,
+        statementBytes(ctx.networkId, cert.height, cert.target),
+        cert.signature,
+      )
+    )
+      return reject('K_SIGNATURE', 'group signature does not verify');
+    return OK;
+  });
+}

@@ -1,0 +1,93 @@
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import {
+  blsSecretToPublic,
+  recoverSignature as cryptoRecover,
+  blsSign as cryptoSign,
+  blsVerify as cryptoVerify,
+} from '@pausenet/crypto';
+import { sha256 } from '../../src/bytes.js';
+
+/**
+ * Real threshold BLS for tests: a fixed Shamir dealer, and @pausenet/crypto (native blst) for signing, verifying and
+ * recovery. noble-curves is kept as an independent implementation (`noble*`) to cross-check certificates.
+ */
+const bls = bls12_381.longSignatures;
+const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
+const R = bls12_381.fields.Fr.ORDER;
+
+const mod = (a: bigint) => ((a % R) + R) % R;
+function pow(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  let x = mod(b);
+  let k = e;
+  while (k > 0n) {
+    if (k & 1n) r = mod(r * x);
+    x = mod(x * x);
+    k >>= 1n;
+  }
+  return r;
+}
+const inv = (a: bigint) => pow(a, R - 2n);
+const toBytes32 = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
+
+export const blsVerify = cryptoVerify;
+export const blsSign = cryptoSign;
+
+/** Lagrange recovery via @pausenet/crypto (threshold = number of partials given). */
+export function recoverSignature(partials: { index: number; signature: Uint8Array }[]): Uint8Array {
+  return cryptoRecover(partials, partials.length);
+}
+
+/** Independent verifier (noble-curves). */
+export function nobleVerify(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    return bls.verify(sig, bls.hash(msg, DST), pk);
+  } catch {
+    return false;
+  }
+}
+
+/** Independent signer (noble-curves). */
+export function nobleSign(sk: Uint8Array, msg: Uint8Array): Uint8Array {
+  return bls.sign(bls.hash(msg, DST), sk).toBytes();
+}
+
+export interface ThresholdSetup {
+  groupPublicKey: Uint8Array;
+  publicShares: Uint8Array[];
+  secretShares: Uint8Array[];
+}
+
+/** Deterministic dealer: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1}; share i = f(i). */
+export function dealShares(n: number, t: number, seed = 'pausenet-test/bls'): ThresholdSetup {
+  const coeffs = Array.from({ length: t }, (_, k) => {
+    const c = mod(
+      BigInt(`0x${Buffer.from(sha256(new TextEncoder().encode(`${seed}/${k}`))).toString('hex')}`),
+    );
+    return c === 0n ? 1n : c;
+  });
+  const f = (x: bigint) => coeffs.reduceRight((acc, c) => mod(acc * x + c), 0n);
+  const secretShares = Array.from({ length: n }, (_, i) => toBytes32(f(BigInt(i + 1))));
+  return {
+    groupPublicKey: blsSecretToPublic(toBytes32(coeffs[0] as bigint)),
+    publicShares: secretShares.map((s) => blsSecretToPublic(s)),
+    secretShares,
+  };
+}
+
+/** Independent Lagrange interpolation in the exponent at x = 0 (noble-curves). */
+export function nobleRecover(partials: { index: number; signature: Uint8Array }[]): Uint8Array {
+  const Point = bls12_381.G2.Point;
+  let acc = Point.ZERO;
+  for (const p of partials) {
+    let num = 1n;
+    let den = 1n;
+    for (const q of partials) {
+      if (q.index === p.index) continue;
+      num = mod(num * BigInt(q.index));
+      den = mod(den * (BigInt(q.index) - BigInt(p.index)));
+    }
+    acc = acc.add(Point.fromBytes(p.signature).multiply(mod(num * inv(den))));
+  }
+  return acc.toBytes();
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { networkIdOf, signVote, statementBytes } from '../src/signing.js';
+import type { Certificate, Validation } from '../src/types.js';
+import { validateCertificate } from '../src/validation/certificate.js';
+import { type VoteContext, validateVote } from '../src/validation/vote.js';
+import { blsSign, blsVerify, recoverSignature } from './helpers/bls.js';
+import {
+  bls,
+  epochStart,
+  genesis,
+  labKeys,
+  makeGenesis,
+  networkId,
+  outsiderKey,
+  vote,
+} from './helpers/fixtures.js';
+
+const now = epochStart(2);
+const vctx = (over: Partial<VoteContext> = {}): VoteContext => ({
+  genesis,
+  networkId,
+  now,
+  currentHeight: 0,
+  verifyPartial: blsVerify,
+  ...over,
+});
+
+function expectFail(v: Validation, code: string, action: 'reject' | 'ignore') {
+  expect(v).toMatchObject({ ok: false, code, action });
+}
+
+describe('vote validation (V_*)', () => {
+  it('accepts a valid pause vote with evidence refs', () => {
+    expect(
+      validateVote(vote('lab-b', 1, 'PAUSED', { evidence: [new Uint8Array(32).fill(1)] }), vctx()),
+    ).toEqual({ ok: true });
+  });
+  it('V_SIZE: too many evidence refs', () => {
+    const refs = Array.from({ length: 17 }, (_, i) => new Uint8Array(32).fill(i));
+    const sv = vote('lab-b', 1);
+    expectFail(validateVote({ ...sv, vote: { ...sv.vote, evidence: refs } }, vctx()), 'V_SIZE', 'reject');
+  });
+  it('V_NETWORK: another network', () => {
+    const sv = vote('lab-b', 1);
+    const other = networkIdOf(makeGenesis({ withDkg: false }));
+    expectFail(
+      validateVote(signVote({ ...sv.vote, networkId: other }, labKeys['lab-b']!), vctx()),
+      'V_NETWORK',
+      'reject',
+    );
+  });
+  it('V_MEMBER: voter not in genesis', () => {
+    expectFail(validateVote(vote('lab-x', 1), vctx()), 'V_MEMBER', 'reject');
+  });
+  it('V_TARGET: not the flip at that height', () => {
+    expectFail(validateVote(vote('lab-b', 1, 'RUNNING'), vctx()), 'V_TARGET', 'reject');
+  });
+  it('V_REFS: duplicate refs, or refs on a resume vote', () => {
+    const r = new Uint8Array(32).fill(2);
+    expectFail(validateVote(vote('lab-b', 1, 'PAUSED', { evidence: [r, r] }), vctx()), 'V_REFS', 'reject');
+    expectFail(
+      validateVote(vote('lab-b', 2, 'RUNNING', { evidence: [r] }), vctx({ currentHeight: 1 })),
+      'V_REFS',
+      'reject',
+    );
+  });
+  it('V_STALE: height already decided', () => {
+    expectFail(validateVote(vote('lab-b', 1), vctx({ currentHeight: 1 })), 'V_STALE', 'ignore');
+  });
+  it('V_FUTURE: height beyond current + 1', () => {
+    expectFail(validateVote(vote('lab-b', 3), vctx({ currentHeight: 1 })), 'V_FUTURE', 'ignore');
+  });
+  it('V_FROM_FUTURE: issuedAt beyond now + skew', () => {
+    expectFail(
+      validateVote(vote('lab-b', 1, 'PAUSED', { issuedAt: now + 30_001 }), vctx()),
+      'V_FROM_FUTURE',
+      'ignore',
+    );
+  });
+  it('V_SIGNATURE: Ed25519 envelope by the wrong key', () => {
+    expectFail(validateVote(signVote(vote('lab-b', 1).vote, outsiderKey), vctx()), 'V_SIGNATURE', 'reject');
+  });
+  it('V_NO_DKG: genesis without DKG result', () => {
+    const g = makeGenesis({ withDkg: false });
+    const id = networkId; // votes are bound to the fixture network id; only the dkg lookup differs here
+    expectFail(validateVote(vote('lab-b', 1), vctx({ genesis: g, networkId: id })), 'V_NO_DKG', 'ignore');
+  });
+  it("V_PARTIAL: partial made with another member's share", () => {
+    const wrong = blsSign(bls.secretShares[0]!, statementBytes(networkId, 1, 'PAUSED'));
+    expectFail(validateVote(vote('lab-b', 1, 'PAUSED', { partial: wrong }), vctx()), 'V_PARTIAL', 'reject');
+  });
+});
+
+describe('certificate validation (K_*)', () => {
+  const stmt = statementBytes(networkId, 1, 'PAUSED');
+  const partials = [0, 1, 2, 3].map((i) => ({
+    index: i + 1,
+    signature: blsSign(bls.secretShares[i]!, stmt),
+  }));
+  const sig = recoverSignature(partials.slice(0, 3));
+  const cert: Certificate = {
+    networkId,
+    height: 1,
+    target: 'PAUSED',
+    signers: ['lab-a', 'lab-b', 'lab-c'],
+    signature: sig,
+  };
+  const kctx = { genesis, networkId, currentHeight: 0, blsVerify };
+
+  it('any t partials recover the same group signature, which verifies', () => {
+    expect(recoverSignature([partials[3]!, partials[1]!, partials[0]!])).toEqual(sig);
+    expect(validateCertificate(cert, kctx)).toEqual({ ok: true });
+  });
+  it('K_SIZE: malformed signature length', () => {
+    expectFail(validateCertificate({ ...cert, signature: sig.subarray(1) }, kctx), 'K_SIZE', 'reject');
+  });
+  it('K_NETWORK: another network', () => {
+    expectFail(validateCertificate({ ...cert, networkId: new Uint8Array(32) }, kctx), 'K_NETWORK', 'reject');
+  });
+  it('K_TARGET: not the flip at that height', () => {
+    expectFail(validateCertificate({ ...cert, target: 'RUNNING' }, kctx), 'K_TARGET', 'reject');
+  });
+  it('K_STALE: height already applied', () => {
+    expectFail(validateCertificate(cert, { ...kctx, currentHeight: 1 }), 'K_STALE', 'ignore');
+  });
+  it('K_SIGNERS: unknown, duplicated or unordered signers', () => {
+    expectFail(
+      validateCertificate({ ...cert, signers: ['lab-a', 'lab-b', 'lab-z'] }, kctx),
+      'K_SIGNERS',
+      'reject',
+    );
+    expectFail(
+      validateCertificate({ ...cert, signers: ['lab-a', 'lab-b', 'lab-b'] }, kctx),
+      'K_SIGNERS',
+      'reject',
+    );
+    expectFail(
+      validateCertificate({ ...cert, signers: ['lab-b', 'lab-a', 'lab-c'] }, kctx),
+      'K_SIGNERS',
+      'reject',
+    );
+  });
+  it('K_THRESHOLD: fewer than t signers', () => {
+    expectFail(validateCertificate({ ...cert, signers: ['lab-a', 'lab-b'] }, kctx), 'K_THRESHOLD', 'reject');
+  });
+  it('K_NO_DKG: genesis without group key', () => {
+    expectFail(
+      validateCertificate(cert, { ...kctx, genesis: makeGenesis({ withDkg: false }) }),
+      'K_NO_DKG',
+      'ignore',
+    );
+  });
+  it('K_SIGNATURE: t-1 partials do not make a valid group signature', () => {
+    expectFail(
+      validateCertificate({ ...cert, signature: recoverSignature(partials.slice(0, 2)) }, kctx),
+      'K_SIGNATURE',
+      'reject',
+    );
+  });
+});
