@@ -1,5 +1,6 @@
 import { buildRunsTree, metricsFromJson, runRecordFromJson } from '@pausenet/protocol';
 import { describe, expect, it } from 'vitest';
+import { createHook } from '../src/factory.js';
 import {
   classifySlurmStderr,
   computeMetering,
@@ -19,6 +20,7 @@ import {
   slurmHookConfigSchema,
   toCommitmentRequest,
 } from '../src/slurm/index.js';
+import { HookError } from '../src/types.js';
 
 // Recorded from Slurm 22.05.8 (scripts/slurm/start.sh cluster), `scontrol show job -o -d` at 2026-11-28T01:05:57Z:
 // job 8 finished (gpu:4, 4 s), 9 suspended after 2 s (gpu:2), 10 pending in train,infer, 11 running in infer.
@@ -174,6 +176,20 @@ describe('slurm job selection and hook config', () => {
     expect(badRe.error?.issues[0]?.message).toMatch(/regular expression/);
     const everything = slurmHookConfigSchema.safeParse({ type: 'slurm', name: 's', stopNew: 'reservation' });
     expect(everything.error?.issues[0]?.message).toMatch(/empty selection would stop every job/);
+  });
+
+  it('is built by the hooks factory; a bad config is a CONFIG HookError naming the field', () => {
+    const h = createHook({ type: 'slurm', name: 'slurm', partitions: ['train'], running: 'checkpoint' });
+    expect([h.type, h.name]).toEqual(['slurm', 'slurm']);
+    let err: unknown;
+    try {
+      createHook({ type: 'slurm', name: 'slurm', running: 'freeze', partitions: ['train'] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HookError);
+    expect((err as HookError).code).toBe('CONFIG');
+    expect((err as HookError).message).toMatch(/hook\.running: got "freeze"/);
   });
 });
 

@@ -113,36 +113,7 @@ export class SlurmHook implements HookAdapter {
 
     // 1. Hold pending, suspend/checkpoint running training jobs. Before the partitions change: Slurm refuses
     //    `scontrol hold` for a job whose partition is already INACTIVE/DOWN.
-    for (const job of await this.jobs(signal)) {
-      this.checkAborted(signal);
-      if (!matchesSelection(job, c)) continue;
-      const id = job.id;
-      if (job.state === 'PENDING') {
-        if (!c.holdPending || id in rec.checkpointed || isHeld(job)) continue;
-        if (!rec.held.includes(id)) {
-          rec.held.push(id);
-          await save();
-        }
-        await this.jobStep(errors, () => this.scontrol(['hold', id], signal));
-      } else if (job.state === 'RUNNING' && c.running !== 'none') {
-        if (c.running === 'checkpoint' && job.batch && job.requeue) {
-          if (id in rec.checkpointed) continue; // signalled already; step 3 requeues it
-          rec.checkpointed[id] = { signaledAt: this.now(), status: 'signaled' };
-          await save();
-          const sig = c.checkpointSignal.replace(/^SIG/, '');
-          await this.jobStep(errors, () =>
-            this.run('scancel', [`--signal=${sig}`, '--full', id], this.o(signal)),
-          );
-        } else {
-          // suspend mode, or a job Slurm cannot requeue (srun/salloc allocation, --no-requeue).
-          if (!rec.suspended.includes(id)) {
-            rec.suspended.push(id);
-            await save();
-          }
-          await this.jobStep(errors, () => this.scontrol(['suspend', id], signal));
-        }
-      }
-    }
+    await this.jobPass(rec, save, errors, signal);
 
     // 2. Stop new work.
     if (c.stopNew === 'inactive' || c.stopNew === 'down') {
@@ -189,6 +160,9 @@ export class SlurmHook implements HookAdapter {
       }
     }
 
+    // 2b. Jobs that started or were queued between the first pass and the partition change.
+    if (c.stopNew !== 'none') await this.jobPass(rec, save, errors, signal);
+
     // 3. Checkpointed jobs: wait for them to exit (or the grace period), then requeue them held.
     const open = Object.entries(rec.checkpointed).filter(([, e]) => e.status === 'signaled');
     if (open.length > 0) {
@@ -213,6 +187,46 @@ export class SlurmHook implements HookAdapter {
       }
     }
     this.finish(errors, 'halt');
+  }
+
+  /** One pass over the selected jobs: hold pending, suspend or checkpoint running (write-ahead recorded). */
+  private async jobPass(
+    rec: SlurmUndoRecord,
+    save: () => Promise<void>,
+    errors: Error[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const c = this.config;
+    for (const job of await this.jobs(signal)) {
+      this.checkAborted(signal);
+      if (!matchesSelection(job, c)) continue;
+      const id = job.id;
+      if (job.state === 'PENDING') {
+        if (!c.holdPending || id in rec.checkpointed || isHeld(job)) continue;
+        if (!rec.held.includes(id)) {
+          rec.held.push(id);
+          await save();
+        }
+        await this.jobStep(errors, () => this.scontrol(['hold', id], signal));
+      } else if (job.state === 'RUNNING' && c.running !== 'none') {
+        if (c.running === 'checkpoint' && job.batch && job.requeue) {
+          if (id in rec.checkpointed) continue; // signalled already; step 3 requeues it
+          rec.checkpointed[id] = { signaledAt: this.now(), status: 'signaled' };
+          await save();
+          const sig = c.checkpointSignal.replace(/^SIG/, '');
+          await this.jobStep(errors, () =>
+            this.run('scancel', [`--signal=${sig}`, '--full', id], this.o(signal)),
+          );
+        } else {
+          // suspend mode, or a job Slurm cannot requeue (srun/salloc allocation, --no-requeue).
+          if (!rec.suspended.includes(id)) {
+            rec.suspended.push(id);
+            await save();
+          }
+          await this.jobStep(errors, () => this.scontrol(['suspend', id], signal));
+        }
+      }
+    }
   }
 
   private async resume(state: HookStateStore, signal: AbortSignal | undefined): Promise<void> {

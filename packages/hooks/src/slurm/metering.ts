@@ -253,7 +253,9 @@ export async function readSlurmJobs(
     } catch (e) {
       const noAccounting =
         e instanceof SlurmCommandError &&
-        (e.code === 'NOT_FOUND' || /accounting storage is disabled/i.test(e.stderr) || /slurmdbd/i.test(e.stderr));
+        (e.code === 'NOT_FOUND' ||
+          /accounting storage is disabled/i.test(e.stderr) ||
+          /slurmdbd/i.test(e.stderr));
       if (source === 'sacct' || !noAccounting) throw e;
     }
   }
