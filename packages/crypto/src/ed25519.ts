@@ -26,8 +26,19 @@ function privateKeyObject(secretKey: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
 }
 
+// Peers' keys are verified against again and again (commitments, votes, DKG bundles): keep the
+// parsed KeyObjects of public keys (public data only), bounded and cleared when full.
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_MAX = 4096;
+
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+  const hit = publicKeyCache.get(hex);
+  if (hit) return hit;
+  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
+  publicKeyCache.set(hex, key);
+  return key;
 }
 
 /** Generate a fresh Ed25519 key pair. */
