@@ -101,9 +101,13 @@ export function voteHash(sv: SignedVote): Uint8Array {
   return sha256(encodeSignedVote(sv));
 }
 
-/** SHA-256 of a canonical certificate: the hook journal key. */
+/**
+ * Certificate id: SHA-256(statementBytes ‖ group signature). It deliberately excludes the signer
+ * list: any t valid partials recover the same group signature, so two honest nodes that combined
+ * different subsets hold the same certificate (same id, same hook journal key).
+ */
 export function certificateHash(cert: Certificate): Uint8Array {
-  return sha256(encodeCertificate(cert));
+  return sha256(concatBytes(statementBytes(cert.networkId, cert.height, cert.target), cert.signature));
 }
 
 /** Sign a commitment with the lab's Ed25519 secret key (32-byte seed). */

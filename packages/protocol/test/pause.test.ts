@@ -100,6 +100,15 @@ describe('pause state machine', () => {
       { type: 'sign-vote', height: 1, target: 'PAUSED', evidenceRefs: [evidenceHash(missedEvidence)] },
     ]);
   });
+  it('an operator approval alone never signs a pause: the vote waits for validated evidence', () => {
+    const r1 = pauseStep(machine('lab-a'), { type: 'approve', height: 1, target: 'PAUSED' }, now);
+    expect(r1.validation.ok).toBe(true);
+    expect(r1.effects.filter((e) => e.type === 'sign-vote')).toEqual([]);
+    const r2 = pauseStep(r1.state, { type: 'evidence', evidence: missedEvidence }, now);
+    expect(r2.effects.filter((e) => e.type === 'sign-vote')).toEqual([
+      { type: 'sign-vote', height: 1, target: 'PAUSED', evidenceRefs: [evidenceHash(missedEvidence)] },
+    ]);
+  });
   it('approval for a wrong height or target is ignored', () => {
     const s = machine('lab-a');
     expect(pauseStep(s, { type: 'approve', height: 2, target: 'RUNNING' }, now).validation).toMatchObject({

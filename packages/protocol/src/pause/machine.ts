@@ -61,6 +61,8 @@ function decideSign(s: PauseMachineState): PauseEffect[] {
     return approved ? [{ type: 'sign-vote', height: next, target, evidenceRefs: [] }] : [];
   }
   const all = [...s.evidence.values()];
+  // A pause vote always cites validated evidence: an operator's approval alone cannot pause.
+  if (all.length === 0) return [];
   const auto = all.some((e) => e.auto);
   if (!auto && !approved) return [];
   const evidenceRefs = all
