@@ -1,0 +1,69 @@
+import {
+  checkCaps,
+  decodeSignedCommitment,
+  detectEquivocation,
+  type Evidence,
+  hashSignedCommitment,
+  type Policy,
+  type SignedCommitment,
+} from '@pausenet/protocol';
+import type Database from 'better-sqlite3';
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * One key per breach, whoever reports it: a member files evidence for a breach only if no evidence
+ * with the same key is known yet (cap-exceeded: the commitment; equivocation: lab + epoch of the first commitment).
+ */
+export function breachKey(e: Evidence): string {
+  switch (e.kind) {
+    case 'cap-exceeded':
+      return `cap-exceeded:${hex(hashSignedCommitment(e.commitment))}`;
+    case 'equivocation':
+      return `equivocation:${e.a.commitment.lab}:${e.a.commitment.epoch}`;
+    case 'missed':
+      return `missed:${e.lab}:${e.epoch}`;
+    case 'report':
+      return `report:${e.subject}:${e.epoch}:${hex(e.digest)}`;
+  }
+}
+
+/** Breaches a newly accepted commitment proves: over a cap, and/or equivocation with a stored commitment (same epoch or seq). */
+export class BreachDetector {
+  private readonly sameEpochStmt: Database.Statement<
+    [string, number, number],
+    { hash: Uint8Array; bytes: Uint8Array }
+  >;
+
+  constructor(
+    db: Database.Database,
+    private readonly policy: Policy,
+  ) {
+    this.sameEpochStmt = db.prepare(
+      'SELECT hash, bytes FROM commitments WHERE lab = ? AND (epoch = ? OR seq = ?) ORDER BY seq',
+    );
+  }
+
+  /** Evidence proven by `sc` (empty when it is within policy and consistent with the lab's stored commitments). */
+  detect(sc: SignedCommitment): Evidence[] {
+    const found: Evidence[] = [];
+    const capped = checkCaps(sc, this.policy);
+    if (capped !== null) found.push(capped);
+    const own = hex(hashSignedCommitment(sc));
+    for (const row of this.sameEpochStmt.all(sc.commitment.lab, sc.commitment.epoch, sc.commitment.seq)) {
+      if (hex(row.hash) === own) continue;
+      let other: SignedCommitment;
+      try {
+        other = decodeSignedCommitment(new Uint8Array(row.bytes));
+      } catch {
+        continue; // stored bytes were validated on ingest; a decode failure here means a codec change, not a breach
+      }
+      const eq = detectEquivocation(other, sc);
+      if (eq !== null) {
+        found.push(eq);
+        break;
+      }
+    }
+    return found;
+  }
+}

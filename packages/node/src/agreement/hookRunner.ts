@@ -1,0 +1,63 @@
+import {
+  type HookAdapter,
+  type HookCertificate,
+  type HookLogger,
+  HookRunner,
+  type HookRunnerEvent,
+  type RetryPolicy,
+} from '@pausenet/hooks';
+import { type Certificate, certificateToJson, decodeCertificate, toHex } from '@pausenet/protocol';
+import type { Store } from '../store/store.js';
+import { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
+
+/** The hook context of an applied certificate. */
+export function hookCertificateOf(cert: Certificate, hash: Uint8Array): HookCertificate {
+  return {
+    networkId: toHex(cert.networkId),
+    height: cert.height,
+    target: cert.target,
+    certificateHash: toHex(hash),
+    certificateJson: JSON.stringify(certificateToJson(cert)),
+  };
+}
+
+/** A HookRunner that also names its hooks, so the agreement can journal them in the apply transaction. */
+export class StoreHookRunner extends HookRunner {
+  readonly hookNames: readonly string[];
+  constructor(opts: ConstructorParameters<typeof HookRunner>[0]) {
+    super(opts);
+    this.hookNames = opts.hooks.map((h) => h.name);
+  }
+}
+
+export interface CreateHookRunnerOptions {
+  store: Store;
+  hooks: readonly HookAdapter[];
+  logger?: HookLogger;
+  retry?: Partial<RetryPolicy>;
+  onEvent?(event: HookRunnerEvent): void;
+  now?(): number;
+}
+
+/** HookRunner wired to the node's SQLite store: journal, per-hook state, certificate lookup for restarts. */
+export function createHookRunner(opts: CreateHookRunnerOptions): StoreHookRunner {
+  const db = opts.store.db;
+  const byHash = db.prepare('SELECT hash, bytes FROM certificates WHERE hash = ?');
+  return new StoreHookRunner({
+    hooks: opts.hooks,
+    journal: new SqliteHookJournal(db),
+    stateFor: (name) => new SqliteHookStateStore(db, name),
+    loadCertificate: async (hashHex) => {
+      if (!/^[0-9a-f]{64}$/.test(hashHex)) return undefined; // e.g. a fail-safe run: no certificate
+      const row = byHash.get(Buffer.from(hashHex, 'hex')) as
+        | { hash: Uint8Array; bytes: Uint8Array }
+        | undefined;
+      if (row === undefined) return undefined;
+      return hookCertificateOf(decodeCertificate(new Uint8Array(row.bytes)), new Uint8Array(row.hash));
+    },
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
+    ...(opts.onEvent !== undefined ? { onEvent: opts.onEvent } : {}),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+  });
+}

@@ -1,0 +1,14 @@
+/** Pause agreement (node side): breach detection, slashing-protected voting, certificates, hooks. */
+export { Agreement } from './agreement.js';
+export type { VerifyFn } from './blsCache.js';
+export { blsVerifyCached, memoVerify, verifyPartialCached } from './blsCache.js';
+export { breachKey } from './breach.js';
+export type { AgreementErrorCode } from './errors.js';
+export { AgreementError } from './errors.js';
+export type { FailSafeStatus } from './failSafe.js';
+export type { CreateHookRunnerOptions } from './hookRunner.js';
+export { createHookRunner, hookCertificateOf, StoreHookRunner } from './hookRunner.js';
+export { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
+export type { SignOnceResult } from './slashing.js';
+export { SlashingProtection } from './slashing.js';
+export type { AgreementOptions, AgreementStatus } from './types.js';

@@ -1,0 +1,78 @@
+import type { PauseState as PauseTarget } from '@pausenet/protocol';
+import type Database from 'better-sqlite3';
+
+/** The applied (certified) pause state of this node. */
+export interface AppliedState {
+  height: number;
+  state: PauseTarget;
+  /** Local unix ms when this state was applied (null at height 0). */
+  since: number | null;
+  /** Hash of the certificate that set it (null at height 0). */
+  certificateHash: Uint8Array | null;
+}
+
+interface StateRow {
+  height: number;
+  state: string;
+  since: number | null;
+  certificate_hash: Uint8Array | null;
+}
+
+/** Tables pause_state (one row) and approvals (operator approvals per height/target), migration 2. */
+export class PauseDb {
+  private readonly getStmt: Database.Statement<[], StateRow>;
+  private readonly setStmt: Database.Statement<[number, string, number | null, Uint8Array | null]>;
+  private readonly approveStmt: Database.Statement<[number, string, number]>;
+  private readonly approvalsStmt: Database.Statement<
+    [number],
+    { height: number; target: string; at: number }
+  >;
+
+  constructor(db: Database.Database) {
+    this.getStmt = db.prepare('SELECT height, state, since, certificate_hash FROM pause_state WHERE id = 1');
+    this.setStmt = db.prepare(
+      `INSERT INTO pause_state (id, height, state, since, certificate_hash) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET height = excluded.height, state = excluded.state, since = excluded.since,
+         certificate_hash = excluded.certificate_hash`,
+    );
+    this.approveStmt = db.prepare('INSERT OR IGNORE INTO approvals (height, target, at) VALUES (?, ?, ?)');
+    this.approvalsStmt = db.prepare(
+      'SELECT height, target, at FROM approvals WHERE height > ? ORDER BY height, target',
+    );
+  }
+
+  /** Current applied state (height 0 RUNNING when nothing was applied). */
+  get(): AppliedState {
+    const r = this.getStmt.get();
+    if (r === undefined) return { height: 0, state: 'RUNNING', since: null, certificateHash: null };
+    return {
+      height: r.height,
+      state: r.state === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      since: r.since,
+      certificateHash: r.certificate_hash === null ? null : new Uint8Array(r.certificate_hash),
+    };
+  }
+
+  /** Record a new applied state (call inside the transaction that applies the certificate). */
+  set(s: AppliedState): void {
+    this.setStmt.run(s.height, s.state, s.since, s.certificateHash);
+  }
+
+  /** Durably record an operator approval (idempotent). */
+  approve(height: number, target: PauseTarget, now: number): void {
+    this.approveStmt.run(height, target, now);
+  }
+
+  /** Approvals for heights above `height`. */
+  approvalsAbove(height: number): { height: number; target: PauseTarget; at: number }[] {
+    return this.approvalsStmt.all(height).map((r) => ({
+      height: r.height,
+      target: r.target === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      at: r.at,
+    }));
+  }
+
+  isApproved(height: number, target: PauseTarget): boolean {
+    return this.approvalsAbove(height - 1).some((a) => a.height === height && a.target === target);
+  }
+}
