@@ -1,2 +1,87 @@
-/** @packageDocumentation placeholder */
-export {};
+/**
+ * @packageDocumentation The pausenet node: libp2p gossip of signed messages with one validation/ingest path,
+ * a durable SQLite store, req/resp sync, and a local HTTP API. See docs/node.md.
+ */
+
+export type {
+  Agreement,
+  AgreementDeps,
+  AgreementFactory,
+  AgreementStatus,
+  AnyMessage,
+  HookStatusView,
+  MessageKind,
+  MessageOf,
+  PublishFn,
+  SelfIdentity,
+} from './agreement-port.js';
+export { NoAgreement } from './agreement-port.js';
+export type { ApiBackend, ApiServerOptions } from './api/server.js';
+export { ApiServer } from './api/server.js';
+export { checkBearer, loadOrCreateApiToken } from './api/token.js';
+export type { CommitmentRequest } from './commit.js';
+export { buildCommitment, parseCommitmentRequest } from './commit.js';
+export type { NodeConfig, NodeConfigInput } from './config.js';
+export { dataPaths, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';
+export { ApiError, ConfigError, StoreError, SyncError } from './errors.js';
+export { PeerRateLimiter } from './gossip/ratelimit.js';
+export type { IngestFn, MessageSource } from './gossip/validate.js';
+export { makeTopicValidator, toTopicResult, VerdictRecorder } from './gossip/validate.js';
+export type { GossipTuning, HostOptions, PausenetLibp2p, PausenetServices } from './host.js';
+export {
+  createHost,
+  defaultGossipTuning,
+  loadOrCreateNodeKey,
+  messageId,
+  peerScore,
+  peerScoreParams,
+  peerScoreThresholds,
+} from './host.js';
+export type { IngestDeps, IngestOptions, IngestOutcome } from './ingest.js';
+export { encode as encodeMessage, Ingest } from './ingest.js';
+export type { KeystoreSecrets, KeystoreSource, MemberSecrets } from './keystore.js';
+export {
+  DEFAULT_PASSPHRASE_ENV,
+  decodeKeystoreSecrets,
+  encodeKeystoreSecrets,
+  loadSelfIdentity,
+} from './keystore.js';
+export type { Logger, LogLevel } from './logger.js';
+export { createLogger, silentLogger } from './logger.js';
+export { NodeMetrics } from './metrics.js';
+export type { PausenetNodeOptions } from './node.js';
+export { loadGenesisFile, PausenetNode } from './node.js';
+export type {
+  CertificateRow,
+  ChainHead,
+  CommitmentRow,
+  EvidenceRow,
+  InsertResult,
+  Migration,
+  PeerRow,
+  StoreOpenOptions,
+  VoteRow,
+} from './store/index.js';
+export { DirLock, migrations, Store } from './store/index.js';
+export type {
+  CertificatesByRangeRequest,
+  CommitmentsByRangeRequest,
+  EvidenceRequest,
+  StatusMessage,
+  VotesRequest,
+} from './sync/protocol.js';
+export { SyncResponder } from './sync/protocol.js';
+export type {
+  ReqRespHandler,
+  ReqRespHandlerContext,
+  ReqRespLimits,
+  ReqRespResponse,
+  ReqRespResult,
+  RequestOptions,
+} from './sync/reqresp.js';
+export { defaultReqRespLimits, handleReqResp, ReqRespRemoteError, requestReqResp } from './sync/reqresp.js';
+export type { SyncerDeps } from './sync/syncer.js';
+export { lagAgainst, Syncer } from './sync/syncer.js';
+export type { GossipKind, ReqRespMethod } from './topics.js';
+export { GOSSIP_KINDS, kindOfTopic, protocolName, REQRESP_METHODS, topicName, topicNames } from './topics.js';

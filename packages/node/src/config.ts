@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const EVIDENCE_KINDS = ['cap-exceeded', 'equivocation', 'missed', 'report'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const multiaddrString = z
+  .string()
+  .regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr like /ip4/127.0.0.1/tcp/0');
+
+/** A halt-hook entry; the hooks package validates the adapter-specific fields. */
+const hookConfigSchema = z.looseObject({
+  type: z.enum(['exec', 'webhook', 'file', 'slurm', 'kubernetes']),
+  name: z.string().min(1),
+});
+
+/** Node configuration schema (data, validated at the edge). */
+export const nodeConfigSchema = z
+  .strictObject({
+    role: z.enum(['member', 'observer']),
+    dataDir: z.string().min(1),
+    genesisFile: z.string().min(1),
+    listen: z.array(multiaddrString).default(['/ip4/127.0.0.1/tcp/0']),
+    bootstrap: z
+      .array(z.string().regex(/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'must end in /p2p/<peerId>'))
+      .default([]),
+    api: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(0),
+        tokenFile: z.string().optional(),
+      })
+      .default({ host: '127.0.0.1', port: 0 }),
+    keystore: z
+      .strictObject({
+        file: z.string().min(1),
+        passphraseEnv: z.string().optional(),
+        passphraseFile: z.string().optional(),
+      })
+      .optional(),
+    hooks: z.array(hookConfigSchema).default([]),
+    approvals: z.strictObject({ auto: z.array(z.enum(EVIDENCE_KINDS)).optional() }).default({}),
+    failSafe: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        afterMs: z.number().int().positive().default(3_600_000),
+      })
+      .default({ enabled: false, afterMs: 3_600_000 }),
+    sync: z
+      .strictObject({
+        intervalMs: z.number().int().min(100).default(10_000),
+        timeoutMs: z.number().int().min(100).default(10_000),
+        maxBatch: z.number().int().min(1).max(1024).default(256),
+      })
+      .default({ intervalMs: 10_000, timeoutMs: 10_000, maxBatch: 256 }),
+    limits: z
+      .strictObject({
+        /** Gossip messages per second accepted from one peer (token bucket, burst = 4x). */
+        perPeerMsgsPerSec: z.number().positive().default(50),
+        maxMessageBytes: z.number().int().min(1024).default(262_144),
+      })
+      .default({ perPeerMsgsPerSec: 50, maxMessageBytes: 262_144 }),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.role === 'observer' && c.keystore) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keystore'],
+        message: 'an observer has no signing key; remove "keystore" or set role: member',
+      });
+    }
+    if (c.keystore?.passphraseEnv && c.keystore.passphraseFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keystore', 'passphraseFile'],
+        message: 'give either passphraseEnv or passphraseFile, not both',
+      });
+    }
+  });
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+const FIXES: Record<string, string> = {
+  role: 'use "member" for a lab node or "observer" for a read-only node',
+  dataDir: 'set dataDir to a writable directory (created if missing)',
+  genesisFile: 'point genesisFile at the network genesis.yaml',
+  listen: 'e.g. listen: ["/ip4/0.0.0.0/tcp/9000"]',
+  bootstrap: 'e.g. bootstrap: ["/ip4/10.0.0.1/tcp/9000/p2p/12D3KooW..."]',
+  'api.port': 'use 0 to pick a free port, or a port number 1..65535',
+  'api.host': 'keep 127.0.0.1 unless the API sits behind an authenticating proxy',
+  keystore: 'members need keystore: {file, passphraseEnv|passphraseFile}',
+};
+
+function fixFor(path: string): string {
+  const top = path.split('.')[0] ?? path;
+  return FIXES[path] ?? FIXES[top] ?? 'see docs/node.md "Config reference"';
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+}
+
+function valueAt(obj: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Validate a config object; relative paths resolve against `baseDir`. */
+export function parseNodeConfig(raw: unknown, baseDir: string = process.cwd()): NodeConfig {
+  const res = nodeConfigSchema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const path = issue ? issue.path.map(String).join('.') : '';
+    const field = path === '' ? '(root)' : path;
+    const value = issue ? describeValue(valueAt(raw, issue.path)) : '';
+    const all = res.error.issues
+      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `config field "${field}" has value ${value}: ${issue?.message ?? 'invalid'}; fix: ${fixFor(path)} (all problems: ${all})`,
+      field,
+    );
+  }
+  const c = res.data;
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const dataDir = abs(c.dataDir);
+  return {
+    ...c,
+    dataDir,
+    genesisFile: abs(c.genesisFile),
+    api: { ...c.api, ...(c.api.tokenFile ? { tokenFile: abs(c.api.tokenFile) } : {}) },
+    ...(c.keystore
+      ? {
+          keystore: {
+            ...c.keystore,
+            file: abs(c.keystore.file),
+            ...(c.keystore.passphraseFile ? { passphraseFile: abs(c.keystore.passphraseFile) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Load and validate a node config from a YAML/JSON file path or an object. */
+export function loadNodeConfig(pathOrObject: string | NodeConfigInput | Record<string, unknown>): NodeConfig {
+  if (typeof pathOrObject !== 'string') return parseNodeConfig(pathOrObject);
+  let text: string;
+  try {
+    text = readFileSync(pathOrObject, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      'CONFIG_UNREADABLE',
+      `cannot read config file ${pathOrObject}: ${(err as Error).message}; fix: check the path and permissions`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text); // YAML is a superset of JSON
+  } catch (err) {
+    throw new ConfigError(
+      'CONFIG_UNREADABLE',
+      `config file ${pathOrObject} is not valid YAML/JSON: ${(err as Error).message}`,
+    );
+  }
+  return parseNodeConfig(raw, dirname(resolve(pathOrObject)));
+}
+
+/** Standard file locations inside a data dir. */
+export function dataPaths(config: Pick<NodeConfig, 'dataDir' | 'api' | 'keystore'>) {
+  return {
+    db: join(config.dataDir, 'pausenet.db'),
+    nodeKey: join(config.dataDir, 'node-key'),
+    apiToken: config.api.tokenFile ?? join(config.dataDir, 'api-token'),
+    apiUrl: join(config.dataDir, 'api-url'),
+    keystore: config.keystore?.file ?? join(config.dataDir, 'keystore.json'),
+    lock: join(config.dataDir, 'pausenet.lock'),
+  };
+}

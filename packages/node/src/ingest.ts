@@ -1,0 +1,296 @@
+import { blsVerify, verifyPartial } from '@pausenet/crypto';
+import {
+  bytesEqual,
+  certificateHash,
+  decodeCertificate,
+  decodeSignedCommitment,
+  decodeSignedEvidence,
+  decodeSignedVote,
+  encodeCertificate,
+  encodeSignedCommitment,
+  encodeSignedEvidence,
+  encodeSignedVote,
+  evidenceHash,
+  type Genesis,
+  hashSignedCommitment,
+  MAX_BYTES,
+  ProtocolError,
+  type SignedCommitment,
+  type Validation,
+  validateCertificate,
+  validateCommitment,
+  validateCommitmentIntrinsic,
+  validateEvidence,
+  validateVote,
+  voteHash,
+} from '@pausenet/protocol';
+import type { Agreement, MessageKind, MessageOf } from './agreement-port.js';
+import type { MessageSource, VerdictRecorder } from './gossip/validate.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/store.js';
+
+const MAX_SIZE: Record<MessageKind, number> = {
+  commitment: MAX_BYTES.signedCommitment,
+  evidence: MAX_BYTES.signedEvidence,
+  vote: MAX_BYTES.signedVote,
+  certificate: MAX_BYTES.certificate,
+};
+
+export interface IngestOptions {
+  source: MessageSource;
+  /** Peer the bytes came from (gossip propagation source or sync responder). */
+  peer?: string;
+}
+
+export interface IngestOutcome<K extends MessageKind = MessageKind> {
+  validation: Validation;
+  msg?: MessageOf[K];
+  hash?: Uint8Array;
+  /** For accepted messages: settles when agreement.onAccepted has run. */
+  applied?: Promise<void>;
+}
+
+export interface IngestDeps {
+  genesis: Genesis;
+  networkId: Uint8Array;
+  store: Store;
+  agreement: () => Agreement;
+  recorder: VerdictRecorder;
+  logger: Logger;
+  now: () => number;
+  /** A commitment arrived ahead of our chain head: fetch the gap from `peer`. */
+  onGap?: (peer: string | undefined, lab: string) => void;
+  /**
+   * A validly signed commitment that forks the lab's chain (occupied seq, or a second commitment for an
+   * epoch): not stored, handed on so that equivocation evidence gets filed.
+   */
+  onConflict?: (sc: SignedCommitment) => void;
+  /** Called after every newly persisted message (status/SSE refresh). */
+  onStored?: (kind: MessageKind) => void;
+}
+
+function ignore(code: string, detail: string): Validation {
+  return { ok: false, action: 'ignore', code, detail };
+}
+function reject(code: string, detail: string): Validation {
+  return { ok: false, action: 'reject', code, detail };
+}
+
+/**
+ * The one ingest path for every message, whatever its source (docs/protocol.md "Topics and gossip validation"):
+ * bytes -> size limit -> decode -> protocol validate -> agreement.check -> store (one transaction) -> ACCEPT
+ * -> agreement.onAccepted (serialised, after persist). Steps up to the store commit are synchronous, so two
+ * messages never interleave between validation and persist.
+ */
+export class Ingest {
+  private applyChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** Ingest encoded bytes; the verdict is counted and logged. */
+  ingestBytes<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): IngestOutcome<K> {
+    const out = this.process(kind, bytes, opts);
+    this.deps.recorder.record(kind, out.validation, opts.source, opts.peer);
+    return out;
+  }
+
+  /** Ingest a message object built locally (encoded canonically first, then the same path). */
+  ingestMessage<K extends MessageKind>(
+    kind: K,
+    msg: MessageOf[K],
+    opts: IngestOptions,
+  ): IngestOutcome<K> & { bytes: Uint8Array } {
+    const bytes = encode(kind, msg);
+    return { ...this.ingestBytes(kind, bytes, opts), bytes };
+  }
+
+  private process<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): IngestOutcome<K> {
+    // [IGNORE] SHUTTING_DOWN: the store is closed (late gossip during stop).
+    if (!this.deps.store.isOpen) return { validation: ignore('SHUTTING_DOWN', 'node is stopping') };
+    // [REJECT] SIZE: the payload exceeds the kind's maximum encoded size.
+    if (bytes.length > MAX_SIZE[kind])
+      return { validation: reject('OVERSIZED', `${bytes.length} > ${MAX_SIZE[kind]} bytes`) };
+    let msg: MessageOf[K];
+    try {
+      msg = decode(kind, bytes);
+    } catch (err) {
+      // [REJECT] DECODE: not the canonical encoding of a message of this kind.
+      const code = err instanceof ProtocolError ? err.code : 'MALFORMED';
+      return { validation: reject(code, (err as Error).message) };
+    }
+    const historic = opts.source === 'sync';
+    const now = this.deps.now();
+    const base = { genesis: this.deps.genesis, networkId: this.deps.networkId, now };
+    const agreement = this.deps.agreement();
+    const receivedAt = Date.now();
+    switch (kind) {
+      case 'commitment': {
+        const sc = msg as SignedCommitment;
+        const c = sc.commitment;
+        const hash = hashSignedCommitment(sc);
+        const last = this.deps.store.lastCommitment(c.lab);
+        if (last && c.seq <= last.seq) {
+          const stored = this.deps.store.getCommitment(c.lab, c.seq);
+          if (stored && bytesEqual(stored.hash, hash))
+            return { validation: ignore('DUPLICATE', `commitment ${c.lab}#${c.seq} already stored`) };
+          if (stored) return { validation: this.conflict(sc) };
+        }
+        const v = validateCommitment(sc, {
+          ...base,
+          historic,
+          ...(last ? { lastOfLab: { seq: last.seq, hash: last.hash, epoch: last.epoch } } : {}),
+        });
+        if (!v.ok) {
+          if (v.code === 'C_SEQ_GAP') this.deps.onGap?.(opts.peer, c.lab);
+          // C_EPOCH_ORDER runs after the intrinsic rules: a genuine second commitment for an old epoch.
+          if (v.code === 'C_EPOCH_ORDER') this.deps.onConflict?.(sc);
+          return { validation: v };
+        }
+        if (!last && c.seq > 0) {
+          // [IGNORE] C_SEQ_GAP: first commitment we see of this lab is not seq 0: sync the chain first.
+          this.deps.onGap?.(opts.peer, c.lab);
+          return {
+            validation: ignore('C_SEQ_GAP', `seq ${c.seq} but no earlier commitment of ${c.lab} stored`),
+          };
+        }
+        const res = this.deps.store.insertCommitment({
+          lab: c.lab,
+          seq: c.seq,
+          epoch: c.epoch,
+          hash,
+          bytes,
+          receivedAt,
+        });
+        if (res !== 'inserted') return { validation: ignore('DUPLICATE', `store: ${res}`) };
+        return this.accepted(kind, msg, hash);
+      }
+      case 'evidence': {
+        const se = msg as MessageOf['evidence'];
+        const hash = evidenceHash(se);
+        if (this.deps.store.hasEvidence(hash))
+          return { validation: ignore('DUPLICATE', 'evidence already stored') };
+        const v = validateEvidence(se, base);
+        if (!v.ok) return { validation: v };
+        const a = agreement.check('evidence', se);
+        if (!a.ok) return { validation: a };
+        if (!this.deps.store.insertEvidence({ hash, kind: se.evidence.kind, bytes, receivedAt }))
+          return { validation: ignore('DUPLICATE', 'evidence already stored') };
+        return this.accepted(kind, msg, hash);
+      }
+      case 'vote': {
+        const sv = msg as MessageOf['vote'];
+        const vt = sv.vote;
+        if (this.deps.store.hasVote(vt.height, vt.target, vt.voter))
+          return { validation: ignore('DUPLICATE', 'vote already stored') };
+        const v = validateVote(sv, { ...base, currentHeight: agreement.status().height, verifyPartial });
+        if (!v.ok) return { validation: v };
+        const a = agreement.check('vote', sv);
+        if (!a.ok) return { validation: a };
+        if (
+          !this.deps.store.insertVote({
+            height: vt.height,
+            target: vt.target,
+            voter: vt.voter,
+            bytes,
+            receivedAt,
+          })
+        )
+          return { validation: ignore('DUPLICATE', 'vote already stored') };
+        return this.accepted(kind, msg, voteHash(sv));
+      }
+      case 'certificate': {
+        const cert = msg as MessageOf['certificate'];
+        const hash = certificateHash(cert);
+        const existing = this.deps.store.getCertificate(cert.height);
+        if (existing && bytesEqual(existing.hash, hash))
+          return { validation: ignore('DUPLICATE', 'certificate already stored') };
+        const v = validateCertificate(cert, {
+          genesis: this.deps.genesis,
+          networkId: this.deps.networkId,
+          currentHeight: agreement.status().height,
+          blsVerify,
+        });
+        if (!v.ok) return { validation: v };
+        const a = agreement.check('certificate', cert);
+        if (!a.ok) return { validation: a };
+        const res = this.deps.store.insertCertificate({ height: cert.height, hash, bytes, receivedAt });
+        if (res === 'conflict') {
+          this.deps.logger.error(
+            { height: cert.height },
+            'two valid group-signed certificates at one height: the group key is compromised',
+          );
+          return {
+            validation: ignore('K_CONFLICT', `another certificate is stored at height ${cert.height}`),
+          };
+        }
+        if (res !== 'inserted') return { validation: ignore('DUPLICATE', 'certificate already stored') };
+        return this.accepted(kind, msg, hash);
+      }
+      default:
+        return { validation: reject('UNKNOWN_KIND', String(kind)) };
+    }
+  }
+
+  /** A valid, different commitment for an occupied chain slot: equivocation, not stored, handed on as evidence. */
+  private conflict(sc: SignedCommitment): Validation {
+    const v = validateCommitmentIntrinsic(sc, this.deps.genesis, this.deps.networkId);
+    if (!v.ok) return v;
+    this.deps.logger.warn(
+      { lab: sc.commitment.lab, seq: sc.commitment.seq },
+      'conflicting commitment (equivocation)',
+    );
+    this.deps.onConflict?.(sc);
+    // [IGNORE] C_CONFLICT: a different signed commitment holds this chain slot (equivocation goes out as evidence).
+    return ignore(
+      'C_CONFLICT',
+      `${sc.commitment.lab}#${sc.commitment.seq} conflicts with the stored commitment`,
+    );
+  }
+
+  private accepted<K extends MessageKind>(kind: K, msg: MessageOf[K], hash: Uint8Array): IngestOutcome<K> {
+    this.deps.onStored?.(kind);
+    return { validation: { ok: true }, msg, hash, applied: this.handOff(kind, msg) };
+  }
+
+  /** Hand a message to agreement.onAccepted in acceptance order without storing it (forks for breach detection). */
+  handOff<K extends MessageKind>(kind: K, msg: MessageOf[K]): Promise<void> {
+    const agreement = this.deps.agreement();
+    const applied = this.applyChain.then(() => agreement.onAccepted(kind, msg));
+    this.applyChain = applied.catch((err) => {
+      this.deps.logger.error({ kind, err: (err as Error).message }, 'agreement.onAccepted failed');
+    });
+    return this.applyChain;
+  }
+
+  /** Settles when every onAccepted scheduled so far has run. */
+  async drain(): Promise<void> {
+    await this.applyChain;
+  }
+}
+
+function decode<K extends MessageKind>(kind: K, bytes: Uint8Array): MessageOf[K] {
+  switch (kind) {
+    case 'commitment':
+      return decodeSignedCommitment(bytes) as MessageOf[K];
+    case 'evidence':
+      return decodeSignedEvidence(bytes) as MessageOf[K];
+    case 'vote':
+      return decodeSignedVote(bytes) as MessageOf[K];
+    default:
+      return decodeCertificate(bytes) as MessageOf[K];
+  }
+}
+
+/** Canonical encoding of a message of `kind`. */
+export function encode<K extends MessageKind>(kind: K, msg: MessageOf[K]): Uint8Array {
+  switch (kind) {
+    case 'commitment':
+      return encodeSignedCommitment(msg as MessageOf['commitment']);
+    case 'evidence':
+      return encodeSignedEvidence(msg as MessageOf['evidence']);
+    case 'vote':
+      return encodeSignedVote(msg as MessageOf['vote']);
+    default:
+      return encodeCertificate(msg as MessageOf['certificate']);
+  }
+}

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one node (own registry: several nodes can share a process in tests). */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly peers = new Gauge({
+    name: 'pausenet_peers',
+    help: 'Connected libp2p peers',
+    registers: [this.registry],
+  });
+  readonly messages = new Counter({
+    name: 'pausenet_messages_total',
+    help: 'Messages processed by topic, verdict (accept|reject|ignore) and code',
+    labelNames: ['topic', 'result', 'code', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'pausenet_rate_limited_total',
+    help: 'Gossip messages dropped by the per-peer rate limit',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly storeBytes = new Gauge({
+    name: 'pausenet_store_bytes',
+    help: 'SQLite database + WAL size',
+    registers: [this.registry],
+  });
+  readonly commitments = new Gauge({
+    name: 'pausenet_commitments',
+    help: 'Stored commitments',
+    registers: [this.registry],
+  });
+  readonly syncLag = new Gauge({
+    name: 'pausenet_sync_lag',
+    help: 'Commitments + certificates peers advertise that this node does not hold (last sync round)',
+    registers: [this.registry],
+  });
+  readonly syncRounds = new Counter({
+    name: 'pausenet_sync_requests_total',
+    help: 'Req/resp sync requests by method and outcome',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly hookResults = new Counter({
+    name: 'pausenet_hook_results_total',
+    help: 'Halt/resume hook runs by hook and status',
+    labelNames: ['hook', 'action', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Histogram({
+    name: 'pausenet_api_request_seconds',
+    help: 'Local API latency by route and status',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2],
+    registers: [this.registry],
+  });
+
+  /** Prometheus text exposition. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,180 @@
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { MessageKind } from '../agreement-port.js';
+import type { PausenetLibp2p } from '../host.js';
+import type { IngestOutcome } from '../ingest.js';
+import type { Logger } from '../logger.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import { protocolName } from '../topics.js';
+import type { StatusMessage } from './protocol.js';
+import { requestReqResp } from './reqresp.js';
+
+export interface SyncerDeps {
+  host: PausenetLibp2p;
+  networkIdHex: string;
+  store: Store;
+  ingest: (kind: MessageKind, bytes: Uint8Array, peer: string) => IngestOutcome;
+  /** Current applied pause height (agreement). */
+  currentHeight: () => number;
+  metrics: NodeMetrics;
+  logger: Logger;
+  intervalMs: number;
+  timeoutMs: number;
+  maxBatch: number;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Per-lab / height lag against one peer's status. */
+export function lagAgainst(store: Store, currentHeight: number, remote: StatusMessage): number {
+  const mine = new Map(store.chainHeads().map((h) => [h.lab, h.seq]));
+  let lag = 0;
+  for (const h of remote.heads) lag += Math.max(0, h.seq - (mine.get(h.lab) ?? -1));
+  return lag + Math.max(0, remote.certifiedHeight - currentHeight);
+}
+
+/**
+ * Pulls what peers have and we miss (docs/protocol.md "Req/resp sync"): on every new connection, on a
+ * commitment gap seen in gossip, and every `intervalMs`. Everything fetched goes through the ingest path.
+ */
+export class Syncer {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
+    this.syncSoon(evt.detail.toString());
+  };
+
+  constructor(private readonly deps: SyncerDeps) {}
+
+  start(): void {
+    this.deps.host.addEventListener('peer:connect', this.onConnect);
+    this.timer = setInterval(() => this.syncAll(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.deps.host.removeEventListener('peer:connect', this.onConnect);
+    this.abort.abort();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Sync with every connected peer now. */
+  syncAll(): void {
+    for (const p of this.deps.host.getPeers()) this.syncSoon(p.toString());
+  }
+
+  /** Schedule a sync with `peer` (coalesced: at most one running + one queued per peer). */
+  syncSoon(peer: string): void {
+    if (this.abort.signal.aborted) return;
+    if (this.running.has(peer)) {
+      this.again.add(peer);
+      return;
+    }
+    const run = this.syncWith(peer)
+      .catch((err) => {
+        this.deps.logger.debug({ peer, err: (err as Error).message }, 'sync with peer failed');
+      })
+      .finally(() => {
+        this.running.delete(peer);
+        if (this.again.delete(peer)) this.syncSoon(peer);
+      });
+    this.running.set(peer, run);
+  }
+
+  /** Settles when no sync is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private req(peer: PeerId, method: string, request: unknown) {
+    const opts = { signal: this.abort.signal, timeoutMs: this.deps.timeoutMs, maxItems: this.deps.maxBatch };
+    return requestReqResp(
+      this.deps.host,
+      peer,
+      protocolName(this.deps.networkIdHex, method),
+      request,
+      opts,
+    ).then(
+      (r) => {
+        this.deps.metrics.syncRounds.inc({ method, outcome: 'ok' });
+        return r;
+      },
+      (err) => {
+        this.deps.metrics.syncRounds.inc({ method, outcome: (err as { code?: string }).code ?? 'error' });
+        throw err;
+      },
+    );
+  }
+
+  /** One sync round with one peer: status, then commitments per lab, certificates, open votes, evidence. */
+  async syncWith(peerStr: string): Promise<void> {
+    const peer = peerIdFromString(peerStr);
+    const st = (await this.req(peer, 'status', {})).header.status as StatusMessage | undefined;
+    if (!st || !Array.isArray(st.heads)) return;
+    if (st.networkId !== this.deps.networkIdHex) return;
+    this.deps.metrics.syncLag.set(lagAgainst(this.deps.store, this.deps.currentHeight(), st));
+
+    for (const head of st.heads) {
+      if (typeof head?.lab !== 'string' || !Number.isInteger(head.seq)) continue;
+      for (;;) {
+        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
+        if (mine >= head.seq) break;
+        const count = Math.min(this.deps.maxBatch, head.seq - mine);
+        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
+        if (res.items.length === 0) break;
+        let progressed = false;
+        for (const item of res.items) {
+          const out = this.deps.ingest('commitment', item, peerStr);
+          if (out.validation.ok) progressed = true;
+          else if (out.validation.action === 'reject') return; // the peer serves invalid data: stop with it
+        }
+        if (!progressed) break;
+      }
+    }
+
+    for (;;) {
+      const height = this.deps.currentHeight();
+      if (st.certifiedHeight <= height) break;
+      const res = await this.req(peer, 'certificates-by-range', {
+        fromHeight: height + 1,
+        count: st.certifiedHeight - height,
+      });
+      if (res.items.length === 0) break;
+      let progressed = false;
+      for (const item of res.items) {
+        const out = this.deps.ingest('certificate', item, peerStr);
+        if (out.validation.ok) {
+          progressed = true;
+          // The next certificate validates against the height this one sets; stop() must not wait on it.
+          await Promise.race([out.applied, aborted(this.abort.signal)]);
+          if (this.abort.signal.aborted) return;
+        } else if (out.validation.action === 'reject') return;
+      }
+      if (!progressed) break;
+    }
+
+    const open = st.certifiedHeight + 1;
+    if (st.certifiedHeight === this.deps.currentHeight() && st.openVotes > this.deps.store.countVotes(open)) {
+      const res = await this.req(peer, 'votes', { height: open });
+      for (const item of res.items) this.deps.ingest('vote', item, peerStr);
+    }
+
+    if (st.evidenceCount > 0 && st.evidenceCount !== this.deps.store.countEvidence()) {
+      for (let offset = 0; offset < st.evidenceCount; offset += this.deps.maxBatch) {
+        const res = await this.req(peer, 'evidence', { offset, count: this.deps.maxBatch });
+        for (const item of res.items) this.deps.ingest('evidence', item, peerStr);
+        if (res.items.length < this.deps.maxBatch) break;
+      }
+    }
+    this.deps.metrics.syncLag.set(lagAgainst(this.deps.store, this.deps.currentHeight(), st));
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteHookJournal, SqliteHookStateStore } from '../src/agreement/index.js';
+import { Store } from '../src/store/index.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function open(dir?: string): { dir: string; store: Store } {
+  const d = dir ?? mkdtempSync(join(tmpdir(), 'pn-agr-store-'));
+  if (!dir) dirs.push(d);
+  return { dir: d, store: Store.open(d) };
+}
+
+describe('migration 2 + SQLite hook journal/state', () => {
+  it('creates the agreement tables with pause_state at height 0 RUNNING', () => {
+    const { store } = open();
+    expect(store.schemaVersion()).toBeGreaterThanOrEqual(2);
+    expect(store.db.prepare('SELECT height, state, since FROM pause_state').all()).toEqual([
+      { height: 0, state: 'RUNNING', since: null },
+    ]);
+    // Only one row, only legal values.
+    expect(() =>
+      store.db.prepare("INSERT INTO pause_state (id, height, state) VALUES (2, 1, 'PAUSED')").run(),
+    ).toThrow();
+    expect(() =>
+      store.db.prepare("INSERT INTO signed_heights VALUES (1, 'HALTED', x'00', x'00', 0)").run(),
+    ).toThrow();
+    store.close();
+  });
+
+  it('journal rows are keyed by (certificate, hook), survive a reopen, and list unfinished/most recent first', async () => {
+    const { dir, store } = open();
+    const j = new SqliteHookJournal(store.db);
+    j.recordPendingSync({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file', 'exec'], 10);
+    j.recordPendingSync({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file'], 11); // existing rows kept
+    await j.put({
+      certificateHash: 'aa',
+      hookName: 'file',
+      height: 1,
+      action: 'halt',
+      status: 'ok',
+      attempts: 1,
+      lastError: null,
+      updatedAt: 12,
+    });
+    await j.put({
+      certificateHash: 'bb',
+      hookName: 'file',
+      height: 2,
+      action: 'resume',
+      status: 'failed',
+      attempts: 3,
+      lastError: 'IO: disk full',
+      updatedAt: 13,
+    });
+    store.close();
+    const again = open(dir).store;
+    const j2 = new SqliteHookJournal(again.db);
+    expect(await j2.get('aa', 'exec')).toMatchObject({ status: 'pending', attempts: 0, updatedAt: 10 });
+    expect((await j2.listUnfinished()).map((e) => `${e.certificateHash}/${e.hookName}`)).toEqual([
+      'aa/exec',
+      'bb/file',
+    ]);
+    expect((await j2.list()).map((e) => `${e.height}/${e.hookName}`)).toEqual(['2/file', '1/exec', '1/file']);
+    expect(await j2.list({ limit: 1 })).toEqual([
+      {
+        certificateHash: 'bb',
+        hookName: 'file',
+        height: 2,
+        action: 'resume',
+        status: 'failed',
+        attempts: 3,
+        lastError: 'IO: disk full',
+        updatedAt: 13,
+      },
+    ]);
+    expect(await j2.get('zz', 'file')).toBeUndefined();
+    again.close();
+  });
+
+  it('hook state is per hook, JSON-valued and durable', async () => {
+    const { dir, store } = open();
+    const a = new SqliteHookStateStore(store.db, 'slurm');
+    const b = new SqliteHookStateStore(store.db, 'k8s');
+    await a.set('held/1', { jobs: [1, 2], partition: 'gpu' });
+    await a.set('held/2', 'x');
+    await b.set('held/1', 7);
+    expect(await a.keys('held/')).toEqual(['held/1', 'held/2']);
+    await a.delete('held/2');
+    await expect(a.set('bad', () => 1)).rejects.toThrow(/not JSON-serialisable/);
+    store.close();
+    const again = open(dir).store;
+    const a2 = new SqliteHookStateStore(again.db, 'slurm');
+    expect(await a2.get('held/1')).toEqual({ jobs: [1, 2], partition: 'gpu' });
+    expect(await a2.get('held/2')).toBeUndefined();
+    expect(await new SqliteHookStateStore(again.db, 'k8s').get('held/1')).toBe(7);
+    again.close();
+  });
+});

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadNodeConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { PeerRateLimiter } from '../../src/gossip/ratelimit.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function configError(raw: unknown): ConfigError {
+  try {
+    loadNodeConfig(raw as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('NodeConfig', () => {
+  it('loads YAML, fills defaults and resolves paths relative to the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-cfg-'));
+    dirs.push(dir);
+    const file = join(dir, 'node.yaml');
+    writeFileSync(
+      file,
+      'role: member\ndataDir: ./data\ngenesisFile: genesis.yaml\nkeystore:\n  file: data/keystore.json\n  passphraseFile: pass.txt\n',
+    );
+    const c = loadNodeConfig(file);
+    expect(c.dataDir).toBe(join(dir, 'data'));
+    expect(c.genesisFile).toBe(join(dir, 'genesis.yaml'));
+    expect(c.keystore).toEqual({
+      file: join(dir, 'data/keystore.json'),
+      passphraseFile: join(dir, 'pass.txt'),
+    });
+    expect(c.listen).toEqual(['/ip4/127.0.0.1/tcp/0']);
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(c.failSafe).toEqual({ enabled: false, afterMs: 3_600_000 });
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('errors name the field, the value and the fix', () => {
+    const e = configError({ role: 'boss', dataDir: '/d', genesisFile: '/g' });
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe('role');
+    expect(e.message).toContain('"boss"');
+    expect(e.message).toMatch(/fix: use "member" .* or "observer"/);
+    const p = configError({ role: 'member', dataDir: '/d', genesisFile: '/g', api: { port: 70000 } });
+    expect(p.field).toBe('api.port');
+    expect(p.message).toContain('70000');
+    expect(p.message).toMatch(/use 0 to pick a free port/);
+    const m = configError({ role: 'member', dataDir: '/d' });
+    expect(m.field).toBe('genesisFile');
+    expect(m.message).toContain('missing');
+  });
+
+  it('rejects unknown fields, observers with a keystore and malformed bootstrap addrs', () => {
+    expect(configError({ role: 'member', dataDir: '/d', genesisFile: '/g', lsiten: [] }).message).toMatch(
+      /lsiten/,
+    );
+    const o = configError({ role: 'observer', dataDir: '/d', genesisFile: '/g', keystore: { file: '/k' } });
+    expect(o.field).toBe('keystore');
+    expect(o.message).toMatch(/observer has no signing key/);
+    expect(
+      configError({ role: 'observer', dataDir: '/d', genesisFile: '/g', bootstrap: ['/ip4/1.2.3.4/tcp/1'] })
+        .field,
+    ).toBe('bootstrap.0');
+  });
+
+  it('an unreadable or non-YAML file gives CONFIG_UNREADABLE with the path', () => {
+    expect(() => loadNodeConfig('/nonexistent/pausenet.yaml')).toThrowError(
+      /cannot read config file \/nonexistent\/pausenet.yaml/,
+    );
+  });
+});
+
+describe('PeerRateLimiter', () => {
+  it('allows a burst, then the sustained rate per peer', () => {
+    let t = 0;
+    const l = new PeerRateLimiter(10, 20, () => t);
+    let ok = 0;
+    for (let i = 0; i < 30; i++) if (l.take('p')) ok++;
+    expect(ok).toBe(20);
+    expect(l.take('q')).toBe(true); // other peers unaffected
+    t += 500; // +5 tokens
+    ok = 0;
+    for (let i = 0; i < 10; i++) if (l.take('p')) ok++;
+    expect(ok).toBe(5);
+  });
+});

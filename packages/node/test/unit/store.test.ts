@@ -1,0 +1,202 @@
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
+import type { Migration } from '../../src/store/migrations.js';
+import { migrations } from '../../src/store/migrations.js';
+import { Store } from '../../src/store/store.js';
+
+const dirs: string[] = [];
+const open: Store[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pn-store-'));
+  dirs.push(d);
+  return d;
+}
+function openStore(dir: string, opts = {}): Store {
+  const s = Store.open(dir, opts);
+  open.push(s);
+  return s;
+}
+const h = (b: number) => new Uint8Array(32).fill(b);
+const row = (lab: string, seq: number, b: number) => ({
+  lab,
+  seq,
+  epoch: seq,
+  hash: h(b),
+  bytes: new Uint8Array([b, b]),
+  receivedAt: 1,
+});
+
+function fillCommitments(s: Store, n: number): void {
+  for (let i = 0; i < n; i++)
+    s.insertCommitment({
+      ...row('lab-a', i, i % 250),
+      hash: new Uint8Array(32).fill(0).map((_, j) => (j === 0 ? i % 256 : j === 1 ? i >> 8 : 7)),
+      bytes: new Uint8Array(300).fill(i % 256),
+    });
+}
+
+describe('Store (SQLite, WAL, synchronous=FULL)', () => {
+  it('creates the schema with migration 1, WAL and synchronous=FULL', () => {
+    const s = openStore(tmp());
+    expect(s.schemaVersion()).toBe(migrations.length);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const tables = (
+      s.db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]
+    ).map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['meta', 'commitments', 'evidence', 'votes', 'certificates', 'peers']),
+    );
+  });
+
+  it('insert semantics: duplicate vs conflict for commitments and certificates; evidence/votes once', () => {
+    const s = openStore(tmp());
+    expect(s.insertCommitment(row('lab-a', 0, 1))).toBe('inserted');
+    expect(s.insertCommitment(row('lab-a', 0, 1))).toBe('duplicate');
+    expect(s.insertCommitment(row('lab-a', 0, 2))).toBe('conflict');
+    expect(s.insertCommitment(row('lab-a', 1, 3))).toBe('inserted');
+    expect(s.lastCommitment('lab-a')?.seq).toBe(1);
+    expect(s.chainHeads()).toEqual([{ lab: 'lab-a', seq: 1, hash: h(3) }]);
+    expect(s.commitmentsRange('lab-a', 0, 10, 1).map((r) => r.seq)).toEqual([0]);
+    expect(s.insertCertificate({ height: 1, hash: h(9), bytes: h(9), receivedAt: 1 })).toBe('inserted');
+    expect(s.insertCertificate({ height: 1, hash: h(8), bytes: h(8), receivedAt: 1 })).toBe('conflict');
+    expect(s.certifiedHeight()).toBe(1);
+    expect(s.insertEvidence({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(true);
+    expect(s.insertEvidence({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(false);
+    expect(s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(1), receivedAt: 1 })).toBe(
+      true,
+    );
+    expect(s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(2), receivedAt: 1 })).toBe(
+      false,
+    );
+    s.upsertPeer({ peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 });
+    expect(s.listPeers()).toEqual([
+      { peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 },
+    ]);
+  });
+
+  it('survives close + reopen with everything intact', () => {
+    const dir = tmp();
+    const a = Store.open(dir);
+    a.insertCommitment(row('lab-b', 0, 4));
+    a.setMeta('networkId', 'ab');
+    a.close();
+    const b = openStore(dir);
+    expect(b.getCommitment('lab-b', 0)?.hash).toEqual(h(4));
+    expect(b.getMeta('networkId')).toBe('ab');
+  });
+
+  it('applies appended migrations in order and refuses a schema newer than the code', () => {
+    const dir = tmp();
+    Store.open(dir).close();
+    const extra: Migration = {
+      version: migrations.length + 1,
+      name: 'test-extra',
+      up: (db) => db.exec('CREATE TABLE extra (x INTEGER) STRICT'),
+    };
+    const s = Store.open(dir, { migrations: [...migrations, extra] });
+    expect(s.schemaVersion()).toBe(migrations.length + 1);
+    s.close();
+    let err: unknown;
+    try {
+      Store.open(dir).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('UNSUPPORTED_SCHEMA');
+  });
+
+  it('a failing migration rolls back and names itself', () => {
+    const bad: Migration = {
+      version: migrations.length + 1,
+      name: 'broken',
+      up: (db) => db.exec('CREATE TABLE nope (; garbage'),
+    };
+    expect(() => Store.open(tmp(), { migrations: [...migrations, bad] })).toThrowError(
+      /migration \d+ \(broken\) failed/,
+    );
+  });
+
+  it('a corrupt file gives StoreError CORRUPT naming the file and what to do; nothing is reset', () => {
+    const dir = tmp();
+    Store.open(dir).close();
+    const file = join(dir, 'pausenet.db');
+    writeFileSync(file, Buffer.alloc(8192, 0x41));
+    let err: unknown;
+    try {
+      Store.open(dir);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('CORRUPT');
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/backup/);
+    expect(readFileSync(file).equals(Buffer.alloc(8192, 0x41))).toBe(true); // untouched
+    expect(existsSync(join(dir, 'pausenet.lock'))).toBe(false); // lock released on failure
+  });
+
+  it('a truncated file (half its pages, or zero bytes) gives StoreError CORRUPT', () => {
+    const dir = tmp();
+    const s = Store.open(dir);
+    s.transaction(() => fillCommitments(s, 400));
+    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    s.close();
+    const file = join(dir, 'pausenet.db');
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(16_384);
+    truncateSync(file, Math.floor(size / 2 / 4096) * 4096);
+    expect(() => Store.open(dir)).toThrowError(StoreError);
+    expect(() => Store.open(dir)).toThrowError(/corrupt or truncated/);
+    truncateSync(file, 0);
+    expect(() => Store.open(dir)).toThrowError(/empty \(0 bytes\)/);
+  });
+
+  it('refuses a second opener of the same data dir (same process and another live process); takes over a stale lock', () => {
+    const dir = tmp();
+    const a = openStore(dir);
+    expect(() => Store.open(dir)).toThrowError(/already held by this process/);
+    a.close();
+    // A lock file left by a live foreign process (our parent shell's pid stands in for it).
+    writeFileSync(join(dir, 'pausenet.lock'), `${process.ppid}\n`);
+    let err: unknown;
+    try {
+      Store.open(dir);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as StoreError).code).toBe('LOCKED');
+    expect((err as Error).message).toContain(`pid ${process.ppid}`);
+    // A stale lock of a dead pid (kill -9 leftover) is taken over.
+    writeFileSync(join(dir, 'pausenet.lock'), '999999999\n');
+    const b = openStore(dir);
+    expect(b.isOpen).toBe(true);
+    expect(readFileSync(join(dir, 'pausenet.lock'), 'utf8').trim()).toBe(String(process.pid));
+  });
+
+  it('online backup produces a consistent, openable copy', async () => {
+    const dir = tmp();
+    const s = openStore(dir);
+    s.insertCommitment(row('lab-a', 0, 1));
+    const dest = tmp();
+    await s.backup(join(dest, 'pausenet.db'));
+    const copy = openStore(dest);
+    expect(copy.getCommitment('lab-a', 0)?.hash).toEqual(h(1));
+  });
+});
