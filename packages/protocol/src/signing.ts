@@ -1,7 +1,6 @@
 import { ed25519PublicKey, ed25519Sign } from '@pausenet/crypto';
 import { concatBytes, sha256, u64be, utf8 } from './bytes.js';
 import {
-  encodeCertificate,
   encodeCommitment,
   encodeEvidenceBody,
   encodeGenesis,
