@@ -1,2 +1,8 @@
-/** @packageDocumentation placeholder */
-export {};
+/** @packageDocumentation The `pausenet` command line: node lifecycle, DKG ceremony, API client, devnet. */
+
+export { type VerifyOutcome, verifyCertificateJson } from './commands/verify-core.js';
+export { type DevnetOptions, runDevnet } from './devnet/run.js';
+export type { DevnetResult, Scenario } from './devnet/types.js';
+export { CliError, type CliErrorCode, EXIT, toCliError } from './errors.js';
+export { runCli } from './main.js';
+export { buildProgram } from './program.js';

@@ -23,6 +23,19 @@ export type { CommitmentRequest } from './commit.js';
 export { buildCommitment, parseCommitmentRequest } from './commit.js';
 export type { NodeConfig, NodeConfigInput } from './config.js';
 export { dataPaths, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export type {
+  DkgCeremonyErrorCode,
+  DkgCeremonyOptions,
+  DkgCeremonyResult,
+  DkgProgress,
+} from './dkg/index.js';
+export {
+  ceremonyNames,
+  DkgCeremonyError,
+  DkgTransport,
+  defaultDkgTimeouts,
+  runDkgCeremony,
+} from './dkg/index.js';
 export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';
 export { ApiError, ConfigError, StoreError, SyncError } from './errors.js';
 export { PeerRateLimiter } from './gossip/ratelimit.js';

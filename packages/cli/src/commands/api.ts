@@ -1,0 +1,197 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { apiCall } from '../io/api-client.js';
+import { parseBigArg, parseHexArg, parseIntArg } from '../io/options.js';
+import { addTargetOptions, resolveTarget, type TargetOptions } from '../io/target.js';
+import { formatStatus, type StatusJson } from './status-format.js';
+
+function print(json: boolean, value: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+interface CommitOptions extends TargetOptions {
+  trainingFlop: string;
+  largestRunFlop: string;
+  maxParams: string;
+  datasetTokens: string;
+  acceleratorHours: string;
+  utilizationBps: number;
+  epoch?: number;
+  json?: boolean;
+}
+
+/** `pausenet commit`: have the local member node sign and gossip a compute commitment. */
+export function registerCommit(program: Command): void {
+  const cmd = program
+    .command('commit')
+    .description("sign and publish this lab's compute commitment for the current epoch (via the local node)")
+    .requiredOption(
+      '--training-flop <n>',
+      'total training compute this epoch (FLOP)',
+      parseBigArg('--training-flop'),
+    )
+    .requiredOption('--largest-run-flop <n>', 'largest single run (FLOP)', parseBigArg('--largest-run-flop'))
+    .requiredOption('--max-params <n>', 'largest model trained (parameters)', parseBigArg('--max-params'))
+    .requiredOption('--dataset-tokens <n>', 'largest dataset used (tokens)', parseBigArg('--dataset-tokens'))
+    .option(
+      '--accelerator-hours <n>',
+      'accelerator hours this epoch',
+      parseBigArg('--accelerator-hours'),
+      '0',
+    )
+    .option(
+      '--utilization-bps <n>',
+      'average utilisation in basis points (0..10000)',
+      parseIntArg('--utilization-bps'),
+      0,
+    )
+    .option('--epoch <n>', 'epoch to commit for (default: the current epoch)', parseIntArg('--epoch'))
+    .option('--json', 'print the signed commitment as JSON');
+  addTargetOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  $ pausenet commit --data-dir /var/lib/pausenet --training-flop 3e24 --largest-run-flop 1e24 \\
+      --max-params 7e10 --dataset-tokens 2e12 --accelerator-hours 120000 --utilization-bps 8200
+  $ pausenet commit --api http://127.0.0.1:8645 --token-file ./api-token --training-flop 0 \\
+      --largest-run-flop 0 --max-params 0 --dataset-tokens 0 --json`,
+  );
+  cmd.action(async (o: CommitOptions) => {
+    if (o.utilizationBps > 10_000)
+      throw new CliError('USAGE', `--utilization-bps must be 0..10000, got ${o.utilizationBps}`);
+    const target = await resolveTarget(o, true);
+    const body: Record<string, unknown> = {
+      metrics: {
+        trainingFlop: o.trainingFlop,
+        largestRunFlop: o.largestRunFlop,
+        maxParams: o.maxParams,
+        datasetTokens: o.datasetTokens,
+        acceleratorHours: o.acceleratorHours,
+        utilizationBps: o.utilizationBps,
+      },
+    };
+    if (o.epoch !== undefined) body.epoch = o.epoch;
+    const c = await apiCall<{ hash: string; lab: string; epoch: number; seq: number }>(
+      target,
+      'POST',
+      '/v1/commitments',
+      body,
+    );
+    print(!!o.json, c, `committed: lab ${c.lab} epoch ${c.epoch} seq ${c.seq} hash ${c.hash}`);
+  });
+}
+
+interface ReportOptions extends TargetOptions {
+  subject?: string;
+  epoch: number;
+  digest?: string;
+  summary?: string;
+  missed?: boolean;
+  json?: boolean;
+}
+
+/** `pausenet report`: file judged evidence (a report about a lab, or a missed commitment). */
+export function registerReport(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description(
+      'file evidence against a lab: an off-band report (hash of the evidence) or a missed commitment',
+    )
+    .requiredOption('--subject <lab>', 'lab id the evidence is about')
+    .requiredOption('--epoch <n>', 'epoch the evidence concerns', parseIntArg('--epoch'))
+    .option(
+      '--digest <hex>',
+      'SHA-256 of the off-band evidence document (32 bytes hex)',
+      parseHexArg('--digest', 32),
+    )
+    .option('--summary <text>', 'one-line human summary (<= 280 chars)')
+    .option('--missed', 'report that the lab missed its commitment deadline for --epoch')
+    .option('--json', 'print the signed evidence as JSON');
+  addTargetOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  $ pausenet report --data-dir /var/lib/pausenet --subject lab-c --epoch 12 \\
+      --digest $(sha256sum audit.pdf | cut -c1-64) --summary "audit: undeclared 4e25 FLOP run"
+  $ pausenet report --data-dir /var/lib/pausenet --subject lab-c --epoch 12 --missed`,
+  );
+  cmd.action(async (o: ReportOptions) => {
+    let body: Record<string, unknown>;
+    if (o.missed) {
+      if (o.digest || o.summary) throw new CliError('USAGE', '--missed takes no --digest/--summary');
+      body = { kind: 'missed', lab: o.subject, epoch: o.epoch };
+    } else {
+      if (!o.digest || !o.summary)
+        throw new CliError(
+          'USAGE',
+          'a report needs --digest <sha256 hex> and --summary <text> (or use --missed)',
+        );
+      if (o.summary.length > 280)
+        throw new CliError('USAGE', `--summary is ${o.summary.length} chars, max 280`);
+      body = { kind: 'report', subject: o.subject, epoch: o.epoch, digest: o.digest, summary: o.summary };
+    }
+    const target = await resolveTarget(o, true);
+    const ev = await apiCall<{ hash?: string }>(target, 'POST', '/v1/evidence', body);
+    print(!!o.json, ev, `evidence filed${ev.hash ? `: ${ev.hash}` : ''}`);
+  });
+}
+
+interface ApproveOptions extends TargetOptions {
+  resume?: boolean;
+  json?: boolean;
+}
+
+/** `pausenet approve <height>`: the operator approves this member's vote for a transition. */
+export function registerApprove(program: Command): void {
+  const cmd = program
+    .command('approve')
+    .description("approve this member's vote to PAUSE (default) or RESUME (--resume) at <height>")
+    .argument('<height>', 'the height of the transition (current height + 1)', parseIntArg('<height>', 1))
+    .option('--resume', 'approve the transition back to RUNNING instead of PAUSED')
+    .option('--json', 'print the API answer as JSON');
+  addTargetOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  $ pausenet status --data-dir /var/lib/pausenet        # read the current height first
+  $ pausenet approve 1 --data-dir /var/lib/pausenet     # vote PAUSE at height 1
+  $ pausenet approve 2 --resume --data-dir /var/lib/pausenet`,
+  );
+  cmd.action(async (height: number, o: ApproveOptions) => {
+    const target = await resolveTarget(o, true);
+    const want = o.resume ? 'RUNNING' : 'PAUSED';
+    const res = await apiCall<{ signed?: boolean; reason?: string }>(target, 'POST', '/v1/approve', {
+      height,
+      target: want,
+    });
+    const human =
+      res.signed === false
+        ? `approval recorded for height ${height} -> ${want}, vote not signed yet: ${res.reason ?? 'waiting'}`
+        : `approved: voted ${want} at height ${height}`;
+    print(!!o.json, res, human);
+  });
+}
+
+interface StatusOptions extends TargetOptions {
+  json?: boolean;
+}
+
+/** `pausenet status`: state, height, peers, labs, pending votes and hook results of the local node. */
+export function registerStatus(program: Command): void {
+  const cmd = program
+    .command('status')
+    .description('show the local node: state, height, peers, labs and their last commitment, votes, hooks')
+    .option('--json', 'print the raw /v1/status JSON');
+  addTargetOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  $ pausenet status --data-dir /var/lib/pausenet
+  $ pausenet status --api http://127.0.0.1:8645 --json | jq .state`,
+  );
+  cmd.action(async (o: StatusOptions) => {
+    const target = await resolveTarget(o, false);
+    const s = await apiCall<StatusJson>(target, 'GET', '/v1/status');
+    print(!!o.json, s, formatStatus(s, Date.now()));
+  });
+}

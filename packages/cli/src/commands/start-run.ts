@@ -1,0 +1,61 @@
+import { createLogger, PausenetNode } from '@pausenet/node';
+import { CliError, toCliError } from '../errors.js';
+import { loadConfigFile, passphraseSourceOf } from '../io/node-config.js';
+import { resolvePassphrase } from '../io/passphrase.js';
+import type { StartOptions } from './start.js';
+
+/** The `start` action (loaded lazily to keep CLI start-up fast). */
+export async function runStartCommand(o: StartOptions): Promise<void> {
+  const config = loadConfigFile(o.config);
+  if (o.logLevel) {
+    const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+    if (!levels.includes(o.logLevel))
+      throw new CliError('USAGE', `--log-level must be one of ${levels.join('|')}, got "${o.logLevel}"`);
+    config.logLevel = o.logLevel as typeof config.logLevel;
+  }
+  if (config.role === 'member' && config.keystore) {
+    const src = passphraseSourceOf(config, o.passphraseFile);
+    if (o.passphraseFile) config.keystore = { ...config.keystore, passphraseFile: o.passphraseFile };
+    else if (!src.file) {
+      // env or TTY prompt: hand the node the passphrase through its configured env var
+      const envName = config.keystore.passphraseEnv ?? 'PAUSENET_PASSPHRASE';
+      process.env[envName] = await resolvePassphrase(src);
+      config.keystore = { ...config.keystore, passphraseEnv: envName };
+    }
+  }
+  const logger = createLogger(config.logLevel, { role: config.role });
+  const ctx = { configFile: o.config, dataDir: config.dataDir };
+  let node: PausenetNode | undefined;
+  try {
+    node = await PausenetNode.create(config, { logger });
+    await node.start();
+  } catch (err) {
+    // release what did start (store lock, sockets) before reporting; never hang on it
+    if (node) await Promise.race([node.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+    throw toCliError(err, ctx);
+  }
+  const started = node;
+  process.stdout.write(
+    `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
+      started
+        .stop()
+        .catch((err: unknown) =>
+          process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
+        )
+        .finally(() => resolve());
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stdout.write('pausenet stopped\n');
+}

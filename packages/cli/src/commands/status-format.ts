@@ -1,0 +1,77 @@
+/** The /v1/status body (brief: node HTTP API). */
+export interface StatusJson {
+  networkId: string;
+  role: 'member' | 'observer';
+  self: string | null;
+  peerId: string;
+  peers: { peerId: string; lab: string | null }[];
+  state: 'RUNNING' | 'PAUSED';
+  height: number;
+  since: number | null;
+  threshold: number;
+  labs: {
+    id: string;
+    name: string;
+    connected: boolean;
+    lastCommitment: { epoch: number; seq: number; issuedAt: number; hash: string } | null;
+  }[];
+  pendingVotes: { height: number; target: string; voters: string[]; needed: number }[];
+  approvals: { height: number; target: string; approved: boolean }[];
+  hooks: {
+    height: number;
+    action: string;
+    hook: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+  }[];
+}
+
+function ago(ms: number): string {
+  if (ms < 1000) return 'just now';
+  if (ms < 120_000) return `${Math.round(ms / 1000)}s ago`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)}m ago`;
+  return `${Math.round(ms / 3_600_000)}h ago`;
+}
+
+/** Human-readable rendering of /v1/status. */
+export function formatStatus(s: StatusJson, now: number): string {
+  const out: string[] = [];
+  const who = s.role === 'member' ? `member ${s.self}` : 'observer';
+  out.push(`network   ${s.networkId.slice(0, 16)}…  (${who}, peer ${s.peerId})`);
+  const since = s.since ? ` since ${new Date(s.since).toISOString()} (${ago(now - s.since)})` : '';
+  out.push(`state     ${s.state} at height ${s.height}${since}; threshold ${s.threshold}`);
+  const peerNames = s.peers.map((p) => p.lab ?? `${p.peerId.slice(0, 12)}…`);
+  out.push(`peers     ${s.peers.length} connected${peerNames.length ? `: ${peerNames.join(', ')}` : ''}`);
+  out.push('labs');
+  for (const l of s.labs) {
+    const c = l.lastCommitment;
+    const last = c ? `epoch ${c.epoch} seq ${c.seq} (${ago(now - c.issuedAt)})` : 'no commitment yet';
+    out.push(`  ${l.id.padEnd(12)} ${(l.connected ? 'connected' : 'offline').padEnd(10)} last: ${last}`);
+  }
+  if (s.pendingVotes.length) {
+    out.push('pending votes');
+    for (const v of s.pendingVotes)
+      out.push(
+        `  height ${v.height} -> ${v.target}: ${v.voters.length}/${v.needed} (${v.voters.join(', ')})`,
+      );
+  }
+  const waiting = s.approvals.filter((a) => !a.approved);
+  if (waiting.length) {
+    out.push('awaiting operator approval');
+    for (const a of waiting)
+      out.push(
+        `  height ${a.height} -> ${a.target}: run \`pausenet approve ${a.height}${a.target === 'RUNNING' ? ' --resume' : ''}\``,
+      );
+  }
+  if (s.hooks.length) {
+    out.push('hooks');
+    for (const h of s.hooks) {
+      const err = h.lastError ? ` — ${h.lastError}` : '';
+      out.push(
+        `  height ${h.height} ${h.action.padEnd(6)} ${h.hook.padEnd(16)} ${h.status} (${h.attempts} attempts)${err}`,
+      );
+    }
+  }
+  return out.join('\n');
+}

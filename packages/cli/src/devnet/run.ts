@@ -1,0 +1,536 @@
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StatusJson } from '../commands/status-format.js';
+import { apiCall, readApiToken } from '../io/api-client.js';
+import { loadGenesis } from '../io/genesis.js';
+import { ChildSet, type ManagedChild } from './children.js';
+import { publishEquivocation } from './equivocate.js';
+import { DEVNET_PASSPHRASE, type DevnetLayout, setupDevnet } from './setup.js';
+import { Timeline } from './timeline.js';
+import type { DevnetNode, DevnetResult, Scenario } from './types.js';
+import { sleep, waitFor } from './wait.js';
+import { StatusWatcher } from './watcher.js';
+
+export interface DevnetOptions {
+  labs: number;
+  observers: number;
+  threshold: number;
+  scenario: Scenario;
+  json: boolean;
+  keep: boolean;
+  /** Hook configs for lab 1 in addition to the exec log hook (--slurm). */
+  extraHooksLab1?: Record<string, unknown>[];
+  /** Max wait for each scenario step (ms). */
+  stepTimeoutMs?: number;
+}
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+interface CertJson {
+  hash?: string;
+  height: number;
+  target: string;
+  statement: string;
+  signature: string;
+  signers: string[];
+}
+
+/** Normal metrics for a lab (well under the devnet caps). */
+function normalMetrics(i: number) {
+  return {
+    trainingFlop: `${2 + i}000000000000000000000000`,
+    largestRunFlop: `${5 + i}00000000000000000000000`,
+    maxParams: '70000000000',
+    datasetTokens: '2000000000000',
+    acceleratorHours: String(100_000 + 1000 * i),
+    utilizationBps: 8000 + 10 * i,
+  };
+}
+
+/** The breach: a run of 3e25 FLOP against a 1e25 largest-run cap. */
+const BREACH_METRICS = {
+  trainingFlop: '40000000000000000000000000',
+  largestRunFlop: '30000000000000000000000000',
+  maxParams: '1500000000000',
+  datasetTokens: '20000000000000',
+  acceleratorHours: '900000',
+  utilizationBps: 9500,
+};
+
+/** Run a local devnet: keys, genesis, real DKG among lab processes, nodes, scenario, result. */
+export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
+  const out = o.json ? process.stderr : process.stdout;
+  const tl = new Timeline(out);
+  const stepMs = o.stepTimeoutMs ?? 60_000;
+  const root = await mkdtemp(join(tmpdir(), 'pausenet-devnet-'));
+  const set = new ChildSet();
+  set.onClose(async () => {
+    if (o.keep) out.write(`\ndata dirs kept in ${root}\n`);
+    else await rm(root, { recursive: true, force: true });
+  });
+  const problems: string[] = [];
+  let layout: DevnetLayout | undefined;
+  const result: DevnetResult = {
+    ok: false,
+    problems,
+    scenario: o.scenario,
+    labs: o.labs,
+    observers: o.observers,
+    threshold: o.threshold,
+    networkId: '',
+    groupPublicKey: '',
+    finalState: 'RUNNING',
+    height: 0,
+    certificates: [],
+    nodes: [],
+    timings: {
+      dkgMs: null,
+      breachToCertificateMs: null,
+      breachToAllHaltedMs: null,
+      resumeToAllResumedMs: null,
+    },
+    ...(o.keep ? { dataDir: root } : {}),
+  };
+  let watcher: StatusWatcher | undefined;
+  try {
+    tl.note(
+      `pausenet devnet: ${o.labs} labs + ${o.observers} observer(s), threshold ${o.threshold}, scenario ${o.scenario}\n  data dir ${root}${o.keep ? ' (kept)' : ' (removed on exit)'}`,
+    );
+    tl.phase('setup: keys and genesis');
+    layout = await setupDevnet({ root, ...o });
+    const L = layout;
+    for (const l of L.labs)
+      tl.event(l.id, `identity key + node key created (peer ${l.peerId.slice(0, 16)}…)`);
+
+    // --- DKG among lab processes (no trusted dealer)
+    tl.phase('distributed key generation (one `pausenet dkg` process per lab)');
+    const t0 = Date.now();
+    const dkgChildren = L.labs.map((l) =>
+      set.spawn({
+        name: `${l.id}-dkg`,
+        command: process.execPath,
+        args: [
+          BIN,
+          'dkg',
+          '--config',
+          l.configFile,
+          '--json',
+          '--phase-timeout',
+          '20000',
+          '--connect-timeout',
+          '30000',
+          '--linger',
+          '1000',
+        ],
+        logFile: join(l.dataDir, 'dkg.log'),
+      }),
+    );
+    const dkgResults = await Promise.all(
+      dkgChildren.map(async (c, i) => {
+        const line = await c
+          .waitForLine((s) => s.startsWith('{'), stepMs + 30_000)
+          .catch((err: Error) => {
+            throw new Error(`DKG of ${L.labs[i]!.id} failed: ${err.message}`);
+          });
+        const r = JSON.parse(line) as { groupPublicKey: string; transcriptHash: string; ms: number };
+        tl.event(
+          L.labs[i]!.id,
+          `DKG done in ${r.ms} ms: group key ${r.groupPublicKey.slice(0, 16)}…, transcript ${r.transcriptHash.slice(0, 12)}…`,
+        );
+        return r;
+      }),
+    );
+    await Promise.all(dkgChildren.map((c) => c.exited));
+    result.timings.dkgMs = Date.now() - t0;
+    const gpk = dkgResults[0]!.groupPublicKey;
+    if (
+      dkgResults.some((r) => r.groupPublicKey !== gpk || r.transcriptHash !== dkgResults[0]!.transcriptHash)
+    )
+      throw new Error('labs computed different DKG results');
+    const texts = await Promise.all(L.labs.map((l) => readFile(l.genesisFile, 'utf8')));
+    if (texts.some((t) => t !== texts[0]))
+      throw new Error('labs wrote different genesis files after the DKG');
+    await copyFile(L.labs[0]!.genesisFile, L.genesisFile);
+    result.groupPublicKey = gpk;
+    tl.event(
+      'network',
+      `all ${o.labs} labs agree: group public key ${gpk.slice(0, 32)}… (${result.timings.dkgMs} ms)`,
+    );
+    void loadGenesis(L.genesisFile);
+
+    // --- start nodes
+    const all = [...L.labs, ...L.observers];
+    const startNode = async (n: DevnetNode): Promise<void> => {
+      n.child = set.spawn({
+        name: n.id,
+        command: process.execPath,
+        args: [BIN, 'start', '--config', n.configFile],
+        logFile: join(n.dataDir, 'node.log'),
+      });
+      const line = await n.child.waitForLine((s) => s.includes(' started: '), stepMs);
+      // the API port is picked by the node (port 0) to avoid racing other processes for it
+      const url = /\bapi (http:\/\/\S+?),/.exec(line)?.[1];
+      if (!url) throw new Error(`${n.id}: cannot find the API URL in "${line}"`);
+      n.api.url = url;
+      n.api.token = n.role === 'member' ? await readApiToken(join(n.dataDir, 'api-token')) : undefined;
+      tl.event(n.id, `${n.role} node started (api ${n.api.url})`);
+    };
+    const partitioned = o.scenario === 'partition' ? L.labs.slice(2) : [];
+    const firstWave = all.filter((n) => !partitioned.includes(n));
+    tl.phase(
+      partitioned.length
+        ? `start nodes (partition: ${partitioned.map((n) => n.id).join(', ')} held back)`
+        : 'start nodes',
+    );
+    await Promise.all(firstWave.map(startNode));
+    watcher = new StatusWatcher(all, tl);
+    const status = (n: DevnetNode) =>
+      apiCall<StatusJson>(n.api, 'GET', '/v1/status', undefined, { timeoutMs: 3000 });
+    const running = () => all.filter((n) => n.child?.running);
+    const upLabs = () => L.labs.filter((n) => n.child?.running);
+    await waitFor(
+      'labs to connect to each other',
+      async () => {
+        const ss = await Promise.all(upLabs().map(status));
+        const need = upLabs().length - 1;
+        return ss.every((s) => s.labs.filter((l) => l.connected && l.id !== s.self).length >= need)
+          ? true
+          : undefined;
+      },
+      { timeoutMs: stepMs },
+    );
+    const s0 = await status(L.labs[0]!);
+    result.networkId = s0.networkId;
+    tl.event('network', `labs connected; network id ${s0.networkId.slice(0, 16)}…`);
+    await sleep(1000); // let gossip meshes form (heartbeat)
+    watcher.start();
+
+    // --- commitments
+    tl.phase('labs publish signed compute commitments');
+    const commit = async (l: DevnetNode, metrics: Record<string, unknown>, note = '') => {
+      const c = await apiCall<{ hash: string; epoch: number; seq: number }>(
+        l.api,
+        'POST',
+        '/v1/commitments',
+        { metrics },
+        { timeoutMs: 30_000 },
+      );
+      tl.event(
+        l.id,
+        `commitment epoch ${c.epoch} seq ${c.seq}: largest run ${fmtFlop(String(metrics.largestRunFlop))} FLOP${note} (${c.hash.slice(0, 10)}…)`,
+      );
+      return c;
+    };
+    // One commitment per lab per epoch: the breaching lab's epoch commitment is the breach itself;
+    // in `missed` the last lab stays silent.
+    const breacher = o.scenario === 'cap-breach' || o.scenario === 'partition' ? L.labs[1] : undefined;
+    const silent = o.scenario === 'missed' ? L.labs[L.labs.length - 1] : undefined;
+    for (const [i, l] of upLabs().entries())
+      if (l !== breacher && l !== silent) await commit(l, normalMetrics(i));
+
+    const labsOf = (ns: DevnetNode[]) => ns.filter((n) => n.role === 'member');
+    const waitAllAt = async (height: number, state: string, nodes: DevnetNode[]) =>
+      waitFor(
+        `all nodes at height ${height} (${state})`,
+        async () => {
+          const ss = await Promise.all(nodes.map(status));
+          return ss.every((s) => s.height === height && s.state === state) ? Date.now() : undefined;
+        },
+        { timeoutMs: stepMs, intervalMs: 100 },
+      );
+    const waitHooks = async (height: number, action: string, nodes: DevnetNode[]) =>
+      waitFor(
+        `${action} hooks at height ${height} on ${nodes.map((n) => n.id).join(', ')}`,
+        async () => {
+          const ss = await Promise.all(nodes.map(status));
+          return ss.every((s) =>
+            s.hooks.some((h) => h.height === height && h.action === action && h.status === 'ok'),
+          )
+            ? Date.now()
+            : undefined;
+        },
+        { timeoutMs: stepMs, intervalMs: 100 },
+      );
+    const firstCertAt = async (height: number) =>
+      waitFor(
+        `a certificate at height ${height}`,
+        async () => {
+          const ss = await Promise.all(running().map(status));
+          return ss.some((s) => s.height >= height) ? Date.now() : undefined;
+        },
+        { timeoutMs: stepMs, intervalMs: 50 },
+      );
+
+    if (o.scenario === 'honest') {
+      tl.phase('honest: every commitment is under the caps; nobody votes');
+      await sleep(4000);
+      const ss = await Promise.all(running().map(status));
+      if (ss.some((s) => s.height !== 0)) problems.push('honest scenario produced a certificate');
+      else tl.event('network', 'no breach, no votes, no certificate: still RUNNING at height 0');
+    } else {
+      // --- breach
+      let breachAt = 0;
+      if (o.scenario === 'cap-breach' || o.scenario === 'partition') {
+        tl.phase(
+          `breach: ${L.labs[1]!.id} reports a training run over the largest-run cap (${fmtFlop(BREACH_METRICS.largestRunFlop)} > 1e25 FLOP)`,
+        );
+        breachAt = Date.now();
+        await commit(L.labs[1]!, BREACH_METRICS, ' — OVER CAP');
+      } else if (o.scenario === 'equivocation') {
+        tl.phase(`breach: ${L.labs[1]!.id} signs two different commitments for the same epoch`);
+        const h = await publishEquivocation({
+          lab: L.labs[1]!,
+          via: L.labs.filter((l) => l !== L.labs[1]),
+          passphrase: DEVNET_PASSPHRASE,
+          networkIdHex: result.networkId,
+          scratchDir: root,
+        });
+        breachAt = h.publishedAt;
+        tl.event(
+          L.labs[1]!.id,
+          `conflicting commitment for the same epoch published by the devnet injector (${h.hash.slice(0, 10)}…)`,
+        );
+      } else if (o.scenario === 'missed') {
+        const missing = L.labs[L.labs.length - 1]!;
+        const epoch =
+          (
+            await apiCall<{ epoch: number }[]>(L.labs[0]!.api, 'GET', `/v1/commitments?lab=${L.labs[0]!.id}`)
+          )[0]?.epoch ?? 0;
+        const g = L.genesis.policy;
+        const due = g.genesisTime + (epoch + 1) * g.epochMs + g.deadlineMs + g.graceMs;
+        tl.phase(
+          `breach: ${missing.id} misses its epoch-${epoch} commitment (deadline + grace at +${((due - Date.now()) / 1000).toFixed(1)}s)`,
+        );
+        await sleep(Math.max(0, due - Date.now()) + 300);
+        breachAt = Date.now();
+        await apiCall(
+          L.labs[0]!.api,
+          'POST',
+          '/v1/evidence',
+          { kind: 'missed', lab: missing.id, epoch },
+          { timeoutMs: 30_000 },
+        );
+        tl.event(
+          L.labs[0]!.id,
+          `filed "missed" evidence against ${missing.id} for epoch ${epoch} (judged evidence: needs operator approval)`,
+        );
+        for (const l of L.labs.slice(0, o.threshold)) {
+          await apiCall(l.api, 'POST', '/v1/approve', { height: 1, target: 'PAUSED' }, { timeoutMs: 30_000 });
+          tl.event(l.id, 'operator approved PAUSE at height 1');
+        }
+      }
+      tl.mark('breach', breachAt);
+
+      if (o.scenario === 'partition') {
+        tl.phase(`partition: only ${upLabs().length} of ${o.labs} labs online, threshold ${o.threshold}`);
+        await sleep(4000);
+        const ss = await Promise.all(running().map(status));
+        if (ss.some((s) => s.height !== 0))
+          problems.push('a certificate formed with fewer than t labs connected');
+        else
+          tl.event(
+            'network',
+            `no certificate after 4 s: ${upLabs().length} labs < threshold ${o.threshold} (as it must be)`,
+          );
+        tl.phase(`heal: starting ${partitioned.map((n) => n.id).join(', ')}`);
+        tl.mark('heal');
+        await Promise.all(partitioned.map(startNode));
+        watcher.start();
+      }
+
+      const certAt = await firstCertAt(1);
+      const halted = await waitHooks(1, 'halt', L.labs);
+      // precise times come from the SSE streams (marks); the polling results are the fallback
+      result.timings.breachToCertificateMs = (tl.marks.get('certificate:1') ?? certAt) - breachAt;
+      result.timings.breachToAllHaltedMs =
+        lastMark(
+          tl,
+          L.labs.map((l) => `hook:halt:1:${l.id}`),
+          halted,
+        ) - breachAt;
+      await waitAllAt(1, 'PAUSED', running());
+      tl.event(
+        'network',
+        `every node PAUSED at height 1; every lab's halt hook ran (${result.timings.breachToAllHaltedMs} ms after the breach)`,
+      );
+
+      // --- resume
+      tl.phase('operators approve the resume (t labs call POST /v1/approve)');
+      await sleep(500);
+      const resumeAt = Date.now();
+      tl.mark('resume', resumeAt);
+      for (const l of labsOf(running()).slice(0, o.threshold)) {
+        await apiCall(l.api, 'POST', '/v1/approve', { height: 2, target: 'RUNNING' }, { timeoutMs: 30_000 });
+        tl.event(l.id, 'operator approved RESUME at height 2');
+      }
+      const resumed = await waitHooks(2, 'resume', L.labs);
+      await waitAllAt(2, 'RUNNING', running());
+      result.timings.resumeToAllResumedMs =
+        lastMark(
+          tl,
+          L.labs.map((l) => `hook:resume:2:${l.id}`),
+          resumed,
+        ) - resumeAt;
+      tl.event(
+        'network',
+        `every node RUNNING at height 2; every lab's resume hook ran (${result.timings.resumeToAllResumedMs} ms after the approvals)`,
+      );
+    }
+    await sleep(300);
+    await watcher.stop();
+
+    // --- collect
+    tl.phase('result');
+    // collection must not fail on one slow answer from a loaded machine: retry with a long timeout
+    const get = async <T>(n: DevnetNode, path: string): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await apiCall<T>(n.api, 'GET', path, undefined, { timeoutMs: 20_000 });
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          await sleep(500);
+        }
+      }
+    };
+    const certs = await get<CertJson[]>(running()[0]!, '/v1/certificates');
+    result.certificates = certs
+      .map((c) => ({
+        height: c.height,
+        target: c.target,
+        statement: c.statement,
+        signature: c.signature,
+        signers: c.signers,
+      }))
+      .sort((a, b) => a.height - b.height);
+    for (const n of all) {
+      const s = await get<StatusJson>(n, '/v1/status');
+      const commitments = await get<unknown[]>(n, '/v1/commitments');
+      const nc = await get<unknown[]>(n, '/v1/certificates');
+      result.nodes.push({
+        id: n.id,
+        role: n.role,
+        state: s.state,
+        height: s.height,
+        commitments: commitments.length,
+        certificates: nc.length,
+        hooks: n.role === 'member' ? await hookRuns(n, s) : [],
+      });
+    }
+    const first = result.nodes[0]!;
+    result.finalState = first.state as 'RUNNING' | 'PAUSED';
+    result.height = first.height;
+    checkExpectations(o, result);
+    for (const c of result.certificates)
+      tl.event(
+        'certificate',
+        `height ${c.height} -> ${c.target}, signers ${c.signers.join(', ')}, sig ${c.signature.slice(0, 16)}…`,
+      );
+    for (const n of result.nodes)
+      tl.event(
+        n.id,
+        `${n.state} h=${n.height} commitments=${n.commitments} certificates=${n.certificates}${n.hooks.length ? ` hooks: ${n.hooks.map((h) => `${h.action}@${h.height} x${h.runs}${h.ok ? '' : ' FAILED'}`).join(', ')}` : ''}`,
+      );
+    const t = result.timings;
+    tl.note(
+      `\ntimings: dkg ${t.dkgMs} ms; breach -> certificate ${t.breachToCertificateMs ?? '-'} ms; breach -> all halted ${t.breachToAllHaltedMs ?? '-'} ms; resume -> all resumed ${t.resumeToAllResumedMs ?? '-'} ms`,
+    );
+    result.ok = problems.length === 0;
+    tl.note(result.ok ? `devnet ${o.scenario}: OK` : `devnet ${o.scenario}: FAILED: ${problems.join('; ')}`);
+  } catch (err) {
+    problems.push((err as Error).message.split('\n')[0]!);
+    result.ok = false;
+    if (set.interrupted) {
+      out.write('devnet interrupted\n');
+      return result;
+    }
+    out.write(`\ndevnet failed: ${(err as Error).message}\n`);
+    if (layout) {
+      for (const n of [...layout.labs, ...layout.observers]) if (n.child) out.write(`${n.child.tail(6)}\n`);
+      out.write(`(logs: rerun with --keep and read <data dir>/<node>/node.log, dkg.log)\n`);
+    }
+  } finally {
+    await watcher?.stop();
+    await stopAll(layout, set, tl, o.json);
+  }
+  return result;
+}
+
+async function stopAll(
+  layout: DevnetLayout | undefined,
+  set: ChildSet,
+  tl: Timeline,
+  quiet: boolean,
+): Promise<void> {
+  const nodes = layout ? [...layout.labs, ...layout.observers].filter((n) => n.child?.running) : [];
+  if (nodes.length && !quiet) tl.note('\nstopping nodes (SIGTERM)...');
+  await Promise.all(nodes.map((n) => (n.child as ManagedChild).stop(8000)));
+  await set.close();
+}
+
+/** Runs per (height, action) from the lab's hook log file, ok from its status. */
+async function hookRuns(n: DevnetNode, s: StatusJson) {
+  let lines: string[] = [];
+  try {
+    lines = (await readFile(n.hookLog, 'utf8')).split('\n').filter(Boolean);
+  } catch {
+    // no hook ran
+  }
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  const keys = new Set<string>([
+    ...counts.keys(),
+    ...s.hooks.filter((h) => h.hook === 'devnet-log').map((h) => `${h.action} ${h.height}`),
+  ]);
+  return [...keys]
+    .map((k) => {
+      const [action, h] = k.split(' ');
+      const height = Number(h);
+      const st = s.hooks.find((x) => x.hook === 'devnet-log' && x.height === height && x.action === action);
+      return {
+        height,
+        action: action as 'halt' | 'resume',
+        runs: counts.get(k) ?? 0,
+        ok: st?.status === 'ok',
+      };
+    })
+    .sort((a, b) => a.height - b.height);
+}
+
+function checkExpectations(o: DevnetOptions, r: DevnetResult): void {
+  const p = r.problems;
+  const expectHeight = o.scenario === 'honest' ? 0 : 2;
+  for (const n of r.nodes) {
+    if (n.height !== expectHeight || n.state !== 'RUNNING')
+      p.push(`${n.id} ended ${n.state} at height ${n.height}, expected RUNNING at ${expectHeight}`);
+    if (n.role !== 'member') continue;
+    for (const [h, action] of expectHeight
+      ? ([
+          [1, 'halt'],
+          [2, 'resume'],
+        ] as const)
+      : []) {
+      const e = n.hooks.find((x) => x.height === h && x.action === action);
+      if (e?.runs !== 1 || !e.ok)
+        p.push(`${n.id}: ${action} hook for height ${h} ran ${e?.runs ?? 0} time(s), ok=${e?.ok ?? false}`);
+    }
+  }
+  if (r.certificates.length !== expectHeight)
+    p.push(`expected ${expectHeight} certificates, got ${r.certificates.length}`);
+}
+
+/** The latest of the marks `names` (all must exist), else `fallback`. */
+function lastMark(tl: Timeline, names: string[], fallback: number): number {
+  const at = names.map((n) => tl.marks.get(n));
+  return at.every((x) => x !== undefined) ? Math.max(...(at as number[])) : fallback;
+}
+
+function fmtFlop(s: string): string {
+  const n = BigInt(s);
+  if (n === 0n) return '0';
+  const digits = n.toString();
+  const exp = digits.length - 1;
+  const mant = `${digits[0]}${digits.length > 1 && digits[1] !== '0' ? `.${digits[1]}` : ''}`;
+  return `${mant}e${exp}`;
+}

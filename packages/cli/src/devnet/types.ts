@@ -1,0 +1,55 @@
+import type { ApiTarget } from '../io/api-client.js';
+import type { ManagedChild } from './children.js';
+
+export type Scenario = 'honest' | 'cap-breach' | 'equivocation' | 'missed' | 'partition';
+export const SCENARIOS: Scenario[] = ['honest', 'cap-breach', 'equivocation', 'missed', 'partition'];
+
+/** One node process of a devnet. */
+export interface DevnetNode {
+  id: string;
+  role: 'member' | 'observer';
+  /** BLS share index for members (1-based). */
+  index: number;
+  dataDir: string;
+  configFile: string;
+  genesisFile: string;
+  p2pPort: number;
+  peerId: string;
+  addr: string;
+  /** Filled in when the node has started (it picks its API port). */
+  api: ApiTarget;
+  /** Exec hook log (members): one line "<action> <height>" per hook run. */
+  hookLog: string;
+  child?: ManagedChild;
+}
+
+/** The `--json` last line (issue 6 contract). */
+export interface DevnetResult {
+  ok: boolean;
+  problems: string[];
+  scenario: Scenario;
+  labs: number;
+  observers: number;
+  threshold: number;
+  networkId: string;
+  groupPublicKey: string;
+  finalState: 'RUNNING' | 'PAUSED';
+  height: number;
+  certificates: { height: number; target: string; statement: string; signature: string; signers: string[] }[];
+  nodes: {
+    id: string;
+    role: 'member' | 'observer';
+    state: string;
+    height: number;
+    commitments: number;
+    certificates: number;
+    hooks: { height: number; action: 'halt' | 'resume'; runs: number; ok: boolean }[];
+  }[];
+  timings: {
+    dkgMs: number | null;
+    breachToCertificateMs: number | null;
+    breachToAllHaltedMs: number | null;
+    resumeToAllResumedMs: number | null;
+  };
+  dataDir?: string;
+}

@@ -1,0 +1,422 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { blsSecretToPublic, blsSign } from '@pausenet/crypto';
+import {
+  type Genesis,
+  genesisToYaml,
+  networkIdOf,
+  parseGenesisYaml,
+  statementBytes,
+} from '@pausenet/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, spawnCli, TempDirs } from './helpers.js';
+
+const tmp = new TempDirs();
+afterAll(() => tmp.cleanup());
+const PASS = { PAUSENET_PASSPHRASE: 'correct horse battery' };
+
+function scalar(n: number): Uint8Array {
+  const b = new Uint8Array(32);
+  b[31] = n;
+  b[0] = 0x11;
+  return b;
+}
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('pausenet help and usage errors', { timeout: 120_000 }, () => {
+  it('--help lists every command; commands have examples', async () => {
+    const [r, ...sub] = await Promise.all([
+      run(['--help']),
+      ...['init', 'dkg', 'start', 'approve', 'verify', 'devnet'].map((c) => run([c, '--help'])),
+    ]);
+    expect(r!.code).toBe(0);
+    for (const c of [
+      'init',
+      'genesis',
+      'dkg',
+      'start',
+      'commit',
+      'report',
+      'approve',
+      'status',
+      'verify',
+      'devnet',
+    ])
+      expect(r!.stdout).toContain(c);
+    for (const s of sub) {
+      expect(s.code).toBe(0);
+      expect(s.stdout).toContain('Examples:');
+    }
+  });
+
+  it('unknown command and missing arguments exit 2 with a message, no stack trace', async () => {
+    const [a, b, c, d] = await Promise.all([
+      run(['frobnicate']),
+      run(['approve']),
+      run(['approve', 'abc', '--api', 'http://127.0.0.1:1']),
+      run(['devnet', '--scenario', 'chaos']),
+    ]);
+    expect(a!.code).toBe(2);
+    expect(a!.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(b!.code).toBe(2);
+    expect(b!.stderr).toMatch(/missing required argument 'height'/);
+    expect(c!.code).toBe(2);
+    expect(c!.stderr).toMatch(/<height> must be an integer/);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/Allowed choices are honest, cap-breach/);
+    for (const r of [a, b, c, d]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('API commands name the unreachable node and exit 7', async () => {
+    const [r, c, m] = await Promise.all([
+      run(['status', '--api', 'http://127.0.0.1:9']),
+      run([
+        'commit',
+        '--api',
+        'http://127.0.0.1:9',
+        '--token-file',
+        '/nonexistent/token',
+        '--training-flop',
+        '1',
+        '--largest-run-flop',
+        '1',
+        '--max-params',
+        '1',
+        '--dataset-tokens',
+        '1',
+      ]),
+      run(['commit', '--api', 'http://127.0.0.1:9', '--training-flop', 'lots']),
+    ]);
+    expect(r!.code).toBe(7);
+    expect(r!.stderr).toMatch(/node API unreachable at http:\/\/127\.0\.0\.1:9/);
+    expect(c!.code).toBe(7);
+    expect(c!.stderr).toMatch(/cannot read API token \/nonexistent\/token/);
+    expect(m!.code).toBe(2);
+    expect(m!.stderr).toMatch(/--training-flop must be a non-negative integer/);
+  });
+});
+
+describe('pausenet init / genesis', { timeout: 120_000 }, () => {
+  let dir: string;
+  const members: string[] = [];
+  beforeAll(async () => {
+    dir = await tmp.make();
+  });
+
+  it('init writes a 0600 keystore and node key and prints the genesis entry', async () => {
+    const labs = ['lab-a', 'lab-b', 'lab-c'];
+    const results = await Promise.all(
+      labs.map((lab, i) =>
+        run(
+          [
+            'init',
+            '--data-dir',
+            join(dir, lab),
+            '--lab',
+            lab,
+            '--index',
+            String(i + 1),
+            '--addr',
+            `/ip4/127.0.0.1/tcp/${9100 + i}`,
+          ],
+          { env: PASS },
+        ),
+      ),
+    );
+    for (const [i, lab] of labs.entries()) {
+      const r = results[i]!;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`id: ${lab}`));
+      expect(r.stdout).toMatch(/publicKey: [0-9a-f]{64}/);
+      expect(r.stdout).toMatch(/\/p2p\/12D3KooW/);
+      const f = join(dir, `${lab}.member.yaml`);
+      await writeFile(f, r.stdout);
+      members.push(f);
+    }
+    expect((await stat(join(dir, 'lab-a', 'keystore.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'lab-a', 'node-key'))).mode & 0o777).toBe(0o600);
+    const ks = JSON.parse(await readFile(join(dir, 'lab-a', 'keystore.json'), 'utf8'));
+    expect(JSON.stringify(ks)).not.toMatch(/identitySecretKey/);
+  });
+
+  it('init refuses to overwrite a key, and needs a passphrase', async () => {
+    const [again, nopass, badLab] = await Promise.all([
+      run(['init', '--data-dir', join(dir, 'lab-a'), '--lab', 'lab-a', '--index', '1'], { env: PASS }),
+      run(['init', '--data-dir', join(dir, 'x'), '--lab', 'lab-x', '--index', '1']),
+      run(['init', '--data-dir', join(dir, 'y'), '--lab', 'Lab A', '--index', '1'], { env: PASS }),
+    ]);
+    expect(again!.code).toBe(2);
+    expect(again!.stderr).toMatch(/keystore already exists/);
+    expect(nopass!.code).toBe(4);
+    expect(nopass!.stderr).toMatch(/no passphrase: pass --passphrase-file FILE or set \$PAUSENET_PASSPHRASE/);
+    expect(badLab!.code).toBe(2);
+    expect(badLab!.stderr).toMatch(/--lab must be 1-32 chars/);
+  });
+
+  it('genesis create + validate; invalid genesis names the field', async () => {
+    const out = join(dir, 'genesis.yaml');
+    const c = await run([
+      'genesis',
+      'create',
+      '--name',
+      'testnet',
+      ...members.flatMap((m) => ['--member', m]),
+      '--out',
+      out,
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/3 members, threshold 3/);
+    const v = await run(['genesis', 'validate', out, '--json']);
+    expect(v.code).toBe(0);
+    const s = JSON.parse(v.stdout);
+    expect(s.valid).toBe(true);
+    expect(s.networkId).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.dkg).toBeNull();
+    const bad = join(dir, 'bad-genesis.yaml');
+    await writeFile(bad, (await readFile(out, 'utf8')).replace(/publicKey: [0-9a-f]{64}/, 'publicKey: abcd'));
+    const b = await run(['genesis', 'validate', bad]);
+    expect(b.code).toBe(3);
+    expect(b.stderr).toMatch(/members\[0\]\.publicKey = "abcd": expected 64 hex characters/);
+    const missing = await run(['genesis', 'validate', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/genesis file not found/);
+  });
+});
+
+describe('pausenet verify', { timeout: 120_000 }, () => {
+  let dir: string;
+  let genesisFile: string;
+  let cert: Record<string, unknown>;
+  beforeAll(async () => {
+    dir = await tmp.make();
+    const members = [1, 2, 3, 4].map((i) => ({
+      id: `lab-${'abcd'[i - 1]}`,
+      name: `Lab ${i}`,
+      index: i,
+      publicKey: new Uint8Array(32).fill(i),
+      peerIds: [],
+      addrs: [],
+    }));
+    const g: Genesis = {
+      version: 1,
+      name: 'verify-test',
+      threshold: 3,
+      members,
+      policy: {
+        genesisTime: 0,
+        epochMs: 3_600_000,
+        deadlineMs: 60_000,
+        graceMs: 60_000,
+        caps: {
+          trainingFlop: 10n ** 26n,
+          largestRunFlop: 10n ** 25n,
+          maxParams: 10n ** 12n,
+          datasetTokens: 10n ** 14n,
+        },
+        autoVote: ['cap-exceeded', 'equivocation'],
+        approvalRequired: ['missed', 'report'],
+        resumeNeedsApproval: true,
+        auditors: [],
+      },
+      dkg: {
+        groupPublicKey: blsSecretToPublic(scalar(7)),
+        publicShares: [1, 2, 3, 4].map((i) => blsSecretToPublic(scalar(20 + i))),
+        transcriptHash: new Uint8Array(32).fill(9),
+      },
+    };
+    genesisFile = join(dir, 'genesis.yaml');
+    await writeFile(genesisFile, genesisToYaml(g));
+    const parsed = parseGenesisYaml(await readFile(genesisFile, 'utf8'));
+    const statement = statementBytes(networkIdOf(parsed), 1, 'PAUSED');
+    cert = {
+      height: 1,
+      target: 'PAUSED',
+      statement: hex(statement),
+      signature: hex(blsSign(scalar(7), statement)),
+      signers: ['lab-a', 'lab-b', 'lab-c'],
+    };
+  });
+
+  async function verify(c: unknown, name: string) {
+    const f = join(dir, name);
+    await writeFile(f, JSON.stringify(c));
+    return run(['verify', f, '--genesis', genesisFile]);
+  }
+
+  it('accepts a valid certificate (exit 0, one line)', async () => {
+    const r = await verify(cert, 'ok.json');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^valid: height 1 -> PAUSED, signed by lab-a, lab-b, lab-c \(3 of 4, threshold 3\)\n$/,
+    );
+  });
+
+  it('rejects bad certificates with exit 1 and the reason', async () => {
+    const badSig = {
+      ...cert,
+      signature: hex(blsSign(scalar(8), Buffer.from(String(cert.statement), 'hex'))),
+    };
+    const notJson = join(dir, 'garbage.json');
+    await writeFile(notJson, 'not json');
+    const [r1, r2, r3, r4, r5] = await Promise.all([
+      verify(badSig, 'badsig.json'),
+      verify({ ...cert, signers: ['lab-a', 'lab-b'] }, 'few.json'),
+      verify({ ...cert, height: 2 }, 'parity.json'),
+      verify({ ...cert, signers: ['lab-a', 'lab-b', 'mallory'] }, 'unknown.json'),
+      run(['verify', notJson, '--genesis', genesisFile]),
+    ]);
+    for (const r of [r1, r2, r3, r4]) expect(r!.code).toBe(1);
+    expect(r1!.stdout).toMatch(/INVALID: the BLS signature does not verify under the group public key/);
+    expect(r2!.stdout).toMatch(/only 2 signers, threshold is 3/);
+    expect(r3!.stdout).toMatch(/height 2 can only flip to RUNNING/);
+    expect(r4!.stdout).toMatch(/signers not in genesis: mallory/);
+    expect(r5!.code).toBe(2);
+    expect(r5!.stderr).toMatch(/is not JSON/);
+  });
+});
+
+describe('pausenet dkg + start + commit/report/status/approve/verify (one-member network)', {
+  timeout: 180_000,
+}, () => {
+  let dir: string;
+  let genesisFile: string;
+  let memberCfg: string;
+  const cfg = (name: string, body: Record<string, unknown>) => {
+    const f = join(dir, name);
+    return writeFile(f, JSON.stringify(body)).then(() => f);
+  };
+  beforeAll(async () => {
+    dir = await tmp.make();
+    const r = await run(['init', '--data-dir', join(dir, 'lab-a'), '--lab', 'lab-a', '--index', '1'], {
+      env: PASS,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    await writeFile(join(dir, 'a.yaml'), r.stdout);
+    genesisFile = join(dir, 'genesis.yaml');
+    const g = await run([
+      'genesis',
+      'create',
+      '--name',
+      'start-test',
+      '--member',
+      join(dir, 'a.yaml'),
+      '--out',
+      genesisFile,
+    ]);
+    expect(g.code, g.stderr).toBe(0);
+    memberCfg = await cfg('member.json', {
+      role: 'member',
+      dataDir: join(dir, 'lab-a'),
+      genesisFile,
+      keystore: { file: join(dir, 'lab-a', 'keystore.json') },
+      hooks: [{ type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') }],
+      logLevel: 'warn',
+    });
+    // a one-member DKG completes locally: the group key is this lab's key
+    const d = await run(['dkg', '--config', memberCfg, '--linger', '0'], { env: PASS });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/done in \d+ ms: wrote the DKG result/);
+  });
+
+  it('refuses a bad config naming the field (exit 3) and a wrong passphrase (exit 4)', async () => {
+    const f = await cfg('bad.json', { role: 'boss', dataDir: join(dir, 'obs'), genesisFile });
+    const [bad, missing, wrong] = await Promise.all([
+      run(['start', '--config', f]),
+      run(['start', '--config', join(dir, 'missing.yaml')]),
+      run(['start', '--config', memberCfg], { env: { PAUSENET_PASSPHRASE: 'wrong passphrase' } }),
+    ]);
+    expect(bad!.code).toBe(3);
+    expect(bad!.stderr).toMatch(/config field "role" has value "boss"/);
+    expect(missing!.code).toBe(3);
+    expect(missing!.stderr).toMatch(/cannot read config file/);
+    expect(wrong!.code, wrong!.stderr).toBe(4);
+    expect(wrong!.stderr).toMatch(/wrong passphrase/);
+  });
+
+  it('runs a member: commit -> breach -> PAUSED, approve --resume -> RUNNING, verify; refuses locked dir / busy port; SIGTERM', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', () => res()));
+    const busyPort = (busy.address() as { port: number }).port;
+    const dataDir = join(dir, 'lab-a');
+    const node = spawnCli(['start', '--config', memberCfg], PASS);
+    try {
+      await node.waitFor(/member started: peer 12D3KooW\w+, api http:\/\/127\.0\.0\.1:\d+/, 90_000);
+      const [locked, port] = await Promise.all([
+        run(['start', '--config', memberCfg], { env: PASS }),
+        cfg('observer.json', {
+          role: 'observer',
+          dataDir: join(dir, 'obs'),
+          genesisFile,
+          api: { port: busyPort },
+        }).then((f) => run(['start', '--config', f])),
+      ]);
+      expect(locked!.code).toBe(5);
+      expect(locked!.stderr).toMatch(/data dir/i);
+      expect(port!.code, port!.stderr).toBe(6);
+      expect(port!.stderr).toMatch(/port in use/);
+
+      const c = await run([
+        'commit',
+        '--data-dir',
+        dataDir,
+        '--training-flop',
+        '4e25',
+        '--largest-run-flop',
+        '3e25',
+        '--max-params',
+        '1e12',
+        '--dataset-tokens',
+        '2e13',
+        '--json',
+      ]);
+      expect(c.code, c.stderr).toBe(0);
+      expect(JSON.parse(c.stdout)).toMatchObject({ lab: 'lab-a', epoch: 0, seq: 0 });
+      const rep = await run([
+        'report',
+        '--data-dir',
+        dataDir,
+        '--subject',
+        'lab-a',
+        '--epoch',
+        '0',
+        '--digest',
+        'ab'.repeat(32),
+        '--summary',
+        'audit note',
+      ]);
+      expect(rep.code, rep.stderr).toBe(0);
+      expect(rep.stdout).toMatch(/^evidence filed/);
+      const status = async () => JSON.parse((await run(['status', '--data-dir', dataDir, '--json'])).stdout);
+      let s = await status();
+      for (let i = 0; i < 60 && s.height < 1; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        s = await status();
+      }
+      expect([s.state, s.height]).toEqual(['PAUSED', 1]);
+      const human = await run(['status', '--data-dir', dataDir]);
+      expect(human.stdout).toMatch(/state\s+PAUSED at height 1/);
+      expect(human.stdout).toMatch(/lab-a .*last: epoch 0 seq 0/);
+
+      const a = await run(['approve', '2', '--resume', '--data-dir', dataDir]);
+      expect(a.code, a.stderr).toBe(0);
+      for (let i = 0; i < 60 && s.height < 2; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        s = await status();
+      }
+      expect([s.state, s.height]).toEqual(['RUNNING', 2]);
+
+      const api = (await readFile(join(dataDir, 'api-url'), 'utf8')).trim();
+      const certs = (await (await fetch(`${api}/v1/certificates`)).json()) as { height: number }[];
+      const certFile = join(dir, 'cert1.json');
+      await writeFile(certFile, JSON.stringify(certs.find((x) => x.height === 1)));
+      const v = await run(['verify', certFile, '--genesis', genesisFile]);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toMatch(/^valid: height 1 -> PAUSED, signed by lab-a/);
+    } finally {
+      busy.close();
+      expect(await node.stop()).toBe(0);
+    }
+    expect(node.out()).toMatch(/SIGTERM received, shutting down/);
+  });
+});

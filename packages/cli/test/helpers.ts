@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI entry point (tests run the real binary). */
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `pausenet <args>` to completion. stdin is not a TTY (closed). */
+export function run(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, PAUSENET_PASSPHRASE: '', ...opts.env },
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pausenet ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running `pausenet` process (start/dkg) with its output so far. */
+export interface LongRunning {
+  child: ChildProcess;
+  out: () => string;
+  waitFor: (re: RegExp, timeoutMs: number) => Promise<void>;
+  exited: Promise<number | null>;
+  stop: () => Promise<number | null>;
+}
+
+/** Spawn `pausenet <args>` and keep it running. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): LongRunning {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PAUSENET_PASSPHRASE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let all = '';
+  child.stdout!.on('data', (d) => {
+    all += d;
+  });
+  child.stderr!.on('data', (d) => {
+    all += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    out: () => all,
+    exited,
+    waitFor: async (re, timeoutMs) => {
+      const end = Date.now() + timeoutMs;
+      while (!re.test(all)) {
+        if (child.exitCode !== null)
+          throw new Error(`process exited (${child.exitCode}) before ${re}:\n${all}`);
+        if (Date.now() > end) throw new Error(`timeout waiting for ${re}:\n${all}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
+
+/** Temp dirs removed by `cleanup()` (call it in afterAll). */
+export class TempDirs {
+  private readonly dirs: string[] = [];
+  async make(prefix = 'pausenet-cli-test-'): Promise<string> {
+    const d = await mkdtemp(join(tmpdir(), prefix));
+    this.dirs.push(d);
+    return d;
+  }
+  async cleanup(): Promise<void> {
+    await Promise.all(this.dirs.map((d) => rm(d, { recursive: true, force: true })));
+  }
+}
