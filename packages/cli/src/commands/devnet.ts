@@ -64,7 +64,8 @@ Examples:
           'the partition scenario holds back all but 2 labs: needs --labs >= 3 and threshold > 2',
         );
       let extraHooksLab1: Record<string, unknown>[] | undefined;
-      if (o.slurm) extraHooksLab1 = [{ type: 'slurm', name: 'slurm' }];
+      // The training partition of scripts/slurm (inference in 'infer' keeps running).
+      if (o.slurm) extraHooksLab1 = [{ type: 'slurm', name: 'slurm', partitions: ['train'] }];
       const { runDevnet } = await import('../devnet/run.js');
       const result = await runDevnet({
         labs: o.labs,
