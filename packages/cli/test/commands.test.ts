@@ -252,6 +252,15 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     );
   });
 
+  it('verifies a downloaded chain (the GET /v1/certificates array): valid chain exit 0, a gap exit 1', async () => {
+    const ok = await verify([cert], 'chain.json');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^valid: chain of 1 certificate\(s\) valid; ends PAUSED at height 1\n$/);
+    const gap = await verify([], 'empty-chain.json');
+    expect(gap.code).toBe(1);
+    expect(gap.stdout).toMatch(/INVALID: the certificate chain is empty/);
+  });
+
   it('rejects bad certificates with exit 1 and the reason', async () => {
     const badSig = {
       ...cert,
@@ -270,7 +279,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     expect(r1!.stdout).toMatch(/INVALID: the BLS signature does not verify under the group public key/);
     expect(r2!.stdout).toMatch(/only 2 signers, threshold is 3/);
     expect(r3!.stdout).toMatch(/height 2 can only flip to RUNNING/);
-    expect(r4!.stdout).toMatch(/signers not in genesis: mallory/);
+    expect(r4!.stdout).toMatch(/signer mallory is not a member/);
     expect(r5!.code).toBe(2);
     expect(r5!.stderr).toMatch(/is not JSON/);
   });

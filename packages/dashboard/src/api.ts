@@ -112,6 +112,8 @@ export interface CertificateJson {
   signers: string[];
   /** Optional: when this node applied the certificate (unix ms), if the node reports it. */
   appliedAt?: number;
+  /** When this node stored the certificate (unix ms); a certificate is applied as it is stored. */
+  storedAt?: number;
 }
 
 /**

@@ -645,7 +645,7 @@ export class PausenetNode {
       listCertificates: () =>
         this.store
           .certificatesRange(1, Number.MAX_SAFE_INTEGER, 10_000)
-          .map((r) => certificateToJson(decodeCertificate(r.bytes))),
+          .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), storedAt: r.receivedAt })),
       onChange: (fn) => this.onChange(fn),
     };
   }

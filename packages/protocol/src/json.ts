@@ -190,7 +190,8 @@ export function certificateToJson(cert: Certificate): CertificateJson {
 
 /** Parse CertificateJson back (present `hash`/`statement` must match). */
 export function certificateFromJson(json: unknown): Certificate {
-  const { rest, computed } = withoutComputed(json, ['hash', 'statement']);
+  // `storedAt` is node-local metadata that GET /v1/certificates adds; it is not part of the certificate.
+  const { rest, computed } = withoutComputed(json, ['hash', 'statement', 'storedAt']);
   const cert = from(certificateField, rest);
   checkHash(
     computed,

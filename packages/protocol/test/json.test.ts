@@ -93,6 +93,8 @@ describe('JSON views', () => {
     expect(j.hash).toBe(toHex(certificateHash(cert)));
     expect(j.statement).toBe(toHex(statementBytes(networkId, 1, 'PAUSED')));
     expect(certificateFromJson(JSON.parse(JSON.stringify(j)))).toEqual(cert);
+    // A GET /v1/certificates element (with the node's storedAt) is accepted as it is downloaded.
+    expect(certificateFromJson({ ...j, storedAt: 1_700_000_000_000 })).toEqual(cert);
     expect(errOf(() => certificateFromJson({ ...j, statement: j.statement.replace(/01$/, '00') })).path).toBe(
       'statement',
     );

@@ -22,10 +22,13 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
     encodeCertificate(cert);
     // [REJECT] K_NETWORK: networkId is this network's id.
     if (!bytesEqual(cert.networkId, ctx.networkId))
-      return reject('K_NETWORK', 'certificate is for another network');
+      return reject('K_NETWORK', 'certificate is for another network (network id differs from this genesis)');
     // [REJECT] K_TARGET: target is the flip at that height.
     if (cert.target !== stateAtHeight(cert.height))
-      return reject('K_TARGET', `height ${cert.height} can only move to ${stateAtHeight(cert.height)}`);
+      return reject(
+        'K_TARGET',
+        `height ${cert.height} can only flip to ${stateAtHeight(cert.height)} (odd heights pause, even heights resume)`,
+      );
     // [IGNORE] K_STALE: height > currentHeight.
     if (ctx.currentHeight !== undefined && cert.height <= ctx.currentHeight)
       return ignore('K_STALE', `height ${cert.height} <= current ${ctx.currentHeight}`);
@@ -33,14 +36,17 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
     let prevIndex = 0;
     for (const s of cert.signers) {
       const m = memberById(ctx.genesis, s);
-      if (!m) return reject('K_SIGNERS', `signer ${s} is not a member`);
+      if (!m) return reject('K_SIGNERS', `signer ${s} is not a member of this network`);
       if (m.index === prevIndex) return reject('K_SIGNERS', `duplicate signer ${s}`);
       if (m.index < prevIndex) return reject('K_SIGNERS', 'signers not in ascending member index');
       prevIndex = m.index;
     }
     // [REJECT] K_THRESHOLD: at least t signers.
     if (cert.signers.length < ctx.genesis.threshold)
-      return reject('K_THRESHOLD', `${cert.signers.length} signers < threshold ${ctx.genesis.threshold}`);
+      return reject(
+        'K_THRESHOLD',
+        `only ${cert.signers.length} signers, threshold is ${ctx.genesis.threshold}`,
+      );
     // [IGNORE] K_NO_DKG: the genesis carries a group public key.
     const gpk = ctx.genesis.dkg?.groupPublicKey;
     if (!gpk) return ignore('K_NO_DKG', 'no DKG result in genesis');
@@ -52,7 +58,10 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
         cert.signature,
       )
     )
-      return reject('K_SIGNATURE', 'group signature does not verify');
+      return reject(
+        'K_SIGNATURE',
+        'the BLS signature does not verify under the group public key of this network',
+      );
     return OK;
   });
 }
