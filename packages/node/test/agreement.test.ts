@@ -29,6 +29,8 @@ function sameCertificate(n: SimNet, height: number): string[] {
       signature: toHex(first?.signature ?? new Uint8Array()),
     });
   }
+  // One certificate id everywhere: the id excludes the (advisory) signer list.
+  expect(new Set(certs.map((c) => c.hash)).size).toBe(1);
   return certs.map((c) => c.hash);
 }
 

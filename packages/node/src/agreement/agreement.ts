@@ -83,6 +83,9 @@ interface OutboxItem {
   msg: MessageOf[MessageKind];
 }
 
+/** How long a graceful stop waits for hook runs under way before aborting them. */
+const HOOK_DRAIN_MS = 5_000;
+
 /** A member that can sign votes (has a BLS share). */
 type Voter = SelfIdentity & { blsShare: Uint8Array };
 
@@ -91,6 +94,7 @@ type Voter = SelfIdentity & { blsShare: Uint8Array };
  * breaches, signs votes behind slashing protection, recovers certificates, applies them (pause_state +
  * hook journal in one transaction) and runs the hooks. Everything durable lives in the node's store.
  */
+
 export class Agreement {
   private readonly genesis: Genesis;
   private readonly networkId: Uint8Array;
@@ -257,6 +261,18 @@ export class Agreement {
     if (this.republishTimer !== null) clearInterval(this.republishTimer);
     if (this.graceTimer !== null) clearTimeout(this.graceTimer.timer);
     this.failSafe?.stop();
+    // Graceful stop: let hook attempts already under way finish (bounded) before aborting them, so
+    // a SIGTERM mid-halt does not make an at-least-once hook run a second time after the restart.
+    if (this.hookRuns.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.hookRuns]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, HOOK_DRAIN_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.abort.abort();
     await this.queue.catch(() => undefined);
     await this.flushing?.catch(() => undefined);
