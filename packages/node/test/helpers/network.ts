@@ -1,14 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blsSecretToPublic, ed25519Generate, encryptKeystore } from '@pausenet/crypto';
+import { ed25519Generate, encryptKeystore } from '@pausenet/crypto';
 import { type Genesis, genesisToYaml, networkIdOf, toHex } from '@pausenet/protocol';
 import { type NodeConfig, parseNodeConfig } from '../../src/config.js';
 import { loadOrCreateNodeKey } from '../../src/host.js';
 import { encodeKeystoreSecrets } from '../../src/keystore.js';
 
-/** BLS12-381 scalar field order r. */
-const R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
 export const TEST_PASSPHRASE_ENV = 'PAUSENET_TEST_PASSPHRASE';
 export const TEST_PASSPHRASE = 'correct horse battery staple';
 /** Cheap scrypt for tests only (production keystores use the crypto package default). */
@@ -21,29 +19,9 @@ export interface TestLab {
   publicKey: Uint8Array;
 }
 
-function scalarBytes(x: bigint): Uint8Array {
-  return new Uint8Array(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
-}
+import { testDealer } from '@pausenet/crypto/testing';
 
-function randomScalar(): bigint {
-  const b = ed25519Generate().secretKey; // 32 random bytes
-  return (BigInt(`0x${Buffer.from(b).toString('hex')}`) % (R - 1n)) + 1n;
-}
-
-/**
- * TEST-ONLY trusted dealer: Shamir-splits a random BLS secret (degree t-1 polynomial over Fr).
- * The real network key comes from the DKG ceremony run by the CLI; never use a dealer in production.
- */
-export function testDealer(n: number, t: number) {
-  const coeffs = Array.from({ length: t }, randomScalar);
-  const f = (x: bigint): bigint => coeffs.reduceRight((acc, c) => (acc * x + c) % R, 0n);
-  const shares = Array.from({ length: n }, (_, i) => scalarBytes(f(BigInt(i + 1))));
-  return {
-    groupPublicKey: blsSecretToPublic(scalarBytes(coeffs[0] as bigint)),
-    shares,
-    publicShares: shares.map((s) => blsSecretToPublic(s)),
-  };
-}
+export { testDealer };
 
 /** n lab identities lab-a, lab-b, ... */
 export function makeLabs(n: number): TestLab[] {
