@@ -1,6 +1,8 @@
 // Runs every benchmark module in scripts/bench (each exports `async function run(opts)` returning
 // an object), prints one JSON object as the last stdout line, and writes docs/benchmarks.md.
-// Usage: node scripts/bench/run.mjs [--quick] [--iterations N]   (build first: npx tsc -b)
+// Usage: node scripts/bench/run.mjs [--quick] [--json] [--iterations N]   (build first: npx tsc -b)
+// Last stdout line: the summary object (machine, node, pauseLatency, commitThroughput, invalidRejectPerSec,
+// catchup100kMs, idleRssMb, dkgMs); without --json the full report line precedes it.
 import { readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { basename } from 'node:path';
@@ -14,6 +16,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--iterations') opts.iterations = Number(argv[++i]);
     else if (argv[i] === '--quick') opts.quick = true;
+    else if (argv[i] === '--json') opts.json = true;
   }
   return opts;
 }
@@ -34,6 +37,25 @@ function rows(value, prefix = '') {
   return out;
 }
 
+/** The one-line summary (issue 9 shape) from the modules' results; null where a figure was not measured. */
+function summary(report) {
+  const r = report.results;
+  const m = report.machine;
+  const pick = (o, keys) => (o ? Object.fromEntries(keys.map((k) => [k, o[k] ?? null])) : null);
+  return {
+    machine: `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, ${m.platform}, load ${m.loadavg.join('/')}`,
+    node: report.node,
+    pauseLatency: (r.pause?.pauseLatency ?? []).map((p) =>
+      pick(p, ['labs', 'threshold', 'mode', 'runs', 'p50Ms', 'p95Ms', 'floorMs', 'ratio']),
+    ),
+    commitThroughput: pick(r.throughput?.commitThroughput, ['perSec', 'rawGossipPerSec', 'ratio']),
+    invalidRejectPerSec: r.throughput?.invalidRejectPerSec ?? null,
+    catchup100kMs: r.catchup?.catchup100kMs ?? null,
+    idleRssMb: r.pause?.idleRssMb ?? null,
+    dkgMs: { 4: r.crypto?.dkgWallMs?.n4t3 ?? null, 16: r.crypto?.dkgWallMs?.n16t11 ?? null },
+  };
+}
+
 function markdown(report) {
   const lines = [
     '# Benchmarks',
@@ -42,10 +64,17 @@ function markdown(report) {
     `Machine: ${report.machine.cpu} x${report.machine.cores}, ${report.machine.memGiB} GiB, ${report.machine.platform}; Node ${report.node}.`,
     'Times in ms unless the name says otherwise; single-threaded.',
     '',
+    '## Summary',
+    '',
+    '```json',
+    JSON.stringify(report.summary, null, 2),
+    '```',
+    '',
   ];
   for (const [name, result] of Object.entries(report.results)) {
     lines.push(`## ${name}`, '', '| metric | value |', '| --- | --- |');
-    for (const [k, v] of rows(result)) if (k !== '' && !/\.(n|t)$/.test(k)) lines.push(`| ${k} | ${v} |`);
+    for (const [k, v] of rows(result))
+      if (k !== '' && !/\.(n|t)$/.test(k)) lines.push(`| ${k} | ${String(v).split('\n')[0]} |`);
     lines.push('');
   }
   return lines.join('\n');
@@ -57,11 +86,11 @@ const files = (await readdir(here))
   .sort();
 const results = {};
 for (const f of files) {
-  const mod = await import(pathToFileURL(`${here}${f}`).href);
-  if (typeof mod.run !== 'function') continue;
   const started = performance.now();
-  process.stderr.write(`bench ${f} ...\n`);
   try {
+    const mod = await import(pathToFileURL(`${here}${f}`).href);
+    if (typeof mod.run !== 'function') continue;
+    process.stderr.write(`bench ${f} ...\n`);
     results[f.replace(/\.mjs$/, '')] = await mod.run(opts);
   } catch (e) {
     // One broken module must not hide the others' figures; the exit code still reports it.
@@ -82,5 +111,7 @@ const report = {
   },
   results,
 };
+report.summary = summary(report);
 await writeFile(`${root}docs/benchmarks.md`, markdown(report));
-console.log(JSON.stringify(report));
+if (!opts.json) console.log(JSON.stringify(report));
+console.log(JSON.stringify(report.summary));

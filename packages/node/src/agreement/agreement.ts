@@ -169,7 +169,7 @@ export class Agreement {
     for (const m of opts.genesis.members) this.memberIndex.set(m.id, m.index);
     this.canonicalIndices = [...this.memberIndex.values()].sort((a, b) => a - b).slice(0, this.threshold);
     this.republishMs = opts.republishMs ?? 0;
-    this.graceMs = opts.certificateGraceMs ?? 1000;
+    this.graceMs = opts.certificateGraceMs ?? 0;
 
     if (opts.self !== null && this.memberIndex.get(opts.self.lab) !== opts.self.index) {
       throw new AgreementError(
