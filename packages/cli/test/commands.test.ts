@@ -5,6 +5,7 @@ import { blsSecretToPublic, blsSign } from '@pausenet/crypto';
 import {
   type Genesis,
   genesisToYaml,
+  makePolicy,
   networkIdOf,
   parseGenesisYaml,
   statementBytes,
@@ -203,7 +204,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
       name: 'verify-test',
       threshold: 3,
       members,
-      policy: {
+      policy: makePolicy({
         genesisTime: 0,
         epochMs: 3_600_000,
         deadlineMs: 60_000,
@@ -214,11 +215,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
           maxParams: 10n ** 12n,
           datasetTokens: 10n ** 14n,
         },
-        autoVote: ['cap-exceeded', 'equivocation'],
-        approvalRequired: ['missed', 'report'],
-        resumeNeedsApproval: true,
-        auditors: [],
-      },
+      }),
       dkg: {
         groupPublicKey: blsSecretToPublic(scalar(7)),
         publicShares: [1, 2, 3, 4].map((i) => blsSecretToPublic(scalar(20 + i))),

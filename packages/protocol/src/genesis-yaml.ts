@@ -4,6 +4,7 @@ import { fromHexOrNull, toHex } from './bytes.js';
 import { encodeGenesis } from './codec/codec.js';
 import { EVIDENCE_KINDS } from './codec/messages.js';
 import { GenesisConfigError, type GenesisConfigIssue, ProtocolError } from './errors.js';
+import { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE } from './policy.js';
 import type { EvidenceKind, Genesis } from './types.js';
 
 /**
@@ -122,8 +123,8 @@ const schema = z.strictObject({
       maxParams: quantity,
       datasetTokens: quantity,
     }),
-    autoVote: z.array(kind).default(['cap-exceeded', 'equivocation']),
-    approvalRequired: z.array(kind).default(['missed', 'report']),
+    autoVote: z.array(kind).default(() => [...DEFAULT_AUTO_VOTE]),
+    approvalRequired: z.array(kind).default(() => [...DEFAULT_APPROVAL_REQUIRED]),
     resumeNeedsApproval: z.boolean().default(true),
     auditors: z
       .array(z.strictObject({ id: z.string(), name: z.string(), publicKey: hexOf(32, 'Ed25519 public key') }))

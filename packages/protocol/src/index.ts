@@ -65,6 +65,8 @@ export type {
   PauseStepResult,
   ValidatedEvidence,
 } from './pause/types.js';
+export type { PolicyInput } from './policy.js';
+export { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE, makePolicy } from './policy.js';
 export type { SigningKind } from './signing.js';
 export {
   attestationSigningBytes,

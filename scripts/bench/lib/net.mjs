@@ -16,6 +16,7 @@ import {
   epochAt,
   epochStart,
   genesisToYaml,
+  makePolicy,
   networkIdOf,
   signCommitment,
   signEvidence,
@@ -112,7 +113,7 @@ export async function makeBenchNetwork({
       addrs: fixedPorts ? [addrOf(i)] : [],
     })),
     threshold: t,
-    policy: {
+    policy: makePolicy({
       genesisTime: now - historyEpochs * 1000,
       epochMs: 1000,
       deadlineMs: 86_400_000,
@@ -123,11 +124,7 @@ export async function makeBenchNetwork({
         maxParams: 10n ** 13n,
         datasetTokens: 10n ** 14n,
       },
-      autoVote: ['cap-exceeded', 'equivocation'],
-      approvalRequired: ['missed', 'report'],
-      resumeNeedsApproval: true,
-      auditors: [],
-    },
+    }),
     dkg: {
       groupPublicKey: d.groupPublicKey,
       publicShares: d.publicShares,

@@ -25,6 +25,7 @@ import {
   type Genesis,
   hashSignedCommitment,
   type Metrics,
+  makePolicy,
   networkIdOf,
   type SignedCommitment,
   type SignedEvidence,
@@ -78,7 +79,7 @@ export function makeAgreementGenesis(n: number, now = Date.now()) {
       addrs: [],
     })),
     threshold: t,
-    policy: {
+    policy: makePolicy({
       genesisTime: now - 10 * 3_600_000,
       epochMs: 3_600_000,
       deadlineMs: 3_600_000,
@@ -89,11 +90,7 @@ export function makeAgreementGenesis(n: number, now = Date.now()) {
         maxParams: 10n ** 13n,
         datasetTokens: 10n ** 14n,
       },
-      autoVote: ['cap-exceeded', 'equivocation'],
-      approvalRequired: ['missed', 'report'],
-      resumeNeedsApproval: true,
-      auditors: [],
-    },
+    }),
     dkg: {
       groupPublicKey: dealer.groupPublicKey,
       publicShares: dealer.publicShares,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519Generate, encryptKeystore } from '@pausenet/crypto';
-import { type Genesis, genesisToYaml, networkIdOf, toHex } from '@pausenet/protocol';
+import { type Genesis, genesisToYaml, makePolicy, networkIdOf, toHex } from '@pausenet/protocol';
 import { type NodeConfig, parseNodeConfig } from '../../src/config.js';
 import { loadOrCreateNodeKey } from '../../src/host.js';
 import { encodeKeystoreSecrets } from '../../src/keystore.js';
@@ -83,7 +83,7 @@ export async function makeTestNetwork(opts: {
       addrs: [],
     })),
     threshold: t,
-    policy: {
+    policy: makePolicy({
       // Epochs of 1 s starting 10 h ago with a day of deadline: tests can commit many epochs quickly.
       genesisTime: now - 10 * 3_600_000,
       epochMs: opts.epochMs ?? 1_000,
@@ -95,11 +95,7 @@ export async function makeTestNetwork(opts: {
         maxParams: 10n ** 13n,
         datasetTokens: 10n ** 14n,
       },
-      autoVote: ['cap-exceeded', 'equivocation'],
-      approvalRequired: ['missed', 'report'],
-      resumeNeedsApproval: true,
-      auditors: [],
-    },
+    }),
     dkg: {
       groupPublicKey: dealer.groupPublicKey,
       publicShares: dealer.publicShares,
