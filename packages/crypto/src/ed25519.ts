@@ -20,10 +20,23 @@ export interface Ed25519KeyPair {
   publicKey: Uint8Array;
 }
 
+// Parsing a private key costs ~0.4 ms, several times the signature itself. A node signs with the same
+// seed array again and again: keep its KeyObject for as long as that array lives (WeakMap), together
+// with a copy of the bytes it was made from, so a seed changed in place is parsed afresh.
+const privateKeyCache = new WeakMap<Uint8Array, { seed: Uint8Array; key: KeyObject }>();
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== 32)
     throw new RangeError(`Ed25519 secret key must be 32 bytes, got ${secretKey.length}`);
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+  const hit = privateKeyCache.get(secretKey);
+  if (hit !== undefined && Buffer.compare(hit.seed, secretKey) === 0) return hit.key;
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, secretKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  privateKeyCache.set(secretKey, { seed: secretKey.slice(), key });
+  return key;
 }
 
 // Peers' keys are verified against again and again (commitments, votes, DKG bundles): keep the

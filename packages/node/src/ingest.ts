@@ -1,4 +1,3 @@
-import { blsVerify, verifyPartial } from '@pausenet/crypto';
 import {
   bytesEqual,
   certificateHash,
@@ -28,6 +27,7 @@ import type { Agreement, MessageKind, MessageOf } from './agreement-port.js';
 import type { MessageSource, VerdictRecorder } from './gossip/validate.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
+import { blsVerifyCached, verifyPartialCached } from './verifyCache.js';
 
 const MAX_SIZE: Record<MessageKind, number> = {
   commitment: MAX_BYTES.signedCommitment,
@@ -153,14 +153,16 @@ export class Ingest {
             validation: ignore('C_SEQ_GAP', `seq ${c.seq} but no earlier commitment of ${c.lab} stored`),
           };
         }
-        const res = this.deps.store.insertCommitment({
-          lab: c.lab,
-          seq: c.seq,
-          epoch: c.epoch,
-          hash,
-          bytes,
-          receivedAt,
-        });
+        const res = this.write(kind, opts, () =>
+          this.deps.store.insertCommitment({
+            lab: c.lab,
+            seq: c.seq,
+            epoch: c.epoch,
+            hash,
+            bytes,
+            receivedAt,
+          }),
+        );
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', `store: ${res}`) };
         return this.accepted(kind, msg, hash);
       }
@@ -173,8 +175,10 @@ export class Ingest {
         if (!v.ok) return { validation: v };
         const a = agreement.check('evidence', se);
         if (!a.ok) return { validation: a };
-        if (!this.deps.store.insertEvidence({ hash, kind: se.evidence.kind, bytes, receivedAt }))
-          return { validation: ignore('DUPLICATE', 'evidence already stored') };
+        const stored = this.write(kind, opts, () =>
+          this.deps.store.insertEvidence({ hash, kind: se.evidence.kind, bytes, receivedAt }),
+        );
+        if (!stored) return { validation: ignore('DUPLICATE', 'evidence already stored') };
         return this.accepted(kind, msg, hash);
       }
       case 'vote': {
@@ -182,20 +186,24 @@ export class Ingest {
         const vt = sv.vote;
         if (this.deps.store.hasVote(vt.height, vt.target, vt.voter))
           return { validation: ignore('DUPLICATE', 'vote already stored') };
-        const v = validateVote(sv, { ...base, currentHeight: agreement.status().height, verifyPartial });
+        const v = validateVote(sv, {
+          ...base,
+          currentHeight: agreement.status().height,
+          verifyPartial: verifyPartialCached,
+        });
         if (!v.ok) return { validation: v };
         const a = agreement.check('vote', sv);
         if (!a.ok) return { validation: a };
-        if (
-          !this.deps.store.insertVote({
+        const stored = this.write(kind, opts, () =>
+          this.deps.store.insertVote({
             height: vt.height,
             target: vt.target,
             voter: vt.voter,
             bytes,
             receivedAt,
-          })
-        )
-          return { validation: ignore('DUPLICATE', 'vote already stored') };
+          }),
+        );
+        if (!stored) return { validation: ignore('DUPLICATE', 'vote already stored') };
         return this.accepted(kind, msg, voteHash(sv));
       }
       case 'certificate': {
@@ -208,12 +216,14 @@ export class Ingest {
           genesis: this.deps.genesis,
           networkId: this.deps.networkId,
           currentHeight: agreement.status().height,
-          blsVerify,
+          blsVerify: blsVerifyCached,
         });
         if (!v.ok) return { validation: v };
         const a = agreement.check('certificate', cert);
         if (!a.ok) return { validation: a };
-        const res = this.deps.store.insertCertificate({ height: cert.height, hash, bytes, receivedAt });
+        const res = this.write(kind, opts, () =>
+          this.deps.store.insertCertificate({ height: cert.height, hash, bytes, receivedAt }),
+        );
         if (res === 'conflict') {
           this.deps.logger.error(
             { height: cert.height },
@@ -229,6 +239,17 @@ export class Ingest {
       default:
         return { validation: reject('UNKNOWN_KIND', String(kind)) };
     }
+  }
+
+  /**
+   * Durability rule (docs/protocol.md "Durability"): this node's own commitments and evidence are fsynced
+   * before they are acknowledged or gossiped; everything else is a relaxed commit. Other nodes' messages are
+   * re-fetched by sync after a power loss; an own vote is already durable in the slashing-protection table
+   * before it is published, and a certificate is fsynced by the transaction that applies it.
+   */
+  private write<T>(kind: MessageKind, opts: IngestOptions, fn: () => T): T {
+    const durable = opts.source === 'local' && (kind === 'commitment' || kind === 'evidence');
+    return durable ? this.deps.store.transaction(fn) : this.deps.store.relaxed(fn);
   }
 
   /** A valid, different commitment for an occupied chain slot: equivocation, not stored, handed on as evidence. */

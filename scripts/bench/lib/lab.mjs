@@ -49,7 +49,49 @@ export class LabController {
     this.node = node;
     /** `${action}:${height}` -> wall ms when the hook was first seen done ('ok'). */
     this.hookAt = new Map();
+    /** height -> wall ms of each stage on the pause path (first time this node got there). */
+    this.stages = new Map();
+    this.votesAt = new Map();
     node.onChange(() => this.scanHooks());
+    // Stage trace: wrap the node's one ingest entry (gossip, sync and local messages all pass it).
+    const ingest = node.ingest;
+    const orig = ingest.ingestBytes.bind(ingest);
+    ingest.ingestBytes = (kind, bytes, opts) => {
+      const out = orig(kind, bytes, opts);
+      if (out.validation.ok && out.msg) this.traceAccepted(kind, out.msg, opts.source);
+      return out;
+    };
+  }
+
+  mark(height, stage) {
+    let s = this.stages.get(height);
+    if (!s) {
+      s = {};
+      this.stages.set(height, s);
+    }
+    if (s[stage] === undefined) s[stage] = wallMs();
+  }
+
+  traceAccepted(kind, msg, source) {
+    const h = this.node.agreement.status().height + 1;
+    if (kind === 'evidence') this.mark(h, 'evidence');
+    else if (kind === 'vote') {
+      const vh = msg.vote.height;
+      if (source === 'local') this.mark(vh, 'ownVote');
+      const n = (this.votesAt.get(vh) ?? 0) + 1;
+      this.votesAt.set(vh, n);
+      if (n === this.node.genesis.threshold) this.mark(vh, 'tVotes');
+    } else if (kind === 'certificate')
+      this.mark(msg.height, source === 'local' ? 'certFormed' : 'certReceived');
+  }
+
+  /** Stage times (wall ms) for `height`, plus when its halt/resume hook was seen done. */
+  trace(height) {
+    this.scanHooks();
+    const s = { ...(this.stages.get(height) ?? {}) };
+    const hook = this.hookAt.get(`halt:${height}`) ?? this.hookAt.get(`resume:${height}`);
+    if (hook !== undefined) s.hookDone = hook;
+    return s;
   }
 
   scanHooks() {
@@ -242,7 +284,12 @@ const CALL_TIMEOUT_MS = 120_000;
 /** A controller in a child process; `call(method, ...args)` mirrors the controller's methods. */
 export class ChildHandle {
   static async spawn(kind, init) {
-    const proc = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_CPU_PROF=dir: every child writes a V8 CPU profile there (where the time goes).
+    const prof = process.env.BENCH_CPU_PROF;
+    const proc = fork(CHILD, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(prof ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}),
+    });
     const h = new ChildHandle(proc);
     await h.call('init', kind, init);
     return h;

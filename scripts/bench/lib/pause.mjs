@@ -35,7 +35,7 @@ async function startLabNet(n, { observers = 0, mode = 'processes' }) {
   const labs = await Promise.all(
     net.labs.map((_, i) =>
       Handle.spawn('lab', {
-        config: net.memberConfig(i, { hooks: hooks(i), sync: { intervalMs: 2_000 } }),
+        config: net.memberConfig(i, { hooks: hooks(i) }),
         env: net.env,
       }),
     ),
@@ -43,7 +43,7 @@ async function startLabNet(n, { observers = 0, mode = 'processes' }) {
   const obs = await Promise.all(
     net.observers.map((_, j) =>
       Handle.spawn('lab', {
-        config: net.observerConfig(j, { bootstrap: net.memberAddrs, sync: { intervalMs: 2_000 } }),
+        config: net.observerConfig(j, { bootstrap: net.memberAddrs }),
         env: net.env,
       }),
     ),
@@ -79,10 +79,33 @@ async function pauseCycle(ln, run, height) {
   const t0 = await labs[reporter].call('publishEvidence', hex(encodeSignedEvidence(se)));
   const halted = await Promise.all(labs.map((h) => h.call('waitHook', height, 'halt')));
   const pauseMs = Math.max(...halted) - t0;
+  const traces = await Promise.all(labs.map((h) => h.call('trace', height)));
   for (let i = 0; i < net.threshold; i++) await labs[i].call('approve', height + 1, 'RUNNING');
   await Promise.all(labs.map((h) => h.call('waitHook', height + 1, 'resume')));
   await sleep(100);
-  return pauseMs;
+  return { pauseMs, stages: lastLabStages(traces, t0) };
+}
+
+const STAGES = ['evidence', 'ownVote', 'tVotes', 'certFormed', 'hookDone'];
+
+/** For each stage on the pause path: ms after t0 at which the LAST lab reached it (null if one never did). */
+function lastLabStages(traces, t0) {
+  const out = {};
+  for (const st of STAGES) {
+    const ts = traces.map((t) => t[st] ?? t[st === 'certFormed' ? 'certReceived' : st]);
+    out[st] = ts.some((x) => x === undefined) ? null : Math.max(...ts) - t0;
+  }
+  return out;
+}
+
+/** Median over runs of each stage's last-lab offset. */
+function medianStages(list) {
+  const out = {};
+  for (const st of STAGES) {
+    const xs = list.map((s) => s[st]).filter((x) => x !== null);
+    out[st] = xs.length === 0 ? null : round1(median(xs));
+  }
+  return out;
 }
 
 /** Gossip propagation with no work: publish -> last of n bare hosts received, over a full mesh. */
@@ -166,7 +189,7 @@ async function underFlood(ln, runs, firstHeight, mode) {
     const samples = [];
     let height = firstHeight;
     for (let r = 0; r < runs; r++) {
-      samples.push(await pauseCycle(ln, 1000 + r, height));
+      samples.push((await pauseCycle(ln, 1000 + r, height)).pauseMs);
       progress(`pause ${ln.labs.length} labs under flood: run ${r + 1}/${runs} ${round1(samples[r])} ms`);
       height += 2;
     }
@@ -214,16 +237,23 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
       };
     }
     const samples = [];
+    const stageRuns = [];
     let height = 1;
     for (let r = -1; r < runs; r++) {
-      const ms = await pauseCycle(ln, r + 1, height);
+      const { pauseMs: ms, stages } = await pauseCycle(ln, r + 1, height);
       height += 2;
-      if (r >= 0) samples.push(ms);
-      progress(`pause ${n} labs: run ${r + 1}/${runs} ${round1(ms)} ms${r < 0 ? ' (warm-up)' : ''}`);
+      if (r >= 0) {
+        samples.push(ms);
+        stageRuns.push(stages);
+      }
+      const st = STAGES.map((k) => `${k} ${stages[k] === null ? '-' : round1(stages[k])}`).join(', ');
+      progress(
+        `pause ${n} labs: run ${r + 1}/${runs} ${round1(ms)} ms${r < 0 ? ' (warm-up)' : ''} [last lab: ${st}]`,
+      );
     }
     let flood;
     if (floodRuns > 0) flood = await underFlood(ln, floodRuns, height, mode);
-    return { samples, propagation, floorError, idle, flood, net: ln.net };
+    return { samples, stages: medianStages(stageRuns), propagation, floorError, idle, flood, net: ln.net };
   } finally {
     await ln.stop();
   }
@@ -306,6 +336,8 @@ export async function run(opts = {}) {
       p95Ms: round1(percentile(m.samples, 95)),
       floorMs: floorMs === null ? null : round1(floorMs),
       ratio: floorMs === null ? null : round3(p50 / floorMs),
+      // median over runs of when the last lab reached each stage (ms after the evidence was published)
+      lastLabStagesMs: m.stages,
       floorParts: {
         ...(m.floorError ? { error: m.floorError } : {}),
         gossipHopP50Ms: prop === null ? null : round1(prop),

@@ -31,7 +31,7 @@ import {
 } from '@pausenet/protocol';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { blsVerifyCached, type VerifyFn, verifyPartialCached } from './blsCache.js';
+import { blsVerifyCached, type VerifyFn, verifyPartialCached } from '../verifyCache.js';
 import { BreachDetector, breachKey } from './breach.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor } from './failSafe.js';

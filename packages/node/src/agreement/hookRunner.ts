@@ -45,7 +45,7 @@ export function createHookRunner(opts: CreateHookRunnerOptions): StoreHookRunner
   const byHash = db.prepare('SELECT hash, bytes FROM certificates WHERE hash = ?');
   return new StoreHookRunner({
     hooks: opts.hooks,
-    journal: new SqliteHookJournal(db),
+    journal: new SqliteHookJournal(db, (fn) => opts.store.relaxed(fn)),
     stateFor: (name) => new SqliteHookStateStore(db, name),
     loadCertificate: async (hashHex) => {
       if (!/^[0-9a-f]{64}$/.test(hashHex)) return undefined; // e.g. a fail-safe run: no certificate

@@ -25,7 +25,12 @@ function toEntry(r: JournalRow): HookJournalEntry {
   };
 }
 
-/** Hook journal on the node's SQLite store (table hook_journal, migration 2); every write is durable on return. */
+/**
+ * Hook journal on the node's SQLite store (table hook_journal, migration 2). The 'pending' rows of a
+ * certificate are fsynced by the transaction that applies it (recordPendingSync); progress marks (attempt,
+ * ok, failed) go through `write`, the node passes Store.relaxed: a killed process loses none of them, a
+ * power loss may lose the last ones, and then an idempotent hook simply runs again (at-least-once).
+ */
 export class SqliteHookJournal implements HookJournal {
   private readonly getStmt: Database.Statement<[string, string], JournalRow>;
   private readonly putStmt: Database.Statement<unknown[]>;
@@ -34,7 +39,10 @@ export class SqliteHookJournal implements HookJournal {
   private readonly listStmt: Database.Statement<[number], JournalRow>;
   private readonly byCertStmt: Database.Statement<[string], JournalRow>;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly write: <T>(fn: () => T) => T = (fn) => fn(),
+  ) {
     this.getStmt = db.prepare('SELECT * FROM hook_journal WHERE certificate_hash = ? AND hook_name = ?');
     this.putStmt = db.prepare(
       `INSERT INTO hook_journal (certificate_hash, hook_name, height, action, status, attempts, last_error, updated_at)
@@ -59,15 +67,17 @@ export class SqliteHookJournal implements HookJournal {
   }
 
   async put(e: HookJournalEntry): Promise<void> {
-    this.putStmt.run(
-      e.certificateHash,
-      e.hookName,
-      e.height,
-      e.action,
-      e.status,
-      e.attempts,
-      e.lastError,
-      e.updatedAt,
+    this.write(() =>
+      this.putStmt.run(
+        e.certificateHash,
+        e.hookName,
+        e.height,
+        e.action,
+        e.status,
+        e.attempts,
+        e.lastError,
+        e.updatedAt,
+      ),
     );
   }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import DatabaseCtor, { type Database } from 'better-sqlite3';
+import DatabaseCtor, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { DirLock } from './lock.js';
 import { migrations as defaultMigrations, type Migration } from './migrations.js';
@@ -206,9 +206,51 @@ export class Store {
     return !this.closed;
   }
 
-  /** Run `fn` in one IMMEDIATE transaction (durable on return). */
+  /** Prepared statements by SQL text (prepare costs more than most of the queries here). */
+  private readonly statements = new Map<string, Statement>();
+  private relaxedDepth = 0;
+
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (st === undefined) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
+  /**
+   * Run `fn` in one IMMEDIATE transaction, fsynced before this returns (synchronous=FULL): for what this
+   * node signed, decided or acknowledged (own votes and commitments, approvals, applied certificates).
+   */
   transaction<T>(fn: () => T): T {
+    if (this.relaxedDepth > 0)
+      throw new Error('Store.transaction() inside Store.relaxed(): the outer commit would not be fsynced');
     return this.db.transaction(fn).immediate();
+  }
+
+  /** One transaction with the durability of the caller (a statement group that must not be torn). */
+  private atomic<T>(fn: () => T): T {
+    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Run `fn` in one IMMEDIATE transaction committed to the WAL without an fsync (synchronous=NORMAL): on
+   * disk as soon as this returns, so a killed process loses nothing; after a power loss the commits since
+   * the last fsync may be missing, and the file is still consistent (WAL commits are a prefix, and the next
+   * durable commit fsyncs every earlier one). For copies of other nodes' signed messages, which sync
+   * fetches again (docs/protocol.md "Durability"). Inside another transaction it simply joins it.
+   */
+  relaxed<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.sql('PRAGMA synchronous = NORMAL').run();
+    this.relaxedDepth++;
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.relaxedDepth--;
+      this.sql('PRAGMA synchronous = FULL').run();
+    }
   }
 
   /** Schema version (number of applied migrations). */
@@ -237,30 +279,26 @@ export class Store {
   // ---- meta
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+    this.sql(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   // ---- commitments
 
   /** Insert a commitment at (lab, seq); same hash -> duplicate, different hash at that slot -> conflict. */
   insertCommitment(row: CommitmentRow): InsertResult {
-    return this.transaction(() => {
+    return this.atomic(() => {
       const existing = this.db
         .prepare('SELECT hash FROM commitments WHERE lab = ? AND seq = ?')
         .get(row.lab, row.seq) as { hash: Uint8Array } | undefined;
       if (existing) return Buffer.from(existing.hash).equals(row.hash) ? 'duplicate' : 'conflict';
-      if (this.db.prepare('SELECT 1 FROM commitments WHERE hash = ?').get(row.hash)) return 'duplicate';
+      if (this.sql('SELECT 1 FROM commitments WHERE hash = ?').get(row.hash)) return 'duplicate';
       this.db
         .prepare(
           'INSERT INTO commitments (lab, seq, epoch, hash, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -272,17 +310,17 @@ export class Store {
 
   /** The head (highest seq) of a lab's chain. */
   lastCommitment(lab: string): CommitmentRow | undefined {
-    const r = this.db.prepare('SELECT * FROM commitments WHERE lab = ? ORDER BY seq DESC LIMIT 1').get(lab);
+    const r = this.sql('SELECT * FROM commitments WHERE lab = ? ORDER BY seq DESC LIMIT 1').get(lab);
     return r ? commitmentRow(r) : undefined;
   }
 
   getCommitment(lab: string, seq: number): CommitmentRow | undefined {
-    const r = this.db.prepare('SELECT * FROM commitments WHERE lab = ? AND seq = ?').get(lab, seq);
+    const r = this.sql('SELECT * FROM commitments WHERE lab = ? AND seq = ?').get(lab, seq);
     return r ? commitmentRow(r) : undefined;
   }
 
   getCommitmentByHash(hash: Uint8Array): CommitmentRow | undefined {
-    const r = this.db.prepare('SELECT * FROM commitments WHERE hash = ?').get(hash);
+    const r = this.sql('SELECT * FROM commitments WHERE hash = ?').get(hash);
     return r ? commitmentRow(r) : undefined;
   }
 
@@ -324,8 +362,8 @@ export class Store {
   countCommitments(lab?: string): number {
     const r = (
       lab
-        ? this.db.prepare('SELECT COUNT(*) AS n FROM commitments WHERE lab = ?').get(lab)
-        : this.db.prepare('SELECT COUNT(*) AS n FROM commitments').get()
+        ? this.sql('SELECT COUNT(*) AS n FROM commitments WHERE lab = ?').get(lab)
+        : this.sql('SELECT COUNT(*) AS n FROM commitments').get()
     ) as { n: number };
     return r.n;
   }
@@ -343,16 +381,15 @@ export class Store {
   }
 
   countEvidence(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM evidence').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM evidence').get() as { n: number }).n;
   }
 
   countVotes(height: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM votes WHERE height = ?').get(height) as { n: number })
-      .n;
+    return (this.sql('SELECT COUNT(*) AS n FROM votes WHERE height = ?').get(height) as { n: number }).n;
   }
 
   hasEvidence(hash: Uint8Array): boolean {
-    return this.db.prepare('SELECT 1 FROM evidence WHERE hash = ?').get(hash) !== undefined;
+    return this.sql('SELECT 1 FROM evidence WHERE hash = ?').get(hash) !== undefined;
   }
 
   /** All evidence, oldest first, at most `limit`. */
@@ -418,8 +455,8 @@ export class Store {
 
   /** Insert the certificate for its height; a different certificate at the same height -> conflict. */
   insertCertificate(row: CertificateRow): InsertResult {
-    return this.transaction(() => {
-      const existing = this.db.prepare('SELECT hash FROM certificates WHERE height = ?').get(row.height) as
+    return this.atomic(() => {
+      const existing = this.sql('SELECT hash FROM certificates WHERE height = ?').get(row.height) as
         | { hash: Uint8Array }
         | undefined;
       if (existing) return Buffer.from(existing.hash).equals(row.hash) ? 'duplicate' : 'conflict';
@@ -431,13 +468,13 @@ export class Store {
   }
 
   getCertificate(height: number): CertificateRow | undefined {
-    const r = this.db.prepare('SELECT * FROM certificates WHERE height = ?').get(height);
+    const r = this.sql('SELECT * FROM certificates WHERE height = ?').get(height);
     return r ? certificateRow(r) : undefined;
   }
 
   /** Highest certified height (0 if none). */
   certifiedHeight(): number {
-    const r = this.db.prepare('SELECT MAX(height) AS h FROM certificates').get() as { h: number | null };
+    const r = this.sql('SELECT MAX(height) AS h FROM certificates').get() as { h: number | null };
     return r.h ?? 0;
   }
 
@@ -451,17 +488,15 @@ export class Store {
   // ---- peers
 
   upsertPeer(row: PeerRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO peers (peer_id, lab, addrs, last_seen) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO peers (peer_id, lab, addrs, last_seen) VALUES (?, ?, ?, ?)
          ON CONFLICT(peer_id) DO UPDATE SET lab = excluded.lab, addrs = excluded.addrs, last_seen = excluded.last_seen`,
-      )
-      .run(row.peerId, row.lab, JSON.stringify(row.addrs), row.lastSeen);
+    ).run(row.peerId, row.lab, JSON.stringify(row.addrs), row.lastSeen);
   }
 
   listPeers(): PeerRow[] {
     return (
-      this.db.prepare('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
+      this.sql('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
         peer_id: string;
         lab: string | null;
         addrs: string;

@@ -39,14 +39,18 @@ export function lagAgainst(store: Store, currentHeight: number, remote: StatusMe
   return lag + Math.max(0, remote.certifiedHeight - currentHeight);
 }
 
+/** Peers the periodic round syncs with per `sync.intervalMs` (syncSome). */
+export const PEERS_PER_TICK = 3;
+
 /**
  * Pulls what peers have and we miss (docs/protocol.md "Req/resp sync"): on every new connection, on a
- * commitment gap seen in gossip, and every `intervalMs`. Everything fetched goes through the ingest path.
+ * commitment gap seen in gossip, and PEERS_PER_TICK peers in turn every `intervalMs`. Everything fetched goes through the ingest path.
  */
 export class Syncer {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private cursor = 0;
   private readonly abort = new AbortController();
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     this.syncSoon(evt.detail.toString());
@@ -56,7 +60,7 @@ export class Syncer {
 
   start(): void {
     this.deps.host.addEventListener('peer:connect', this.onConnect);
-    this.timer = setInterval(() => this.syncAll(), this.deps.intervalMs);
+    this.timer = setInterval(() => this.syncSome(), this.deps.intervalMs);
     this.timer.unref();
   }
 
@@ -67,9 +71,20 @@ export class Syncer {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  /** Sync with every connected peer now. */
-  syncAll(): void {
-    for (const p of this.deps.host.getPeers()) this.syncSoon(p.toString());
+  /**
+   * The periodic round: the next PEERS_PER_TICK connected peers in turn, not all of them. Any peer serves
+   * everything it holds (not only its own messages), new connections and gaps sync at once, so a few
+   * peers per interval find what gossip lost, and an idle node's cost stays flat as the network grows.
+   */
+  syncSome(): void {
+    const peers = this.deps.host
+      .getPeers()
+      .map((p) => p.toString())
+      .sort();
+    if (peers.length === 0) return;
+    for (let i = 0; i < Math.min(PEERS_PER_TICK, peers.length); i++)
+      this.syncSoon(peers[(this.cursor + i) % peers.length] as string);
+    this.cursor = (this.cursor + PEERS_PER_TICK) % peers.length;
   }
 
   /** Schedule a sync with `peer` (coalesced: at most one running + one queued per peer). */
@@ -131,13 +146,18 @@ export class Syncer {
         const count = Math.min(this.deps.maxBatch, head.seq - mine);
         const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
         if (res.items.length === 0) break;
-        let progressed = false;
-        for (const item of res.items) {
-          const out = this.deps.ingest('commitment', item, peerStr);
-          if (out.validation.ok) progressed = true;
-          else if (out.validation.action === 'reject') return; // the peer serves invalid data: stop with it
-        }
-        if (!progressed) break;
+        // One relaxed transaction per batch (items are peers' messages: docs/protocol.md "Durability").
+        const verdict = this.deps.store.relaxed(() => {
+          let progressed = false;
+          for (const item of res.items) {
+            const out = this.deps.ingest('commitment', item, peerStr);
+            if (out.validation.ok) progressed = true;
+            else if (out.validation.action === 'reject') return 'rejected' as const;
+          }
+          return progressed ? ('progressed' as const) : ('stalled' as const);
+        });
+        if (verdict === 'rejected') return; // the peer serves invalid data: stop with it
+        if (verdict === 'stalled') break;
       }
     }
 

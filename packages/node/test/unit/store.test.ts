@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -188,6 +189,58 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
     const b = openStore(dir);
     expect(b.isOpen).toBe(true);
     expect(readFileSync(join(dir, 'pausenet.lock'), 'utf8').trim()).toBe(String(process.pid));
+  });
+
+  it('relaxed(): commits without an fsync survive a SIGKILL of the writer; synchronous is FULL again after', async () => {
+    const dir = tmp();
+    const storeJs = new URL('../../dist/store/store.js', import.meta.url).href;
+    // A writer process: 50 relaxed vote inserts, then it reports and waits to be killed.
+    const script = `
+      const { Store } = await import(${JSON.stringify(storeJs)});
+      const s = Store.open(${JSON.stringify(dir)});
+      for (let i = 0; i < 50; i++)
+        s.relaxed(() => s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-' + i, bytes: new Uint8Array([i]), receivedAt: i }));
+      process.stdout.write('written\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('written')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const s = openStore(dir);
+    expect(s.countVotes(1)).toBe(50);
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+    s.relaxed(() => s.insertVote({ height: 2, target: 'RUNNING', voter: 'x', bytes: h(2), receivedAt: 1 }));
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2); // back to FULL
+    expect(() =>
+      s.relaxed(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('relaxed() inside a durable transaction joins it; a durable transaction inside relaxed() is refused', () => {
+    const s = openStore(tmp());
+    expect(() =>
+      s.transaction(() => {
+        s.relaxed(() => s.insertCommitment(row('lab-a', 0, 1)));
+        throw new Error('abort the outer transaction');
+      }),
+    ).toThrow('abort the outer');
+    expect(s.getCommitment('lab-a', 0)).toBeUndefined(); // rolled back with the outer one
+    expect(() => s.relaxed(() => s.transaction(() => s.insertCommitment(row('lab-a', 0, 1))))).toThrow(
+      /inside Store.relaxed\(\)/,
+    );
+    expect(s.getCommitment('lab-a', 0)).toBeUndefined();
   });
 
   it('online backup produces a consistent, openable copy', async () => {

@@ -6,7 +6,7 @@ export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: U
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
- * Memoises a pairing check: check() and onAccepted() see the same vote/certificate, and a pairing
+ * Memoises a pairing check: ingest, agreement.check() and onAccepted() see the same vote/certificate, and a pairing
  * costs ~1 ms, so each (key, message, signature) is verified once. Bounded FIFO.
  */
 export function memoVerify(fn: VerifyFn, max = 4096): VerifyFn {
