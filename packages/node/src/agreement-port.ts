@@ -22,6 +22,15 @@ export interface MessageOf {
 }
 export type AnyMessage = MessageOf[MessageKind];
 
+/** How a message reached agreement.onAccepted. */
+export interface AcceptInfo {
+  /**
+   * True: stored by ingest (a commitment then extends its lab's chain: later epoch, next seq, so no stored
+   * commitment can rival it). False: handed on without storing (a commitment forking a stored chain).
+   */
+  stored: boolean;
+}
+
 /** This node's signing identity (members only). */
 export interface SelfIdentity {
   lab: LabId;
@@ -73,8 +82,11 @@ export interface Agreement {
   stop(): Promise<void> | void;
   /** State-aware check (height, duplicates) after protocol validation, before persist. Sync: runs inside the ingest step. */
   check<K extends MessageKind>(kind: K, msg: MessageOf[K]): Validation;
-  /** Called once per newly persisted message (after the store commit), in acceptance order. */
-  onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K]): Promise<void>;
+  /**
+   * Called once per newly persisted message (after the store commit), in acceptance order; also for a
+   * commitment that forks a stored chain (not stored: `info.stored` false) so equivocation gets filed.
+   */
+  onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K], info?: AcceptInfo): Promise<void>;
   approve(height: number, target: PauseState): Promise<{ signed: boolean; reason?: string }>;
   status(): AgreementStatus;
   on(event: 'change', fn: () => void): void;

@@ -23,7 +23,7 @@ import {
   validateVote,
   voteHash,
 } from '@pausenet/protocol';
-import type { Agreement, MessageKind, MessageOf } from './agreement-port.js';
+import type { AcceptInfo, Agreement, MessageKind, MessageOf } from './agreement-port.js';
 import type { MessageSource, VerdictRecorder } from './gossip/validate.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
@@ -270,13 +270,17 @@ export class Ingest {
 
   private accepted<K extends MessageKind>(kind: K, msg: MessageOf[K], hash: Uint8Array): IngestOutcome<K> {
     this.deps.onStored?.(kind);
-    return { validation: { ok: true }, msg, hash, applied: this.handOff(kind, msg) };
+    return { validation: { ok: true }, msg, hash, applied: this.handOff(kind, msg, { stored: true }) };
   }
 
   /** Hand a message to agreement.onAccepted in acceptance order without storing it (forks for breach detection). */
-  handOff<K extends MessageKind>(kind: K, msg: MessageOf[K]): Promise<void> {
+  handOff<K extends MessageKind>(
+    kind: K,
+    msg: MessageOf[K],
+    info: AcceptInfo = { stored: false },
+  ): Promise<void> {
     const agreement = this.deps.agreement();
-    const applied = this.applyChain.then(() => agreement.onAccepted(kind, msg));
+    const applied = this.applyChain.then(() => agreement.onAccepted(kind, msg, info));
     this.applyChain = applied.catch((err) => {
       this.deps.logger.error({ kind, err: (err as Error).message }, 'agreement.onAccepted failed');
     });

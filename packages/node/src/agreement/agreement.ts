@@ -40,6 +40,7 @@ import { SqliteHookJournal } from './hookStore.js';
 import { PauseDb } from './pauseDb.js';
 import { SlashingProtection } from './slashing.js';
 import type {
+  AcceptInfo,
   AgreementOptions,
   AgreementStatus,
   MessageKind,
@@ -330,10 +331,10 @@ export class Agreement {
   }
 
   /** Act on a message the node has durably accepted (breach detection, votes, certificates). */
-  async onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K]): Promise<void> {
+  async onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K], info?: AcceptInfo): Promise<void> {
     if (this.stopped) return;
     await this.serial(() => {
-      if (kind === 'commitment') this.onCommitment(msg as SignedCommitment);
+      if (kind === 'commitment') this.onCommitment(msg as SignedCommitment, info?.stored ?? false);
       else if (kind === 'evidence') this.onEvidence(msg as SignedEvidence);
       else if (kind === 'vote') this.step({ type: 'vote', vote: msg as SignedVote });
       else if (kind === 'certificate') this.onCertificate(msg as Certificate);
@@ -342,9 +343,9 @@ export class Agreement {
     void this.flush();
   }
 
-  private onCommitment(sc: SignedCommitment): void {
+  private onCommitment(sc: SignedCommitment, stored: boolean): void {
     if (this.self === null) return; // observers verify; they do not file evidence
-    for (const evidence of this.breaches.detect(sc)) {
+    for (const evidence of this.breaches.detect(sc, { rivals: !stored })) {
       const key = breachKey(evidence);
       if (this.knownBreaches.has(key)) continue;
       this.knownBreaches.add(key);

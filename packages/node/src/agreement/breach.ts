@@ -30,27 +30,43 @@ export function breachKey(e: Evidence): string {
 
 /** Breaches a newly accepted commitment proves: over a cap, and/or equivocation with a stored commitment (same epoch or seq). */
 export class BreachDetector {
-  private readonly sameEpochStmt: Database.Statement<
-    [string, number, number],
-    { hash: Uint8Array; bytes: Uint8Array }
+  private readonly byEpochStmt: Database.Statement<
+    [string, number],
+    { seq: number; hash: Uint8Array; bytes: Uint8Array }
+  >;
+  private readonly bySeqStmt: Database.Statement<
+    [string, number],
+    { seq: number; hash: Uint8Array; bytes: Uint8Array }
   >;
 
   constructor(
     db: Database.Database,
     private readonly policy: Policy,
   ) {
-    this.sameEpochStmt = db.prepare(
-      'SELECT hash, bytes FROM commitments WHERE lab = ? AND (epoch = ? OR seq = ?) ORDER BY seq',
+    // Two indexed lookups: one query with `epoch = ? OR seq = ?` scans every row of the lab (quadratic sync).
+    this.byEpochStmt = db.prepare(
+      'SELECT seq, hash, bytes FROM commitments INDEXED BY commitments_lab_epoch WHERE lab = ? AND epoch = ?',
     );
+    this.bySeqStmt = db.prepare('SELECT seq, hash, bytes FROM commitments WHERE lab = ? AND seq = ?');
+  }
+
+  /** Stored commitments of `lab` at `epoch` or at `seq`, in seq order. */
+  private rivals(lab: string, epoch: number, seq: number): { hash: Uint8Array; bytes: Uint8Array }[] {
+    const rows = this.byEpochStmt.all(lab, epoch);
+    const atSeq = this.bySeqStmt.get(lab, seq);
+    if (atSeq !== undefined && !rows.some((r) => r.seq === atSeq.seq)) rows.push(atSeq);
+    return rows.sort((a, b) => a.seq - b.seq);
   }
 
   /** Evidence proven by `sc` (empty when it is within policy and consistent with the lab's stored commitments). */
-  detect(sc: SignedCommitment): Evidence[] {
+  detect(sc: SignedCommitment, opts: { rivals?: boolean } = {}): Evidence[] {
     const found: Evidence[] = [];
     const capped = checkCaps(sc, this.policy);
     if (capped !== null) found.push(capped);
+    // A commitment the store just appended to its lab's chain has no stored rival: skip the lookup.
+    if (opts.rivals === false) return found;
     const own = hex(hashSignedCommitment(sc));
-    for (const row of this.sameEpochStmt.all(sc.commitment.lab, sc.commitment.epoch, sc.commitment.seq)) {
+    for (const row of this.rivals(sc.commitment.lab, sc.commitment.epoch, sc.commitment.seq)) {
       if (hex(row.hash) === own) continue;
       let other: SignedCommitment;
       try {

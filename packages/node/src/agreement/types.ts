@@ -3,6 +3,7 @@ import type { AgreementDeps, AgreementStatus as PortStatus } from '../agreement-
 import type { FailSafeStatus } from './failSafe.js';
 
 export type {
+  AcceptInfo,
   AnyMessage,
   HookStatusView,
   MessageKind,
