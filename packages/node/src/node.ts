@@ -43,6 +43,7 @@ import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
+import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
@@ -53,6 +54,7 @@ import { type StatusMessage, SyncResponder } from './sync/protocol.js';
 import { handleReqResp } from './sync/reqresp.js';
 import { Syncer } from './sync/syncer.js';
 import { GOSSIP_KINDS, type GossipKind, protocolName, topicName } from './topics.js';
+import { verifyPartialCached } from './verifyCache.js';
 
 const KIND_TOPIC: Record<MessageKind, GossipKind> = {
   commitment: 'commitments',
@@ -304,6 +306,7 @@ export class PausenetNode {
   private async startInner(): Promise<void> {
     const ps = this.host.services.pubsub;
     const limiter = new PeerRateLimiter(this.config.limits.perPeerMsgsPerSec);
+    const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
     for (const gk of GOSSIP_KINDS) {
       const kind = TOPIC_KIND[gk];
       ps.topicValidators.set(
@@ -314,6 +317,7 @@ export class PausenetNode {
           metrics: this.metrics,
           logger: this.logger,
           ingest: (k, data, peer) => this.ingest.ingestBytes(k, data, { source: 'gossip', peer }).validation,
+          ...(kind === 'vote' ? { prepare: (data: Uint8Array) => votes.prepare(data) } : {}),
         }),
       );
     }

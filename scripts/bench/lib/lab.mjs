@@ -30,7 +30,7 @@ function waitValue(get, timeoutMs) {
         clearTimeout(to);
         resolve(v);
       }
-    }, 5);
+    }, 20);
     const to = setTimeout(() => {
       clearInterval(iv);
       reject(new Error(`timed out after ${timeoutMs} ms`));
@@ -146,6 +146,30 @@ export class LabController {
 
   rss() {
     return process.memoryUsage().rss;
+  }
+
+  /** Start a V8 CPU profile of this process (inspector); profStop(file) writes it. */
+  async profStart() {
+    const { Session } = await import('node:inspector/promises');
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.start');
+    return true;
+  }
+
+  async profStop(file) {
+    const { writeFileSync } = await import('node:fs');
+    const { profile } = await this.session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    this.session.disconnect();
+    return true;
+  }
+
+  /** CPU ms (user + system) this process has used so far. */
+  cpuMs() {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
   }
 
   /** Gossip verdict counts of this node: {accept, reject, ignore}. */

@@ -28,7 +28,7 @@ const hex = (b) => Buffer.from(b).toString('hex');
 const median = (xs) => percentile(xs, 50);
 
 /** Start n labs (+ observers) with full-mesh dialling; resolves when every gossip topic has all peers. */
-async function startLabNet(n, { observers = 0, mode = 'processes' }) {
+export async function startLabNet(n, { observers = 0, mode = 'processes' }) {
   const net = await makeBenchNetwork({ labs: n, observers, fixedPorts: true });
   const Handle = mode === 'processes' ? ChildHandle : LocalHandle;
   const hooks = (i) => [{ type: 'file', name: 'halt-sentinel', path: join(net.dir, `halt-${i}.json`) }];
@@ -72,7 +72,7 @@ async function startLabNet(n, { observers = 0, mode = 'processes' }) {
 }
 
 /** One pause (evidence -> all halt hooks) then resume (t approvals -> all resume hooks); returns pause ms. */
-async function pauseCycle(ln, run, height) {
+export async function pauseCycle(ln, run, height) {
   const { net, labs } = ln;
   const reporter = run % labs.length;
   const se = breachEvidence(net, net.labs[reporter], run);

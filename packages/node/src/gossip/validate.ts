@@ -40,7 +40,8 @@ export type IngestFn = (kind: MessageKind, data: Uint8Array, peer: string) => Va
 
 /**
  * Build the gossipsub topic validator: per-peer rate limit (-> Ignore, counted), then the ingest path
- * (decode, validate, agreement check, persist), then the one mapping above.
+ * (decode, validate, agreement check, persist), then the one mapping above. With `prepare` (votes: the
+ * batch BLS pre-check) the validator awaits it between the rate limit and the synchronous ingest.
  */
 export function makeTopicValidator(opts: {
   kind: MessageKind;
@@ -48,21 +49,33 @@ export function makeTopicValidator(opts: {
   limiter: PeerRateLimiter;
   metrics: NodeMetrics;
   logger: Logger;
-}): (peer: PeerId, msg: { data: Uint8Array }) => TopicValidatorResult {
+  prepare?: (data: Uint8Array) => Promise<void>;
+}): (peer: PeerId, msg: { data: Uint8Array }) => TopicValidatorResult | Promise<TopicValidatorResult> {
+  const admit = (id: string): boolean => {
+    if (opts.limiter.take(id)) return true;
+    // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
+    opts.metrics.rateLimited.inc({ topic: opts.kind });
+    opts.metrics.messages.inc({
+      topic: opts.kind,
+      result: 'ignore',
+      code: 'RATE_LIMITED',
+      source: 'gossip',
+    });
+    opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
+    return false;
+  };
+  const prepare = opts.prepare;
+  if (prepare !== undefined) {
+    return async (peer, msg) => {
+      const id = peer.toString();
+      if (!admit(id)) return TopicValidatorResult.Ignore;
+      await prepare(msg.data);
+      return toTopicResult(opts.ingest(opts.kind, msg.data, id));
+    };
+  }
   return (peer, msg) => {
     const id = peer.toString();
-    if (!opts.limiter.take(id)) {
-      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
-      opts.metrics.rateLimited.inc({ topic: opts.kind });
-      opts.metrics.messages.inc({
-        topic: opts.kind,
-        result: 'ignore',
-        code: 'RATE_LIMITED',
-        source: 'gossip',
-      });
-      opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
-      return TopicValidatorResult.Ignore;
-    }
+    if (!admit(id)) return TopicValidatorResult.Ignore;
     return toTopicResult(opts.ingest(opts.kind, msg.data, id));
   };
 }
