@@ -34,3 +34,21 @@ describe('ed25519', () => {
     expect(() => ed25519Sign(new Uint8Array(31), msg)).toThrow(/32 bytes, got 31/);
   });
 });
+
+describe('ed25519Verify memo', () => {
+  it('a remembered good signature does not make another message, key or signature verify', () => {
+    const a = ed25519Generate();
+    const b = ed25519Generate();
+    const m1 = new TextEncoder().encode('vote for height 1');
+    const m2 = new TextEncoder().encode('vote for height 2');
+    const sig = ed25519Sign(a.secretKey, m1);
+    expect(ed25519Verify(a.publicKey, m1, sig)).toBe(true);
+    expect(ed25519Verify(a.publicKey, m1, sig)).toBe(true); // from the memo
+    expect(ed25519Verify(a.publicKey, m2, sig)).toBe(false);
+    expect(ed25519Verify(b.publicKey, m1, sig)).toBe(false);
+    const bad = sig.slice();
+    bad[63] = (bad[63] ?? 0) ^ 0x10;
+    expect(ed25519Verify(a.publicKey, m1, bad)).toBe(false);
+    expect(ed25519Verify(a.publicKey, m1, sig)).toBe(true);
+  });
+});

@@ -84,6 +84,8 @@ function reject(code: string, detail: string): Validation {
  */
 export class Ingest {
   private applyChain: Promise<void> = Promise.resolve();
+  /** Set while ingestBatch runs: accepted messages wait here for the batch commit. */
+  private gates: (() => void)[] | null = null;
 
   constructor(private readonly deps: IngestDeps) {}
 
@@ -269,8 +271,57 @@ export class Ingest {
   }
 
   private accepted<K extends MessageKind>(kind: K, msg: MessageOf[K], hash: Uint8Array): IngestOutcome<K> {
+    const gates = this.gates;
+    if (gates !== null) {
+      // Inside ingestBatch: hand on only once the batch's transaction has committed.
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gates.push(() => {
+        this.deps.onStored?.(kind);
+        open();
+      });
+      return {
+        validation: { ok: true },
+        msg,
+        hash,
+        applied: gate.then(() => this.handOff(kind, msg, { stored: true })),
+      };
+    }
     this.deps.onStored?.(kind);
     return { validation: { ok: true }, msg, hash, applied: this.handOff(kind, msg, { stored: true }) };
+  }
+
+  /**
+   * Ingest several messages (gossip received in one event-loop turn) in ONE relaxed transaction: the same
+   * steps and verdicts as ingestBytes one by one, in order, with one commit instead of one per message.
+   * Accepted messages reach the agreement only after that commit; if it fails, every verdict is
+   * [IGNORE] STORE_ERROR and nothing is handed on.
+   */
+  ingestBatch(
+    items: readonly { kind: MessageKind; bytes: Uint8Array; opts: IngestOptions }[],
+  ): IngestOutcome[] {
+    if (items.length === 1) {
+      const [one] = items as [{ kind: MessageKind; bytes: Uint8Array; opts: IngestOptions }];
+      return [this.ingestBytes(one.kind, one.bytes, one.opts)];
+    }
+    const gates: (() => void)[] = [];
+    let outs: IngestOutcome[];
+    this.gates = gates;
+    try {
+      outs = this.deps.store.relaxed(() => items.map((it) => this.ingestBytes(it.kind, it.bytes, it.opts)));
+    } catch (err) {
+      this.deps.logger.error(
+        { err: (err as Error).message, messages: items.length },
+        'ingest batch not stored',
+      );
+      return items.map(() => ({ validation: ignore('STORE_ERROR', (err as Error).message) }));
+    } finally {
+      this.gates = null;
+    }
+    for (const open of gates) open();
+    return outs;
   }
 
   /** Hand a message to agreement.onAccepted in acceptance order without storing it (forks for breach detection). */

@@ -42,7 +42,7 @@ import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js
 import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
-import { makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
+import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
@@ -307,6 +307,7 @@ export class PausenetNode {
     const ps = this.host.services.pubsub;
     const limiter = new PeerRateLimiter(this.config.limits.perPeerMsgsPerSec);
     const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
+    const batch = new GossipIngestBatcher((items) => this.ingest.ingestBatch(items));
     for (const gk of GOSSIP_KINDS) {
       const kind = TOPIC_KIND[gk];
       ps.topicValidators.set(
@@ -316,7 +317,7 @@ export class PausenetNode {
           limiter,
           metrics: this.metrics,
           logger: this.logger,
-          ingest: (k, data, peer) => this.ingest.ingestBytes(k, data, { source: 'gossip', peer }).validation,
+          ingest: (k, data, peer) => batch.submit(k, data, peer),
           ...(kind === 'vote' ? { prepare: (data: Uint8Array) => votes.prepare(data) } : {}),
         }),
       );

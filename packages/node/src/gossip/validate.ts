@@ -36,12 +36,16 @@ export class VerdictRecorder {
   }
 }
 
-export type IngestFn = (kind: MessageKind, data: Uint8Array, peer: string) => Validation;
+export type IngestFn = (
+  kind: MessageKind,
+  data: Uint8Array,
+  peer: string,
+) => Validation | Promise<Validation>;
 
 /**
- * Build the gossipsub topic validator: per-peer rate limit (-> Ignore, counted), then the ingest path
- * (decode, validate, agreement check, persist), then the one mapping above. With `prepare` (votes: the
- * batch BLS pre-check) the validator awaits it between the rate limit and the synchronous ingest.
+ * Build the gossipsub topic validator: per-peer rate limit (-> Ignore, counted), then `prepare` if given
+ * (votes: the batch BLS pre-check), then the ingest path (decode, validate, agreement check, persist;
+ * the node batches one event-loop turn of gossip into one transaction), then the one mapping above.
  */
 export function makeTopicValidator(opts: {
   kind: MessageKind;
@@ -50,32 +54,64 @@ export function makeTopicValidator(opts: {
   metrics: NodeMetrics;
   logger: Logger;
   prepare?: (data: Uint8Array) => Promise<void>;
-}): (peer: PeerId, msg: { data: Uint8Array }) => TopicValidatorResult | Promise<TopicValidatorResult> {
-  const admit = (id: string): boolean => {
-    if (opts.limiter.take(id)) return true;
-    // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
-    opts.metrics.rateLimited.inc({ topic: opts.kind });
-    opts.metrics.messages.inc({
-      topic: opts.kind,
-      result: 'ignore',
-      code: 'RATE_LIMITED',
-      source: 'gossip',
-    });
-    opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
-    return false;
-  };
-  const prepare = opts.prepare;
-  if (prepare !== undefined) {
-    return async (peer, msg) => {
-      const id = peer.toString();
-      if (!admit(id)) return TopicValidatorResult.Ignore;
-      await prepare(msg.data);
-      return toTopicResult(opts.ingest(opts.kind, msg.data, id));
-    };
-  }
-  return (peer, msg) => {
+}): (peer: PeerId, msg: { data: Uint8Array }) => Promise<TopicValidatorResult> {
+  return async (peer, msg) => {
     const id = peer.toString();
-    if (!admit(id)) return TopicValidatorResult.Ignore;
-    return toTopicResult(opts.ingest(opts.kind, msg.data, id));
+    if (!opts.limiter.take(id)) {
+      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
+      opts.metrics.rateLimited.inc({ topic: opts.kind });
+      opts.metrics.messages.inc({
+        topic: opts.kind,
+        result: 'ignore',
+        code: 'RATE_LIMITED',
+        source: 'gossip',
+      });
+      opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
+      return TopicValidatorResult.Ignore;
+    }
+    if (opts.prepare) await opts.prepare(msg.data);
+    return toTopicResult(await opts.ingest(opts.kind, msg.data, id));
   };
+}
+
+/**
+ * Gossip messages whose validators run in one event-loop turn, ingested together (Ingest.ingestBatch:
+ * one relaxed commit for all of them instead of one each). Verdicts are the ones ingestBytes gives.
+ */
+export class GossipIngestBatcher {
+  private queue: {
+    kind: MessageKind;
+    bytes: Uint8Array;
+    opts: { source: 'gossip'; peer: string };
+    resolve: (v: Validation) => void;
+  }[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly ingestBatch: (
+      items: readonly { kind: MessageKind; bytes: Uint8Array; opts: { source: 'gossip'; peer: string } }[],
+    ) => { validation: Validation }[],
+  ) {}
+
+  submit(kind: MessageKind, bytes: Uint8Array, peer: string): Promise<Validation> {
+    return new Promise<Validation>((resolve) => {
+      this.queue.push({ kind, bytes, opts: { source: 'gossip', peer }, resolve });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    const outs = this.ingestBatch(items);
+    items.forEach((it, i) => {
+      it.resolve(
+        outs[i]?.validation ?? { ok: false, action: 'ignore', code: 'STORE_ERROR', detail: 'no verdict' },
+      );
+    });
+  }
 }

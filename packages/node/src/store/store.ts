@@ -294,16 +294,15 @@ export class Store {
   /** Insert a commitment at (lab, seq); same hash -> duplicate, different hash at that slot -> conflict. */
   insertCommitment(row: CommitmentRow): InsertResult {
     return this.atomic(() => {
-      const existing = this.db
-        .prepare('SELECT hash FROM commitments WHERE lab = ? AND seq = ?')
-        .get(row.lab, row.seq) as { hash: Uint8Array } | undefined;
+      const existing = this.sql('SELECT hash FROM commitments WHERE lab = ? AND seq = ?').get(
+        row.lab,
+        row.seq,
+      ) as { hash: Uint8Array } | undefined;
       if (existing) return Buffer.from(existing.hash).equals(row.hash) ? 'duplicate' : 'conflict';
       if (this.sql('SELECT 1 FROM commitments WHERE hash = ?').get(row.hash)) return 'duplicate';
-      this.db
-        .prepare(
-          'INSERT INTO commitments (lab, seq, epoch, hash, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(row.lab, row.seq, row.epoch, row.hash, row.bytes, row.receivedAt);
+      this.sql(
+        'INSERT INTO commitments (lab, seq, epoch, hash, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(row.lab, row.seq, row.epoch, row.hash, row.bytes, row.receivedAt);
       return 'inserted';
     });
   }
@@ -326,8 +325,7 @@ export class Store {
 
   /** Commitments of `lab` with fromSeq <= seq <= toSeq, ascending, at most `limit`. */
   commitmentsRange(lab: string, fromSeq: number, toSeq: number, limit: number): CommitmentRow[] {
-    return this.db
-      .prepare('SELECT * FROM commitments WHERE lab = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?')
+    return this.sql('SELECT * FROM commitments WHERE lab = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?')
       .all(lab, fromSeq, toSeq, limit)
       .map(commitmentRow);
   }
@@ -343,19 +341,16 @@ export class Store {
       ? 'SELECT * FROM commitments WHERE lab = ? AND epoch >= ? AND epoch <= ? ORDER BY lab, seq LIMIT ?'
       : 'SELECT * FROM commitments WHERE epoch >= ? AND epoch <= ? ORDER BY lab, seq LIMIT ?';
     const args = lab ? [lab, fromEpoch, toEpoch, limit] : [fromEpoch, toEpoch, limit];
-    return this.db
-      .prepare(sql)
+    return this.sql(sql)
       .all(...args)
       .map(commitmentRow);
   }
 
   /** Head of every lab's chain. */
   chainHeads(): ChainHead[] {
-    const rows = this.db
-      .prepare(
-        'SELECT lab, seq, hash FROM commitments c WHERE seq = (SELECT MAX(seq) FROM commitments WHERE lab = c.lab) ORDER BY lab',
-      )
-      .all() as { lab: string; seq: number; hash: Uint8Array }[];
+    const rows = this.sql(
+      'SELECT lab, seq, hash FROM commitments c WHERE seq = (SELECT MAX(seq) FROM commitments WHERE lab = c.lab) ORDER BY lab',
+    ).all() as { lab: string; seq: number; hash: Uint8Array }[];
     return rows.map((r) => ({ lab: r.lab, seq: r.seq, hash: new Uint8Array(r.hash) }));
   }
 
@@ -372,11 +367,9 @@ export class Store {
 
   /** Insert evidence keyed by its hash; false if already present. */
   insertEvidence(row: EvidenceRow): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT INTO evidence (hash, kind, bytes, received_at) VALUES (?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING',
-      )
-      .run(row.hash, row.kind, row.bytes, row.receivedAt);
+    const r = this.sql(
+      'INSERT INTO evidence (hash, kind, bytes, received_at) VALUES (?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING',
+    ).run(row.hash, row.kind, row.bytes, row.receivedAt);
     return r.changes === 1;
   }
 
@@ -394,8 +387,7 @@ export class Store {
 
   /** All evidence, oldest first, at most `limit`. */
   listEvidence(limit = 1000, offset = 0): EvidenceRow[] {
-    return this.db
-      .prepare('SELECT * FROM evidence ORDER BY received_at, hash LIMIT ? OFFSET ?')
+    return this.sql('SELECT * FROM evidence ORDER BY received_at, hash LIMIT ? OFFSET ?')
       .all(limit, offset)
       .map((r) => {
         const x = r as { hash: Uint8Array; kind: string; bytes: Uint8Array; received_at: number };
@@ -412,26 +404,27 @@ export class Store {
 
   /** Insert a vote; false if (height, target, voter) already present. */
   insertVote(row: VoteRow): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT INTO votes (height, target, voter, bytes, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(row.height, row.target, row.voter, row.bytes, row.receivedAt);
+    const r = this.sql(
+      'INSERT INTO votes (height, target, voter, bytes, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(row.height, row.target, row.voter, row.bytes, row.receivedAt);
     return r.changes === 1;
   }
 
   hasVote(height: number, target: string, voter: string): boolean {
     return (
-      this.db
-        .prepare('SELECT 1 FROM votes WHERE height = ? AND target = ? AND voter = ?')
-        .get(height, target, voter) !== undefined
+      this.sql('SELECT 1 FROM votes WHERE height = ? AND target = ? AND voter = ?').get(
+        height,
+        target,
+        voter,
+      ) !== undefined
     );
   }
 
   /** Votes with fromHeight <= height <= toHeight, at most `limit`. */
   votesRange(fromHeight: number, toHeight: number, limit: number): VoteRow[] {
-    return this.db
-      .prepare('SELECT * FROM votes WHERE height >= ? AND height <= ? ORDER BY height, target, voter LIMIT ?')
+    return this.sql(
+      'SELECT * FROM votes WHERE height >= ? AND height <= ? ORDER BY height, target, voter LIMIT ?',
+    )
       .all(fromHeight, toHeight, limit)
       .map((r) => {
         const x = r as {
@@ -460,9 +453,12 @@ export class Store {
         | { hash: Uint8Array }
         | undefined;
       if (existing) return Buffer.from(existing.hash).equals(row.hash) ? 'duplicate' : 'conflict';
-      this.db
-        .prepare('INSERT INTO certificates (height, hash, bytes, received_at) VALUES (?, ?, ?, ?)')
-        .run(row.height, row.hash, row.bytes, row.receivedAt);
+      this.sql('INSERT INTO certificates (height, hash, bytes, received_at) VALUES (?, ?, ?, ?)').run(
+        row.height,
+        row.hash,
+        row.bytes,
+        row.receivedAt,
+      );
       return 'inserted';
     });
   }
@@ -479,8 +475,7 @@ export class Store {
   }
 
   certificatesRange(fromHeight: number, toHeight: number, limit: number): CertificateRow[] {
-    return this.db
-      .prepare('SELECT * FROM certificates WHERE height >= ? AND height <= ? ORDER BY height LIMIT ?')
+    return this.sql('SELECT * FROM certificates WHERE height >= ? AND height <= ? ORDER BY height LIMIT ?')
       .all(fromHeight, toHeight, limit)
       .map(certificateRow);
   }

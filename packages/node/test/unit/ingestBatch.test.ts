@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeSignedCommitment, type Validation } from '@pausenet/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NoAgreement } from '../../src/agreement-port.js';
+import { VerdictRecorder } from '../../src/gossip/validate.js';
+import { Ingest } from '../../src/ingest.js';
+import { silentLogger } from '../../src/logger.js';
+import { NodeMetrics } from '../../src/metrics.js';
+import { Store } from '../../src/store/store.js';
+import { commitment, makeAgreementGenesis } from '../helpers/agreementNet.js';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(net = makeAgreementGenesis(4)) {
+  const dir = mkdtempSync(join(tmpdir(), 'pn-ingest-'));
+  dirs.push(dir);
+  const store = Store.open(dir);
+  stores.push(store);
+  const handed: string[] = [];
+  const agreement = new NoAgreement(store);
+  agreement.onAccepted = async (kind, msg) => {
+    handed.push(kind === 'commitment' ? (msg as { commitment: { lab: string } }).commitment.lab : kind);
+  };
+  const ingest = new Ingest({
+    genesis: net.genesis,
+    networkId: net.networkId,
+    store,
+    agreement: () => agreement,
+    recorder: new VerdictRecorder(new NodeMetrics(), silentLogger),
+    logger: silentLogger,
+    now: Date.now,
+  });
+  const bytes = net.labs.map((lab) => encodeSignedCommitment(commitment(net.genesis, net.networkId, lab)));
+  const mangled = bytes[3]?.slice() as Uint8Array;
+  mangled[mangled.length - 1] = (mangled[mangled.length - 1] ?? 0) ^ 1;
+  return { net, store, ingest, handed, bytes, mangled, labIds: net.labs.map((l) => l.id) };
+}
+const code = (v: Validation) => (v.ok ? 'OK' : v.code);
+
+describe('Ingest.ingestBatch (one relaxed commit per gossip turn)', () => {
+  it('gives the verdicts of one-by-one ingest, in order, and hands accepted messages on after the commit', async () => {
+    const a = setup();
+    const items = [a.bytes[0], a.bytes[1], a.bytes[0], a.mangled, a.bytes[2]].map((bytes) => ({
+      kind: 'commitment' as const,
+      bytes: bytes as Uint8Array,
+      opts: { source: 'gossip' as const, peer: 'p' },
+    }));
+    const outs = a.ingest.ingestBatch(items);
+    expect(outs.map((o) => code(o.validation))).toEqual(['OK', 'OK', 'DUPLICATE', 'MALFORMED', 'OK']);
+    expect(a.handed).toEqual([]); // not before the commit's gates open (microtasks)
+    await Promise.all(outs.map((o) => o.applied));
+    expect(a.handed).toEqual(a.labIds.slice(0, 3));
+    expect(a.store.countCommitments()).toBe(3);
+
+    const b = setup(a.net);
+    const one = items.map((it) => code(b.ingest.ingestBytes(it.kind, it.bytes, it.opts).validation));
+    expect(one).toEqual(outs.map((o) => code(o.validation)));
+  });
+
+  it('a batch whose transaction fails stores nothing, hands nothing on, and says STORE_ERROR for each message', async () => {
+    const a = setup();
+    const real = a.store.insertCommitment.bind(a.store);
+    let n = 0;
+    a.store.insertCommitment = (row) => {
+      if (++n === 2) throw new Error('disk I/O error (injected)');
+      return real(row);
+    };
+    const outs = a.ingest.ingestBatch(
+      [a.bytes[0], a.bytes[1], a.bytes[2]].map((bytes) => ({
+        kind: 'commitment' as const,
+        bytes: bytes as Uint8Array,
+        opts: { source: 'gossip' as const, peer: 'p' },
+      })),
+    );
+    expect(outs.map((o) => code(o.validation))).toEqual(['STORE_ERROR', 'STORE_ERROR', 'STORE_ERROR']);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.handed).toEqual([]);
+    expect(a.store.countCommitments()).toBe(0);
+  });
+});
