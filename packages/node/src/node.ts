@@ -187,6 +187,8 @@ export class PausenetNode {
       networkIdHex: this.networkIdHex,
       store,
       ingest: (kind, bytes, peer) => this.ingest.ingestBytes(kind, bytes, { source: 'sync', peer }),
+      ingestBatch: (kind, items, peer) =>
+        this.ingest.ingestBatch(items.map((bytes) => ({ kind, bytes, opts: { source: 'sync', peer } }))),
       currentHeight: () => this.agreementImpl.status().height,
       metrics: this.metrics,
       logger: logger.child({ component: 'sync' }),

@@ -15,6 +15,8 @@ export interface SyncerDeps {
   networkIdHex: string;
   store: Store;
   ingest: (kind: MessageKind, bytes: Uint8Array, peer: string) => IngestOutcome;
+  /** Several messages of one response in one transaction (Ingest.ingestBatch with source 'sync'). */
+  ingestBatch: (kind: MessageKind, items: readonly Uint8Array[], peer: string) => IngestOutcome[];
   /** Current applied pause height (agreement). */
   currentHeight: () => number;
   metrics: NodeMetrics;
@@ -146,18 +148,12 @@ export class Syncer {
         const count = Math.min(this.deps.maxBatch, head.seq - mine);
         const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
         if (res.items.length === 0) break;
-        // One relaxed transaction per batch (items are peers' messages: docs/protocol.md "Durability").
-        const verdict = this.deps.store.relaxed(() => {
-          let progressed = false;
-          for (const item of res.items) {
-            const out = this.deps.ingest('commitment', item, peerStr);
-            if (out.validation.ok) progressed = true;
-            else if (out.validation.action === 'reject') return 'rejected' as const;
-          }
-          return progressed ? ('progressed' as const) : ('stalled' as const);
-        });
-        if (verdict === 'rejected') return; // the peer serves invalid data: stop with it
-        if (verdict === 'stalled') break;
+        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
+        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
+        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
+        const bad = outs.findIndex((o) => !o.validation.ok && o.validation.action === 'reject');
+        if (bad >= 0) return;
+        if (!outs.some((o) => o.validation.ok)) break;
       }
     }
 
