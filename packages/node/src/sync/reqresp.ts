@@ -58,6 +58,24 @@ export class ReqRespRemoteError extends Error {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** Bytes per write of a response: one muxer frame per item (and a window update back for each) cost more than the items. */
+const WRITE_CHUNK = 64 * 1024;
+
+/** Length-prefix every frame and cut the whole response into WRITE_CHUNK writes (the reader's lp.decode re-frames). */
+export function coalesce(frames: readonly Uint8Array[]): Uint8Array[] {
+  const encoded = frames.map((f) => lp.encode.single(f).subarray());
+  const total = encoded.reduce((n, e) => n + e.length, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const e of encoded) {
+    all.set(e, at);
+    at += e.length;
+  }
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < total; i += WRITE_CHUNK) out.push(all.subarray(i, Math.min(total, i + WRITE_CHUNK)));
+  return out;
+}
+
 function jsonFrame(v: unknown): Uint8Array {
   return enc.encode(JSON.stringify(v));
 }
@@ -103,7 +121,7 @@ export async function handleReqResp(
           const message = err instanceof Error ? err.message : String(err);
           frames = [jsonFrame({ ok: false, error: { code, message } })];
         }
-        await pipe(frames, (s) => lp.encode(s), duplex.sink);
+        await pipe(coalesce(frames), duplex.sink);
       } catch (err) {
         stream.abort(err instanceof Error ? err : new Error(String(err)));
       } finally {
