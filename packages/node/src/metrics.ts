@@ -14,6 +14,11 @@ export class NodeMetrics {
     labelNames: ['topic', 'result', 'code', 'source'] as const,
     registers: [this.registry],
   });
+  readonly peersBanned = new Counter({
+    name: 'pausenet_peers_banned_total',
+    help: 'Non-member peers disconnected and refused for 10 min after a flood of invalid messages',
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'pausenet_rate_limited_total',
     help: 'Gossip messages dropped by the per-peer rate limit',

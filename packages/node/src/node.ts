@@ -41,6 +41,7 @@ import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
 import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
+import { PeerBans } from './gossip/bans.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
@@ -133,6 +134,8 @@ export class PausenetNode {
     networkId: Uint8Array,
     private readonly logger: Logger,
     private readonly now: () => number,
+    /** Flood defence: non-member peers that keep sending invalid messages are disconnected and refused. */
+    readonly bans: PeerBans,
     opts: PausenetNodeOptions,
   ) {
     this.genesis = genesis;
@@ -255,13 +258,15 @@ export class PausenetNode {
       }
       if (!stored) store.setMeta('networkId', toHex(networkId));
       const privateKey = await loadOrCreateNodeKey(paths.nodeKey, logger);
+      const memberPeers = new Set(genesis.members.flatMap((m) => m.peerIds));
+      const bans = new PeerBans({ isMember: (p) => memberPeers.has(p) });
       const host = await createHost({
         privateKey,
         listen: config.listen,
         bootstrap: config.bootstrap,
         networkIdHex: toHex(networkId),
         gossip: { maxMessageBytes: config.limits.maxMessageBytes },
-        ...(opts.connectionGater ? { connectionGater: opts.connectionGater } : {}),
+        connectionGater: bans.gater(opts.connectionGater),
       });
       const log = logger.child({ peerId: host.peerId.toString(), lab: self?.lab ?? null });
       if (self) {
@@ -270,7 +275,7 @@ export class PausenetNode {
           log.warn({ peerIds: me.peerIds }, 'this node peer id is not listed in genesis for this lab');
         }
       }
-      return new PausenetNode(config, store, host, self, genesis, networkId, log, now, opts);
+      return new PausenetNode(config, store, host, self, genesis, networkId, log, now, bans, opts);
     } catch (err) {
       store.close();
       throw err;
@@ -321,6 +326,7 @@ export class PausenetNode {
           logger: this.logger,
           ingest: (k, data, peer) => batch.submit(k, data, peer),
           ...(kind === 'vote' ? { prepare: (data: Uint8Array) => votes.prepare(data) } : {}),
+          onReject: (peer) => this.onReject(peer),
         }),
       );
     }
@@ -398,6 +404,22 @@ export class PausenetNode {
       { multiaddrs: this.multiaddrs, api: url, network: this.networkIdHex },
       'pausenet node started',
     );
+  }
+
+  /** A REJECT from `peer`: past the flood limit a non-member peer is banned and disconnected now. */
+  private onReject(peer: string): void {
+    if (!this.bans.noteReject(peer)) return;
+    this.metrics.peersBanned.inc();
+    this.logger.warn({ peer }, 'peer banned for 10 min: too many invalid messages (flood defence)');
+    let id: PeerId;
+    try {
+      id = peerIdFromString(peer);
+    } catch {
+      return;
+    }
+    this.host
+      .hangUp(id)
+      .catch((err: Error) => this.logger.debug({ peer, err: err.message }, 'hang up failed'));
   }
 
   /** Stop everything and close the store (idempotent). */

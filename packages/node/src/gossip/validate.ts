@@ -54,6 +54,8 @@ export function makeTopicValidator(opts: {
   metrics: NodeMetrics;
   logger: Logger;
   prepare?: (data: Uint8Array) => Promise<void>;
+  /** Told of every REJECT verdict (the node's flood defence: PeerBans). */
+  onReject?: (peer: string) => void;
 }): (peer: PeerId, msg: { data: Uint8Array }) => Promise<TopicValidatorResult> {
   return async (peer, msg) => {
     const id = peer.toString();
@@ -70,7 +72,9 @@ export function makeTopicValidator(opts: {
       return TopicValidatorResult.Ignore;
     }
     if (opts.prepare) await opts.prepare(msg.data);
-    return toTopicResult(await opts.ingest(opts.kind, msg.data, id));
+    const result = toTopicResult(await opts.ingest(opts.kind, msg.data, id));
+    if (result === TopicValidatorResult.Reject) opts.onReject?.(id);
+    return result;
   };
 }
 

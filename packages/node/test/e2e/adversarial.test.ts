@@ -230,4 +230,44 @@ describe('gossip validation against a hostile peer', () => {
       await flooder.stop();
     }
   });
+  it('a non-member peer that floods invalid messages is disconnected and refused for 10 min', async () => {
+    const flooder = await createHost({
+      privateKey: await loadOrCreateNodeKey(`${net.dir}/ban-key`),
+      networkIdHex: networkIdHex(net.genesis),
+    });
+    await flooder.start();
+    try {
+      flooder.services.pubsub.subscribe(topic);
+      await flooder.dial(a.host.getMultiaddrs()[0] as never);
+      await waitFor(
+        () => flooder.services.pubsub.getSubscribers(topic).some((p) => p.equals(a.host.peerId)),
+        'flooder sees a',
+      );
+      const stranger = ed25519Generate();
+      for (let i = 0; i < 12; i++) {
+        const sc = signCommitment(
+          commitment({ metrics: { ...commitment().metrics, acceleratorHours: BigInt(i + 1) } }),
+          stranger.secretKey,
+        );
+        await flooder.services.pubsub.publish(topic, encodeSignedCommitment(sc)).catch(() => undefined);
+      }
+      const id = flooder.peerId.toString();
+      await waitFor(() => a.bans.isBanned(id), 'flooder banned', 10_000);
+      await waitFor(() => !a.host.getPeers().some((p) => p.equals(flooder.peerId)), 'flooder disconnected');
+      expect(await a.metrics.text()).toMatch(/pausenet_peers_banned_total \d+/);
+      // It cannot come back: the connection gater refuses it.
+      await flooder.hangUp(a.host.peerId).catch(() => undefined);
+      const redial = await flooder.dial(a.host.getMultiaddrs()[0] as never).then(
+        () => 'connected',
+        () => 'refused',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(`[figures] banned peer redial: ${redial}; a's peers: ${a.host.getPeers().length}`);
+      expect(a.host.getPeers().some((p) => p.equals(flooder.peerId))).toBe(false);
+      // The member peer b, still connected, was never banned.
+      expect(a.bans.isBanned(b.peerId)).toBe(false);
+    } finally {
+      await flooder.stop();
+    }
+  });
 });

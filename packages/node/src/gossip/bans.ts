@@ -1,0 +1,76 @@
+import type { ConnectionGater, PeerId } from '@libp2p/interface';
+
+export interface PeerBansOptions {
+  /** Genesis members' peer ids are never banned (their bad messages are still rejected and scored). */
+  isMember(peerId: string): boolean;
+  /** REJECT verdicts within `windowMs` (default 10 s) that get a non-member peer banned (default 8: gossipsub graylists after a few, but a flood lands hundreds before its score refresh). */
+  maxRejects?: number;
+  windowMs?: number;
+  /** How long a banned peer is disconnected and refused (default 10 min). */
+  banMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Flood defence beyond gossipsub's score: a NON-member peer that earns `maxRejects` REJECT verdicts in
+ * `windowMs` is disconnected and refused (dial and inbound) for `banMs`. Gossipsub's graylist already
+ * drops such a peer's messages, but still reads, decrypts and decodes all of its traffic; a ban stops
+ * that cost at the connection. Members are known by genesis and never banned: a member's bad messages
+ * are rejected one by one, its liveness is worth more than the CPU.
+ */
+export class PeerBans {
+  private readonly rejects = new Map<string, number[]>();
+  private readonly banned = new Map<string, number>();
+  private readonly maxRejects: number;
+  private readonly windowMs: number;
+  private readonly banMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: PeerBansOptions) {
+    this.maxRejects = opts.maxRejects ?? 8;
+    this.windowMs = opts.windowMs ?? 10_000;
+    this.banMs = opts.banMs ?? 600_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Count a REJECT from `peer`; true when this one got the peer banned (the caller hangs up). */
+  noteReject(peer: string): boolean {
+    if (this.opts.isMember(peer) || this.isBanned(peer)) return false;
+    const t = this.now();
+    const recent = (this.rejects.get(peer) ?? []).filter((x) => t - x < this.windowMs);
+    recent.push(t);
+    if (recent.length < this.maxRejects) {
+      this.rejects.set(peer, recent);
+      return false;
+    }
+    this.rejects.delete(peer);
+    this.banned.set(peer, t + this.banMs);
+    return true;
+  }
+
+  isBanned(peer: string): boolean {
+    const until = this.banned.get(peer);
+    if (until === undefined) return false;
+    if (this.now() < until) return true;
+    this.banned.delete(peer);
+    return false;
+  }
+
+  /** Banned peer ids (status/metrics). */
+  list(): string[] {
+    return [...this.banned.keys()].filter((p) => this.isBanned(p));
+  }
+
+  /** A connection gater that refuses banned peers, then asks `inner` (tests' link cutting) if given. */
+  gater(inner: ConnectionGater = {}): ConnectionGater {
+    const banned = (p: PeerId): boolean => this.isBanned(p.toString());
+    return {
+      ...inner,
+      denyDialPeer: async (p) => banned(p) || ((await inner.denyDialPeer?.(p)) ?? false),
+      denyInboundEncryptedConnection: async (p, c) =>
+        banned(p) || ((await inner.denyInboundEncryptedConnection?.(p, c)) ?? false),
+      denyOutboundEncryptedConnection: async (p, c) =>
+        banned(p) || ((await inner.denyOutboundEncryptedConnection?.(p, c)) ?? false),
+    };
+  }
+}
