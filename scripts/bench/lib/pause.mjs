@@ -194,6 +194,10 @@ async function underFlood(ln, runs, firstHeight, mode) {
       height += 2;
     }
     const f = await flooder.call('floodStop');
+    const { peerId: flooderId } = await flooder.call('info');
+    const bannedBy = (await Promise.all(ln.labs.map((h) => h.call('bannedPeers')))).filter((l) =>
+      l.includes(flooderId),
+    ).length;
     const after = await Promise.all(ln.labs.map((h) => h.call('verdicts')));
     const rejected = after.reduce((a, v, i) => a + v.reject - before[i].reject, 0);
     return {
@@ -202,8 +206,10 @@ async function underFlood(ln, runs, firstHeight, mode) {
       p95Ms: round1(percentile(samples, 95)),
       floodSentPerSec: Math.round(f.sent / (f.ms / 1000)),
       floodSent: f.sent,
-      // the rest were dropped by gossipsub once the flooder's score fell below the graylist threshold
+      // the rest were dropped by gossipsub (graylist) or never sent (the labs banned the flooder)
       rejectedByLabs: rejected,
+      // labs that banned the flooder (8 REJECTs in 10 s: disconnected, refused; docs/protocol.md "Bans")
+      flooderBannedByLabs: bannedBy,
     };
   } finally {
     await flooder.stop();
