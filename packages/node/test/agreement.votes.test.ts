@@ -152,6 +152,12 @@ describe('slashing protection (SQLite)', () => {
       ),
     ).toThrow('hsm unavailable');
     expect(sp.signedAt(8)).toBeUndefined();
+    // Never nested: inside another (e.g. relaxed) transaction its commit would not be its own fsync.
+    const store = n.node(1).store;
+    expect(() =>
+      store.relaxed(() => sp.signOnce(9, 'PAUSED', statementBytes(n.networkId, 9, 'PAUSED'), sign(9), 5)),
+    ).toThrow(/inside a transaction/);
+    expect(sp.signedAt(9)).toBeUndefined();
     expect(sp.all()).toEqual([{ height: 7, target: 'PAUSED' }]);
   });
 });

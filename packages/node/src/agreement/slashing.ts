@@ -40,7 +40,7 @@ export class SlashingProtection {
     now: number,
   ) => SignOnceResult;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.getStmt = db.prepare(
       'SELECT height, target, statement, vote, at FROM signed_heights WHERE height = ?',
     );
@@ -75,6 +75,11 @@ export class SlashingProtection {
     sign: () => Uint8Array,
     now: number,
   ): SignOnceResult {
+    // Nested, it would be a savepoint whose durability is the outer transaction's (maybe a relaxed one).
+    if (this.db.inTransaction)
+      throw new Error(
+        'slashing protection must commit (fsync) on its own: signOnce ran inside a transaction',
+      );
     return this.signOnceTx(height, target, statement, sign, now);
   }
 
