@@ -1,5 +1,8 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface';
 
+/** Above this many tracked peers, stale entries are pruned on the next REJECT. */
+const MAX_TRACKED = 10_000;
+
 export interface PeerBansOptions {
   /** Genesis members' peer ids are never banned (their bad messages are still rejected and scored). */
   isMember(peerId: string): boolean;
@@ -37,6 +40,7 @@ export class PeerBans {
   noteReject(peer: string): boolean {
     if (this.opts.isMember(peer) || this.isBanned(peer)) return false;
     const t = this.now();
+    if (this.rejects.size + this.banned.size > MAX_TRACKED) this.prune(t);
     const recent = (this.rejects.get(peer) ?? []).filter((x) => t - x < this.windowMs);
     recent.push(t);
     if (recent.length < this.maxRejects) {
@@ -46,6 +50,12 @@ export class PeerBans {
     this.rejects.delete(peer);
     this.banned.set(peer, t + this.banMs);
     return true;
+  }
+
+  /** Forget reject windows that have passed and bans that have expired (bounded memory under Sybil churn). */
+  private prune(t: number): void {
+    for (const [p, ts] of this.rejects) if (ts.every((x) => t - x >= this.windowMs)) this.rejects.delete(p);
+    for (const [p, until] of this.banned) if (t >= until) this.banned.delete(p);
   }
 
   isBanned(peer: string): boolean {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { PeerBans } from '../../src/gossip/bans.js';
+
+describe('PeerBans (flood defence)', () => {
+  it('bans a non-member at the 8th REJECT within 10 s, for 10 min; rejects spread out or from a member never ban', () => {
+    let now = 1_000_000;
+    const bans = new PeerBans({ isMember: (p) => p === 'member', now: () => now });
+    for (let i = 0; i < 7; i++) expect(bans.noteReject('x')).toBe(false);
+    expect(bans.isBanned('x')).toBe(false);
+    expect(bans.noteReject('x')).toBe(true);
+    expect(bans.isBanned('x')).toBe(true);
+    expect(bans.list()).toEqual(['x']);
+    now += 600_000;
+    expect(bans.isBanned('x')).toBe(false);
+    // one REJECT every 2 s never fills a 10 s window
+    for (let i = 0; i < 50; i++) {
+      now += 2_000;
+      expect(bans.noteReject('slow')).toBe(false);
+    }
+    for (let i = 0; i < 100; i++) expect(bans.noteReject('member')).toBe(false);
+    expect(bans.isBanned('member')).toBe(false);
+  });
+
+  it('the gater refuses a banned peer and otherwise defers to the inner gater', async () => {
+    const bans = new PeerBans({ isMember: () => false });
+    for (let i = 0; i < 8; i++) bans.noteReject('bad');
+    const peer = (id: string) => ({ toString: () => id }) as never;
+    const g = bans.gater({ denyDialPeer: (p) => String(p) === 'cut' });
+    expect(await g.denyDialPeer?.(peer('bad'))).toBe(true);
+    expect(await g.denyDialPeer?.(peer('cut'))).toBe(true);
+    expect(await g.denyDialPeer?.(peer('ok'))).toBe(false);
+    expect(await g.denyInboundEncryptedConnection?.(peer('bad'), {} as never)).toBe(true);
+    expect(await g.denyInboundEncryptedConnection?.(peer('ok'), {} as never)).toBe(false);
+  });
+});
