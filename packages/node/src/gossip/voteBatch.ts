@@ -1,5 +1,12 @@
-import { batchVerify } from '@pausenet/crypto';
-import { decodeSignedVote, type Genesis, statementBytes } from '@pausenet/protocol';
+import { batchVerify, ed25519Verify } from '@pausenet/crypto';
+import {
+  bytesEqual,
+  decodeSignedVote,
+  encodeVote,
+  type Genesis,
+  signingBytes,
+  statementBytes,
+} from '@pausenet/protocol';
 import type { MemoVerifyFn } from '../verifyCache.js';
 
 interface Pending {
@@ -14,7 +21,8 @@ interface Pending {
  * measured on the dev VM); when the batch holds, every partial in it is remembered as valid in the
  * verify memo, so the ingest path's V_PARTIAL rule costs nothing for them. When it fails, nothing is
  * remembered and ingest checks each partial on its own (so a bad partial is rejected exactly as before,
- * and only costs its sender's batch-mates one extra multi-pairing). The batcher decides nothing itself.
+ * and only costs its sender's batch-mates one extra multi-pairing; only a member can do that, since a vote
+ * joins a batch only with a valid Ed25519 signature of its voter). The batcher decides nothing itself.
  */
 export class VoteBatchVerifier {
   private queue: Pending[] = [];
@@ -44,10 +52,15 @@ export class VoteBatchVerifier {
 
   private pending(data: Uint8Array): Pending | null {
     try {
-      const { vote } = decodeSignedVote(data);
+      const { vote, signature } = decodeSignedVote(data);
       const member = this.genesis.members.find((m) => m.id === vote.voter);
       const publicKey = member ? this.genesis.dkg?.publicShares[member.index - 1] : undefined;
-      if (publicKey === undefined) return null;
+      if (member === undefined || publicKey === undefined || !bytesEqual(vote.networkId, this.networkId))
+        return null;
+      // Only votes a member really signed join a batch (a forgery would spoil the batch for everyone);
+      // the verdict is remembered, so ingest's own V_SIGNATURE check costs nothing more.
+      if (!ed25519Verify(member.publicKey, signingBytes('vote', this.networkId, encodeVote(vote)), signature))
+        return null;
       return {
         publicKey,
         message: statementBytes(this.networkId, vote.height, vote.target),

@@ -8,7 +8,11 @@ import { makeAgreementGenesis } from '../helpers/agreementNet.js';
 describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
   const net = makeAgreementGenesis(6);
   const stmt = statementBytes(net.networkId, 1, 'PAUSED');
-  const vote = (i: number, partial = blsSign(net.shares[i] as Uint8Array, stmt)) =>
+  const vote = (
+    i: number,
+    partial = blsSign(net.shares[i] as Uint8Array, stmt),
+    signer = net.labs[i]?.secretKey as Uint8Array,
+  ) =>
     encodeSignedVote(
       signVote(
         {
@@ -20,7 +24,7 @@ describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
           evidence: [new Uint8Array(32).fill(1)],
           issuedAt: Date.now(),
         },
-        net.labs[i]?.secretKey as Uint8Array,
+        signer,
       ),
     );
   /** A memo over crypto's verifyPartial that counts the real pairings it runs. */
@@ -53,6 +57,15 @@ describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
     expect(memo(share(0), stmt, partialOf(0))).toBe(true);
     expect(memo(share(2), stmt, bad)).toBe(false);
     expect(calls.n).toBe(2);
+  });
+
+  it("a vote without its voter's valid Ed25519 signature never joins (cannot spoil) a batch", async () => {
+    const { memo } = counting();
+    const b = new VoteBatchVerifier(net.genesis, net.networkId, memo);
+    // claims lab 2, carries a bad partial, signed with lab 3's identity key
+    const forged = vote(2, partialOf(5), net.labs[3]?.secretKey as Uint8Array);
+    await Promise.all([b.prepare(vote(0)), b.prepare(vote(1)), b.prepare(forged)]);
+    expect(b.stats).toEqual({ batches: 1, partials: 2, failed: 0 });
   });
 
   it('a lone vote is checked at once (one pairing, memoised); malformed bytes resolve without a check', async () => {
