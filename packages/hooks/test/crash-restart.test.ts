@@ -35,16 +35,16 @@ const runner = new HookRunner({ hooks: [hook], journal: store.journal, stateFor:
 await runner.runFor(${JSON.stringify(CERT)});
 `;
 
-async function waitFor(path: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
+/** The positive integer pid written to `path`, once the whole line is there. */
+async function readPid(path: string, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      await access(path);
-      return;
-    } catch {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${path}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const pid = Number(text.trim());
+    if (text.endsWith('\n') && Number.isInteger(pid) && pid > 1) return pid;
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for a pid in ${path} (got ${JSON.stringify(text)})`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -57,6 +57,7 @@ describe('hook journal across a real crash', () => {
   });
   afterEach(async () => {
     for (const pid of pids.splice(0)) {
+      if (!Number.isInteger(pid) || pid <= 1) continue; // never kill(0) / kill(-1)
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
@@ -74,8 +75,9 @@ describe('hook journal across a real crash', () => {
     await writeFile(join(dir, 'runner.mjs'), RUNNER(dir, hookPath));
     const node = spawn(process.execPath, [join(dir, 'runner.mjs')], { stdio: 'ignore' });
     const exited = new Promise((r) => node.once('exit', r));
-    await waitFor(join(dir, 'first-run'), 10_000);
-    const hungHook = Number((await readFile(join(dir, 'first-run'), 'utf8')).trim());
+    // The shell creates the file before it writes the pid: wait for a whole pid. (An empty read once gave
+    // pid 0, and kill(-0) is kill(0): SIGKILL to the test runner's own process group, CI included.)
+    const hungHook = await readPid(join(dir, 'first-run'), 10_000);
     pids.push(hungHook); // the orphaned hook's process group, killed in afterEach
     node.kill('SIGKILL');
     await exited;

@@ -9,9 +9,8 @@ import {
   encodeSignedCommitment,
   encodeSignedEvidence,
   encodeSignedVote,
-  evidenceHash,
   type Genesis,
-  hashSignedCommitment,
+  hashOfCanonical,
   MAX_BYTES,
   ProtocolError,
   type SignedCommitment,
@@ -21,7 +20,6 @@ import {
   validateCommitmentIntrinsic,
   validateEvidence,
   validateVote,
-  voteHash,
 } from '@pausenet/protocol';
 import type { AcceptInfo, Agreement, MessageKind, MessageOf } from './agreement-port.js';
 import type { MessageSource, VerdictRecorder } from './gossip/validate.js';
@@ -129,7 +127,7 @@ export class Ingest {
       case 'commitment': {
         const sc = msg as SignedCommitment;
         const c = sc.commitment;
-        const hash = hashSignedCommitment(sc);
+        const hash = hashOfCanonical(bytes); // = hashSignedCommitment(sc): bytes decoded canonically
         const last = this.deps.store.lastCommitment(c.lab);
         if (last && c.seq <= last.seq) {
           const stored = this.deps.store.getCommitment(c.lab, c.seq);
@@ -170,7 +168,7 @@ export class Ingest {
       }
       case 'evidence': {
         const se = msg as MessageOf['evidence'];
-        const hash = evidenceHash(se);
+        const hash = hashOfCanonical(bytes); // = evidenceHash(se)
         if (this.deps.store.hasEvidence(hash))
           return { validation: ignore('DUPLICATE', 'evidence already stored') };
         const v = validateEvidence(se, base);
@@ -206,7 +204,7 @@ export class Ingest {
           }),
         );
         if (!stored) return { validation: ignore('DUPLICATE', 'vote already stored') };
-        return this.accepted(kind, msg, voteHash(sv));
+        return this.accepted(kind, msg, hashOfCanonical(bytes)); // = voteHash(sv)
       }
       case 'certificate': {
         const cert = msg as MessageOf['certificate'];

@@ -76,6 +76,7 @@ export {
   commitmentBodyHash,
   DOMAIN_TAGS,
   evidenceHash,
+  hashOfCanonical,
   hashSignedCommitment,
   networkIdOf,
   STATEMENT_TAG,

@@ -95,6 +95,15 @@ export function evidenceHash(se: SignedEvidence): Uint8Array {
   return sha256(encodeSignedEvidence(se));
 }
 
+/**
+ * hashSignedCommitment / evidenceHash / voteHash of a message given as the canonical bytes it was
+ * decoded from (the decoders accept only the canonical encoding): the same digest without re-encoding
+ * (an encode costs ~45 us on the dev VM, about half of an Ed25519 verify).
+ */
+export function hashOfCanonical(canonical: Uint8Array): Uint8Array {
+  return sha256(canonical);
+}
+
 /** SHA-256 of a canonical signed vote (dedupe key for gossip). */
 export function voteHash(sv: SignedVote): Uint8Array {
   return sha256(encodeSignedVote(sv));

@@ -16,6 +16,7 @@ import {
 import { CAP_NAMES, EVIDENCE_KINDS } from '../src/codec/messages.js';
 import { ProtocolError } from '../src/errors.js';
 import { detectEquivocation } from '../src/evidence.js';
+import { evidenceHash, hashOfCanonical, hashSignedCommitment, voteHash } from '../src/signing.js';
 import type {
   Certificate,
   Evidence,
@@ -207,6 +208,20 @@ describe('property: decode(encode(x)) == x', () => {
       );
     });
   }
+});
+
+describe('property: hashOfCanonical(bytes) is the message hash of what the bytes decode to', () => {
+  it('signed commitments, evidence and votes', () => {
+    fc.assert(
+      fc.property(commitmentArb, signedEvidenceArb, voteArb, (sc, se, sv) => {
+        const [bc, be, bv] = [encodeSignedCommitment(sc), encodeSignedEvidence(se), encodeSignedVote(sv)];
+        expect(hashOfCanonical(bc)).toEqual(hashSignedCommitment(decodeSignedCommitment(bc)));
+        expect(hashOfCanonical(be)).toEqual(evidenceHash(decodeSignedEvidence(be)));
+        expect(hashOfCanonical(bv)).toEqual(voteHash(decodeSignedVote(bv)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
 
 describe('property: hostile bytes only ever yield ProtocolError', () => {

@@ -47,7 +47,8 @@ export class ExecHook implements HookAdapter {
         });
         const killGroup = (sig: NodeJS.Signals) => {
           // The leader may have exited while its children still hold the group: signal the group anyway.
-          if (child.pid === undefined) return;
+          // A pid <= 1 would make this kill(0) / kill(-1): our own group / every process we may signal.
+          if (child.pid === undefined || child.pid <= 1) return;
           try {
             process.kill(-child.pid, sig);
           } catch {
