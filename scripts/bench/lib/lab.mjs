@@ -148,24 +148,6 @@ export class LabController {
     return process.memoryUsage().rss;
   }
 
-  /** Start a V8 CPU profile of this process (inspector); profStop(file) writes it. */
-  async profStart() {
-    const { Session } = await import('node:inspector/promises');
-    this.session = new Session();
-    this.session.connect();
-    await this.session.post('Profiler.enable');
-    await this.session.post('Profiler.start');
-    return true;
-  }
-
-  async profStop(file) {
-    const { writeFileSync } = await import('node:fs');
-    const { profile } = await this.session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    this.session.disconnect();
-    return true;
-  }
-
   /** CPU ms (user + system) this process has used so far. */
   cpuMs() {
     const u = process.cpuUsage();

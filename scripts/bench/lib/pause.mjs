@@ -3,6 +3,7 @@
 // pause/resume cycles; the floor measured in the same run (gossip propagation between bare libp2p processes
 // with the node's stack + the crypto work on the critical path); idle RSS of a lab node with 16 peers.
 import '../../../packages/node/dist/polyfill.js';
+import os from 'node:os';
 import { join } from 'node:path';
 import { blsSign, blsVerify, recoverSignature, verifyPartial } from '../../../packages/crypto/dist/index.js';
 import {
@@ -244,13 +245,22 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
     }
     const samples = [];
     const stageRuns = [];
+    const cpuPerCycle = [];
+    const cpuNow = () => Promise.all(ln.labs.map((h) => h.call('cpuMs')));
     let height = 1;
     for (let r = -1; r < runs; r++) {
+      const c0 = await cpuNow();
+      const w0 = performance.now();
       const { pauseMs: ms, stages } = await pauseCycle(ln, r + 1, height);
+      const c1 = await cpuNow();
       height += 2;
       if (r >= 0) {
         samples.push(ms);
         stageRuns.push(stages);
+        cpuPerCycle.push({
+          cpuMs: c1.reduce((a, x, i) => a + x - c0[i], 0),
+          wallMs: performance.now() - w0,
+        });
       }
       const st = STAGES.map((k) => `${k} ${stages[k] === null ? '-' : round1(stages[k])}`).join(', ');
       progress(
@@ -259,7 +269,16 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
     }
     let flood;
     if (floodRuns > 0) flood = await underFlood(ln, floodRuns, height, mode);
-    return { samples, stages: medianStages(stageRuns), propagation, floorError, idle, flood, net: ln.net };
+    return {
+      samples,
+      stages: medianStages(stageRuns),
+      cpuPerCycle,
+      propagation,
+      floorError,
+      idle,
+      flood,
+      net: ln.net,
+    };
   } finally {
     await ln.stop();
   }
@@ -344,6 +363,13 @@ export async function run(opts = {}) {
       ratio: floorMs === null ? null : round3(p50 / floorMs),
       // median over runs of when the last lab reached each stage (ms after the evidence was published)
       lastLabStagesMs: m.stages,
+      // one pause + resume cycle (+100 ms settle): CPU summed over every lab process vs wall time, medians;
+      // cpu / wall near the core count means the labs were CPU-bound
+      cycle: {
+        labsCpuMs: Math.round(median(m.cpuPerCycle.map((c) => c.cpuMs))),
+        wallMs: Math.round(median(m.cpuPerCycle.map((c) => c.wallMs))),
+        cores: os.cpus().length,
+      },
       floorParts: {
         ...(m.floorError ? { error: m.floorError } : {}),
         gossipHopP50Ms: prop === null ? null : round1(prop),
