@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic as writeDurably } from '@pausenet/hooks';
 import { CliError } from '../errors.js';
 
-/** Write a file atomically (temp file + rename) with the given mode (default 0600). */
+/**
+ * Write a file atomically and durably (temp file, fsync, rename, directory fsync: the hooks package's
+ * writeFileAtomic) with the given mode (default 0600). Keystores written here may hold the only copy of a
+ * DKG share: a power loss right after `pausenet dkg` must not leave an empty file.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, path);
+  await writeDurably(path, data, mode);
 }
 
 /** Read a UTF-8 text file; a missing file becomes a CliError naming `what` and the path. */
