@@ -10,16 +10,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { complianceContext, runHookCompliance } from '../src/compliance.js';
+import { HookRunner } from '../src/runner.js';
 import {
   collectSlurmMetering,
+  createExecFileRunner,
+  type SlurmCommandRunner,
   SlurmHook,
   type SlurmHookConfigInput,
   slurmHookConfigSchema,
   submitCommitment,
   toCommitmentRequest,
 } from '../src/slurm/index.js';
+import { hookStatusList } from '../src/status.js';
 import { JsonFileHookStore } from '../src/store/json-file.js';
 import { HookError } from '../src/types.js';
 
@@ -406,6 +410,284 @@ describe('slurm adapter against the live test cluster', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('slurm checkpoint relaunch window (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  /** Ends one of the filler jobs: its epilog-complete makes slurmctld schedule at once (as on a busy cluster). */
+  function busyRunner(fillers: string[]): SlurmCommandRunner {
+    const real = createExecFileRunner();
+    return async (cmd, args, o) => {
+      // Start the checkpoint at the top of a wall-clock second: the job's end (the credential revoke time) and
+      // everything up to the release then fall in that same second.
+      if (cmd === 'scancel' && args[0]?.startsWith('--signal=')) {
+        await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
+      }
+      const out = await real(cmd, args, o);
+      if (cmd === 'scontrol' && args[0] === 'release') {
+        const f = fillers.shift();
+        if (f !== undefined) await sh('scancel', [f]);
+      }
+      return out;
+    };
+  }
+
+  it('halt then resume at once, in a loop, on a busy cluster: the checkpointed jobs run again every time', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const ROUNDS = 4;
+    const fillers: string[] = [];
+    for (let i = 0; i < ROUNDS * 2 + 2; i++) {
+      fillers.push(await sbatch(['-p', INFER, '-J', `${P}-filler`, '--wrap', 'sleep 300']));
+    }
+    const ck = await sbatch(['-p', TRAIN, '-J', `${P}-loop-ckpt`, ckptScript]);
+    const plain = await sbatch(['-p', TRAIN, '-J', `${P}-loop-plain`, '--wrap', 'sleep 300']);
+    await waitFor('loop jobs to start', scontrolJobs, (js) =>
+      [ck, plain, ...fillers].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const h = new SlurmHook(
+        slurmHookConfigSchema.parse({
+          type: 'slurm',
+          name: 'slurm-loop',
+          partitions: [TRAIN],
+          running: 'checkpoint',
+          checkpointGraceMs: 15_000,
+        }),
+        { pollMs: 50, run: busyRunner(fillers) },
+      );
+      await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+      await h.apply('resume', complianceContext('resume', store.stateFor(h.name)));
+      const back = await waitFor(
+        `round ${round}: both jobs running again (or one failed)`,
+        scontrolJobs,
+        (js) =>
+          [ck, plain].every((id) => js.get(id)?.['JobState'] === 'RUNNING') ||
+          [ck, plain].some((id) => !/RUNNING|PENDING|COMPLETING/.test(js.get(id)?.['JobState'] ?? '')),
+      );
+      for (const id of [ck, plain]) {
+        expect(back.get(id), `round ${round}: job ${id}`).toMatchObject({
+          JobState: 'RUNNING',
+          Restarts: String(round),
+        });
+      }
+    }
+    await cancelOurJobs();
+  });
+});
+
+describe('slurm resume: relaunch of jobs Slurm fails right after their release (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  /** A checkpointable job that exits 1 at once when its restart count matches `failWhen` (a shell test). */
+  async function flakyScript(dir: string, failWhen: string): Promise<string> {
+    const f = join(dir, 'flaky.sh');
+    await writeFile(
+      f,
+      `#!/bin/bash\ntrap "exit 0" USR1\nif [ "\${SLURM_RESTART_COUNT:-0}" ${failWhen} ]; then exit 1; fi\nwhile :; do sleep 1 & wait $!; done\n`,
+      { mode: 0o755 },
+    );
+    return f;
+  }
+
+  function ckptHook(over: Partial<SlurmHookConfigInput> = {}): SlurmHook {
+    return hook({ running: 'checkpoint', checkpointGraceMs: 15_000, ...over });
+  }
+
+  it('a job that fails as it starts again is requeued and released again; the relaunch is in the hook state', async () => {
+    const dir = await tmp();
+    // Fails on its first relaunch only: to resume this looks exactly like a lost launch (FAILED at once).
+    const id = await sbatch(['-p', TRAIN, '-J', `${P}-flaky-once`, await flakyScript(dir, '-eq 1')]);
+    await waitFor(
+      'flaky job to run',
+      () => scontrolJob(id),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = ckptHook();
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    expect(await scontrolJob(id)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    const ctx = complianceContext('resume', store.stateFor(h.name));
+    await h.apply('resume', ctx);
+    expect(await scontrolJob(id)).toMatchObject({ JobState: 'RUNNING', Restarts: '2' });
+    expect(await SlurmHook.undoRecord(store.stateFor(h.name))).toBeUndefined();
+    expect(await SlurmHook.relaunchHistory(store.stateFor(h.name))).toEqual([
+      expect.objectContaining({
+        jobId: id,
+        jobName: `${P}-flaky-once`,
+        attempt: 1,
+        failure: 'FAILED (NonZeroExitCode)',
+        outcome: 'requeued',
+        certificateHash: ctx.certificateHash,
+      }),
+    ]);
+    await cancelOurJobs();
+  });
+
+  it('a job that never comes back is a HookError naming it, in the journal (status), never success', async () => {
+    const dir = await tmp();
+    const id = await sbatch(['-p', TRAIN, '-J', `${P}-flaky-always`, await flakyScript(dir, '-ge 1')]);
+    await waitFor(
+      'flaky job to run',
+      () => scontrolJob(id),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = ckptHook({ relaunchAttempts: 1 });
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const runner = new HookRunner({
+      hooks: [h],
+      journal: store.journal,
+      stateFor: (n) => store.stateFor(n),
+      retry: { maxAttempts: 1 },
+    });
+    const cert = complianceContext('resume', store.stateFor(h.name));
+    const [result] = await runner.runFor(cert);
+    await runner.stop();
+    expect(result?.status).toBe('failed');
+    expect(result?.lastError).toMatch(
+      new RegExp(
+        `^CONFLICT: slurm-live: job ${id} \\(${P}-flaky-always\\) did not run again after resume released it 2 time\\(s\\): Slurm shows FAILED \\(NonZeroExitCode\\)`,
+      ),
+    );
+    const [row] = await hookStatusList(store.journal);
+    expect(row).toMatchObject({ hook: 'slurm-live', action: 'resume', status: 'failed' });
+    expect(row?.lastError).toContain(`job ${id}`);
+    expect(
+      (await SlurmHook.relaunchHistory(store.stateFor(h.name))).map((r) => [r.attempt, r.outcome]),
+    ).toEqual([
+      [1, 'requeued'],
+      [1, 'gave-up'],
+    ]);
+    // The undo record stays (resume is not done), with the count, so a retry does not relaunch without bound.
+    const rec = await SlurmHook.undoRecord(store.stateFor(h.name));
+    expect(rec?.checkpointed[id]).toMatchObject({ relaunches: 1, lastFailure: 'FAILED (NonZeroExitCode)' });
+    await cancelOurJobs();
+  });
+});
+
+describe('slurm halt re-asserted while paused (node restart): convergent, original undo data kept (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  it('suspend mode: re-suspends a job resumed by hand, re-holds a released job, stops a new job, resets the partition', async () => {
+    const dir = await tmp();
+    const run1 = await sbatch(['-p', TRAIN, '-J', `${P}-ra-run`, '--wrap', 'sleep 300']);
+    const pend = await sbatch(['-p', TRAIN, '-J', `${P}-ra-pend`, '--begin=now+3600', '--wrap', 'sleep 300']);
+    const inf = await sbatch(['-p', INFER, '-J', `${P}-ra-infer`, '--wrap', 'sleep 300']);
+    await waitFor('jobs to start', scontrolJobs, (js) =>
+      [run1, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const first = hook({ running: 'suspend' });
+    await first.apply('halt', complianceContext('halt', store.stateFor(first.name)));
+    const original = await SlurmHook.undoRecord(store.stateFor(first.name));
+    expect(original).toMatchObject({ partitions: { [TRAIN]: 'UP' }, held: [pend], suspended: [run1] });
+
+    // While the node is down, someone undoes the halt by hand and starts a new training job.
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=UP']);
+    await sh('scontrol', ['resume', run1]);
+    await sh('scontrol', ['release', pend]);
+    const late = await sbatch(['-p', TRAIN, '-J', `${P}-ra-late`, '--wrap', 'sleep 300']);
+    await waitFor(
+      'new job to start',
+      () => scontrolJob(late),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=DRAIN']);
+    const undone = await scontrolJobs();
+    expect(undone.get(run1)?.['JobState']).toBe('RUNNING');
+    expect(undone.get(pend)?.['Priority']).not.toBe('0');
+
+    // The node starts again and re-applies its current state (PAUSED): a new adapter, the same store.
+    const restarted = hook({ running: 'suspend' });
+    for (let i = 0; i < 2; i++) {
+      await restarted.apply('halt', complianceContext('halt', store.stateFor(restarted.name)));
+      const js = await scontrolJobs();
+      expect(js.get(run1)?.['JobState'], `re-assert ${i}`).toBe('SUSPENDED');
+      expect(js.get(late)?.['JobState']).toBe('SUSPENDED');
+      expect(js.get(pend)).toMatchObject({ JobState: 'PENDING', Priority: '0' });
+      expect(js.get(inf)?.['JobState']).toBe('RUNNING');
+      expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+      // The partition's state before the first halt (UP), not the DRAIN found now.
+      expect(await SlurmHook.undoRecord(store.stateFor(restarted.name))).toEqual({
+        ...original,
+        suspended: [run1, late],
+      });
+    }
+
+    await restarted.apply('resume', complianceContext('resume', store.stateFor(restarted.name)));
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    const after = await scontrolJobs();
+    expect(after.get(run1)?.['JobState']).toBe('RUNNING');
+    expect(after.get(late)?.['JobState']).toBe('RUNNING');
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+    await waitFor(
+      'released job to wait for its begin time',
+      () => scontrolJob(pend),
+      (j) => j['Reason'] === 'BeginTime',
+    );
+    expect(await SlurmHook.undoRecord(store.stateFor(restarted.name))).toBeUndefined();
+    await cancelOurJobs();
+  });
+
+  it('checkpoint mode: re-checkpoints a requeued job run again by hand, re-holds one released by hand; resume runs both', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const a = await sbatch(['-p', TRAIN, '-J', `${P}-ra-ck-a`, ckptScript]);
+    const b = await sbatch(['-p', TRAIN, '-J', `${P}-ra-ck-b`, ckptScript]);
+    await waitFor('jobs to start', scontrolJobs, (js) =>
+      [a, b].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const original = await SlurmHook.undoRecord(store.stateFor(h.name));
+    expect(Object.keys(original?.checkpointed ?? {}).sort()).toEqual([a, b].sort());
+
+    // By hand while the node is down: the partition UP again, job a run again now, job b released only.
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=UP']);
+    await waitFor('previous runs to end on the node', scontrolJobs, (js) =>
+      [a, b].every((id) => js.get(id)?.['JobState'] === 'PENDING'),
+    );
+    await new Promise((r) => setTimeout(r, 1_100)); // past the second the previous runs ended in
+    await sh('scontrol', ['update', `JobId=${a}`, 'StartTime=now']);
+    await sh('scontrol', ['release', a, b]);
+    await waitFor(
+      'job a to run again',
+      () => scontrolJob(a),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    expect(await scontrolJob(b)).toMatchObject({ JobState: 'PENDING', Reason: 'BeginTime' });
+
+    const restarted = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
+    await restarted.apply('halt', complianceContext('halt', store.stateFor(restarted.name)));
+    const halted = await scontrolJobs();
+    expect(halted.get(a)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '2' });
+    expect(halted.get(b)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+    const rec = await SlurmHook.undoRecord(store.stateFor(restarted.name));
+    expect(rec?.partitions).toEqual({ [TRAIN]: 'UP' });
+    expect(rec?.checkpointed[a]?.status).toBe('requeued');
+    expect(rec?.checkpointed[b]?.status).toBe('requeued');
+
+    await restarted.apply('resume', complianceContext('resume', store.stateFor(restarted.name)));
+    const after = await scontrolJobs();
+    expect(after.get(a)).toMatchObject({ JobState: 'RUNNING', Restarts: '2' });
+    expect(after.get(b)).toMatchObject({ JobState: 'RUNNING', Restarts: '1' });
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    await cancelOurJobs();
   });
 });
 
