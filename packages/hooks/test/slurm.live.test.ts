@@ -24,7 +24,7 @@ import {
   toCommitmentRequest,
 } from '../src/slurm/index.js';
 import { hookStatusList } from '../src/status.js';
-import { JsonFileHookStore } from '../src/store/json-file.js';
+import { JsonFileHookStore, MemoryHookStateStore } from '../src/store/json-file.js';
 import { HookError } from '../src/types.js';
 
 const run = promisify(execFile);
@@ -82,7 +82,18 @@ async function snapshot(): Promise<{ jobs: JobView[]; partitions: Record<string,
   return { jobs: parseSqueue(q), partitions: parseSinfo(i) };
 }
 
-const FIELDS = ['JobState', 'Reason', 'Priority', 'Restarts', 'RunTime', 'StartTime', 'EndTime', 'BatchFlag'];
+const FIELDS = [
+  'JobState',
+  'Reason',
+  'Priority',
+  'Restarts',
+  'RunTime',
+  'StartTime',
+  'EndTime',
+  'BatchFlag',
+  'SubmitTime',
+  'EligibleTime',
+];
 
 /** Jobs' fields straight from `scontrol show job [id] -o`, by regex (independent of the adapter's parser). */
 async function scontrolJobs(id?: string): Promise<Map<string, Record<string, string>>> {
@@ -333,7 +344,7 @@ describe('slurm adapter against the live test cluster', () => {
     expect((err2 as HookError).message).toMatch(/scontrol not found .*slurm-client/);
   });
 
-  it('metering: a finished 2-GPU job meters exactly GPUs x RunTime x peak x utilisation; submit (mock node API on 127.0.0.1)', async () => {
+  it('metering: a finished 2-GPU job meters exactly GPUs x RunTime x peak x utilisation, from sacct and from scontrol; submit (mock node API on 127.0.0.1)', async () => {
     const submitted = Date.now();
     const id = await sbatch([
       ...['-p', TRAIN, '-J', `${P}-meter`, '--gres=gpu:2'],
@@ -359,24 +370,47 @@ describe('slurm adapter against the live test cluster', () => {
       peakFlopsPerAccelerator: 989_000_000_000_000n,
       utilizationBps: 4000,
     };
-    const whole = await collectSlurmMetering(cfg, { startMs: submitted - 60_000, endMs: Date.now() + 1000 });
+    // scripts/slurm/start.sh runs accounting (slurmdbd) unless PAUSENET_SLURM_ACCOUNTING=0: then `auto` reads
+    // sacct, and the controller's view (scontrol) must meter the same.
+    const accounting = !/accounting_storage\/none/.test(await sh('scontrol', ['show', 'config']));
+    if (accounting) {
+      // slurmctld sends a job's records to slurmdbd asynchronously: a job that ends quickly can show as
+      // COMPLETED before its start record (name, window times) has arrived.
+      await waitFor(
+        'sacct to record the finished job',
+        () => sh('sacct', ['-X', '-P', '-n', '-j', id, '-o', 'State,JobName']),
+        (out) => out.trim() === `COMPLETED|${P}-meter`,
+      );
+    }
+    const win = { startMs: submitted - 60_000, endMs: Date.now() + 1000 };
+    const whole = await collectSlurmMetering(cfg, win);
+    expect(whole.source).toBe(accounting ? 'sacct' : 'scontrol');
+    const fromController = await collectSlurmMetering(cfg, win, { source: 'scontrol' });
+    expect(fromController.source).toBe('scontrol');
     // Hand-computed: 2 GPUs x RunTime s x 989e12 FLOP/s x 0.4
     const expected = (2n * BigInt(runSeconds) * 989_000_000_000_000n * 4000n) / 10_000n;
-    expect(whole.source).toBe('scontrol'); // accounting is disabled here: auto falls back from sacct
-    expect(whole.runs).toHaveLength(1);
-    expect(whole.runs[0]).toMatchObject({ id, accelerators: 2, seconds: runSeconds });
-    expect(whole.metrics.trainingFlop).toBe(expected);
-    expect(whole.metrics.largestRunFlop).toBe(expected);
-    expect(whole.metrics.acceleratorHours).toBe(1n);
-    expect(whole.metrics.maxParams).toBe(7_000_000_000n); // declared in the job comment
-    expect(whole.metrics.datasetTokens).toBe(1000n);
+    for (const m of [whole, fromController]) {
+      expect(m.runs, m.source).toHaveLength(1);
+      expect(m.runs[0], m.source).toMatchObject({ id, accelerators: 2, seconds: runSeconds });
+      expect(m.metrics.trainingFlop, m.source).toBe(expected);
+      expect(m.metrics.largestRunFlop, m.source).toBe(expected);
+      expect(m.metrics.acceleratorHours, m.source).toBe(1n);
+      expect(m.metrics.maxParams, m.source).toBe(7_000_000_000n); // declared in the job comment
+      expect(m.metrics.datasetTokens, m.source).toBe(1000n);
+    }
 
     // A window opening one second after the job started meters one second less.
-    const cut = await collectSlurmMetering(cfg, { startMs: startMs + 1000, endMs: Date.now() + 1000 });
-    expect(cut.runs[0]?.seconds).toBe(runSeconds - 1);
-    expect(cut.metrics.trainingFlop).toBe(
-      (2n * BigInt(runSeconds - 1) * 989_000_000_000_000n * 4000n) / 10_000n,
-    );
+    for (const source of ['auto', 'scontrol'] as const) {
+      const cut = await collectSlurmMetering(
+        cfg,
+        { startMs: startMs + 1000, endMs: Date.now() + 1000 },
+        { source },
+      );
+      expect(cut.runs[0]?.seconds, source).toBe(runSeconds - 1);
+      expect(cut.metrics.trainingFlop, source).toBe(
+        (2n * BigInt(runSeconds - 1) * 989_000_000_000_000n * 4000n) / 10_000n,
+      );
+    }
 
     // Submitted to a local HTTP server standing in for the node API (which lives above this package).
     let received: { auth: string | undefined; body: unknown } | undefined;
@@ -661,8 +695,15 @@ describe('slurm halt re-asserted while paused (node restart): convergent, origin
     await waitFor('previous runs to end on the node', scontrolJobs, (js) =>
       [a, b].every((id) => js.get(id)?.['JobState'] === 'PENDING'),
     );
-    await new Promise((r) => setTimeout(r, 1_100)); // past the second the previous runs ended in
-    await sh('scontrol', ['update', `JobId=${a}`, 'StartTime=now']);
+    // As a careful operator would: make a eligible only once slurmctld's clock is past its requeue stamp.
+    await waitFor(
+      "slurmctld's clock to pass job a's requeue",
+      async () => {
+        await sh('scontrol', ['update', `JobId=${a}`, 'StartTime=now']);
+        return scontrolJob(a);
+      },
+      (j) => (j['EligibleTime'] ?? '') > (j['SubmitTime'] ?? '~'),
+    );
     await sh('scontrol', ['release', a, b]);
     await waitFor(
       'job a to run again',
@@ -688,6 +729,151 @@ describe('slurm halt re-asserted while paused (node restart): convergent, origin
     expect(after.get(b)).toMatchObject({ JobState: 'RUNNING', Restarts: '1' });
     expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
     await cancelOurJobs();
+  });
+});
+
+describe('slurm hook as an unprivileged service user with a Slurm AdminLevel (no root, no sudo; live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs);
+
+  // Users scripts/slurm/start.sh creates (OS user + sacctmgr AdminLevel); see docs/slurm.md.
+  const OPERATOR = 'pausenet-slurm-op';
+  const ADMIN = 'pausenet-slurm-admin';
+
+  /** The hook in its own process as `user`, confined like the systemd unit: NoNewPrivileges, no capabilities. */
+  async function applyAs(
+    user: string,
+    action: 'halt' | 'resume',
+    over: Partial<SlurmHookConfigInput>,
+    dir: string,
+  ): Promise<{ ok: boolean; code?: string; message?: string }> {
+    const level = await sh('sacctmgr', ['-n', '-P', 'list', 'user', user, 'format=adminlevel']).then(
+      (out) => out.trim(),
+      () => '',
+    );
+    if (level === '')
+      throw new Error(
+        `${user} has no Slurm AdminLevel (no accounting?): start the cluster with accounting: sudo scripts/slurm/start.sh`,
+      );
+    const script = join(dir, 'apply-as.mjs');
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    await writeFile(
+      script,
+      [
+        `import { JsonFileHookStore, SlurmHook, slurmHookConfigSchema } from ${JSON.stringify(dist)};`,
+        'const [action, cfg, cert, storePath] = process.argv.slice(2);',
+        'const hook = new SlurmHook(slurmHookConfigSchema.parse(JSON.parse(cfg)), { pollMs: 100 });',
+        'const state = new JsonFileHookStore(storePath).stateFor(hook.name);',
+        'const out = await hook.apply(action, { ...JSON.parse(cert), state }).then(',
+        '  () => ({ ok: true, uid: process.getuid() }),',
+        '  (e) => ({ ok: false, code: e.code, message: e.message, uid: process.getuid() }),',
+        ');',
+        'console.log(JSON.stringify(out));',
+      ].join('\n'),
+      { mode: 0o644 },
+    );
+    const gid = (await sh('id', ['-g', user])).trim();
+    const cfg = { type: 'slurm', name: 'slurm-svc', partitions: [TRAIN], ...over };
+    const { state: _state, ...cert } = complianceContext(action, new MemoryHookStateStore());
+    const { stdout } = await run(
+      'setpriv',
+      [
+        ...['--reuid', user, '--regid', gid, '--clear-groups'],
+        ...['--no-new-privs', '--inh-caps=-all', '--bounding-set=-all'],
+        ...[
+          process.execPath,
+          script,
+          action,
+          JSON.stringify(cfg),
+          JSON.stringify(cert),
+          join(dir, 'hooks.json'),
+        ],
+      ],
+      { env, timeout: 60_000 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { uid: number };
+    expect(out.uid).toBe(Number((await sh('id', ['-u', user])).trim())); // really not root
+    return out as { ok: boolean; code?: string; message?: string };
+  }
+
+  it('AdminLevel=Administrator: halt (partition INACTIVE, hold, suspend) and resume succeed', async () => {
+    const dir = await tmp();
+    const running = await sbatch(['-p', TRAIN, '-J', `${P}-svc-run`, '--wrap', 'sleep 300']);
+    const pend = await sbatch([
+      '-p',
+      TRAIN,
+      '-J',
+      `${P}-svc-pend`,
+      '--begin=now+3600',
+      '--wrap',
+      'sleep 300',
+    ]);
+    await waitFor(
+      'job to run',
+      () => scontrolJob(running),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    expect(await applyAs(ADMIN, 'halt', { running: 'suspend' }, dir)).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+    const halted = await scontrolJobs();
+    expect(halted.get(running)?.['JobState']).toBe('SUSPENDED');
+    expect(halted.get(pend)?.['Priority']).toBe('0');
+    expect(await applyAs(ADMIN, 'resume', { running: 'suspend' }, dir)).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    const after = await scontrolJobs();
+    expect(after.get(running)?.['JobState']).toBe('RUNNING');
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+  });
+
+  it('AdminLevel=Operator: reservation + checkpoint mode halts and resumes; changing a partition is a PERMISSION error naming the level', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const ck = await sbatch(['-p', TRAIN, '-J', `${P}-svc-ckpt`, ckptScript]);
+    const pend = await sbatch([
+      '-p',
+      TRAIN,
+      '-J',
+      `${P}-svc-pend`,
+      '--begin=now+3600',
+      '--wrap',
+      'sleep 300',
+    ]);
+    await waitFor(
+      'job to run',
+      () => scontrolJob(ck),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const mode = {
+      stopNew: 'reservation',
+      reservationName: `${P}-maint`,
+      running: 'checkpoint',
+      checkpointGraceMs: 15_000,
+    } as const;
+    expect(await applyAs(OPERATOR, 'halt', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
+    expect(await sh('scontrol', ['show', 'reservation', `${P}-maint`, '-o'])).toMatch(/Flags=MAINT/);
+    const halted = await scontrolJobs();
+    expect(halted.get(ck)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    expect(halted.get(pend)?.['Priority']).toBe('0');
+    expect(await applyAs(OPERATOR, 'resume', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
+    expect(await sh('scontrol', ['show', 'reservation', '-o'])).not.toContain(`${P}-maint`);
+    const after = await scontrolJobs();
+    expect(after.get(ck)).toMatchObject({ JobState: 'RUNNING', Restarts: '1' });
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+
+    // Partition State needs Administrator: the error says so (and the jobs it did stop are undone by resume).
+    const denied = await applyAs(OPERATOR, 'halt', { stopNew: 'inactive', running: 'none' }, await tmp());
+    expect(denied).toMatchObject({ ok: false, code: 'PERMISSION' });
+    expect(denied.message).toMatch(
+      /Operator for jobs and reservations, Administrator to change a partition's State/,
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
   });
 });
 

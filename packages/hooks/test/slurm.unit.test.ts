@@ -311,8 +311,9 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   });
 
   it('meters sacct output (accounting clusters): ElapsedRaw excludes suspended time', () => {
-    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format (no slurmdbd on the test cluster):
-    // 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which 600 s suspended; 4301 is inference.
+    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format, at a scale the test cluster cannot run (its own
+    // sacct output is metered by the live test): 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which
+    // 600 s suspended; 4301 is inference.
     const jobs = parseSacct(
       [
         '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|pausenet:params=70000000000,tokens=900|llm-70b',
