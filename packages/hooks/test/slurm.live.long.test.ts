@@ -35,7 +35,8 @@ describe(`live Slurm file, ${RUNS} runs in a row`, () => {
   for (let i = 1; i <= RUNS; i++) {
     it(`run ${i} of ${RUNS}`, async () => {
       const r = await runLiveFile();
-      const summary = /Tests\s+.*$/m.exec(r.output)?.[0] ?? '(no summary)';
+      const plain = r.output.replace(/\x1b\[[0-9;]*m/g, ''); // without vitest's colour codes
+      const summary = /Tests\s+.*$/m.exec(plain)?.[0] ?? '(no summary)';
       console.log(`slurm live run ${i}/${RUNS}: exit ${r.code} in ${Math.round(r.ms / 1000)} s: ${summary}`);
       expect(r.code, `run ${i} failed:\n${r.output.slice(-6000)}`).toBe(0);
     });
