@@ -23,6 +23,9 @@ import type { AdversarySpec } from '../harness/manifest.js';
 
 type Topic = 'commitments' | 'evidence' | 'votes' | 'certificates';
 
+/** A well-formed breach id for hostile pause votes (a pause vote must cite one; none is proven). */
+const PLACEHOLDER_BREACH = new Uint8Array(32).fill(0xbe);
+
 /**
  * A raw libp2p peer on the node's own stack (TCP + Noise + Yamux + identify + gossipsub) that
  * connects to every node and publishes hostile traffic. Member keys come from the harness's
@@ -122,7 +125,10 @@ export class Adversary {
     const POOL = 16;
     const wrongHeights = Array.from({ length: POOL }, (_, i) => 50 + i);
     const wrongHeightPartials = wrongHeights.map((h) =>
-      blsSign(this.cluster.keys.shares[0]!, statementBytes(this.networkId, h, 'PAUSED')),
+      blsSign(
+        this.cluster.keys.shares[0]!,
+        statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', resolves: [] }),
+      ),
     );
     const badPartials = Array.from({ length: POOL }, () =>
       blsSign(this.cluster.keys.shares[0]!, randomBytes(32)),
@@ -130,7 +136,12 @@ export class Adversary {
     const fakeGroupSigs = Array.from({ length: POOL }, (_, i) =>
       blsSign(
         this.cluster.keys.shares[1]!,
-        statementBytes(this.networkId, 1 + (i % 2), i % 2 ? 'RUNNING' : 'PAUSED'),
+        statementBytes({
+          networkId: this.networkId,
+          height: 1 + (i % 2),
+          target: i % 2 ? 'RUNNING' : 'PAUSED',
+          resolves: [],
+        }),
       ),
     );
     const signers = g.members.slice(0, g.threshold).map((m) => m.id);
@@ -145,6 +156,8 @@ export class Adversary {
             voter: 'lab-a',
             partial,
             evidence: [],
+            breaches: [PLACEHOLDER_BREACH],
+            resolves: [],
             issuedAt: Date.now() + (n % 1000),
           },
           lab.identity,
@@ -188,6 +201,7 @@ export class Adversary {
             height: 1 + (n % 2),
             target: n % 2 ? 'RUNNING' : 'PAUSED',
             signers,
+            resolves: [],
             signature: fakeGroupSigs[n % POOL]!,
           }),
       ],
@@ -220,10 +234,24 @@ export class Adversary {
   ): Uint8Array {
     const idx = this.cluster.node(voter).index;
     const p =
-      partial ?? blsSign(this.cluster.keys.shares[idx - 1]!, statementBytes(this.networkId, height, target));
+      partial ??
+      blsSign(
+        this.cluster.keys.shares[idx - 1]!,
+        statementBytes({ networkId: this.networkId, height, target, resolves: [] }),
+      );
     return encodeSignedVote(
       signVote(
-        { networkId: this.networkId, height, target, voter, partial: p, evidence: [], issuedAt: Date.now() },
+        {
+          networkId: this.networkId,
+          height,
+          target,
+          voter,
+          partial: p,
+          evidence: [],
+          breaches: target === 'PAUSED' ? [PLACEHOLDER_BREACH] : [],
+          resolves: [],
+          issuedAt: Date.now(),
+        },
         identity,
       ),
     );
@@ -275,6 +303,8 @@ export class Adversary {
             voter: 'observer-1',
             partial: randomBytes(96),
             evidence: [],
+            breaches: [PLACEHOLDER_BREACH],
+            resolves: [],
             issuedAt: Date.now(),
           },
           k.secretKey,
