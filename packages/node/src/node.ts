@@ -620,10 +620,14 @@ export class PausenetNode {
 
   /** Lateness of a stored commitment, judged on its first-seen time (docs/protocol.md "First seen"). */
   latenessOf(row: CommitmentRow): Lateness {
+    // Settled = up for two sync intervals (it has synced with its peers since it started).
     const settleMs = 2 * this.config.sync.intervalMs;
-    return judgeLateness(this.genesis.policy, row.epoch, row.receivedAt, (t) =>
-      this.store.runs.observed(t, settleMs),
-    );
+    const now = this.now();
+    // This run covers `t` up to now (its stored heartbeat lags by up to ALIVE_MS); earlier runs per node_runs.
+    const observed = (t: number): boolean =>
+      (this.runStartedAt > 0 && this.runStartedAt + settleMs <= t && t <= now) ||
+      this.store.runs.observed(t, settleMs);
+    return judgeLateness(this.genesis.policy, row.epoch, row.receivedAt, observed);
   }
 
   /** A commitment as the API shows it: the signed message plus this node's first-seen time and judgement. */
