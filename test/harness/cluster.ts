@@ -75,6 +75,8 @@ export interface ClusterOptions {
   stepTimeoutMs?: number;
   /** Also give every lab a `file` hook: a sentinel at `<dataDir>/run/PAUSED` (HarnessNode.sentinel). */
   fileHook?: boolean;
+  /** Node config `limits` for every node (e.g. a higher perPeerMsgsPerSec for flood measurements). */
+  limits?: { perPeerMsgsPerSec?: number };
 }
 
 /** Poll `check` until it returns non-undefined; throws naming `what` on timeout. */
@@ -153,13 +155,19 @@ export class Cluster {
       };
       c.genesis = g;
       await writeGenesis(layout.genesisFile, g);
-      for (const l of layout.labs) {
-        if (opts.fileHook) {
-          await mkdir(join(l.dataDir, 'run'), { recursive: true });
-          const cfg = parseYaml(await readFile(l.configFile, 'utf8')) as { hooks: unknown[] };
-          cfg.hooks.push({ type: 'file', name: 'sentinel', path: join(l.dataDir, 'run', 'PAUSED') });
-          await writeFile(l.configFile, stringifyYaml(cfg));
+      for (const n of [...layout.labs, ...layout.observers]) {
+        if (!opts.limits && !(opts.fileHook && n.role === 'member')) continue;
+        const cfg = parseYaml(await readFile(n.configFile, 'utf8')) as Record<string, unknown> & {
+          hooks: unknown[];
+        };
+        if (opts.limits) cfg.limits = { ...(cfg.limits as object | undefined), ...opts.limits };
+        if (opts.fileHook && n.role === 'member') {
+          await mkdir(join(n.dataDir, 'run'), { recursive: true });
+          cfg.hooks.push({ type: 'file', name: 'sentinel', path: join(n.dataDir, 'run', 'PAUSED') });
         }
+        await writeFile(n.configFile, stringifyYaml(cfg));
+      }
+      for (const l of layout.labs) {
         await writeGenesis(l.genesisFile, g);
         const ks = join(l.dataDir, 'keystore.json');
         const { secrets } = await openKeystore(ks, DEVNET_PASSPHRASE);
