@@ -672,6 +672,7 @@ export class PausenetNode {
   /** GET /v1/status body. */
   status(): unknown {
     const a: AgreementStatus = this.agreementImpl.status();
+    const health = this.health();
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
     return {
       networkId: this.networkIdHex,
@@ -683,8 +684,8 @@ export class PausenetNode {
       height: a.height,
       since: a.since,
       threshold: this.genesis.threshold,
-      ready: this.health().ready,
-      readyReason: this.health().reason,
+      ready: health.ready,
+      readyReason: health.reason,
       labs: this.genesis.members.map((m) => {
         const last = this.store.lastCommitment(m.id);
         return {
