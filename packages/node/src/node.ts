@@ -756,7 +756,7 @@ export class PausenetNode {
           throw new ApiError(400, 'BAD_APPROVAL', 'target must be "PAUSED" or "RUNNING"');
         let breaches: Uint8Array[] | undefined;
         if (b.breaches !== undefined) {
-          const ids = Array.isArray(b.breaches) ? breachIdsFromHex(b.breaches as string[]) : null;
+          const ids = Array.isArray(b.breaches) ? breachIdsFromHex(b.breaches) : null;
           if (ids === null)
             throw new ApiError(
               400,

@@ -1,4 +1,4 @@
-import { sha256, utf8 } from './bytes.js';
+import { fromHexOrNull, sha256, utf8 } from './bytes.js';
 import { encodeCanonical } from './codec/cbor.js';
 import { breachKeyField } from './codec/messages.js';
 import type { BreachKey, Evidence } from './types.js';
@@ -55,4 +55,15 @@ export function breachIdOf(e: Evidence): Uint8Array {
 /** The lab a breach is about (the accused), and its epoch. */
 export function breachSubject(k: BreachKey): { lab: string; epoch: number } {
   return { lab: k.kind === 'report' ? k.subject : k.lab, epoch: k.epoch };
+}
+
+/** Breach ids given as hex (API, CLI) -> bytes; null when one is not 64 lowercase hex characters. */
+export function breachIdsFromHex(ids: readonly unknown[]): Uint8Array[] | null {
+  const out: Uint8Array[] = [];
+  for (const h of ids) {
+    const b = typeof h === 'string' && /^[0-9a-f]{64}$/.test(h) ? fromHexOrNull(h) : null;
+    if (b === null) return null;
+    out.push(b);
+  }
+  return out;
 }

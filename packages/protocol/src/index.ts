@@ -4,6 +4,7 @@ export {
   BREACH_TAG,
   breachIdOf,
   breachIdOfKey,
+  breachIdsFromHex,
   breachKeyOf,
   breachSubject,
   encodeBreachKey,
@@ -79,7 +80,7 @@ export type { RunsTree } from './merkle.js';
 export { buildRunsTree, proveRun, runLeafHash, verifyRunProof } from './merkle.js';
 export { IdMap } from './pause/idmap.js';
 export type { CreatePauseOptions, PauseStatus } from './pause/machine.js';
-export { breachIdsFromHex, createPauseState, pauseStatus, pauseStep } from './pause/machine.js';
+export { createPauseState, pauseStatus, pauseStep } from './pause/machine.js';
 export type {
   OpenBreach,
   PauseConfig,

@@ -65,13 +65,6 @@ export class IdMap<V> {
     return new IdMap<V>({ leaf: false, slots: new Array(FANOUT).fill(undefined) }, 0);
   }
 
-  /** Built from entries (later duplicates win). */
-  static of<V>(entries: Iterable<readonly [string, V]>): IdMap<V> {
-    let m = IdMap.empty<V>();
-    for (const [k, v] of entries) m = m.set(k, v);
-    return m;
-  }
-
   get(key: string): V | undefined {
     let node: Slot<V> = this.root;
     for (let depth = 0; node !== undefined; depth++) {

@@ -1,5 +1,5 @@
 import { breachIdOf } from '../breach.js';
-import { fromHexOrNull, toHex } from '../bytes.js';
+import { toHex } from '../bytes.js';
 import { LIMITS } from '../codec/limits.js';
 import { stateAtHeight } from '../epoch.js';
 import { evidenceHash, networkIdOf, resolvesDigest, resolvesProblem } from '../signing.js';
@@ -369,15 +369,4 @@ export function pauseStatus(s: PauseMachineState): PauseStatus {
     approvals: [{ height, target, approved, breaches: approvedIds }],
     breaches: { open: s.open.size, openAuto: s.autoOpen, resolved: s.resolved.size },
   };
-}
-
-/** Hex ids -> bytes (for approvals given as hex); null when one is not a 32-byte hex id. */
-export function breachIdsFromHex(ids: readonly string[]): Uint8Array[] | null {
-  const out: Uint8Array[] = [];
-  for (const h of ids) {
-    const b = typeof h === 'string' && /^[0-9a-f]{64}$/.test(h) ? fromHexOrNull(h) : null;
-    if (b === null) return null;
-    out.push(b);
-  }
-  return out;
 }
