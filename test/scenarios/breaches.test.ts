@@ -30,6 +30,24 @@ async function run(s: Session, body: () => Promise<void>): Promise<void> {
   await s.close();
 }
 
+/** Wait until the `sentinel` (file) hook of every lab reports (height, action) ok. */
+async function waitSentinelHook(s: Session, labs: HarnessNode[], height: number, action: string) {
+  await waitFor(
+    `the sentinel hook ${action} at ${height} on every lab`,
+    async () => {
+      const ss = await Promise.all(labs.map((l) => s.cluster.status(l)));
+      return ss.every((x) =>
+        x.hooks.some(
+          (h) => h.hook === 'sentinel' && h.height === height && h.action === action && h.status === 'ok',
+        ),
+      )
+        ? true
+        : undefined;
+    },
+    s.cluster.stepMs,
+  );
+}
+
 /** Every node in `nodes` is RUNNING/PAUSED at `height`, with no vote pending for a later height. */
 async function expectSettled(s: Session, nodes: HarnessNode[], height: number, state: string) {
   for (const n of nodes) {
@@ -117,7 +135,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
         await s.commit(a);
         await s.commit(c);
         await s.commit(b, 'breach');
-        await s.cluster.waitHooks(labs, 1, 'halt');
+        await waitSentinelHook(s, labs, 1, 'halt');
         await s.cluster.waitHeight(s.cluster.nodes, 1, 'PAUSED');
         for (const l of labs) expect(existsSync(l.sentinel), `${l.id} sentinel`).toBe(true);
 
@@ -163,6 +181,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
         const answers = await s.approve([a, b, c], { height: 2, target: 'RUNNING', breaches: [first] });
         for (const x of answers) expect(x).toMatchObject({ signed: true, leftOpen: 1 });
         await s.cluster.waitHooks(labs, 3, 'halt');
+        await waitSentinelHook(s, labs, 3, 'halt');
         await s.cluster.waitHeight(s.cluster.nodes, 3, 'PAUSED');
         for (const l of labs) expect(existsSync(l.sentinel), `${l.id} sentinel at 3`).toBe(true);
         s.note('the breach the resume did not name paused the network again at height 3');
@@ -173,6 +192,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
         for (const x of again)
           expect(x).toMatchObject({ signed: true, breaches: [{ id: second }], leftOpen: 0 });
         await s.cluster.waitHooks(labs, 4, 'resume');
+        await waitSentinelHook(s, labs, 4, 'resume');
         await s.cluster.waitHeight(s.cluster.nodes, 4, 'RUNNING');
         await sleep(3_000);
         await expectSettled(s, s.cluster.nodes, 4, 'RUNNING');
