@@ -59,7 +59,7 @@ export function amendmentHash(a: Amendment): Uint8Array {
 
 /**
  * The amendment statement every vote for revision r partially signs and its certificate carries the group
- * signature of: `"pausenet/v2/amend\0" ‖ networkId ‖ u32be(r) ‖ amendmentHash` (72 bytes).
+ * signature of: `"pausenet/v2/amend\0" ‖ networkId ‖ u32be(r) ‖ amendmentHash` (86 bytes).
  */
 export function amendmentStatementBytes(
   networkId: Uint8Array,
