@@ -27,6 +27,7 @@ import { signVote, statementBytes } from '../src/signing.js';
 import type { Evidence, Genesis, LabId } from '../src/types.js';
 import {
   amendVote,
+  bls2,
   certified2,
   chain1,
   chain2,
@@ -185,6 +186,112 @@ describe('amendment machine: a lab joins with a real reshare among exactly t old
     const sig = recoverSignature(
       pv.map((v) => ({ index: indexIn(chain.head.genesis, v.vote.voter), signature: v.vote.partial })),
       4,
+    );
+    expect(blsVerify(bls.groupPublicKey, statementBytes(st), sig)).toBe(true);
+  });
+});
+
+describe('amendment machine: a lab leaves with a real reshare among exactly t holders', () => {
+  it('lab-b leaves (5 -> 4, t 4 -> 3): it deals and signs, then its share is retired; lab-e offline gets nothing', () => {
+    const now = epochStart(4);
+    const g3: Genesis = {
+      ...genesis2(),
+      members: genesis2()
+        .members.filter((m) => m.id !== 'lab-b')
+        .map((m, i) => ({ ...m, index: i + 1 })),
+      threshold: 3,
+    };
+    const draft = draftAmendment(chain2, g3, 6);
+    const proposal = propose(draft, 'lab-c', epochStart(3) + 1, 'lab-b leaves');
+    const id = proposalId(proposal);
+    const share2 = (l: LabId) => bls2.secretShares[indexIn(genesis2(), l) - 1] as Uint8Array;
+    // Exactly t = 4 of revision 2's holders take part, the leaver among them; lab-e is down.
+    const online: LabId[] = ['lab-a', 'lab-b', 'lab-c', 'lab-d'];
+    const states = new Map<LabId, AmendMachineState>();
+    for (const l of online) {
+      let s = createAmendState(chain2, { self: l });
+      s = amendStep(s, { type: 'proposal', proposal }, now).state;
+      const r = amendStep(s, { type: 'approve', proposal: id }, now);
+      const [reshare] = effectsOf(r, 'reshare');
+      expect(reshare?.role).toEqual(
+        l === 'lab-b'
+          ? { previousIndex: 2 }
+          : { previousIndex: indexIn(genesis2(), l), index: indexIn(g3, l) },
+      );
+      states.set(l, r.state);
+    }
+    const outs = runReshare(chain2, draft, online, keyOf, (l) => share2(l));
+    expect(outs.get('lab-b')!.index).toBeNull();
+    const votes: SignedAmendmentVote[] = [];
+    for (const l of online) {
+      const o = outs.get(l)!;
+      const r = amendStep(
+        states.get(l)!,
+        {
+          type: 'reshared',
+          proposal: id,
+          result: {
+            groupPublicKey: o.groupPublicKey,
+            publicShares: o.publicShares,
+            transcriptHash: o.transcriptHash,
+          },
+        },
+        now,
+      );
+      const [sign] = effectsOf(r, 'sign-amendment');
+      votes.push(voteFor(l, sign!, share2(l), now));
+      states.set(l, r.state);
+    }
+    let s = states.get('lab-a')!;
+    let recovered: CertifiedAmendment | undefined;
+    for (const v of votes) {
+      const r = amendStep(s, { type: 'vote', vote: v }, now);
+      s = r.state;
+      const [rec] = effectsOf(r, 'recover-amendment');
+      if (rec) recovered = recover(rec);
+    }
+    const chain = verifyAmendmentChain(genesis, [certified2, recovered!]);
+    expect(chain.head.genesis.members.map((m) => m.id)).toEqual(['lab-a', 'lab-c', 'lab-d', 'lab-e']);
+    expect(recovered!.signers).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d']);
+    // After the window (end of epoch 6) lab-b's revision-2 share no longer counts; revision 3 knows no lab-b.
+    const st = { networkId, height: 1, target: 'PAUSED' as const, resolves: [] };
+    const pv = (l: LabId, share: Uint8Array, revision: number, issuedAt: number) =>
+      signVote(
+        {
+          networkId,
+          height: 1,
+          target: 'PAUSED',
+          voter: l,
+          partial: blsSign(share, statementBytes(st)),
+          evidence: [],
+          breaches: [SOME_BREACH],
+          resolves: [],
+          issuedAt,
+          revision,
+        },
+        keyOf(l),
+      );
+    const t7 = epochStart(7) + 1;
+    expect(
+      validateVoteInChain(pv('lab-b', share2('lab-b'), 2, epochStart(6) + 1), {
+        chain,
+        now: epochStart(6) + 2,
+      }),
+    ).toEqual({
+      ok: true,
+    });
+    expect(validateVoteInChain(pv('lab-b', share2('lab-b'), 2, t7), { chain, now: t7 })).toMatchObject({
+      code: 'V_REVISION_LATE',
+    });
+    expect(validateVoteInChain(pv('lab-b', share2('lab-b'), 3, t7), { chain, now: t7 })).toMatchObject({
+      code: 'V_MEMBER',
+    });
+    // The three remaining holders online (t = 3) pause under the unchanged group key.
+    const three = ['lab-a', 'lab-c', 'lab-d'].map((l) => pv(l, outs.get(l)!.secretShare, 3, t7));
+    for (const v of three) expect(validateVoteInChain(v, { chain, now: t7 })).toEqual({ ok: true });
+    const sig = recoverSignature(
+      three.map((v) => ({ index: indexIn(g3, v.vote.voter), signature: v.vote.partial })),
+      3,
     );
     expect(blsVerify(bls.groupPublicKey, statementBytes(st), sig)).toBe(true);
   });
