@@ -17,7 +17,7 @@ export interface PrivateProof {
   proof: Uint8Array;
 }
 
-/** Upper bound on an encoded PrivateProof (the encoding is 537 bytes; anything longer is refused unparsed). */
+/** Upper bound on an encoded PrivateProof (the encoding is 536 bytes; anything longer is refused unparsed). */
 export const MAX_PRIVATE_PROOF_BYTES = 1024;
 
 const KEYS = ['commitments', 'context', 'cumulative', 'proof'] as const;
