@@ -15,6 +15,15 @@ beforeAll(() => {
 });
 afterAll(releaseCurve);
 
+/** Flip one bit of a point in the middle of the Lagrange-basis tau·G1 section (12) of a prepared file. */
+function flipLagrange(data: Uint8Array): Uint8Array {
+  const section = readBinFile(data)!.sections.get(12)![0]!;
+  const at = section.byteOffset - data.byteOffset + Math.floor(section.length / 2);
+  const copy = new Uint8Array(data);
+  copy[at] = (copy[at] as number) ^ 0x01;
+  return copy;
+}
+
 /** Flip one bit of a point in the middle of the accumulator's tau·G1 powers (section 2). */
 function flipTauG1(data: Uint8Array): Uint8Array {
   const section = readBinFile(data)!.sections.get(2)![0]!;
@@ -78,18 +87,47 @@ describe('setup ceremony (real snarkjs, tiny circuit)', () => {
   });
 });
 
-describe('contribution chain check', () => {
-  it('refuses a file that drops or changes an earlier contribution', async () => {
+describe('setup ceremony: the prepared phase-1 file', () => {
+  it('is computed by member 1 only, and a tampered one is rejected (BAD_PREPARED): member 2 prepares', async () => {
+    const local = new Map<string, Uint8Array>();
     const { participants } = await runSetup({
-      members: 2,
-      minContributors: 2,
+      members: 4,
+      minContributors: 3,
       r1cs: tiny.r1cs,
       power: 4,
-      cache,
+      cache: local,
+      corrupt: { index: 1, phase: 1, type: 'prepared', mutate: flipLagrange },
     });
-    expect(participants[0]!.done).toBeTruthy();
-    const init = cache.get('ptau0:4')!;
-    expect(extendsByOne('ptau', init, init)).toBe('not exactly one new contribution');
-    expect(extendsByOne('ptau', init, new Uint8Array(10))).toBe('not an iden3 binary file');
+    const others = participants.filter((p) => p.name !== 'member-1');
+    for (const p of others) {
+      expect(p.rejected).toEqual([{ index: 1, reason: 'BAD_PREPARED' }]);
+      expect(p.done?.contributors.phase1).toEqual([1, 2, 3, 4]);
+    }
+    expect(new Set(others.map((p) => Buffer.from(p.done!.transcriptHash).toString('hex'))).size).toBe(1);
+    // Each prepared file was computed once (by its preparer): the memo holds one entry per distinct head.
+    expect([...local.keys()].filter((k) => k.startsWith('prepared:')).length).toBe(1);
+  });
+});
+
+describe('contribution chain check', () => {
+  it('refuses a file that drops or changes an earlier contribution', async () => {
+    const contribute = async (prev: Uint8Array, who: string) => {
+      const out: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
+      await snarkjs.powersOfTau.contribute({ type: 'mem', data: prev }, out, who, `${who} entropy`);
+      return out.data!;
+    };
+    const fresh: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
+    await snarkjs.powersOfTau.newAccumulator(await snarkjs.curves.getCurveFromName('bn128'), 4, fresh);
+    const init = fresh.data!;
+    const a = await contribute(init, 'a');
+    const ab = await contribute(a, 'b');
+    const restarted = await contribute(init, 'b'); // drops a's contribution
+    const rewritten = await contribute(await contribute(init, 'x'), 'b'); // replaces it
+    expect(extendsByOne('ptau', a, ab)).toBeNull();
+    expect(extendsByOne('ptau', a, restarted)).toBe('not exactly one new contribution');
+    expect(extendsByOne('ptau', a, rewritten)).toBe('an earlier contribution was changed or dropped');
+    expect(extendsByOne('ptau', a, new Uint8Array(10))).toBe('not an iden3 binary file');
+    // snarkjs alone accepts the rewritten chain: the check above is what keeps a's contribution in.
+    expect(await snarkjs.powersOfTau.verify({ type: 'mem', data: rewritten })).toBe(true);
   });
 });

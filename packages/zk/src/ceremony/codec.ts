@@ -10,7 +10,10 @@ export const MAX_SETUP_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DOMAIN = new TextEncoder().encode('pausenet/zk/v1/setup\0');
 const KEYS = ['data', 'index', 'phase', 'prev', 'sessionId', 'signature', 'type'] as const;
 
-/** Signed bytes: domain ‖ sessionId(32) ‖ u8 phase ‖ u16be index ‖ prev(32) ‖ SHA-256(data). */
+/**
+ * Signed bytes: domain ‖ sessionId(32) ‖ u8 kind ‖ u16be index ‖ prev(32) ‖ SHA-256(data), kind =
+ * the phase (1, 2) for a contribution and 3 for a prepared phase-1 file.
+ */
 export function setupSigningBytes(c: Omit<SetupContribution, 'signature'>): Uint8Array {
   const out = new Uint8Array(DOMAIN.length + 32 + 1 + 2 + 32 + 32);
   let o = 0;
@@ -18,7 +21,7 @@ export function setupSigningBytes(c: Omit<SetupContribution, 'signature'>): Uint
   o += DOMAIN.length;
   out.set(c.sessionId, o);
   o += 32;
-  out[o++] = c.phase;
+  out[o++] = c.type === 'prepared' ? 3 : c.phase;
   out[o++] = c.index >> 8;
   out[o++] = c.index & 0xff;
   out.set(c.prev, o);
@@ -56,16 +59,19 @@ export function encodeSetupContribution(c: SetupContribution): Uint8Array {
 /** Decode untrusted bytes (OVERSIZED before parsing, MALFORMED, NON_CANONICAL). */
 export function decodeSetupContribution(bytes: Uint8Array): SetupContribution {
   const m = expectMap(decodeCbor(bytes, 'setup contribution', MAX_SETUP_MESSAGE_BYTES), KEYS, 'contribution');
-  if (m['type'] !== 'contribution')
+  const type = m['type'];
+  if (type !== 'contribution' && type !== 'prepared')
     throw new ZkError('MALFORMED', 'unknown message type', 'contribution.type');
   const phase = m['phase'];
   if (phase !== 1 && phase !== 2)
     throw new ZkError('MALFORMED', 'phase must be 1 or 2', 'contribution.phase');
+  if (type === 'prepared' && phase !== 1)
+    throw new ZkError('MALFORMED', 'a prepared file belongs to phase 1', 'contribution.phase');
   const index = m['index'];
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 1 || index > 0xffff)
     throw new ZkError('MALFORMED', 'index must be 1..65535', 'contribution.index');
   return {
-    type: 'contribution',
+    type,
     sessionId: expectBytes(m['sessionId'], 32, 'contribution.sessionId'),
     phase,
     index,

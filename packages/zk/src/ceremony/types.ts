@@ -12,7 +12,12 @@ export interface SetupMember {
  * contribution's public record, so anyone can verify the chain from its start.
  */
 export interface SetupContribution {
-  type: 'contribution';
+  /**
+   * `contribution`: a new head for its phase. `prepared` (phase 1 only): the final powers of tau with
+   * the Lagrange-basis sections snarkjs' phase 2 needs, computed once by one member (the slowest step
+   * by far) and verified by everyone else (~25x cheaper than computing it).
+   */
+  type: 'contribution' | 'prepared';
   /** 32 bytes binding the ceremony (for the genesis ceremony: ceremonyIdOf(genesis)). */
   sessionId: Uint8Array;
   phase: 1 | 2;
@@ -31,7 +36,9 @@ export type SetupExclusionReason =
   /** snarkjs rejected the contribution, or it dropped/changed earlier contributions. */
   | 'BAD_CONTRIBUTION'
   /** It extends another file than the current head. */
-  | 'WRONG_PREV';
+  | 'WRONG_PREV'
+  /** Its prepared phase-1 file fails snarkjs' check or changes the accumulator. */
+  | 'BAD_PREPARED';
 
 export interface SetupExclusion {
   phase: 1 | 2;
@@ -53,7 +60,8 @@ export interface SetupOutput {
 }
 
 export interface SetupFailure {
-  code: 'NOT_ENOUGH_CONTRIBUTIONS';
+  /** Too few accepted contributions in a phase, or no member delivered a valid prepared phase-1 file. */
+  code: 'NOT_ENOUGH_CONTRIBUTIONS' | 'NOT_PREPARED';
   message: string;
   phase: 1 | 2;
   contributors: number[];

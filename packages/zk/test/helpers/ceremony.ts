@@ -32,7 +32,12 @@ export interface DriverOptions {
   /** Rewrite a contribution before it is delivered (tampering); return null to drop it. */
   intercept?: (c: SetupContribution) => SetupContribution | null;
   /** A cheating member: its contribution in `phase` is replaced by `mutate(data)`, signed with its own key. */
-  corrupt?: { index: number; phase: 1 | 2; mutate: (data: Uint8Array) => Uint8Array };
+  corrupt?: {
+    index: number;
+    phase: 1 | 2;
+    type?: 'contribution' | 'prepared';
+    mutate: (data: Uint8Array) => Uint8Array;
+  };
   /** Member indices that never contribute (they run no state machine). */
   silent?: number[];
   turnTimeoutMs?: number;
@@ -55,6 +60,7 @@ export async function runSetup(opts: DriverOptions): Promise<{ participants: Par
     r1cs: opts.r1cs,
     power: opts.power,
     turnTimeoutMs: opts.turnTimeoutMs ?? 60_000,
+    prepareTimeoutMs: 3_600_000,
     cache,
   } satisfies Partial<SetupOptions>;
   const participants: Participant[] = [];
@@ -63,7 +69,7 @@ export async function runSetup(opts: DriverOptions): Promise<{ participants: Par
     for (const out of r.out) {
       let c = out;
       const bad = opts.corrupt;
-      if (bad && c.index === bad.index && c.phase === bad.phase) {
+      if (bad && c.index === bad.index && c.phase === bad.phase && c.type === (bad.type ?? 'contribution')) {
         const { signature: _, ...body } = c;
         c = signContribution({ ...body, data: bad.mutate(c.data) }, ids[bad.index - 1]!.secretKey);
       }
@@ -75,7 +81,7 @@ export async function runSetup(opts: DriverOptions): Promise<{ participants: Par
     p.state = r.state;
     if (r.done) p.done = r.done;
     if (r.failed) p.failed = r.failed;
-    if (r.rejected) p.rejected.push({ index: r.rejected.index, reason: r.rejected.reason });
+    for (const x of r.rejected ?? []) p.rejected.push({ index: x.index, reason: x.reason });
   };
   for (const id of ids) {
     if (opts.silent?.includes(id.index)) continue;
@@ -95,7 +101,7 @@ export async function runSetup(opts: DriverOptions): Promise<{ participants: Par
   for (let rounds = 0; !finished() && rounds < 10_000; rounds++) {
     const item = queue.shift();
     if (!item) {
-      now += base.turnTimeoutMs;
+      now += Math.max(base.turnTimeoutMs, base.prepareTimeoutMs);
       for (const p of participants) {
         const r = await setupStep(p.state, { type: 'tick' }, now);
         record(p, r);
