@@ -19,7 +19,7 @@ import type {
  * tau, universal) then phase 2 (circuit-specific), each a chain of contributions in member-index
  * order. Between them one member (index order, the next one if it fails or times out) computes the
  * Lagrange form of the final powers of tau that phase 2 needs; everyone else checks it with snarkjs
- * (measured ~25x cheaper than computing it, which dominates the ceremony). Every participant verifies every contribution with snarkjs and checks that it extends the
+ * (measured ~85x cheaper than computing it at 2^13; computing it dominates the ceremony). Every participant verifies every contribution with snarkjs and checks that it extends the
  * current head by exactly one record; a bad or late contribution excludes its member and the chain
  * continues from the last good head. The resulting key is sound if at least one accepted
  * contributor in each phase was honest (it destroyed its secret), hence minContributors = t.

@@ -15,7 +15,7 @@ export interface SetupContribution {
   /**
    * `contribution`: a new head for its phase. `prepared` (phase 1 only): the final powers of tau with
    * the Lagrange-basis sections snarkjs' phase 2 needs, computed once by one member (the slowest step
-   * by far) and verified by everyone else (~25x cheaper than computing it).
+   * by far) and verified by everyone else (~85x cheaper than computing it at 2^13).
    */
   type: 'contribution' | 'prepared';
   /** 32 bytes binding the ceremony (for the genesis ceremony: ceremonyIdOf(genesis)). */
