@@ -86,8 +86,10 @@ export interface PausenetNodeOptions {
   connectionGater?: ConnectionGater;
   /** Clock (unix ms); default Date.now. */
   now?: () => number;
-  /** Environment for the keystore passphrase (default process.env). */
+  /** Environment for the keystore passphrase (default process.env, from which it is deleted once read). */
   env?: NodeJS.ProcessEnv;
+  /** The keystore passphrase itself (the CLI's prompt); takes precedence over keystore.passphraseEnv/File. */
+  passphrase?: string;
 }
 
 /** Read and parse genesis.yaml; errors name the file. */
@@ -244,7 +246,7 @@ export class PausenetNode {
     let self: SelfIdentity | null = null;
     if (config.role === 'member') {
       const ks = config.keystore ?? { file: paths.keystore, passphraseEnv: DEFAULT_PASSPHRASE_ENV };
-      self = loadSelfIdentity(ks, genesis, opts.env ?? process.env);
+      self = loadSelfIdentity(ks, genesis, opts.env ?? process.env, opts.passphrase);
     }
     const store = Store.open(config.dataDir);
     try {
