@@ -17,7 +17,9 @@ export type AdversarySpec =
   | { kind: 'flood'; ratePerSec: number; durationMs: number }
   | { kind: 'equivocate'; lab: string }
   | { kind: 'double-vote'; lab: string }
-  | { kind: 'observer-publish' };
+  | { kind: 'observer-publish' }
+  // admission control (test/adversary/admission.ts)
+  | { kind: 'sybils'; count: number; watchMs: number };
 
 /** A scenario run: cluster size, policy, faults, adversaries. */
 export interface Manifest {

@@ -88,4 +88,22 @@ describe('fault scenarios (4 labs t=3 + 1 observer as processes, testDealer keys
     },
     TIMEOUT,
   );
+
+  it(
+    'admission control: Sybil peer ids announcing a third party address: not remembered, never dialled; pause completes',
+    async () => {
+      const r = await run({
+        name: 'admission',
+        adversaries: [{ kind: 'sybils', count: 60, watchMs: 4_000 }],
+      });
+      const a = r.adversary?.admission ?? {};
+      expect(a.sybilsConnected).toBeGreaterThan(20);
+      // only members and useful peers (the observer) are remembered, bounded; a peer's claimed address is never dialled
+      expect(a.victimConnects).toBe(0);
+      for (const [node, rows] of Object.entries(a.peerRows ?? {}))
+        expect(rows, `${node} peers rows`).toBeLessThanOrEqual(4);
+      expect(r.report.ok).toBe(true);
+    },
+    TIMEOUT,
+  );
 });

@@ -61,8 +61,10 @@ export const nodeConfigSchema = z
         /** Gossip messages per second accepted from one peer (token bucket, burst = 4x). */
         perPeerMsgsPerSec: z.number().positive().default(50),
         maxMessageBytes: z.number().int().min(1024).default(262_144),
+        /** Non-member peers remembered in the peers table and redialled (members always are). */
+        maxRememberedPeers: z.number().int().min(0).max(4096).default(32),
       })
-      .default({ perPeerMsgsPerSec: 50, maxMessageBytes: 262_144 }),
+      .default({ perPeerMsgsPerSec: 50, maxMessageBytes: 262_144, maxRememberedPeers: 32 }),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -50,6 +50,7 @@ import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
 import { createLogger, type Logger } from './logger.js';
 import { NodeMetrics } from './metrics.js';
+import { PeerBook } from './peers.js';
 import { type CommitmentRow, Store } from './store/store.js';
 import { type StatusMessage, SyncResponder } from './sync/protocol.js';
 import { handleReqResp } from './sync/reqresp.js';
@@ -126,6 +127,8 @@ export class PausenetNode {
   private started = false;
   private stopped = false;
   private readonly peerLab = new Map<string, string>();
+  /** Which peers are remembered and redialled (members; a few useful non-members at their own IP). */
+  private readonly peerBook: PeerBook;
 
   private constructor(
     readonly config: NodeConfig,
@@ -144,7 +147,13 @@ export class PausenetNode {
     this.networkId = networkId;
     this.networkIdHex = toHex(networkId);
     for (const m of genesis.members) for (const p of m.peerIds) this.peerLab.set(p, m.id);
-    const recorder = new VerdictRecorder(this.metrics, logger);
+    this.peerBook = new PeerBook({
+      store,
+      labOf: (p) => this.peerLab.get(p) ?? null,
+      maxNonMembers: config.limits.maxRememberedPeers,
+      memberPeerIds: this.peerLab.size,
+    });
+    const recorder = new VerdictRecorder(this.metrics, logger, (peer) => this.peerBook.useful(peer));
     this.ingest = new Ingest({
       genesis,
       networkId,
@@ -365,17 +374,15 @@ export class PausenetNode {
     };
     this.host.addEventListener('peer:connect', onPeers);
     this.host.addEventListener('peer:disconnect', onPeers);
-    // Remember peers' advertised listen addrs: after a restart they are redialled even without bootstrap.
+    // Remember members' (and a few useful peers') listen addrs: after a restart they are redialled.
     this.host.addEventListener('peer:identify', (evt) => {
-      const { peerId, listenAddrs } = evt.detail;
-      if (this.stopped || !this.store.isOpen || listenAddrs.length === 0) return;
-      const id = peerId.toString();
-      this.store.upsertPeer({
-        peerId: id,
-        lab: this.peerLab.get(id) ?? null,
-        addrs: listenAddrs.slice(0, 8).map((a) => a.toString()),
-        lastSeen: Date.now(),
-      });
+      const { peerId, listenAddrs, connection } = evt.detail;
+      if (this.stopped || !this.store.isOpen) return;
+      this.peerBook.identified(
+        peerId.toString(),
+        listenAddrs.map((a) => a.toString()),
+        connection?.remoteAddr?.toString() ?? null,
+      );
     });
     await this.host.start();
     for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
@@ -685,10 +692,7 @@ export class PausenetNode {
   private dialKnownPeers(): void {
     if (this.stopped) return;
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    const remembered = this.store
-      .listPeers()
-      .slice(0, 32)
-      .flatMap((p) => p.addrs.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`)));
+    const remembered = this.peerBook.dialAddrs();
     const addrs = new Set<string>([
       ...this.config.bootstrap,
       ...this.genesis.members.flatMap((m) => m.addrs),

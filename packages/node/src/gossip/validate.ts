@@ -23,12 +23,15 @@ export class VerdictRecorder {
   constructor(
     private readonly metrics: NodeMetrics,
     private readonly logger: Logger,
+    /** Told of every peer that delivered an accepted message (the peer book remembers useful peers). */
+    private readonly onAccept?: (peer: string) => void,
   ) {}
 
   record(kind: MessageKind, v: Validation, source: MessageSource, peer?: string): void {
     const result = v.ok ? 'accept' : v.action;
     const code = v.ok ? 'OK' : v.code;
     this.metrics.messages.inc({ topic: kind, result, code, source });
+    if (v.ok && peer !== undefined && source !== 'local') this.onAccept?.(peer);
     if (v.ok) this.logger.debug({ kind, source, peer }, 'message accepted');
     else if (v.action === 'reject')
       this.logger.warn({ kind, source, peer, code: v.code, detail: v.detail }, 'message rejected');
