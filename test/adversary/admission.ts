@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -6,6 +8,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { identify } from '@libp2p/identify';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
+import { ed25519Generate } from '@pausenet/crypto';
+import { createHost, handleReqResp, protocolName } from '@pausenet/node';
+import { encodeSignedEvidence, signEvidence } from '@pausenet/protocol';
 import Database from 'better-sqlite3';
 import { createLibp2p } from 'libp2p';
 import type { Cluster, HarnessNode } from '../harness/cluster.js';
@@ -19,12 +24,22 @@ export interface AdmissionStats {
   victimConnects?: number;
   /** sybils: rows in each node's peers table after the Sybils came and went. */
   peerRows?: Record<string, number>;
+  /** sybils: rows of Sybil peer ids over all nodes' peers tables. */
+  sybilRows?: number;
+  /** sync-liar: evidence pages it served, per node. */
+  liarPages?: Record<string, number>;
+  /** sync-liar: nodes whose pausenet_peers_banned_total went up while it ran. */
+  liarBannedBy?: string[];
+  /** sync-liar: "message rejected" log lines about sync input in each node's log. */
+  syncRejectLogLines?: Record<string, number>;
 }
 
-export type AdmissionSpec = Extract<AdversarySpec, { kind: 'sybils' }>;
+export type AdmissionSpec = Extract<AdversarySpec, { kind: 'sybils' | 'sync-liar' }>;
+
+const ADMISSION_KINDS = new Set<string>(['sybils', 'sync-liar']);
 
 export function isAdmissionSpec(spec: AdversarySpec): spec is AdmissionSpec {
-  return spec.kind === 'sybils';
+  return ADMISSION_KINDS.has(spec.kind);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -34,10 +49,13 @@ function nodeAddr(n: HarnessNode): string {
 }
 
 /** Peers table rows of a node, read from its SQLite file while it runs (WAL: a read-only reader is fine). */
-function peerRows(n: HarnessNode): number {
+function peerRows(n: HarnessNode): { peerId: string; lab: string | null }[] {
   const db = new Database(join(n.dataDir, 'pausenet.db'), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT COUNT(*) AS c FROM peers').get() as { c: number }).c;
+    return db.prepare('SELECT peer_id AS peerId, lab FROM peers').all() as {
+      peerId: string;
+      lab: string | null;
+    }[];
   } finally {
     db.close();
   }
@@ -72,6 +90,7 @@ async function sybils(
   const v = await victim();
   const targets = cluster.nodes.filter((n) => n.child?.running);
   let connected = 0;
+  const ids = new Set<string>();
   try {
     const one = async (): Promise<void> => {
       const host = await createLibp2p({
@@ -82,6 +101,7 @@ async function sybils(
         streamMuxers: [yamux()],
         services: { identify: identify() },
       });
+      ids.add(host.peerId.toString());
       try {
         let any = false;
         await Promise.all(
@@ -106,12 +126,131 @@ async function sybils(
     await sleep(spec.watchMs); // nodes redial what they remembered every sync interval
     stats.sybilsConnected = connected;
     stats.victimConnects = v.connects();
-    stats.peerRows = Object.fromEntries(targets.map((n) => [n.id, peerRows(n)]));
+    const rows = targets.map((n) => peerRows(n));
+    stats.peerRows = Object.fromEntries(targets.map((n, i) => [n.id, rows[i]?.length ?? 0]));
+    stats.sybilRows = rows.flat().filter((r) => ids.has(r.peerId)).length;
     note(
-      `adversary: victim address got ${stats.victimConnects} connects; peers rows ${JSON.stringify(stats.peerRows)}`,
+      `adversary: victim address got ${stats.victimConnects} connects; peers rows ${JSON.stringify(stats.peerRows)}, of Sybils ${stats.sybilRows}`,
     );
   } finally {
     await v.close();
+  }
+}
+
+/** A counter summed over its label sets from a node's /metrics (0 when the node does not answer). */
+async function metric(n: HarnessNode, name: string, labels: RegExp = /.*/): Promise<number> {
+  try {
+    const res = await fetch(new URL('/metrics', n.apiUrl), { signal: AbortSignal.timeout(10_000) });
+    let sum = 0;
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^(\w+)(\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
+      if (m && m[1] === name && labels.test(m[2] ?? '')) sum += Number(m[3]);
+    }
+    return sum;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * An outsider serving the sync protocols: its status advertises evidenceCount 2^53-1 and every evidence
+ * page it serves is full of forged items (well-formed, signed by a stranger in a member's name). A node
+ * must stop at the first invalid item, count it toward a ban, and never page on forever.
+ */
+async function syncLiar(
+  cluster: Cluster,
+  spec: { durationMs: number },
+  stats: AdmissionStats,
+  note: (s: string) => void,
+): Promise<void> {
+  const nid = cluster.networkIdHex;
+  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const stranger = ed25519Generate();
+  const page = Array.from({ length: 256 }, (_, i) =>
+    encodeSignedEvidence(
+      signEvidence(
+        {
+          networkId,
+          evidence: {
+            kind: 'report',
+            subject: 'lab-b',
+            epoch: 0,
+            digest: randomBytes(32),
+            summary: `lie ${i}`,
+          },
+          reporter: 'lab-a',
+          issuedAt: Date.now(),
+        },
+        stranger.secretKey,
+      ),
+    ),
+  );
+  const host = await createHost({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    networkIdHex: nid,
+  });
+  const targets = cluster.nodes.filter((n) => n.child?.running);
+  const nodeOf = new Map(targets.map((n) => [n.peerId, n.id]));
+  const pages: Record<string, number> = Object.fromEntries(targets.map((n) => [n.id, 0]));
+  const bansBefore = await Promise.all(targets.map((n) => metric(n, 'pausenet_peers_banned_total')));
+  try {
+    await handleReqResp(host, protocolName(nid, 'status'), () => ({
+      header: {
+        status: {
+          networkId: nid,
+          role: 'observer',
+          heads: [],
+          certifiedHeight: 0,
+          openVotes: 0,
+          evidenceCount: Number.MAX_SAFE_INTEGER,
+        },
+      },
+    }));
+    await handleReqResp(
+      host,
+      protocolName(nid, 'evidence'),
+      (_req, ctx) => {
+        const id = nodeOf.get(ctx.peerId);
+        if (id) pages[id] = (pages[id] ?? 0) + 1;
+        return { items: page };
+      },
+      { maxItems: 256 },
+    );
+    // dial every node, retrying as any attacker would (refusals under load are not a defence)
+    const dialAll = (): Promise<unknown> =>
+      Promise.all(
+        targets
+          .filter((n) => host.getConnections().every((c) => c.remotePeer.toString() !== n.peerId))
+          .map((n) =>
+            host.dial(multiaddr(nodeAddr(n)), { signal: AbortSignal.timeout(3_000) }).catch(() => {}),
+          ),
+      );
+    const end = Date.now() + spec.durationMs;
+    for (let i = 0; i < 5 && Date.now() < end; i++) {
+      await dialAll();
+      await sleep(300);
+    }
+    await sleep(Math.max(0, end - Date.now()));
+    stats.liarPages = pages;
+    const bansAfter = await Promise.all(targets.map((n) => metric(n, 'pausenet_peers_banned_total')));
+    stats.liarBannedBy = targets
+      .filter((_, i) => (bansAfter[i] ?? 0) > (bansBefore[i] ?? 0))
+      .map((n) => n.id);
+    stats.syncRejectLogLines = Object.fromEntries(
+      await Promise.all(
+        targets.map(async (n) => {
+          const log = await readFile(join(n.dataDir, 'node.log'), 'utf8').catch(() => '');
+          const lines = log.split('\n').filter((l) => l.includes('message rejected') && l.includes('"sync"'));
+          return [n.id, lines.length] as const;
+        }),
+      ),
+    );
+    note(
+      `adversary: sync liar served evidence pages ${JSON.stringify(pages)}; banned by ${stats.liarBannedBy.join(',') || 'nobody'}; sync reject log lines ${JSON.stringify(stats.syncRejectLogLines)}`,
+    );
+  } finally {
+    await host.stop();
   }
 }
 
@@ -122,5 +261,7 @@ export async function runAdmission(
   stats: AdmissionStats,
   note: (s: string) => void,
 ): Promise<void> {
+  if (spec.delayMs) await sleep(spec.delayMs);
   if (spec.kind === 'sybils') return sybils(cluster, spec, stats, note);
+  if (spec.kind === 'sync-liar') return syncLiar(cluster, spec, stats, note);
 }

@@ -19,7 +19,8 @@ export type AdversarySpec =
   | { kind: 'double-vote'; lab: string }
   | { kind: 'observer-publish' }
   // admission control (test/adversary/admission.ts)
-  | { kind: 'sybils'; count: number; watchMs: number };
+  | { kind: 'sybils'; count: number; watchMs: number; delayMs?: number }
+  | { kind: 'sync-liar'; durationMs: number; delayMs?: number };
 
 /** A scenario run: cluster size, policy, faults, adversaries. */
 export interface Manifest {

@@ -90,18 +90,30 @@ describe('fault scenarios (4 labs t=3 + 1 observer as processes, testDealer keys
   );
 
   it(
-    'admission control: Sybil peer ids announcing a third party address: not remembered, never dialled; pause completes',
+    'admission control: Sybil peer ids announcing a third party address: not remembered, never dialled; a sync liar (evidenceCount 2^53-1, forged pages): stopped at the first page, banned, few log lines; pause completes',
     async () => {
       const r = await run({
         name: 'admission',
-        adversaries: [{ kind: 'sybils', count: 60, watchMs: 4_000 }],
+        adversaries: [
+          // the liar first: Sybil crowds make the periodic round robin reach it less often
+          { kind: 'sync-liar', durationMs: 8_000 },
+          { kind: 'sybils', count: 60, watchMs: 4_000, delayMs: 9_000 },
+        ],
       });
       const a = r.adversary?.admission ?? {};
+      // sync: stop at the first invalid item; two such responses ban; one log line per code per 10 s
+      for (const [node, pages] of Object.entries(a.liarPages ?? {}))
+        expect(pages, `${node} evidence pages fetched from the liar`).toBeLessThanOrEqual(3);
+      expect(a.liarBannedBy?.sort()).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d', 'observer-1']);
+      for (const [node, lines] of Object.entries(a.syncRejectLogLines ?? {}))
+        expect(lines, `${node} 'message rejected' lines about sync`).toBeLessThanOrEqual(3);
       expect(a.sybilsConnected).toBeGreaterThan(20);
-      // only members and useful peers (the observer) are remembered, bounded; a peer's claimed address is never dialled
+      // only members and useful peers (the observer, the adversary's relaying router) are remembered;
+      // a peer's claimed address is never dialled
       expect(a.victimConnects).toBe(0);
+      expect(a.sybilRows).toBe(0);
       for (const [node, rows] of Object.entries(a.peerRows ?? {}))
-        expect(rows, `${node} peers rows`).toBeLessThanOrEqual(4);
+        expect(rows, `${node} peers rows`).toBeLessThanOrEqual(5);
       expect(r.report.ok).toBe(true);
     },
     TIMEOUT,

@@ -41,17 +41,18 @@ import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
 import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
-import { PeerBans } from './gossip/bans.js';
+import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, LogThrottle } from './logger.js';
 import { NodeMetrics } from './metrics.js';
 import { PeerBook } from './peers.js';
 import { type CommitmentRow, Store } from './store/store.js';
+import { syncBounds } from './sync/bounds.js';
 import { type StatusMessage, SyncResponder } from './sync/protocol.js';
 import { handleReqResp } from './sync/reqresp.js';
 import { Syncer } from './sync/syncer.js';
@@ -127,6 +128,7 @@ export class PausenetNode {
   private started = false;
   private stopped = false;
   private readonly peerLab = new Map<string, string>();
+  private readonly logThrottle = new LogThrottle();
   /** Which peers are remembered and redialled (members; a few useful non-members at their own IP). */
   private readonly peerBook: PeerBook;
 
@@ -209,6 +211,8 @@ export class PausenetNode {
       intervalMs: config.sync.intervalMs,
       timeoutMs: config.sync.timeoutMs,
       maxBatch: config.sync.maxBatch,
+      bounds: syncBounds(genesis, now),
+      onReject: (peer) => this.onReject(peer, SYNC_REJECT_WEIGHT),
     });
   }
 
@@ -416,10 +420,15 @@ export class PausenetNode {
   }
 
   /** A REJECT from `peer`: past the flood limit a non-member peer is banned and disconnected now. */
-  private onReject(peer: string): void {
-    if (!this.bans.noteReject(peer)) return;
+  private onReject(peer: string, weight = 1): void {
+    if (!this.bans.noteReject(peer, weight)) return;
     this.metrics.peersBanned.inc();
-    this.logger.warn({ peer }, 'peer banned for 10 min: too many invalid messages (flood defence)');
+    const suppressed = this.logThrottle.admit('peer banned');
+    if (suppressed !== null)
+      this.logger.warn(
+        { peer, ...(suppressed > 0 ? { suppressed } : {}) },
+        'peer banned for 10 min: too many invalid messages (flood defence)',
+      );
     let id: PeerId;
     try {
       id = peerIdFromString(peer);

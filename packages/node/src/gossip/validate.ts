@@ -2,7 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import type { Validation } from '@pausenet/protocol';
 import type { MessageKind } from '../agreement-port.js';
-import type { Logger } from '../logger.js';
+import { type Logger, LogThrottle } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { PeerRateLimiter } from './ratelimit.js';
 
@@ -25,6 +25,7 @@ export class VerdictRecorder {
     private readonly logger: Logger,
     /** Told of every peer that delivered an accepted message (the peer book remembers useful peers). */
     private readonly onAccept?: (peer: string) => void,
+    private readonly throttle: LogThrottle = new LogThrottle(),
   ) {}
 
   record(kind: MessageKind, v: Validation, source: MessageSource, peer?: string): void {
@@ -33,9 +34,15 @@ export class VerdictRecorder {
     this.metrics.messages.inc({ topic: kind, result, code, source });
     if (v.ok && peer !== undefined && source !== 'local') this.onAccept?.(peer);
     if (v.ok) this.logger.debug({ kind, source, peer }, 'message accepted');
-    else if (v.action === 'reject')
-      this.logger.warn({ kind, source, peer, code: v.code, detail: v.detail }, 'message rejected');
-    else this.logger.debug({ kind, source, peer, code: v.code, detail: v.detail }, 'message ignored');
+    else if (v.action === 'reject') {
+      // One warn line per (kind, code, source) every 10 s: a flood must not become a log flood.
+      const suppressed = this.throttle.admit(`${kind}|${v.code}|${source}`);
+      if (suppressed !== null)
+        this.logger.warn(
+          { kind, source, peer, code: v.code, detail: v.detail, ...(suppressed > 0 ? { suppressed } : {}) },
+          'message rejected',
+        );
+    } else this.logger.debug({ kind, source, peer, code: v.code, detail: v.detail }, 'message ignored');
   }
 }
 
