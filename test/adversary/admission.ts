@@ -8,9 +8,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { identify } from '@libp2p/identify';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
-import { ed25519Generate } from '@pausenet/crypto';
-import { createHost, handleReqResp, protocolName } from '@pausenet/node';
-import { encodeSignedEvidence, signEvidence } from '@pausenet/protocol';
+import { blsSign, ed25519Generate } from '@pausenet/crypto';
+import { createHost, handleReqResp, protocolName, topicName } from '@pausenet/node';
+import { type Certificate, encodeCertificate, encodeSignedEvidence, signEvidence } from '@pausenet/protocol';
 import Database from 'better-sqlite3';
 import { createLibp2p } from 'libp2p';
 import type { Cluster, HarnessNode } from '../harness/cluster.js';
@@ -32,11 +32,17 @@ export interface AdmissionStats {
   liarBannedBy?: string[];
   /** sync-liar: "message rejected" log lines about sync input in each node's log. */
   syncRejectLogLines?: Record<string, number>;
+  /** cert-flood: forged certificates published, over all fresh peer ids. */
+  forgedCertificatesSent?: number;
+  /** cert-flood: fresh peer ids that published. */
+  certFloodIds?: number;
+  /** cert-flood: pairings each node spent on them (its K_SIGNATURE rejects while the flood ran). */
+  certPairings?: Record<string, number>;
 }
 
-export type AdmissionSpec = Extract<AdversarySpec, { kind: 'sybils' | 'sync-liar' }>;
+export type AdmissionSpec = Extract<AdversarySpec, { kind: 'sybils' | 'sync-liar' | 'cert-flood' }>;
 
-const ADMISSION_KINDS = new Set<string>(['sybils', 'sync-liar']);
+const ADMISSION_KINDS = new Set<string>(['sybils', 'sync-liar', 'cert-flood']);
 
 export function isAdmissionSpec(spec: AdversarySpec): spec is AdmissionSpec {
   return ADMISSION_KINDS.has(spec.kind);
@@ -254,6 +260,87 @@ async function syncLiar(
   }
 }
 
+/** Canonical bytes of a certificate carrying `signature` (not the group's): a forgery. */
+function forgedCertificate(networkId: Uint8Array, height: number, signers: string[], signature: Uint8Array) {
+  const cert = {
+    networkId,
+    height,
+    target: height % 2 === 1 ? 'PAUSED' : 'RUNNING',
+    signers,
+    signature,
+  };
+  try {
+    return encodeCertificate(cert as Certificate);
+  } catch {
+    // protocol versions whose certificates also name the breaches a resume resolves
+    return encodeCertificate({ ...cert, resolves: [] } as unknown as Certificate);
+  }
+}
+
+/**
+ * Forged certificates from many fresh peer ids: each id connects to every node, publishes `perId` distinct
+ * certificates for the next height (plausible, so only the pairing can refuse them), and leaves. Each one
+ * that reaches validation costs a node one BLS pairing (its K_SIGNATURE reject).
+ */
+async function certFlood(
+  cluster: Cluster,
+  spec: { ids: number; perId: number },
+  stats: AdmissionStats,
+  note: (s: string) => void,
+): Promise<void> {
+  const nid = cluster.networkIdHex;
+  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const topic = topicName(nid, 'certificates');
+  const targets = cluster.nodes.filter((n) => n.child?.running);
+  const signers = cluster.genesis.members.slice(0, cluster.genesis.threshold).map((m) => m.id);
+  const kSig = /topic="certificate".*code="K_SIGNATURE"|code="K_SIGNATURE".*topic="certificate"/;
+  const before = await Promise.all(targets.map((n) => metric(n, 'pausenet_messages_total', kSig)));
+  let sent = 0;
+  let published = 0;
+  for (let i = 0; i < spec.ids; i++) {
+    const height = (await cluster.status(targets[0] as HarnessNode).catch(() => ({ height: 0 }))).height + 1;
+    const certs = Array.from({ length: spec.perId }, () =>
+      forgedCertificate(
+        networkId,
+        height,
+        signers,
+        blsSign(cluster.keys.shares[1] as Uint8Array, randomBytes(32)),
+      ),
+    );
+    const host = await createHost({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      networkIdHex: nid,
+    });
+    try {
+      host.services.pubsub.subscribe(topic);
+      await Promise.all(
+        targets.map((n) =>
+          host.dial(multiaddr(nodeAddr(n)), { signal: AbortSignal.timeout(3_000) }).catch(() => {}),
+        ),
+      );
+      const end = Date.now() + 3_000;
+      while (host.services.pubsub.getSubscribers(topic).length < targets.length && Date.now() < end)
+        await sleep(50);
+      if (host.services.pubsub.getSubscribers(topic).length > 0) published++;
+      // all at once: they are on the wire before the first verdict (and score update) comes back
+      sent += certs.length;
+      await Promise.all(certs.map((c) => host.services.pubsub.publish(topic, c).catch(() => {})));
+      await sleep(300);
+    } finally {
+      await host.stop();
+    }
+  }
+  await sleep(1_000); // validations still queued
+  const after = await Promise.all(targets.map((n) => metric(n, 'pausenet_messages_total', kSig)));
+  stats.forgedCertificatesSent = sent;
+  stats.certFloodIds = published;
+  stats.certPairings = Object.fromEntries(targets.map((n, i) => [n.id, (after[i] ?? 0) - (before[i] ?? 0)]));
+  note(
+    `adversary: ${published} fresh peer ids published ${sent} forged certificates; pairings spent per node ${JSON.stringify(stats.certPairings)}`,
+  );
+}
+
 /** Run one admission-control adversary to completion, filling `stats`. */
 export async function runAdmission(
   cluster: Cluster,
@@ -264,4 +351,5 @@ export async function runAdmission(
   if (spec.delayMs) await sleep(spec.delayMs);
   if (spec.kind === 'sybils') return sybils(cluster, spec, stats, note);
   if (spec.kind === 'sync-liar') return syncLiar(cluster, spec, stats, note);
+  if (spec.kind === 'cert-flood') return certFlood(cluster, spec, stats, note);
 }

@@ -20,7 +20,8 @@ export type AdversarySpec =
   | { kind: 'observer-publish' }
   // admission control (test/adversary/admission.ts)
   | { kind: 'sybils'; count: number; watchMs: number; delayMs?: number }
-  | { kind: 'sync-liar'; durationMs: number; delayMs?: number };
+  | { kind: 'sync-liar'; durationMs: number; delayMs?: number }
+  | { kind: 'cert-flood'; ids: number; perId: number; delayMs?: number };
 
 /** A scenario run: cluster size, policy, faults, adversaries. */
 export interface Manifest {

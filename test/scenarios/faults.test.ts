@@ -90,17 +90,24 @@ describe('fault scenarios (4 labs t=3 + 1 observer as processes, testDealer keys
   );
 
   it(
-    'admission control: Sybil peer ids announcing a third party address: not remembered, never dialled; a sync liar (evidenceCount 2^53-1, forged pages): stopped at the first page, banned, few log lines; pause completes',
+    'admission control: forged certificates from fresh peer ids: a few pairings per id; Sybil peer ids announcing a third party address: not remembered, never dialled; a sync liar (evidenceCount 2^53-1, forged pages): stopped at the first page, banned, few log lines; pause completes',
     async () => {
       const r = await run({
         name: 'admission',
         adversaries: [
           // the liar first: Sybil crowds make the periodic round robin reach it less often
           { kind: 'sync-liar', durationMs: 8_000 },
+          { kind: 'cert-flood', ids: 10, perId: 200 },
           { kind: 'sybils', count: 60, watchMs: 4_000, delayMs: 9_000 },
         ],
       });
       const a = r.adversary?.admission ?? {};
+      // forged certificates from fresh peer ids: each id buys at most its small burst of pairings
+      expect(a.certFloodIds).toBeGreaterThanOrEqual(5);
+      for (const [node, pairings] of Object.entries(a.certPairings ?? {}))
+        expect(pairings, `${node} pairings on forged certificates`).toBeLessThanOrEqual(
+          10 * (a.certFloodIds ?? 0),
+        );
       // sync: stop at the first invalid item; two such responses ban; one log line per code per 10 s
       for (const [node, pages] of Object.entries(a.liarPages ?? {}))
         expect(pages, `${node} evidence pages fetched from the liar`).toBeLessThanOrEqual(3);

@@ -63,8 +63,24 @@ export const nodeConfigSchema = z
         maxMessageBytes: z.number().int().min(1024).default(262_144),
         /** Non-member peers remembered in the peers table and redialled (members always are). */
         maxRememberedPeers: z.number().int().min(0).max(4096).default(32),
+        /** Gossip messages per second accepted from one non-member peer (token bucket, burst outsiderBurst). */
+        outsiderMsgsPerSec: z.number().positive().max(100_000).default(10),
+        /** Gossip messages a non-member peer may send at once before its per-peer rate applies. */
+        outsiderBurst: z.number().int().min(1).max(10_000).default(8),
+        /** BLS pairings per second that gossip from all non-member peers together may cost. */
+        outsiderBlsPerSec: z.number().positive().max(100_000).default(20),
+        /** Ed25519 verifications per second that gossip from all non-member peers together may cost. */
+        outsiderEd25519PerSec: z.number().positive().max(1_000_000).default(400),
       })
-      .default({ perPeerMsgsPerSec: 50, maxMessageBytes: 262_144, maxRememberedPeers: 32 }),
+      .default({
+        perPeerMsgsPerSec: 50,
+        maxMessageBytes: 262_144,
+        maxRememberedPeers: 32,
+        outsiderMsgsPerSec: 10,
+        outsiderBurst: 8,
+        outsiderBlsPerSec: 20,
+        outsiderEd25519PerSec: 400,
+      }),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((c, ctx) => {

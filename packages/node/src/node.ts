@@ -41,8 +41,8 @@ import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
 import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
+import { GossipAdmission } from './gossip/admission.js';
 import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
-import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
@@ -327,7 +327,15 @@ export class PausenetNode {
 
   private async startInner(): Promise<void> {
     const ps = this.host.services.pubsub;
-    const limiter = new PeerRateLimiter(this.config.limits.perPeerMsgsPerSec);
+    const limits = this.config.limits;
+    const admission = new GossipAdmission({
+      isMember: (p) => this.peerLab.has(p),
+      perPeerMsgsPerSec: limits.perPeerMsgsPerSec,
+      outsiderMsgsPerSec: limits.outsiderMsgsPerSec,
+      outsiderBurst: limits.outsiderBurst,
+      outsiderBlsPerSec: limits.outsiderBlsPerSec,
+      outsiderEd25519PerSec: limits.outsiderEd25519PerSec,
+    });
     const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
     const batch = new GossipIngestBatcher((items) => this.ingest.ingestBatch(items));
     for (const gk of GOSSIP_KINDS) {
@@ -336,7 +344,7 @@ export class PausenetNode {
         topicName(this.networkIdHex, gk),
         makeTopicValidator({
           kind,
-          limiter,
+          admission,
           metrics: this.metrics,
           logger: this.logger,
           ingest: (k, data, peer) => batch.submit(k, data, peer),

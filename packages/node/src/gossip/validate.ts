@@ -4,7 +4,7 @@ import type { Validation } from '@pausenet/protocol';
 import type { MessageKind } from '../agreement-port.js';
 import { type Logger, LogThrottle } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { PeerRateLimiter } from './ratelimit.js';
+import type { AdmissionDrop } from './admission.js';
 
 /** Where a message came from: a gossip peer, a sync response, or this node itself (API/agreement). */
 export type MessageSource = 'gossip' | 'sync' | 'local';
@@ -53,14 +53,15 @@ export type IngestFn = (
 ) => Validation | Promise<Validation>;
 
 /**
- * Build the gossipsub topic validator: per-peer rate limit (-> Ignore, counted), then `prepare` if given
- * (votes: the batch BLS pre-check), then the ingest path (decode, validate, agreement check, persist;
- * the node batches one event-loop turn of gossip into one transaction), then the one mapping above.
+ * Build the gossipsub topic validator: admission (per-peer rate limit, non-members' shared signature-check
+ * budget: -> Ignore, counted), then `prepare` if given (votes: the batch BLS pre-check), then the ingest path
+ * (decode, validate, agreement check, persist; the node batches one event-loop turn of gossip into one
+ * transaction), then the one mapping above.
  */
 export function makeTopicValidator(opts: {
   kind: MessageKind;
   ingest: IngestFn;
-  limiter: PeerRateLimiter;
+  admission: { admit(peer: string, kind: MessageKind): AdmissionDrop | null };
   metrics: NodeMetrics;
   logger: Logger;
   prepare?: (data: Uint8Array) => Promise<void>;
@@ -69,16 +70,13 @@ export function makeTopicValidator(opts: {
 }): (peer: PeerId, msg: { data: Uint8Array }) => Promise<TopicValidatorResult> {
   return async (peer, msg) => {
     const id = peer.toString();
-    if (!opts.limiter.take(id)) {
-      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
-      opts.metrics.rateLimited.inc({ topic: opts.kind });
-      opts.metrics.messages.inc({
-        topic: opts.kind,
-        result: 'ignore',
-        code: 'RATE_LIMITED',
-        source: 'gossip',
-      });
-      opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
+    const drop = opts.admission.admit(id, opts.kind);
+    if (drop !== null) {
+      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate (a non-member: its small burst).
+      // [IGNORE] VERIFY_BUDGET: non-members together exceeded their signature-check budget.
+      if (drop === 'RATE_LIMITED') opts.metrics.rateLimited.inc({ topic: opts.kind });
+      opts.metrics.messages.inc({ topic: opts.kind, result: 'ignore', code: drop, source: 'gossip' });
+      opts.logger.debug({ kind: opts.kind, peer: id, code: drop }, 'message dropped before validation');
       return TopicValidatorResult.Ignore;
     }
     if (opts.prepare) await opts.prepare(msg.data);
