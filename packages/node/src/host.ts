@@ -75,6 +75,8 @@ export interface HostOptions {
   bootstrap?: string[];
   /** When set, the gossip service is tuned and restricted to this network's four topics. */
   networkIdHex?: string;
+  /** Restrict the gossip service to exactly these topics instead (the DKG ceremony's one topic). */
+  topics?: string[];
   gossip?: Partial<GossipTuning>;
   /** Deny/allow hooks (tests use it to cut links). */
   connectionGater?: ConnectionGater;
@@ -143,7 +145,9 @@ export const peerScoreThresholds = {
 /** Start a libp2p host with pausenet's transports and (optionally) its gossip tuning. */
 export async function createHost(opts: HostOptions): Promise<PausenetLibp2p> {
   const tuning = { ...defaultGossipTuning, ...opts.gossip };
-  const topics = opts.networkIdHex ? GOSSIP_KINDS.map((k) => topicName(opts.networkIdHex as string, k)) : [];
+  const topics =
+    opts.topics ??
+    (opts.networkIdHex ? GOSSIP_KINDS.map((k) => topicName(opts.networkIdHex as string, k)) : []);
   const bootstrapList = opts.bootstrap ?? [];
   const node = await createLibp2p({
     privateKey: opts.privateKey,

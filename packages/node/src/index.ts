@@ -31,9 +31,13 @@ export type {
 } from './dkg/index.js';
 export {
   ceremonyNames,
+  createDkgHost,
   DkgCeremonyError,
   DkgTransport,
   defaultDkgTimeouts,
+  envelopeLimits,
+  genesisOnlyGater,
+  genesisPeerIds,
   runDkgCeremony,
 } from './dkg/index.js';
 export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';

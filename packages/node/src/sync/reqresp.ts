@@ -34,6 +34,8 @@ export interface ReqRespLimits {
   maxItemBytes: number;
   /** Max items in one response (default 1024). */
   maxItems: number;
+  /** Max bytes of all items of one response together (requester side; default 16 MiB). */
+  maxTotalBytes: number;
   /** Whole-exchange timeout in ms (default 10 s). */
   timeoutMs: number;
 }
@@ -42,6 +44,7 @@ export const defaultReqRespLimits: ReqRespLimits = {
   maxRequestBytes: 4096,
   maxItemBytes: 262_144,
   maxItems: 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
   timeoutMs: 10_000,
 };
 
@@ -169,6 +172,7 @@ export async function requestReqResp(
     const sent = pipe([jsonFrame(request)], (s) => lp.encode(s), duplex.sink);
     let header: Record<string, unknown> | undefined;
     const items: Uint8Array[] = [];
+    let total = 0;
     for await (const frame of lp.decode(duplex.source, { maxDataLength: lim.maxItemBytes })) {
       if (!header) {
         const h = parseJson(frame.subarray(), 'response header');
@@ -190,6 +194,10 @@ export async function requestReqResp(
           `${protocol}: peer sent more than ${Math.min(lim.maxItems, Number(header.n))} items`,
         );
       }
+      total += frame.byteLength;
+      // Never buffer more than the caller can use: the answer is dropped as soon as it is too big.
+      if (total > lim.maxTotalBytes)
+        throw new SyncError('OVERSIZED', `${protocol}: response exceeds ${lim.maxTotalBytes} bytes`);
       items.push(frame.subarray());
     }
     await sent;

@@ -1,0 +1,41 @@
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface';
+import { ceremonyIdOf, type Genesis, toHex } from '@pausenet/protocol';
+import { createHost, type PausenetLibp2p } from '../host.js';
+import { ceremonyNames } from './wire.js';
+
+/** Peer ids genesis lists for its members: the only peers a DKG host talks to. */
+export function genesisPeerIds(genesis: Genesis): Set<string> {
+  return new Set(genesis.members.flatMap((m) => m.peerIds));
+}
+
+/**
+ * A connection gater admitting only genesis members' peer ids, both directions (docs/protocol.md "DKG
+ * ceremony (network)"): an outsider cannot connect, poll, or relay anything on the ceremony topic.
+ */
+export function genesisOnlyGater(genesis: Genesis, inner: ConnectionGater = {}): ConnectionGater {
+  const allowed = genesisPeerIds(genesis);
+  const outsider = (p: PeerId): boolean => !allowed.has(p.toString());
+  return {
+    ...inner,
+    denyDialPeer: async (p) => outsider(p) || ((await inner.denyDialPeer?.(p)) ?? false),
+    denyInboundEncryptedConnection: async (p, c) =>
+      outsider(p) || ((await inner.denyInboundEncryptedConnection?.(p, c)) ?? false),
+    denyOutboundEncryptedConnection: async (p, c) =>
+      outsider(p) || ((await inner.denyOutboundEncryptedConnection?.(p, c)) ?? false),
+  };
+}
+
+/** The libp2p host a member runs the DKG on: genesis peers only, gossip restricted to the ceremony topic. */
+export function createDkgHost(opts: {
+  privateKey: PrivateKey;
+  listen?: string[];
+  genesis: Genesis;
+  connectionGater?: ConnectionGater;
+}): Promise<PausenetLibp2p> {
+  return createHost({
+    privateKey: opts.privateKey,
+    ...(opts.listen ? { listen: opts.listen } : {}),
+    topics: [ceremonyNames(toHex(ceremonyIdOf(opts.genesis))).topic],
+    connectionGater: genesisOnlyGater(opts.genesis, opts.connectionGater),
+  });
+}
