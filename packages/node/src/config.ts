@@ -32,8 +32,12 @@ export const nodeConfigSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(0),
         tokenFile: z.string().optional(),
+        /** Most GET /v1/events (SSE) streams at once. */
+        maxSseClients: z.number().int().min(1).max(10_000).default(64),
+        /** An SSE client whose unsent backlog passes this many bytes is disconnected. */
+        sseMaxBufferBytes: z.number().int().min(65_536).default(1_048_576),
       })
-      .default({ host: '127.0.0.1', port: 0 }),
+      .default({ host: '127.0.0.1', port: 0, maxSseClients: 64, sseMaxBufferBytes: 1_048_576 }),
     keystore: z
       .strictObject({
         file: z.string().min(1),
@@ -61,6 +65,8 @@ export const nodeConfigSchema = z
         /** Gossip messages per second accepted from one peer (token bucket, burst = 4x). */
         perPeerMsgsPerSec: z.number().positive().default(50),
         maxMessageBytes: z.number().int().min(1024).default(262_144),
+        /** Req/resp requests per second served to one peer (token bucket, burst 2x); excess: RATE_LIMITED. */
+        reqRespPerPeerPerSec: z.number().positive().max(100_000).default(20),
         /** Non-member peers remembered in the peers table and redialled (members always are). */
         maxRememberedPeers: z.number().int().min(0).max(4096).default(32),
         /** Gossip messages per second accepted from one non-member peer (token bucket, burst outsiderBurst). */
@@ -75,6 +81,7 @@ export const nodeConfigSchema = z
       .default({
         perPeerMsgsPerSec: 50,
         maxMessageBytes: 262_144,
+        reqRespPerPeerPerSec: 20,
         maxRememberedPeers: 32,
         outsiderMsgsPerSec: 10,
         outsiderBurst: 8,
@@ -112,6 +119,16 @@ const FIXES: Record<string, string> = {
   'api.port': 'use 0 to pick a free port, or a port number 1..65535',
   'api.host': 'keep 127.0.0.1 unless the API sits behind an authenticating proxy',
   keystore: 'members need keystore: {file, passphraseEnv|passphraseFile}',
+  'api.maxSseClients': 'an integer 1..10000, e.g. 64 (event streams at once)',
+  'api.sseMaxBufferBytes': 'bytes, at least 65536, e.g. 1048576 (a slower event client is dropped)',
+  'limits.perPeerMsgsPerSec': 'a positive number, e.g. 50 (gossip messages per second per member peer)',
+  'limits.outsiderMsgsPerSec': 'a positive number, e.g. 10 (gossip messages per second per non-member peer)',
+  'limits.outsiderBurst': 'an integer 1..10000, e.g. 8 (messages a new non-member peer may send at once)',
+  'limits.outsiderBlsPerSec': 'a positive number, e.g. 20 (pairings per second all non-members may cost)',
+  'limits.outsiderEd25519PerSec':
+    'a positive number, e.g. 400 (Ed25519 checks per second all non-members may cost)',
+  'limits.reqRespPerPeerPerSec': 'a positive number, e.g. 20 (sync requests per second per peer)',
+  'limits.maxRememberedPeers': 'an integer 0..4096, e.g. 32 (non-member peers kept in the peers table)',
 };
 
 function fixFor(path: string): string {

@@ -95,6 +95,7 @@ export type {
   ReqRespLimits,
   ReqRespResponse,
   ReqRespResult,
+  ReqRespServeOptions,
   RequestOptions,
 } from './sync/reqresp.js';
 export { defaultReqRespLimits, handleReqResp, ReqRespRemoteError, requestReqResp } from './sync/reqresp.js';

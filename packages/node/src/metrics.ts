@@ -52,6 +52,17 @@ export class NodeMetrics {
     labelNames: ['hook', 'action', 'status'] as const,
     registers: [this.registry],
   });
+  readonly sseDropped = new Counter({
+    name: 'pausenet_sse_dropped_total',
+    help: 'GET /v1/events clients disconnected for not reading (backlog over api.sseMaxBufferBytes)',
+    registers: [this.registry],
+  });
+  readonly reqRespRateLimited = new Counter({
+    name: 'pausenet_reqresp_rate_limited_total',
+    help: 'Req/resp requests refused because the peer exceeded its request rate',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
   readonly apiRequests = new Histogram({
     name: 'pausenet_api_request_seconds',
     help: 'Local API latency by route and status',

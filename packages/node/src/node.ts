@@ -43,6 +43,7 @@ import { dataPaths, type NodeConfig } from './config.js';
 import { ApiError, ConfigError } from './errors.js';
 import { GossipAdmission } from './gossip/admission.js';
 import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
+import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
@@ -54,7 +55,7 @@ import { PeerBook } from './peers.js';
 import { type CommitmentRow, Store } from './store/store.js';
 import { syncBounds } from './sync/bounds.js';
 import { type StatusMessage, SyncResponder } from './sync/protocol.js';
-import { handleReqResp } from './sync/reqresp.js';
+import { handleReqResp, type ReqRespHandler } from './sync/reqresp.js';
 import { Syncer } from './sync/syncer.js';
 import { GOSSIP_KINDS, type GossipKind, protocolName, topicName } from './topics.js';
 import { verifyPartialCached } from './verifyCache.js';
@@ -355,31 +356,24 @@ export class PausenetNode {
     }
     const responder = new SyncResponder(this.store, () => this.syncStatus(), this.config.sync.maxBatch);
     const lim = { maxItems: this.config.sync.maxBatch, timeoutMs: this.config.sync.timeoutMs };
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'status'),
-      () => responder.handleStatus(),
-      lim,
+    // One request budget per peer over every sync protocol (docs/protocol.md "Req/resp sync").
+    const requests = new PeerRateLimiter(
+      limits.reqRespPerPeerPerSec,
+      Math.max(1, 2 * limits.reqRespPerPeerPerSec),
     );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'commitments-by-range'),
-      (r) => responder.commitmentsByRange(r),
-      lim,
-    );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'certificates-by-range'),
-      (r) => responder.certificatesByRange(r),
-      lim,
-    );
-    await handleReqResp(this.host, protocolName(this.networkIdHex, 'votes'), (r) => responder.votes(r), lim);
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'evidence'),
-      (r) => responder.evidence(r),
-      lim,
-    );
+    const serve = (method: string) => ({
+      admit: (peer: string) => requests.take(peer),
+      onRefused: () => this.metrics.reqRespRateLimited.inc({ protocol: method }),
+    });
+    const handlers: [string, ReqRespHandler][] = [
+      ['status', () => responder.handleStatus()],
+      ['commitments-by-range', (r) => responder.commitmentsByRange(r)],
+      ['certificates-by-range', (r) => responder.certificatesByRange(r)],
+      ['votes', (r) => responder.votes(r)],
+      ['evidence', (r) => responder.evidence(r)],
+    ];
+    for (const [method, handler] of handlers)
+      await handleReqResp(this.host, protocolName(this.networkIdHex, method), handler, lim, serve(method));
     const onPeers = (): void => {
       this.metrics.peers.set(this.host.getPeers().length);
       this.changed();
@@ -415,6 +409,8 @@ export class PausenetNode {
       },
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
+      maxSseClients: this.config.api.maxSseClients,
+      sseMaxBufferBytes: this.config.api.sseMaxBufferBytes,
     });
     const url = await this.api.start();
     writeFileSync(dataPaths(this.config).apiUrl, `${url}\n`, { mode: 0o600 });

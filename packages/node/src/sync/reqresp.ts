@@ -91,12 +91,20 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   }
 }
 
+export interface ReqRespServeOptions {
+  /** Asked before the handler runs; false answers `RATE_LIMITED` (docs/protocol.md "Req/resp sync"). */
+  admit?(peer: string): boolean;
+  /** Told of every request refused by `admit`. */
+  onRefused?(peer: string): void;
+}
+
 /** Register a req/resp handler on `protocol`; handler errors become `{ok:false}` headers. */
 export async function handleReqResp(
   host: PausenetLibp2p,
   protocol: string,
   handler: ReqRespHandler,
   limits: Partial<ReqRespLimits> = {},
+  serve: ReqRespServeOptions = {},
 ): Promise<void> {
   const lim = { ...defaultReqRespLimits, ...limits };
   await host.handle(
@@ -115,8 +123,13 @@ export async function handleReqResp(
         let frames: Uint8Array[];
         try {
           if (!request) throw new ReqRespRemoteError('BAD_REQUEST', 'missing request frame');
+          const peerId = connection.remotePeer.toString();
+          if (serve.admit && !serve.admit(peerId)) {
+            serve.onRefused?.(peerId);
+            throw new ReqRespRemoteError('RATE_LIMITED', 'too many requests from this peer; retry later');
+          }
           const req = parseJson(request, 'request');
-          const res = await handler(req, { peerId: connection.remotePeer.toString(), signal });
+          const res = await handler(req, { peerId, signal });
           const items = res.items ?? [];
           frames = [jsonFrame({ ...res.header, ok: true, n: items.length }), ...items];
         } catch (err) {
