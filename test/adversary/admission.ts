@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { identify } from '@libp2p/identify';
-import { tcp } from '@libp2p/tcp';
+import { type TCPSocketOptions, tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { blsSign, ed25519Generate } from '@pausenet/crypto';
 import { createHost, handleReqResp, protocolName, topicName } from '@pausenet/node';
@@ -28,10 +28,20 @@ export interface AdmissionStats {
   sybilRows?: number;
   /** sync-liar: evidence pages it served, per node. */
   liarPages?: Record<string, number>;
-  /** sync-liar: nodes whose pausenet_peers_banned_total went up while it ran. */
+  /** sync-liar: nodes that refused its connections after serving it pages (banned it). */
   liarBannedBy?: string[];
   /** sync-liar: "message rejected" log lines about sync input in each node's log. */
   syncRejectLogLines?: Record<string, number>;
+  /** slowloris: silent sockets opened in all (each held until the node closes it, then reopened). */
+  slowlorisOpened?: number;
+  /** slowloris: most silent sockets open at once, per node. */
+  slowlorisHeld?: Record<string, number>;
+  /** slowloris: fresh libp2p dials made while the sockets were held, by source address: [ok, total]. */
+  probesUnderSlowloris?: Record<string, [number, number]>;
+  /** slowloris: every node (the restarted lab too) was PAUSED at height >= 1 while the sockets were held. */
+  pausedUnderSlowloris?: boolean;
+  /** slowloris: each node's height when the sockets were released. */
+  heightsUnderSlowloris?: Record<string, number | null>;
   /** cert-flood: forged certificates published, over all fresh peer ids. */
   forgedCertificatesSent?: number;
   /** cert-flood: fresh peer ids that published. */
@@ -40,9 +50,12 @@ export interface AdmissionStats {
   certPairings?: Record<string, number>;
 }
 
-export type AdmissionSpec = Extract<AdversarySpec, { kind: 'sybils' | 'sync-liar' | 'cert-flood' }>;
+export type AdmissionSpec = Extract<
+  AdversarySpec,
+  { kind: 'sybils' | 'sync-liar' | 'cert-flood' | 'slowloris' }
+>;
 
-const ADMISSION_KINDS = new Set<string>(['sybils', 'sync-liar', 'cert-flood']);
+const ADMISSION_KINDS = new Set<string>(['sybils', 'sync-liar', 'cert-flood', 'slowloris']);
 
 export function isAdmissionSpec(spec: AdversarySpec): spec is AdmissionSpec {
   return ADMISSION_KINDS.has(spec.kind);
@@ -161,7 +174,8 @@ async function metric(n: HarnessNode, name: string, labels: RegExp = /.*/): Prom
 /**
  * An outsider serving the sync protocols: its status advertises evidenceCount 2^53-1 and every evidence
  * page it serves is full of forged items (well-formed, signed by a stranger in a member's name). A node
- * must stop at the first invalid item, count it toward a ban, and never page on forever.
+ * must stop at the first invalid item, count it toward a ban, and never page on forever. It runs until
+ * every node has banned it or `durationMs` is over.
  */
 async function syncLiar(
   cluster: Cluster,
@@ -199,7 +213,6 @@ async function syncLiar(
   const targets = cluster.nodes.filter((n) => n.child?.running);
   const nodeOf = new Map(targets.map((n) => [n.peerId, n.id]));
   const pages: Record<string, number> = Object.fromEntries(targets.map((n) => [n.id, 0]));
-  const bansBefore = await Promise.all(targets.map((n) => metric(n, 'pausenet_peers_banned_total')));
   try {
     await handleReqResp(host, protocolName(nid, 'status'), () => ({
       header: {
@@ -223,26 +236,31 @@ async function syncLiar(
       },
       { maxItems: 256 },
     );
-    // dial every node, retrying as any attacker would (refusals under load are not a defence)
-    const dialAll = (): Promise<unknown> =>
-      Promise.all(
-        targets
-          .filter((n) => host.getConnections().every((c) => c.remotePeer.toString() !== n.peerId))
-          .map((n) =>
-            host.dial(multiaddr(nodeAddr(n)), { signal: AbortSignal.timeout(3_000) }).catch(() => {}),
-          ),
-      );
+    // Keep (re)connecting to every node, as any attacker would, until each has banned it: a node banned it
+    // when, after serving it pages, it refuses the liar's connections while its own API answers.
+    const banned = new Set<string>();
     const end = Date.now() + spec.durationMs;
-    for (let i = 0; i < 5 && Date.now() < end; i++) {
-      await dialAll();
-      await sleep(300);
+    while (Date.now() < end && banned.size < targets.length) {
+      for (const n of targets) {
+        if (banned.has(n.id)) continue;
+        const open = (): boolean =>
+          host.getConnections().some((c) => c.remotePeer.toString() === n.peerId && c.status === 'open');
+        if (open()) continue;
+        await host.dial(multiaddr(nodeAddr(n)), { signal: AbortSignal.timeout(3_000) }).catch(() => {});
+        await sleep(300);
+        if (open() || (pages[n.id] ?? 0) === 0) continue;
+        if (
+          await cluster.status(n).then(
+            () => true,
+            () => false,
+          )
+        )
+          banned.add(n.id);
+      }
+      await sleep(500);
     }
-    await sleep(Math.max(0, end - Date.now()));
     stats.liarPages = pages;
-    const bansAfter = await Promise.all(targets.map((n) => metric(n, 'pausenet_peers_banned_total')));
-    stats.liarBannedBy = targets
-      .filter((_, i) => (bansAfter[i] ?? 0) > (bansBefore[i] ?? 0))
-      .map((n) => n.id);
+    stats.liarBannedBy = [...banned];
     stats.syncRejectLogLines = Object.fromEntries(
       await Promise.all(
         targets.map(async (n) => {
@@ -341,6 +359,138 @@ async function certFlood(
   );
 }
 
+/**
+ * A fresh peer dials `n` from source address `from`, twice at most (a newcomer retries; on an overloaded
+ * 2-core box one handshake can miss its deadline): true when the node kept a connection.
+ */
+async function probe(n: HarnessNode, from: string): Promise<boolean> {
+  return (await probeOnce(n, from)) || (await probeOnce(n, from));
+}
+
+async function probeOnce(n: HarnessNode, from: string): Promise<boolean> {
+  const host = await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    // net.connect options pass through: bind the dialling socket to `from`
+    transports: [tcp({ dialOpts: { localAddress: from } as TCPSocketOptions })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+  });
+  try {
+    const c = await host.dial(multiaddr(nodeAddr(n)), { signal: AbortSignal.timeout(10_000) });
+    await sleep(300);
+    return c.status === 'open';
+  } catch {
+    return false;
+  } finally {
+    await host.stop();
+  }
+}
+
+/** A socket the node closed is reopened this soon (an attacker races honest dials for every freed slot). */
+const REOPEN_MS = 10;
+
+/**
+ * TCP sockets that connect to a node's libp2p port and never say a word (no multistream, no Noise), from
+ * several loopback source addresses (127.0.0.2, 127.0.0.3, ...: other hosts as far as the node can tell).
+ * A socket the node closes is reopened at once (REOPEN_MS), for `durationMs`. The node must keep admitting its
+ * members: a restarted lab still rejoins and the pause completes.
+ */
+async function slowloris(
+  cluster: Cluster,
+  spec: { socketsPerNode: number; sources: number; durationMs: number; probes?: boolean },
+  stats: AdmissionStats,
+  note: (s: string) => void,
+): Promise<void> {
+  const targets = cluster.nodes;
+  const sources = Array.from({ length: spec.sources }, (_, i) => `127.0.0.${i + 2}`);
+  const end = Date.now() + spec.durationMs;
+  const open = new Map<string, number>(targets.map((n) => [n.id, 0]));
+  const held: Record<string, number> = Object.fromEntries(targets.map((n) => [n.id, 0]));
+  const sockets = new Set<Socket>();
+  let opened = 0;
+  let stopped = false;
+  const hold = (n: HarnessNode, localAddress: string): void => {
+    if (stopped || Date.now() >= end) return;
+    const port = Number(n.addr.split('/')[4]);
+    const s = connect({ host: '127.0.0.1', port, localAddress });
+    sockets.add(s);
+    let connected = false;
+    s.on('connect', () => {
+      connected = true;
+      opened++;
+      const now = (open.get(n.id) ?? 0) + 1;
+      open.set(n.id, now);
+      held[n.id] = Math.max(held[n.id] ?? 0, now);
+    });
+    s.on('data', () => {}); // read and ignore whatever the node says; never answer
+    s.on('error', () => {});
+    s.on('close', () => {
+      sockets.delete(s);
+      if (connected) open.set(n.id, Math.max(0, (open.get(n.id) ?? 0) - 1));
+      setTimeout(() => hold(n, localAddress), REOPEN_MS);
+    });
+  };
+  for (const n of targets)
+    for (let i = 0; i < spec.socketsPerNode; i++) hold(n, sources[i % sources.length] as string);
+  note(
+    `adversary: slowloris holds ${spec.socketsPerNode} silent sockets per node from ${sources.join(',')} for up to ${spec.durationMs} ms`,
+  );
+  // Newcomers while the attack holds: from a member's IP (127.0.0.1 here) and from an honest outsider's,
+  // once every node is up (a restarted one too: its API answers).
+  await sleep(2_000);
+  while (spec.probes !== false && Date.now() < end) {
+    const up = await Promise.all(
+      targets.map((n) =>
+        cluster.status(n).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (up.every(Boolean)) break;
+    await sleep(250);
+  }
+  stats.probesUnderSlowloris = {};
+  for (const from of spec.probes === false ? [] : ['127.0.0.1', '127.0.0.7']) {
+    let ok = 0;
+    let total = 0;
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(targets.map((n) => probe(n, from)));
+      ok += results.filter(Boolean).length;
+      total += results.length;
+      await sleep(500);
+    }
+    stats.probesUnderSlowloris[from] = [ok, total];
+  }
+  // Hold until every node has applied the pause (then the attack failed to block it) or time is up.
+  const heights = async (): Promise<(number | null)[]> =>
+    Promise.all(
+      targets.map((n) =>
+        n.child?.running
+          ? cluster.status(n).then(
+              (st) => (st.state === 'PAUSED' ? st.height : -1),
+              () => null,
+            )
+          : Promise.resolve(null),
+      ),
+    );
+  let last: (number | null)[] = [];
+  while (Date.now() < end) {
+    last = await heights();
+    if (last.every((h) => h !== null && h >= 1)) break;
+    await sleep(250);
+  }
+  stats.pausedUnderSlowloris = last.every((h) => h !== null && h >= 1);
+  stats.heightsUnderSlowloris = Object.fromEntries(targets.map((n, i) => [n.id, last[i] ?? null]));
+  stopped = true;
+  for (const s of sockets) s.destroy();
+  stats.slowlorisOpened = opened;
+  stats.slowlorisHeld = held;
+  note(
+    `adversary: slowloris opened ${opened} sockets, most held at once per node ${JSON.stringify(held)}; newcomer dials ok/total by source ${JSON.stringify(stats.probesUnderSlowloris)}; PAUSED (state height, -1 running) while held: ${JSON.stringify(stats.heightsUnderSlowloris)}`,
+  );
+}
+
 /** Run one admission-control adversary to completion, filling `stats`. */
 export async function runAdmission(
   cluster: Cluster,
@@ -352,4 +502,5 @@ export async function runAdmission(
   if (spec.kind === 'sybils') return sybils(cluster, spec, stats, note);
   if (spec.kind === 'sync-liar') return syncLiar(cluster, spec, stats, note);
   if (spec.kind === 'cert-flood') return certFlood(cluster, spec, stats, note);
+  if (spec.kind === 'slowloris') return slowloris(cluster, spec, stats, note);
 }

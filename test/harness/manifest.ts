@@ -21,7 +21,16 @@ export type AdversarySpec =
   // admission control (test/adversary/admission.ts)
   | { kind: 'sybils'; count: number; watchMs: number; delayMs?: number }
   | { kind: 'sync-liar'; durationMs: number; delayMs?: number }
-  | { kind: 'cert-flood'; ids: number; perId: number; delayMs?: number };
+  | { kind: 'cert-flood'; ids: number; perId: number; delayMs?: number }
+  | {
+      kind: 'slowloris';
+      socketsPerNode: number;
+      sources: number;
+      durationMs: number;
+      /** Also dial every node from 127.0.0.1 and 127.0.0.7 while the sockets are held (default true). */
+      probes?: boolean;
+      delayMs?: number;
+    };
 
 /** A scenario run: cluster size, policy, faults, adversaries. */
 export interface Manifest {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ConnectionLimits } from './connections.js';
 import { ConfigError } from './errors.js';
 
 const EVIDENCE_KINDS = ['cap-exceeded', 'equivocation', 'missed', 'report'] as const;
@@ -65,6 +66,16 @@ export const nodeConfigSchema = z
         /** Gossip messages per second accepted from one peer (token bucket, burst = 4x). */
         perPeerMsgsPerSec: z.number().positive().default(50),
         maxMessageBytes: z.number().int().min(1024).default(262_144),
+        /** Inbound connection upgrades pending from non-member IPs in total (member IPs: a pool as big). */
+        maxPendingInbound: z.number().int().min(1).max(10_000).default(64),
+        /** Of those, from one IP (IPv6: one /64). */
+        maxPendingInboundPerIp: z.number().int().min(1).max(10_000).default(4),
+        /** An inbound connection must finish its upgrade (Noise + Yamux) within this many ms. */
+        inboundUpgradeTimeoutMs: z.number().int().min(500).max(120_000).default(5_000),
+        /** New inbound connections per second per IP; genesis members' IPs are exempt. */
+        inboundConnectionsPerIpPerSec: z.number().int().min(1).max(10_000).default(5),
+        /** Open connections in total; 2 per genesis member peer id are reserved for members. */
+        maxConnections: z.number().int().min(8).max(100_000).default(300),
         /** Req/resp requests per second served to one peer (token bucket, burst 2x); excess: RATE_LIMITED. */
         reqRespPerPeerPerSec: z.number().positive().max(100_000).default(20),
         /** Non-member peers remembered in the peers table and redialled (members always are). */
@@ -81,6 +92,11 @@ export const nodeConfigSchema = z
       .default({
         perPeerMsgsPerSec: 50,
         maxMessageBytes: 262_144,
+        maxPendingInbound: 64,
+        maxPendingInboundPerIp: 4,
+        inboundUpgradeTimeoutMs: 5_000,
+        inboundConnectionsPerIpPerSec: 5,
+        maxConnections: 300,
         reqRespPerPeerPerSec: 20,
         maxRememberedPeers: 32,
         outsiderMsgsPerSec: 10,
@@ -91,6 +107,13 @@ export const nodeConfigSchema = z
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.limits.maxPendingInboundPerIp > c.limits.maxPendingInbound) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'maxPendingInboundPerIp'],
+        message: `must not exceed limits.maxPendingInbound (${c.limits.maxPendingInbound})`,
+      });
+    }
     if (c.role === 'observer' && c.keystore) {
       ctx.addIssue({
         code: 'custom',
@@ -128,6 +151,11 @@ const FIXES: Record<string, string> = {
   'limits.outsiderEd25519PerSec':
     'a positive number, e.g. 400 (Ed25519 checks per second all non-members may cost)',
   'limits.reqRespPerPeerPerSec': 'a positive number, e.g. 20 (sync requests per second per peer)',
+  'limits.maxPendingInbound': 'an integer 1..10000, e.g. 64 (inbound upgrades pending from non-member IPs)',
+  'limits.maxPendingInboundPerIp': 'an integer 1..10000, e.g. 4 (inbound upgrades pending from one IP)',
+  'limits.inboundUpgradeTimeoutMs': 'milliseconds 500..120000, e.g. 5000 (time to finish Noise + Yamux)',
+  'limits.inboundConnectionsPerIpPerSec': 'an integer 1..10000, e.g. 5 (new connections per second per IP)',
+  'limits.maxConnections': 'an integer 8..100000, e.g. 300 (open connections; members always fit)',
   'limits.maxRememberedPeers': 'an integer 0..4096, e.g. 32 (non-member peers kept in the peers table)',
 };
 
@@ -214,6 +242,18 @@ export function loadNodeConfig(pathOrObject: string | NodeConfigInput | Record<s
     );
   }
   return parseNodeConfig(raw, dirname(resolve(pathOrObject)));
+}
+
+/** The inbound connection limits of a config (docs/protocol.md "Admission control"). */
+export function connectionLimitsOf(config: Pick<NodeConfig, 'limits'>): ConnectionLimits {
+  const l = config.limits;
+  return {
+    maxPendingInbound: l.maxPendingInbound,
+    maxPendingInboundPerIp: l.maxPendingInboundPerIp,
+    inboundUpgradeTimeoutMs: l.inboundUpgradeTimeoutMs,
+    inboundConnectionsPerIpPerSec: l.inboundConnectionsPerIpPerSec,
+    maxConnections: l.maxConnections,
+  };
 }
 
 /** Standard file locations inside a data dir. */

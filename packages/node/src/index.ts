@@ -23,6 +23,8 @@ export type { CommitmentRequest } from './commit.js';
 export { buildCommitment, parseCommitmentRequest } from './commit.js';
 export type { NodeConfig, NodeConfigInput } from './config.js';
 export { dataPaths, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export type { ConnectionLimits, InboundGateOptions, InboundRefusal } from './connections.js';
+export { defaultConnectionLimits, InboundGate, ipKey, ipOf } from './connections.js';
 export type {
   DkgCeremonyErrorCode,
   DkgCeremonyOptions,

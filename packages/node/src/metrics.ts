@@ -52,6 +52,17 @@ export class NodeMetrics {
     labelNames: ['hook', 'action', 'status'] as const,
     registers: [this.registry],
   });
+  readonly inboundRefused = new Counter({
+    name: 'pausenet_inbound_refused_total',
+    help: 'Inbound connections refused by the admission gate, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly inboundPending = new Gauge({
+    name: 'pausenet_inbound_pending',
+    help: 'Inbound connection upgrades pending from non-member IPs',
+    registers: [this.registry],
+  });
   readonly sseDropped = new Counter({
     name: 'pausenet_sse_dropped_total',
     help: 'GET /v1/events clients disconnected for not reading (backlog over api.sseMaxBufferBytes)',

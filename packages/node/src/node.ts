@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { ConnectionGater, PeerId } from '@libp2p/interface';
+import { type ConnectionGater, KEEP_ALIVE, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createHook } from '@pausenet/hooks';
@@ -39,7 +39,8 @@ import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';
 import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
-import { dataPaths, type NodeConfig } from './config.js';
+import { connectionLimitsOf, dataPaths, type NodeConfig } from './config.js';
+import { InboundGate, ipOf } from './connections.js';
 import { ApiError, ConfigError } from './errors.js';
 import { GossipAdmission } from './gossip/admission.js';
 import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
@@ -119,7 +120,6 @@ export class PausenetNode {
   readonly genesis: Genesis;
   readonly networkId: Uint8Array;
   readonly networkIdHex: string;
-  readonly metrics = new NodeMetrics();
   readonly ingest: Ingest;
   readonly syncer: Syncer;
   private agreementImpl: Agreement;
@@ -144,6 +144,9 @@ export class PausenetNode {
     private readonly now: () => number,
     /** Flood defence: non-member peers that keep sending invalid messages are disconnected and refused. */
     readonly bans: PeerBans,
+    /** Admission of inbound connections (pending upgrades per IP, reserved slots for members). */
+    readonly gate: InboundGate,
+    readonly metrics: NodeMetrics,
     opts: PausenetNodeOptions,
   ) {
     this.genesis = genesis;
@@ -276,14 +279,27 @@ export class PausenetNode {
       const privateKey = await loadOrCreateNodeKey(paths.nodeKey, logger);
       const memberPeers = new Set(genesis.members.flatMap((m) => m.peerIds));
       const bans = new PeerBans({ isMember: (p) => memberPeers.has(p) });
+      const memberIps = new Set(
+        genesis.members.flatMap((m) => m.addrs.map(ipOf).filter((ip): ip is string => ip !== null)),
+      );
+      const limits = connectionLimitsOf(config);
+      const metrics = new NodeMetrics();
+      const gate = new InboundGate({
+        limits,
+        memberPeers,
+        memberIps,
+        onRefuse: (reason) => metrics.inboundRefused.inc({ reason }),
+      });
       const host = await createHost({
         privateKey,
         listen: config.listen,
         bootstrap: config.bootstrap,
         networkIdHex: toHex(networkId),
         gossip: { maxMessageBytes: config.limits.maxMessageBytes },
-        connectionGater: bans.gater(opts.connectionGater),
+        connectionGater: gate.gater(bans.gater(opts.connectionGater)),
+        connections: { limits, allowIps: [...memberIps] },
       });
+      gate.connections = () => host.getConnections();
       const log = logger.child({ peerId: host.peerId.toString(), lab: self?.lab ?? null });
       if (self) {
         const me = genesis.members.find((m) => m.id === self?.lab);
@@ -291,7 +307,20 @@ export class PausenetNode {
           log.warn({ peerIds: me.peerIds }, 'this node peer id is not listed in genesis for this lab');
         }
       }
-      return new PausenetNode(config, store, host, self, genesis, networkId, log, now, bans, opts);
+      return new PausenetNode(
+        config,
+        store,
+        host,
+        self,
+        genesis,
+        networkId,
+        log,
+        now,
+        bans,
+        gate,
+        metrics,
+        opts,
+      );
     } catch (err) {
       store.close();
       throw err;
@@ -391,6 +420,7 @@ export class PausenetNode {
       );
     });
     await this.host.start();
+    await this.keepMembers();
     for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
     await this.agreementImpl.start();
     this.syncer.start();
@@ -406,6 +436,7 @@ export class PausenetNode {
         this.metrics.storeBytes.set(this.store.sizeBytes());
         this.metrics.commitments.set(this.store.countCommitments());
         this.metrics.peers.set(this.host.getPeers().length);
+        this.metrics.inboundPending.set(this.gate.pending().total);
       },
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
@@ -421,6 +452,32 @@ export class PausenetNode {
       { multiaddrs: this.multiaddrs, api: url, network: this.networkIdHex },
       'pausenet node started',
     );
+  }
+
+  /**
+   * Tag every genesis member's peer id keep-alive (libp2p redials it as soon as it disconnects) and with a
+   * high value (the connection pruner never picks it), with its genesis addrs (docs/protocol.md "Admission
+   * control"). The periodic dialKnownPeers keeps trying after libp2p's own retries give up.
+   */
+  private async keepMembers(): Promise<void> {
+    for (const m of this.genesis.members) {
+      for (const id of m.peerIds) {
+        if (id === this.peerId) continue;
+        try {
+          const peer = peerIdFromString(id);
+          const addrs = m.addrs.filter((a) => !a.includes('/p2p/') || a.endsWith(`/p2p/${id}`));
+          await this.host.peerStore.merge(peer, {
+            multiaddrs: addrs.map((a) => multiaddr(a.replace(/\/p2p\/[^/]+$/, ''))),
+            tags: { [KEEP_ALIVE]: { value: 1 }, 'pausenet-member': { value: 100 } },
+          });
+        } catch (err) {
+          this.logger.warn(
+            { peer: id, err: (err as Error).message },
+            'cannot keep a genesis member connected',
+          );
+        }
+      }
+    }
   }
 
   /** A REJECT from `peer`: past the flood limit a non-member peer is banned and disconnected now. */

@@ -1,5 +1,6 @@
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface';
 import { ceremonyIdOf, type Genesis, toHex } from '@pausenet/protocol';
+import { type ConnectionLimits, defaultConnectionLimits, InboundGate, ipOf } from '../connections.js';
 import { createHost, type PausenetLibp2p } from '../host.js';
 import { ceremonyNames } from './wire.js';
 
@@ -25,17 +26,30 @@ export function genesisOnlyGater(genesis: Genesis, inner: ConnectionGater = {}):
   };
 }
 
-/** The libp2p host a member runs the DKG on: genesis peers only, gossip restricted to the ceremony topic. */
-export function createDkgHost(opts: {
+/**
+ * The libp2p host a member runs the DKG on: genesis peers only, gossip restricted to the ceremony topic,
+ * and the node's inbound limits (silent sockets from outsiders cannot lock members out before the
+ * handshake shows who they are).
+ */
+export async function createDkgHost(opts: {
   privateKey: PrivateKey;
   listen?: string[];
   genesis: Genesis;
   connectionGater?: ConnectionGater;
+  limits?: ConnectionLimits;
 }): Promise<PausenetLibp2p> {
-  return createHost({
+  const limits = opts.limits ?? defaultConnectionLimits;
+  const memberIps = new Set(
+    opts.genesis.members.flatMap((m) => m.addrs.map(ipOf).filter((ip): ip is string => ip !== null)),
+  );
+  const gate = new InboundGate({ limits, memberPeers: genesisPeerIds(opts.genesis), memberIps });
+  const host = await createHost({
     privateKey: opts.privateKey,
     ...(opts.listen ? { listen: opts.listen } : {}),
     topics: [ceremonyNames(toHex(ceremonyIdOf(opts.genesis))).topic],
-    connectionGater: genesisOnlyGater(opts.genesis, opts.connectionGater),
+    connectionGater: gate.gater(genesisOnlyGater(opts.genesis, opts.connectionGater)),
+    connections: { limits, allowIps: [...memberIps] },
   });
+  gate.connections = () => host.getConnections();
+  return host;
 }

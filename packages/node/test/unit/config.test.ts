@@ -42,6 +42,11 @@ describe('NodeConfig', () => {
     expect(c.limits).toEqual({
       perPeerMsgsPerSec: 50,
       maxMessageBytes: 262_144,
+      maxPendingInbound: 64,
+      maxPendingInboundPerIp: 4,
+      inboundUpgradeTimeoutMs: 5_000,
+      inboundConnectionsPerIpPerSec: 5,
+      maxConnections: 300,
       reqRespPerPeerPerSec: 20,
       maxRememberedPeers: 32,
       outsiderMsgsPerSec: 10,
@@ -77,6 +82,9 @@ describe('NodeConfig', () => {
     const r = configError({ ...base, limits: { reqRespPerPeerPerSec: -1 } });
     expect(r.field).toBe('limits.reqRespPerPeerPerSec');
     expect(r.message).toMatch(/e\.g\. 20/);
+    const p = configError({ ...base, limits: { maxPendingInbound: 8, maxPendingInboundPerIp: 16 } });
+    expect(p.field).toBe('limits.maxPendingInboundPerIp');
+    expect(p.message).toMatch(/must not exceed limits.maxPendingInbound \(8\)/);
     const s = configError({ ...base, api: { maxSseClients: 0 } });
     expect(s.field).toBe('api.maxSseClients');
     expect(s.message).toMatch(/e\.g\. 64/);
