@@ -157,7 +157,12 @@ export interface ReqRespResult {
   items: Uint8Array[];
 }
 
-/** Send one request to `peer` on `protocol` and collect the bounded response. */
+/**
+ * Send one request to `peer` on `protocol` and collect the bounded response. It travels over an open
+ * connection to the peer and never dials one (`NOT_CONNECTED`): whom a node connects to is decided by its
+ * own dialling (genesis, bootstrap, remembered peers), never by the addresses a peer announced about itself
+ * (else every peer that connects and leaves would make us dial wherever it pointed).
+ */
 export async function requestReqResp(
   host: PausenetLibp2p,
   peer: PeerId,
@@ -169,9 +174,12 @@ export async function requestReqResp(
   const timeout = AbortSignal.timeout(lim.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   if (signal.aborted) throw new SyncError('ABORTED', `request ${protocol} aborted before start`);
+  const connection = host.getConnections(peer).find((c) => c.status === 'open');
+  if (!connection)
+    throw new SyncError('NOT_CONNECTED', `request ${protocol}: not connected to ${peer.toString()}`);
   let stream: Stream;
   try {
-    stream = await host.dialProtocol(peer, protocol, { signal });
+    stream = await connection.newStream(protocol, { signal });
   } catch (err) {
     const code = timeout.aborted ? 'TIMEOUT' : signal.aborted ? 'ABORTED' : 'REMOTE_ERROR';
     throw new SyncError(code, `cannot open ${protocol} to ${peer.toString()}: ${(err as Error).message}`, {
