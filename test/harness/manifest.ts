@@ -15,6 +15,8 @@ export interface Perturbation {
 
 export type AdversarySpec =
   | { kind: 'flood'; ratePerSec: number; durationMs: number }
+  /** A member gossiping `count` valid `report` evidence items (distinct digests), `ratePerSec` at most. */
+  | { kind: 'report-flood'; lab: string; count: number; ratePerSec: number }
   | { kind: 'equivocate'; lab: string }
   | { kind: 'double-vote'; lab: string }
   | { kind: 'observer-publish' }

@@ -41,6 +41,7 @@ runHookCompliance('exec (real child process)', async () => {
     observe: async () => readFile(join(dir, 'marker'), 'utf8').catch(() => null),
     breakIt: () => writeFile(join(dir, 'broken'), ''),
     repair: () => rm(join(dir, 'broken'), { force: true }),
+    undoOutOfBand: () => rm(join(dir, 'marker'), { force: true }),
     cleanup: remove,
   };
 });

@@ -4,6 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createHook } from '@pausenet/hooks';
 import {
+  breachIdsFromHex,
   certificateToJson,
   commitmentToJson,
   decodeCertificate,
@@ -50,6 +51,7 @@ import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
+import { judgeLateness, type Lateness } from './lateness.js';
 import { createLogger, type Logger, LogThrottle } from './logger.js';
 import { NodeMetrics } from './metrics.js';
 import { PeerBook } from './peers.js';
@@ -76,6 +78,8 @@ const TOPIC_KIND: Record<GossipKind, MessageKind> = {
 
 /** Upper bound per shutdown step (API, sync, agreement, ingest, libp2p). */
 const STOP_STEP_MS = 10_000;
+/** Heartbeat of this run in node_runs. */
+const ALIVE_MS = 5_000;
 
 export interface PausenetNodeOptions {
   logger?: Logger;
@@ -126,6 +130,9 @@ export class PausenetNode {
   private api: ApiServer | undefined;
   private readonly listeners = new Set<() => void>();
   private dialTimer: NodeJS.Timeout | undefined;
+  private aliveTimer: NodeJS.Timeout | undefined;
+  /** This run's key in node_runs (first-seen lateness is judged only for deadlines a run observed). */
+  private runStartedAt = 0;
   private started = false;
   private stopped = false;
   private readonly peerLab = new Map<string, string>();
@@ -168,7 +175,7 @@ export class PausenetNode {
       recorder,
       logger,
       now,
-      onGap: (peer) => {
+      onGap: (peer, _what) => {
         if (peer) this.syncer.syncSoon(peer);
       },
       onConflict: (sc) => this.onConflict(sc),
@@ -422,6 +429,13 @@ export class PausenetNode {
     await this.host.start();
     await this.keepMembers();
     for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
+    // Record this run (docs/protocol.md "First seen") before anything is ingested, and keep it alive.
+    this.runStartedAt = this.store.relaxed(() => this.store.runs.start(this.now()));
+    this.aliveTimer = setInterval(() => {
+      if (!this.stopped && this.store.isOpen)
+        this.store.relaxed(() => this.store.runs.alive(this.runStartedAt, this.now()));
+    }, ALIVE_MS);
+    this.aliveTimer.unref();
     await this.agreementImpl.start();
     this.syncer.start();
 
@@ -506,6 +520,9 @@ export class PausenetNode {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.dialTimer);
+    clearInterval(this.aliveTimer);
+    if (this.runStartedAt > 0 && this.store.isOpen)
+      this.store.relaxed(() => this.store.runs.alive(this.runStartedAt, this.now()));
     // Each step is bounded: a stuck peer stream or hook must not keep the store open forever.
     await this.bounded('api', () => this.api?.stop());
     await this.bounded('sync', () => this.syncer.stop());
@@ -597,6 +614,15 @@ export class PausenetNode {
       throw new ApiError(400, 'BAD_EVIDENCE', 'epoch must be a non-negative integer');
     if (b.kind === 'missed') {
       if (typeof b.lab !== 'string') throw new ApiError(400, 'BAD_EVIDENCE', 'missed evidence needs "lab"');
+      // Judged on first-seen time: a commitment this node saw in time refutes `missed`; a late one (first
+      // seen after deadline + grace, e.g. back-dated and planted via sync) does not.
+      const row = this.store.commitmentsByEpoch(b.lab, epoch, epoch, 1)[0];
+      if (row !== undefined && this.latenessOf(row) === 'on-time')
+        throw new ApiError(
+          422,
+          'NOT_MISSED',
+          `${b.lab} committed for epoch ${epoch} in time (first seen here ${new Date(row.receivedAt).toISOString()}); nothing is missed`,
+        );
       evidence = { kind: 'missed', lab: b.lab, epoch };
     } else if (b.kind === 'report') {
       const digest = typeof b.digest === 'string' ? fromHexOrNull(b.digest) : null;
@@ -671,9 +697,61 @@ export class PausenetNode {
     };
   }
 
+  /** Lateness of a stored commitment, judged on its first-seen time (docs/protocol.md "First seen"). */
+  latenessOf(row: CommitmentRow): Lateness {
+    // Settled = up for two sync intervals (it has synced with its peers since it started).
+    const settleMs = 2 * this.config.sync.intervalMs;
+    const now = this.now();
+    // This run covers `t` up to now (its stored heartbeat lags by up to ALIVE_MS); earlier runs per node_runs.
+    const observed = (t: number): boolean =>
+      (this.runStartedAt > 0 && this.runStartedAt + settleMs <= t && t <= now) ||
+      this.store.runs.observed(t, settleMs);
+    return judgeLateness(this.genesis.policy, row.epoch, row.receivedAt, observed);
+  }
+
+  /** A commitment as the API shows it: the signed message plus this node's first-seen time and judgement. */
+  private commitmentView(row: CommitmentRow): unknown {
+    return {
+      ...commitmentToJson(decodeSignedCommitment(row.bytes)),
+      firstSeenAt: row.receivedAt,
+      lateness: this.latenessOf(row),
+    };
+  }
+
+  /** Open breaches (at most 100, oldest first) and counts, for GET /v1/status. */
+  private breachesView(): unknown {
+    const counts = this.store.breaches.counts();
+    return {
+      open: this.store.breaches.open(100).map((b) => ({
+        id: toHex(b.id),
+        kind: b.kind,
+        lab: b.lab,
+        epoch: b.epoch,
+        evidence: b.evidenceHash ? toHex(b.evidenceHash) : null,
+        firstSeenAt: b.firstSeenAt,
+        actedOnHeight: b.actedOnHeight,
+      })),
+      openCount: counts.open,
+      resolvedCount: counts.resolved,
+    };
+  }
+
+  /** GET /v1/health: ready once started and the start-up re-assert of the current state's hooks is done. */
+  health(): { ready: boolean; reason: string | null; state: PauseState; height: number } {
+    const a = this.agreementImpl.status();
+    const ready = this.started && !this.stopped && this.api !== undefined && a.ready;
+    return {
+      ready,
+      reason: ready ? null : (a.readyReason ?? (this.stopped ? 'stopping' : 'starting')),
+      state: a.state,
+      height: a.height,
+    };
+  }
+
   /** GET /v1/status body. */
   status(): unknown {
     const a: AgreementStatus = this.agreementImpl.status();
+    const health = this.health();
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
     return {
       networkId: this.networkIdHex,
@@ -685,17 +763,20 @@ export class PausenetNode {
       height: a.height,
       since: a.since,
       threshold: this.genesis.threshold,
+      ready: health.ready,
+      readyReason: health.reason,
       labs: this.genesis.members.map((m) => {
         const last = this.store.lastCommitment(m.id);
         return {
           id: m.id,
           name: m.name,
           connected: m.peerIds.some((p) => connected.has(p)) || m.id === this.self?.lab,
-          lastCommitment: last ? commitmentToJson(decodeSignedCommitment(last.bytes)) : null,
+          lastCommitment: last ? this.commitmentView(last) : null,
         };
       }),
       pendingVotes: a.pendingVotes,
       approvals: a.approvals,
+      breaches: this.breachesView(),
       hooks: a.hooks,
     };
   }
@@ -719,6 +800,7 @@ export class PausenetNode {
   private apiBackend(): ApiBackend {
     return {
       status: () => this.status(),
+      health: () => this.health(),
       genesis: () => genesisToJson(this.genesis),
       submitCommitment: (b) => this.submitCommitment(b),
       listCommitments: (q) => {
@@ -733,27 +815,50 @@ export class PausenetNode {
             q.to ?? Number.MAX_SAFE_INTEGER,
             10_000,
           )) {
-            out.push(commitmentToJson(decodeSignedCommitment(r.bytes)));
+            out.push(this.commitmentView(r));
           }
         }
         return out;
       },
       submitEvidence: (b) => this.submitEvidence(b),
       listEvidence: () =>
-        this.store.listEvidence(10_000).map((r) => evidenceToJson(decodeSignedEvidence(r.bytes))),
+        this.store.listEvidence(10_000).map((r) => ({
+          ...evidenceToJson(decodeSignedEvidence(r.bytes)),
+          firstSeenAt: r.receivedAt,
+        })),
       approve: async (body) => {
         this.requireMember();
-        const b = (body ?? {}) as { height?: unknown; target?: unknown };
+        const b = (body ?? {}) as Record<string, unknown>;
         if (typeof b.height !== 'number' || !Number.isInteger(b.height) || b.height < 1)
           throw new ApiError(400, 'BAD_APPROVAL', 'height must be a positive integer');
         if (b.target !== 'PAUSED' && b.target !== 'RUNNING')
           throw new ApiError(400, 'BAD_APPROVAL', 'target must be "PAUSED" or "RUNNING"');
-        return this.agreementImpl.approve(b.height, b.target as PauseState);
+        let breaches: Uint8Array[] | undefined;
+        if (b.breaches !== undefined) {
+          const ids = Array.isArray(b.breaches) ? breachIdsFromHex(b.breaches) : null;
+          if (ids === null)
+            throw new ApiError(
+              400,
+              'BAD_APPROVAL',
+              'breaches must be a list of breach ids (64 lowercase hex characters each; pausenet status lists them)',
+            );
+          breaches = ids;
+        }
+        for (const flag of ['force', 'dryRun'] as const)
+          if (b[flag] !== undefined && typeof b[flag] !== 'boolean')
+            throw new ApiError(400, 'BAD_APPROVAL', `${flag} must be true or false`);
+        const r = await this.agreementImpl.approve(b.height, b.target as PauseState, {
+          ...(breaches ? { breaches } : {}),
+          ...(b.force === true ? { force: true } : {}),
+          ...(b.dryRun === true ? { dryRun: true } : {}),
+        });
+        if (r.refused !== undefined) throw new ApiError(409, r.refused, r.reason ?? r.refused);
+        return r;
       },
       listCertificates: () =>
         this.store
           .certificatesRange(1, Number.MAX_SAFE_INTEGER, 10_000)
-          .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), storedAt: r.receivedAt })),
+          .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), firstSeenAt: r.receivedAt })),
       onChange: (fn) => this.onChange(fn),
     };
   }

@@ -121,7 +121,7 @@ export function createExecFileRunner(
             const code = classifySlurmStderr(tail);
             const hint =
               code === 'PERMISSION'
-                ? ' (Slurm operations need root or the SlurmUser; run the node as root/SlurmUser or grant the operator AdminLevel via sacctmgr)'
+                ? " (Slurm operations need root or the SlurmUser, or a Slurm AdminLevel for the node's user: Operator for jobs and reservations, Administrator to change a partition's State; grant it with sacctmgr, see docs/slurm.md)"
                 : code === 'NETWORK'
                   ? ' (is slurmctld running? `scontrol ping`)'
                   : '';

@@ -12,6 +12,8 @@ const MAX_BODY = 65_536;
 /** What the HTTP API needs from the node (implemented by PausenetNode). */
 export interface ApiBackend {
   status(): unknown;
+  /** Readiness (GET /v1/health: 200 when ready, else 503). */
+  health(): { ready: boolean };
   genesis(): unknown;
   submitCommitment(body: unknown): Promise<unknown>;
   listCommitments(query: { lab?: string; from?: number; to?: number }): unknown;
@@ -162,6 +164,10 @@ export class ApiServer {
     const m = req.method ?? 'GET';
     const p = url.pathname;
     if (m === 'GET' && p === '/v1/status') return this.ok(res, b.status());
+    if (m === 'GET' && p === '/v1/health') {
+      const h = b.health();
+      return this.ok(res, h, h.ready ? 200 : 503);
+    }
     if (m === 'GET' && p === '/v1/genesis') return this.ok(res, b.genesis());
     if (m === 'GET' && p === '/v1/commitments') {
       const lab = url.searchParams.get('lab') ?? undefined;
@@ -206,6 +212,7 @@ export class ApiServer {
       p.startsWith('/v1/') &&
       [
         '/v1/status',
+        '/v1/health',
         '/v1/genesis',
         '/v1/commitments',
         '/v1/evidence',

@@ -6,7 +6,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { messageStreamToDuplex } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import { ed25519Generate } from '@pausenet/crypto';
-import { ceremonyIdOf, type Genesis, makePolicy, toHex } from '@pausenet/protocol';
+import { ceremonyIdOf, type Genesis, makePolicy, PROTOCOL_VERSION, toHex } from '@pausenet/protocol';
 import * as lp from 'it-length-prefixed';
 import { pipe } from 'it-pipe';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ async function setup(n: number, t: number, extra?: PrivateKey) {
       port: ports[i] as number,
     });
   const genesis: Genesis = {
-    version: 1,
+    version: PROTOCOL_VERSION,
     name: 'dkg-admission-test',
     members: labs.map((l, i) => {
       const pid = peerIdFromPrivateKey(l.nodeKey).toString();
