@@ -18,6 +18,14 @@ export function timeoutMsSchema(defaultMs: number) {
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an env variable name' });
 
+/**
+ * What exec and webhook hooks are sent at REDUCED: `halt` (default: a hook written for two levels holds REDUCED
+ * like PAUSED, with the level in its context) or `reduce` (the receiver implements the reduce level itself).
+ */
+const onReduceSchema = z
+  .enum(['halt', 'reduce'], { error: 'expected "halt" (hold REDUCED like PAUSED) or "reduce"' })
+  .default('halt');
+
 export const execHookConfigSchema = z.strictObject({
   type: z.literal('exec'),
   name: hookNameSchema,
@@ -29,6 +37,7 @@ export const execHookConfigSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   timeoutMs: timeoutMsSchema(30_000),
   killGraceMs: timeoutMsSchema(2_000),
+  onReduce: onReduceSchema,
 });
 export type ExecHookConfig = z.infer<typeof execHookConfigSchema>;
 
@@ -45,6 +54,7 @@ export const webhookHookConfigSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     timeoutMs: timeoutMsSchema(10_000),
     caFile: z.string().min(1).optional(),
+    onReduce: onReduceSchema,
   })
   .refine((c) => [c.secret, c.secretEnv, c.secretFile].filter((v) => v !== undefined).length === 1, {
     error: 'set exactly one of secret, secretEnv or secretFile (the HMAC-SHA256 signing key)',
@@ -59,6 +69,11 @@ export const fileHookConfigSchema = z.strictObject({
     .string({ error: 'expected the sentinel file path, e.g. "/run/pausenet/PAUSED"' })
     .min(1, { error: 'expected a non-empty path, e.g. "/run/pausenet/PAUSED"' }),
   mode: z.int().min(0).max(0o777).default(0o644),
+  /** Sentinel of the REDUCED level (present at REDUCED and PAUSED); absent: REDUCED is held like PAUSED. */
+  reducedPath: z
+    .string({ error: 'expected the REDUCED sentinel path, e.g. "/run/pausenet/REDUCED"' })
+    .min(1, { error: 'expected a non-empty path, e.g. "/run/pausenet/REDUCED"' })
+    .optional(),
 });
 export type FileHookConfig = z.infer<typeof fileHookConfigSchema>;
 

@@ -40,6 +40,8 @@ export { KubernetesHook } from './kubernetes/adapter.js';
 export type { KubeObject, KubeResource } from './kubernetes/client.js';
 export type { KubeCredentials } from './kubernetes/credentials.js';
 export { loadKubeCredentials } from './kubernetes/credentials.js';
+export type { SchedulerObservation } from './observe.js';
+export { CanonicalJsonError, canonicalJson, observeHooks, schedulerDigest } from './observe.js';
 export type { HookRunnerEvent, HookRunnerOptions, HookRunResult, RetryPolicy } from './runner.js';
 export { DEFAULT_RETRY, HookRunner } from './runner.js';
 export * from './slurm/index.js';
@@ -54,9 +56,18 @@ export type {
   HookErrorCode,
   HookJournal,
   HookJournalEntry,
+  HookLevelLimits,
   HookLogger,
   HookStateStore,
   HookStatus,
+  JsonValue,
   PauseTarget,
 } from './types.js';
-export { actionForTarget, HookError, isHookError } from './types.js';
+export {
+  actionForTarget,
+  HookError,
+  isHookError,
+  levelRank,
+  PAUSE_LEVELS,
+  targetForAction,
+} from './types.js';

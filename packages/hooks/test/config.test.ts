@@ -28,6 +28,7 @@ describe('hook config', () => {
       env: {},
       timeoutMs: 30_000,
       killGraceMs: 2_000,
+      onReduce: 'halt',
     });
   });
 
