@@ -90,6 +90,22 @@ export const kubernetesCustomResourceSchema = z.strictObject({
 });
 export type KubernetesCustomResource = z.infer<typeof kubernetesCustomResourceSchema>;
 
+/**
+ * The kubernetes hook's `reduce` action: selected Jobs are kept running, oldest first, while their demand for
+ * `resource` fits under `cap`; the others are suspended. Without it, REDUCED is held like PAUSED.
+ */
+export const kubernetesReduceSchema = z.strictObject({
+  /** An integer-valued container resource (requests, else limits, times parallelism), or "pods" (parallelism). */
+  resource: z
+    .string()
+    .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]+$/, {
+      error: 'expected a resource name, e.g. "nvidia.com/gpu" or "pods"',
+    })
+    .default('nvidia.com/gpu'),
+  cap: z.int().min(0).max(2_147_483_647),
+});
+export type KubernetesReduceConfig = z.infer<typeof kubernetesReduceSchema>;
+
 export const kubernetesHookConfigSchema = z
   .strictObject({
     type: z.literal('kubernetes'),
@@ -118,6 +134,8 @@ export const kubernetesHookConfigSchema = z
     customResources: z.array(kubernetesCustomResourceSchema).default([]),
     timeoutMs: timeoutMsSchema(30_000),
     conflictRetries: z.int().min(0).max(100).default(5),
+    /** How REDUCED is applied (absent: REDUCED is held like PAUSED). */
+    reduce: kubernetesReduceSchema.optional(),
   })
   .refine((c) => c.inCluster || c.kubeconfig !== undefined || c.server !== undefined, {
     error: 'set one of kubeconfig (path), inCluster: true, or server (+ token/tokenFile)',
