@@ -33,6 +33,9 @@ export function levelContext(target: PauseTarget, height: number, state: HookSta
   return { networkId: NETWORK_ID, height, target, limits, certificateHash, certificateJson, state };
 }
 
+/** What an adapter's test provides to the levels suite (the halt suite's harness; out-of-band undo unused). */
+export type LevelComplianceHarness = Omit<HookComplianceHarness, 'undoOutOfBand'>;
+
 export interface LevelComplianceOptions {
   /**
    * `own`: the adapter has a REDUCED state of its own (different from RUNNING and from PAUSED); `as-halt`: it
@@ -52,11 +55,11 @@ export interface LevelComplianceOptions {
  */
 export function runLevelCompliance(
   name: string,
-  setup: () => Promise<HookComplianceHarness>,
+  setup: () => Promise<LevelComplianceHarness>,
   options: LevelComplianceOptions,
 ): void {
   describe(`${name} hook compliance: levels (halt, reduce, resume)`, () => {
-    let h: HookComplianceHarness;
+    let h: LevelComplianceHarness;
     let dir: string;
     let storePath: string;
     let height = 0;

@@ -936,6 +936,14 @@ describe('slurm adapter compliance (live cluster, suspend mode)', () => {
       },
       breakIt: () => unlink(join(binDir, 'scontrol')),
       repair: () => symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined),
+      // An operator undoes the halt by hand while the node is down: partition UP, job resumed, hold released.
+      undoOutOfBand: async () => {
+        await sh('sh', [
+          '-c',
+          `scontrol update PartitionName=${TRAIN} State=UP; scontrol resume ${jobs.run}; ` +
+            `scontrol release ${jobs.pending}`,
+        ]);
+      },
       cleanup: async () => {
         // Put the world back even if a test failed half-way, so the next test starts from the baseline.
         await symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined);
