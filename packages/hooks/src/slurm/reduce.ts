@@ -55,7 +55,7 @@ function targetOf(rec: SlurmLimitRecord): LimitTarget {
     : { kind: 'account', name: rec.name, cluster: rec.cluster ?? '' };
 }
 
-function describe(t: LimitTarget): string {
+function limitName(t: LimitTarget): string {
   return t.kind === 'qos' ? `QOS ${t.name}` : `account ${t.name} (cluster ${t.cluster})`;
 }
 
@@ -272,7 +272,7 @@ export class SlurmReduceLayer {
     if (row === undefined) {
       throw this.ops.err(
         'NOT_FOUND',
-        `${describe(t)} does not exist in the accounting database (check reduce.limit/name${t.kind === 'account' ? '/cluster' : ''}; sacctmgr show ${t.kind === 'qos' ? 'qos' : 'assoc'})`,
+        `${limitName(t)} does not exist in the accounting database (check reduce.limit/name${t.kind === 'account' ? '/cluster' : ''}; sacctmgr show ${t.kind === 'qos' ? 'qos' : 'assoc'})`,
       );
     }
     return parseTresList(row[row.length - 1])[tres] ?? null;
@@ -331,7 +331,7 @@ export class SlurmReduceLayer {
       if (this.ops.now() >= deadline) {
         throw this.ops.err(
           'TIMEOUT',
-          `slurmctld does not enforce ${describe(t)} GrpTRES ${tres}=${value ?? 'none'} after ${this.ops.config.commandTimeoutMs} ms (it shows ${view === null ? 'no such record' : (view.limit ?? 'none')}): is slurmdbd running and is AccountingStorageEnforce=limits set? (scontrol show assoc_mgr)`,
+          `slurmctld does not enforce ${limitName(t)} GrpTRES ${tres}=${value ?? 'none'} after ${this.ops.config.commandTimeoutMs} ms (it shows ${view === null ? 'no such record' : (view.limit ?? 'none')}): is slurmdbd running and is AccountingStorageEnforce=limits set? (scontrol show assoc_mgr)`,
         );
       }
       await sleep(this.ops.pollMs, undefined, signal === undefined ? {} : { signal });
