@@ -17,6 +17,11 @@ export const EXIT = {
   API: 7,
   /** The DKG ceremony failed (missing or cheating members, transcript disagreement, timeout). */
   DKG: 8,
+  /**
+   * Refused a consequential action that was not confirmed: an over-cap commitment without `--yes`
+   * (or a "no" at the prompt), a DKG rerun that would replace an existing share without `--force`.
+   */
+  REFUSED: 9,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
   INTERRUPTED: 130,
   /** A bug: an unexpected error (printed with its stack only under PAUSENET_DEBUG=1). */
@@ -31,6 +36,7 @@ export type CliErrorCode =
   | 'PORT_IN_USE'
   | 'API'
   | 'DKG'
+  | 'REFUSED'
   | 'FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { registerApprove, registerCommit, registerReport, registerStatus } from './commands/api.js';
+import { registerApprove, registerReport, registerStatus } from './commands/api.js';
+import { registerCommit } from './commands/commit.js';
 import { registerDevnet } from './commands/devnet.js';
 import { registerDkg } from './commands/dkg.js';
 import { registerGenesis } from './commands/genesis.js';

@@ -143,7 +143,7 @@ export {
 } from './epoch.js';
 export type { GenesisConfigIssue, ProtocolErrorCode } from './errors.js';
 export { GenesisConfigError, ProtocolError } from './errors.js';
-export { checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
+export { capsExceededBy, checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
 export { genesisToYaml, parseGenesisYaml, parseQuantity } from './genesis-yaml.js';
 export type { CertificateJson, CommitmentJson, MetricsJson } from './json.js';
 export {
