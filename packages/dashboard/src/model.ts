@@ -149,6 +149,11 @@ export function capSeries(
 
 export interface EvidenceView {
   hash: string;
+  /** Breach id it proves, when the node says (GET /v1/evidence `breach`). */
+  breach: string | null;
+  epoch: number | null;
+  /** What it shows, without the epoch ("over the Training FLOP cap"). */
+  what: string;
   kind: string;
   subject: string;
   reporter: string;
@@ -186,7 +191,8 @@ export function describeEvidence(e: EvidenceJson): EvidenceView {
     commitmentLab(pick('a')) ??
     str(e['subjectLab']) ??
     '—';
-  const epoch = num(pick('epoch')) ?? num(obj(obj(pick('commitment'))?.['commitment'])?.['epoch']);
+  const signedEpoch = (v: unknown): number | undefined => num(obj(obj(v)?.['commitment'])?.['epoch']);
+  const epoch = num(pick('epoch')) ?? signedEpoch(pick('commitment')) ?? signedEpoch(pick('a'));
   let detail = '';
   switch (kind) {
     case 'cap-exceeded':
@@ -204,9 +210,13 @@ export function describeEvidence(e: EvidenceJson): EvidenceView {
     default:
       detail = kind;
   }
+  const what = detail;
   if (epoch !== undefined && kind !== 'missed') detail += ` (epoch ${epoch})`;
   return {
     hash: str(e.hash) ?? '',
+    breach: str(e.breach) ?? null,
+    epoch: epoch ?? null,
+    what,
     kind,
     subject,
     reporter: str(e.reporter) ?? str(inner['reporter']) ?? '—',

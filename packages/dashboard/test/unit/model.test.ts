@@ -145,6 +145,9 @@ describe('evidence and timeline', () => {
   it('describes protocol evidence JSON', () => {
     expect(describeEvidence(capEvidence)).toEqual({
       hash: 'e1',
+      breach: null,
+      epoch: 7,
+      what: 'over the Training FLOP cap',
       kind: 'cap-exceeded',
       subject: 'lab-b',
       reporter: 'lab-a',
