@@ -17,6 +17,11 @@ export const EXIT = {
   API: 7,
   /** The DKG ceremony failed (missing or cheating members, transcript disagreement, timeout). */
   DKG: 8,
+  /**
+   * The installation does not fit this Node.js: a native module built for another Node.js version or
+   * not built, or a Node.js older than the supported floor. Restarting does not help; rebuilding does.
+   */
+  INSTALL: 9,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
   INTERRUPTED: 130,
   /** A bug: an unexpected error (printed with its stack only under PAUSENET_DEBUG=1). */
@@ -31,6 +36,7 @@ export type CliErrorCode =
   | 'PORT_IN_USE'
   | 'API'
   | 'DKG'
+  | 'INSTALL'
   | 'FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
@@ -71,6 +77,14 @@ export function toCliError(err: unknown, context?: { configFile?: string; dataDi
     );
   if (code !== 'TAMPERED' && /\bTAMPERED\b/.test(msg))
     return new CliError('KEYSTORE', `keystore file is corrupt or tampered: ${msg}; restore it from backup`);
+  // Listening on 0.0.0.0 or :: lists the interfaces over a netlink socket; a sandbox without
+  // AF_NETLINK (systemd RestrictAddressFamilies=) refuses it with EAFNOSUPPORT (97).
+  if (/uv_interface_addresses/.test(msg))
+    return new CliError(
+      'CONFIG',
+      `cannot list the host's network interfaces (${msg}): a sandbox blocks netlink sockets; allow ` +
+        'AF_NETLINK (systemd: RestrictAddressFamilies=... AF_NETLINK) or listen on a specific address instead of 0.0.0.0 or ::',
+    );
   if (/EADDRINUSE|address already in use/i.test(msg) && code !== 'EADDRINUSE')
     return new CliError(
       'PORT_IN_USE',
