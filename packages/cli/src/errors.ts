@@ -1,3 +1,5 @@
+import { describeNativeLoadError } from './native-error.js';
+
 /** Exit codes of the `pausenet` command (documented in docs/cli.md). */
 export const EXIT = {
   OK: 0,
@@ -65,6 +67,8 @@ function errMessage(err: unknown): string {
 /** Map an error thrown by another package (node, crypto, protocol) to a CliError with a fix hint. */
 export function toCliError(err: unknown, context?: { configFile?: string; dataDir?: string }): CliError {
   if (err instanceof CliError) return err;
+  const native = describeNativeLoadError(err);
+  if (native) return new CliError('INSTALL', native, { cause: err });
   const code = errCode(err);
   const name = (err as { name?: string } | null)?.name ?? '';
   const msg = errMessage(err).split('\n')[0] ?? '';
