@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The container check CI runs: start an engine (engine.sh), build the local base (build-base.sh) and
-# the image on it pinned by id (build-image.sh), check the image holds runtime files only, then run
-# a member node from it in a network and check it reaches the pause (devnet-check.mjs). Stops the
-# engine it started. Needs root, apt (docker.io, debootstrap), the Debian mirror and the npm registry.
+# the image on it pinned by id (build-image.sh), check the image holds runtime files only, run a
+# member node from it in a network and check it reaches the pause (devnet-check.mjs), and run the
+# systemd unit under a real systemd (systemd-check.sh). Stops the engine it started. Needs root, apt (docker.io, debootstrap), the Debian mirror and the npm registry.
 #
 #   sudo bash scripts/container/ci.sh
 set -euo pipefail
@@ -45,5 +45,8 @@ step "image holds runtime files only, user $user"
 
 node scripts/container/devnet-check.mjs --image pausenet:ci --json
 step "member node from the image reached the pause"
+
+bash scripts/container/systemd-check.sh --base "$base_tag" --app pausenet:ci
+step "configs/pausenet.service under systemd"
 docker image rm pausenet:ci "$base_tag" >/dev/null
 echo "container-ci: OK in $(($(date +%s) - t0)) s"

@@ -210,24 +210,26 @@ describe('packed CLI: npm pack, then npm install -g into a temp prefix', { timeo
     // The printed fix, as printed.
     const rebuilt = await sh('sh', ['-c', fix], { timeoutMs: 540_000 });
     expect(rebuilt.code, `${rebuilt.stdout}\n${rebuilt.stderr}`).toBe(0);
-    const node = spawn(bin, ['start', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
+    const node = spawn(bin, ['start', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    node.stdout.on('data', (d) => {
+      out += d;
+    });
     node.stderr.on('data', (d) => {
-      stderr += d;
+      out += d;
     });
     const exited = new Promise<number | null>((r) => node.on('exit', (code) => r(code)));
     const deadline = Date.now() + 60_000;
-    for (;;) {
-      const up = await lstat(join(dataDir, 'api-url')).then(
-        () => true,
-        () => false,
-      );
-      if (up) break;
-      if (node.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${stderr}`);
+    let api: string | undefined;
+    while (!api) {
+      api = /^pausenet observer started: .*, api (http:\/\/[^,\s]+),/m.exec(out)?.[1];
+      if (node.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The API answering means the event loop turned after "started": the SIGTERM handler is in place.
+    expect((await fetch(`${api}/v1/status`)).ok).toBe(true);
     node.kill('SIGTERM');
-    expect(await exited, stderr).toBe(0);
+    expect(await exited, out).toBe(0);
   });
 });
 
