@@ -200,7 +200,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
       addrs: [],
     }));
     const g: Genesis = {
-      version: 1,
+      version: 2,
       name: 'verify-test',
       threshold: 3,
       members,
@@ -225,13 +225,19 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     genesisFile = join(dir, 'genesis.yaml');
     await writeFile(genesisFile, genesisToYaml(g));
     const parsed = parseGenesisYaml(await readFile(genesisFile, 'utf8'));
-    const statement = statementBytes(networkIdOf(parsed), 1, 'PAUSED');
+    const statement = statementBytes({
+      networkId: networkIdOf(parsed),
+      height: 1,
+      target: 'PAUSED',
+      resolves: [],
+    });
     cert = {
       height: 1,
       target: 'PAUSED',
       statement: hex(statement),
       signature: hex(blsSign(scalar(7), statement)),
       signers: ['lab-a', 'lab-b', 'lab-c'],
+      resolves: [],
     };
   });
 
@@ -316,7 +322,20 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
       dataDir: join(dir, 'lab-a'),
       genesisFile,
       keystore: { file: join(dir, 'lab-a', 'keystore.json') },
-      hooks: [{ type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') }],
+      hooks: [
+        { type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') },
+        // a real exec hook that dumps the environment it was given
+        {
+          type: 'exec',
+          name: 'dump-env',
+          command: process.execPath,
+          args: [
+            '-e',
+            'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))',
+            join(dir, 'hook-env.json'),
+          ],
+        },
+      ],
       logLevel: 'warn',
     });
     // a one-member DKG completes locally: the group key is this lab's key
@@ -400,12 +419,40 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
         s = await status();
       }
       expect([s.state, s.height]).toEqual(['PAUSED', 1]);
+      // The keystore passphrase came from $PAUSENET_PASSPHRASE: the hook's environment never holds it.
+      let hookEnv: Record<string, string> | undefined;
+      for (let i = 0; i < 60 && !hookEnv; i++) {
+        hookEnv = await readFile(join(dir, 'hook-env.json'), 'utf8')
+          .then((t) => JSON.parse(t) as Record<string, string>)
+          .catch(() => undefined);
+        if (!hookEnv) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(hookEnv?.PAUSENET_ACTION).toBe('halt');
+      expect(hookEnv?.PAUSENET_PASSPHRASE).toBeUndefined();
+      expect(Object.values(hookEnv ?? {})).not.toContain(PASS.PAUSENET_PASSPHRASE);
       const human = await run(['status', '--data-dir', dataDir]);
       expect(human.stdout).toMatch(/state\s+PAUSED at height 1/);
+      expect(human.stdout).toMatch(/ready\s+yes/);
       expect(human.stdout).toMatch(/lab-a .*last: epoch 0 seq 0/);
+      // Two open breaches: the over-cap commitment (acted on by the pause) and the judged report.
+      expect(human.stdout).toMatch(/breaches\s+2 open, 0 resolved/);
+      expect(human.stdout).toMatch(
+        /[0-9a-f]{64}\s+cap-exceeded lab-a epoch 0\s+evidence [0-9a-f]{16}…\s+acted on at height 1/,
+      );
+      expect(human.stdout).toMatch(/[0-9a-f]{64}\s+report lab-a epoch 0/);
 
+      // The approval names what the resume resolves, and where that set came from.
+      const dry = await run(['approve', '2', '--resume', '--dry-run', '--data-dir', dataDir]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(
+        /^would approve RESUME at height 2: resolves 2 breaches \(source: every breach open on this node\)/,
+      );
+      expect(dry.stdout).toMatch(/nothing recorded \(--dry-run\)/);
       const a = await run(['approve', '2', '--resume', '--data-dir', dataDir]);
       expect(a.code, a.stderr).toBe(0);
+      expect(a.stdout).toMatch(/^approving RESUME at height 2: resolves 2 breaches/);
+      expect(a.stdout).toMatch(/cap-exceeded lab-a epoch 0/);
+      expect(a.stdout).toMatch(/voted RUNNING at height 2$/m);
       for (let i = 0; i < 60 && s.height < 2; i++) {
         await new Promise((r) => setTimeout(r, 500));
         s = await status();

@@ -110,10 +110,12 @@ export interface CertificateJson {
   statement: string;
   signature: string;
   signers: string[];
+  /** Breach ids (hex, ascending) a resume resolves; bound by the signature through the statement. */
+  resolves?: string[];
   /** Optional: when this node applied the certificate (unix ms), if the node reports it. */
   appliedAt?: number;
-  /** When this node stored the certificate (unix ms); a certificate is applied as it is stored. */
-  storedAt?: number;
+  /** When this node first saw (stored) the certificate (unix ms); a certificate is applied as it is stored. */
+  firstSeenAt?: number;
 }
 
 /**

@@ -244,7 +244,7 @@ export function timeline(
 ): Episode[] {
   const sorted = [...certs].sort((a, b) => a.height - b.height);
   const certAt = (c: CertificateJson): number | null =>
-    num(c.appliedAt) ?? num(c.storedAt) ?? (status && c.height === status.height ? status.since : null);
+    num(c.appliedAt) ?? num(c.firstSeenAt) ?? (status && c.height === status.height ? status.since : null);
   const episodes: Episode[] = sorted.map((c) => ({
     height: c.height,
     target: c.target,

@@ -5,6 +5,7 @@
  * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { CertificateJson, GenesisJson, PauseState } from './api.js';
 import { bytesToHex, hexToBytes } from './format.js';
 
@@ -113,20 +114,37 @@ export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null
 }
 
 /** Domain tag of the transition statement (docs/protocol.md; @pausenet/protocol STATEMENT_TAG). */
-export const STATEMENT_TAG = 'pausenet/v1/statement\0';
+export const STATEMENT_TAG = 'pausenet/v2/statement\0';
 
 /**
- * The bytes the group signs for a transition: `tag ‖ networkId ‖ u64be(height) ‖ target byte`
- * (PAUSED = 1, RUNNING = 0). Re-implemented here because @pausenet/protocol uses node:crypto; the
- * unit test pins it to the protocol's statementBytes.
+ * The bytes the group signs for a transition (protocol v2): `tag ‖ networkId ‖ u64be(height) ‖ target
+ * byte ‖ resolvesDigest`, target byte PAUSED = 1, RUNNING = 0; resolvesDigest = SHA-256 over the
+ * ascending concatenated breach ids a resume resolves, 32 zero bytes for a pause. Re-implemented here
+ * because @pausenet/protocol uses node:crypto; the unit test pins it to the protocol's statementBytes.
+ * Throws on ids that are not 32 bytes or not strictly ascending (callers map that to BAD_STATEMENT).
  */
-export function statementBytes(networkId: Uint8Array, height: number, target: PauseState): Uint8Array {
+export function statementBytes(
+  networkId: Uint8Array,
+  height: number,
+  target: PauseState,
+  resolves: readonly Uint8Array[],
+): Uint8Array {
   const tag = new TextEncoder().encode(STATEMENT_TAG);
-  const out = new Uint8Array(tag.length + 32 + 8 + 1);
+  const out = new Uint8Array(tag.length + 32 + 8 + 1 + 32);
   out.set(tag, 0);
   out.set(networkId, tag.length);
   new DataView(out.buffer).setBigUint64(tag.length + 32, BigInt(height));
-  out[out.length - 1] = target === 'PAUSED' ? 1 : 0;
+  out[tag.length + 40] = target === 'PAUSED' ? 1 : 0;
+  if (target === 'RUNNING') {
+    const all = new Uint8Array(32 * resolves.length);
+    resolves.forEach((id, i) => {
+      if (id.length !== 32) throw new Error(`breach id ${i} is not 32 bytes`);
+      if (i > 0 && bytesToHex(resolves[i - 1] as Uint8Array) >= bytesToHex(id))
+        throw new Error('resolved breach ids are not strictly ascending');
+      all.set(id, 32 * i);
+    });
+    out.set(sha256(all), tag.length + 41);
+  } else if (resolves.length > 0) throw new Error('a pause resolves nothing');
   return out;
 }
 
@@ -142,12 +160,19 @@ export function checkStatement(networkIdHex: string, cert: CertificateJson): Ver
   if (!Number.isSafeInteger(cert.height) || cert.height < 1) {
     return { ok: false, code: 'BAD_STATEMENT', detail: `bad height ${cert.height}` };
   }
-  const expected = bytesToHex(statementBytes(nid, cert.height, cert.target));
+  let expected: string;
+  try {
+    const resolves = (cert.resolves ?? []).map(hexToBytes);
+    expected = bytesToHex(statementBytes(nid, cert.height, cert.target, resolves));
+  } catch (err) {
+    return { ok: false, code: 'BAD_STATEMENT', detail: `resolves: ${(err as Error).message}` };
+  }
   if (expected !== cert.statement.toLowerCase()) {
+    const what = cert.target === 'RUNNING' ? ` resolving ${(cert.resolves ?? []).length} breach(es)` : '';
     return {
       ok: false,
       code: 'BAD_STATEMENT',
-      detail: `statement does not say "height ${cert.height} → ${cert.target}" for network ${networkIdHex.slice(0, 8)}…`,
+      detail: `statement does not say "height ${cert.height} → ${cert.target}${what}" for network ${networkIdHex.slice(0, 8)}…`,
     };
   }
   return { ok: true };

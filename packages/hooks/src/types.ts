@@ -64,6 +64,11 @@ export interface HookJournalEntry {
   lastError: string | null;
   /** Unix ms of the last change. */
   updatedAt: number;
+  /**
+   * How often a start-up re-assert ran this hook again after the row was already 'ok' (the runner's
+   * `reassert`: the node re-applies the hooks of its current state on every start). 0 when absent.
+   */
+  reasserts?: number;
 }
 
 /** Durable journal of hook runs: at-least-once delivery across crashes (node: SQLite; tests: JSON file). */

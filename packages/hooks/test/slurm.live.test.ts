@@ -10,17 +10,21 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { complianceContext, runHookCompliance } from '../src/compliance.js';
+import { HookRunner } from '../src/runner.js';
 import {
   collectSlurmMetering,
+  createExecFileRunner,
+  type SlurmCommandRunner,
   SlurmHook,
   type SlurmHookConfigInput,
   slurmHookConfigSchema,
   submitCommitment,
   toCommitmentRequest,
 } from '../src/slurm/index.js';
-import { JsonFileHookStore } from '../src/store/json-file.js';
+import { hookStatusList } from '../src/status.js';
+import { JsonFileHookStore, MemoryHookStateStore } from '../src/store/json-file.js';
 import { HookError } from '../src/types.js';
 
 const run = promisify(execFile);
@@ -78,7 +82,18 @@ async function snapshot(): Promise<{ jobs: JobView[]; partitions: Record<string,
   return { jobs: parseSqueue(q), partitions: parseSinfo(i) };
 }
 
-const FIELDS = ['JobState', 'Reason', 'Priority', 'Restarts', 'RunTime', 'StartTime', 'EndTime', 'BatchFlag'];
+const FIELDS = [
+  'JobState',
+  'Reason',
+  'Priority',
+  'Restarts',
+  'RunTime',
+  'StartTime',
+  'EndTime',
+  'BatchFlag',
+  'SubmitTime',
+  'EligibleTime',
+];
 
 /** Jobs' fields straight from `scontrol show job [id] -o`, by regex (independent of the adapter's parser). */
 async function scontrolJobs(id?: string): Promise<Map<string, Record<string, string>>> {
@@ -329,7 +344,7 @@ describe('slurm adapter against the live test cluster', () => {
     expect((err2 as HookError).message).toMatch(/scontrol not found .*slurm-client/);
   });
 
-  it('metering: a finished 2-GPU job meters exactly GPUs x RunTime x peak x utilisation; submit (mock node API on 127.0.0.1)', async () => {
+  it('metering: a finished 2-GPU job meters exactly GPUs x RunTime x peak x utilisation, from sacct and from scontrol; submit (mock node API on 127.0.0.1)', async () => {
     const submitted = Date.now();
     const id = await sbatch([
       ...['-p', TRAIN, '-J', `${P}-meter`, '--gres=gpu:2'],
@@ -355,24 +370,47 @@ describe('slurm adapter against the live test cluster', () => {
       peakFlopsPerAccelerator: 989_000_000_000_000n,
       utilizationBps: 4000,
     };
-    const whole = await collectSlurmMetering(cfg, { startMs: submitted - 60_000, endMs: Date.now() + 1000 });
+    // scripts/slurm/start.sh runs accounting (slurmdbd) unless PAUSENET_SLURM_ACCOUNTING=0: then `auto` reads
+    // sacct, and the controller's view (scontrol) must meter the same.
+    const accounting = !/accounting_storage\/none/.test(await sh('scontrol', ['show', 'config']));
+    if (accounting) {
+      // slurmctld sends a job's records to slurmdbd asynchronously: a job that ends quickly can show as
+      // COMPLETED before its start record (name, window times) has arrived.
+      await waitFor(
+        'sacct to record the finished job',
+        () => sh('sacct', ['-X', '-P', '-n', '-j', id, '-o', 'State,JobName']),
+        (out) => out.trim() === `COMPLETED|${P}-meter`,
+      );
+    }
+    const win = { startMs: submitted - 60_000, endMs: Date.now() + 1000 };
+    const whole = await collectSlurmMetering(cfg, win);
+    expect(whole.source).toBe(accounting ? 'sacct' : 'scontrol');
+    const fromController = await collectSlurmMetering(cfg, win, { source: 'scontrol' });
+    expect(fromController.source).toBe('scontrol');
     // Hand-computed: 2 GPUs x RunTime s x 989e12 FLOP/s x 0.4
     const expected = (2n * BigInt(runSeconds) * 989_000_000_000_000n * 4000n) / 10_000n;
-    expect(whole.source).toBe('scontrol'); // accounting is disabled here: auto falls back from sacct
-    expect(whole.runs).toHaveLength(1);
-    expect(whole.runs[0]).toMatchObject({ id, accelerators: 2, seconds: runSeconds });
-    expect(whole.metrics.trainingFlop).toBe(expected);
-    expect(whole.metrics.largestRunFlop).toBe(expected);
-    expect(whole.metrics.acceleratorHours).toBe(1n);
-    expect(whole.metrics.maxParams).toBe(7_000_000_000n); // declared in the job comment
-    expect(whole.metrics.datasetTokens).toBe(1000n);
+    for (const m of [whole, fromController]) {
+      expect(m.runs, m.source).toHaveLength(1);
+      expect(m.runs[0], m.source).toMatchObject({ id, accelerators: 2, seconds: runSeconds });
+      expect(m.metrics.trainingFlop, m.source).toBe(expected);
+      expect(m.metrics.largestRunFlop, m.source).toBe(expected);
+      expect(m.metrics.acceleratorHours, m.source).toBe(1n);
+      expect(m.metrics.maxParams, m.source).toBe(7_000_000_000n); // declared in the job comment
+      expect(m.metrics.datasetTokens, m.source).toBe(1000n);
+    }
 
     // A window opening one second after the job started meters one second less.
-    const cut = await collectSlurmMetering(cfg, { startMs: startMs + 1000, endMs: Date.now() + 1000 });
-    expect(cut.runs[0]?.seconds).toBe(runSeconds - 1);
-    expect(cut.metrics.trainingFlop).toBe(
-      (2n * BigInt(runSeconds - 1) * 989_000_000_000_000n * 4000n) / 10_000n,
-    );
+    for (const source of ['auto', 'scontrol'] as const) {
+      const cut = await collectSlurmMetering(
+        cfg,
+        { startMs: startMs + 1000, endMs: Date.now() + 1000 },
+        { source },
+      );
+      expect(cut.runs[0]?.seconds, source).toBe(runSeconds - 1);
+      expect(cut.metrics.trainingFlop, source).toBe(
+        (2n * BigInt(runSeconds - 1) * 989_000_000_000_000n * 4000n) / 10_000n,
+      );
+    }
 
     // Submitted to a local HTTP server standing in for the node API (which lives above this package).
     let received: { auth: string | undefined; body: unknown } | undefined;
@@ -406,6 +444,436 @@ describe('slurm adapter against the live test cluster', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('slurm checkpoint relaunch window (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  /** Ends one of the filler jobs: its epilog-complete makes slurmctld schedule at once (as on a busy cluster). */
+  function busyRunner(fillers: string[]): SlurmCommandRunner {
+    const real = createExecFileRunner();
+    return async (cmd, args, o) => {
+      // Start the checkpoint at the top of a wall-clock second: the job's end (the credential revoke time) and
+      // everything up to the release then fall in that same second.
+      if (cmd === 'scancel' && args[0]?.startsWith('--signal=')) {
+        await new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
+      }
+      const out = await real(cmd, args, o);
+      if (cmd === 'scontrol' && args[0] === 'release') {
+        const f = fillers.shift();
+        if (f !== undefined) await sh('scancel', [f]);
+      }
+      return out;
+    };
+  }
+
+  it('halt then resume at once, in a loop, on a busy cluster: the checkpointed jobs run again every time', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const ROUNDS = 4;
+    const fillers: string[] = [];
+    for (let i = 0; i < ROUNDS * 2 + 2; i++) {
+      fillers.push(await sbatch(['-p', INFER, '-J', `${P}-filler`, '--wrap', 'sleep 300']));
+    }
+    const ck = await sbatch(['-p', TRAIN, '-J', `${P}-loop-ckpt`, ckptScript]);
+    const plain = await sbatch(['-p', TRAIN, '-J', `${P}-loop-plain`, '--wrap', 'sleep 300']);
+    await waitFor('loop jobs to start', scontrolJobs, (js) =>
+      [ck, plain, ...fillers].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const h = new SlurmHook(
+        slurmHookConfigSchema.parse({
+          type: 'slurm',
+          name: 'slurm-loop',
+          partitions: [TRAIN],
+          running: 'checkpoint',
+          checkpointGraceMs: 15_000,
+        }),
+        { pollMs: 50, run: busyRunner(fillers) },
+      );
+      await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+      await h.apply('resume', complianceContext('resume', store.stateFor(h.name)));
+      const back = await waitFor(
+        `round ${round}: both jobs running again (or one failed)`,
+        scontrolJobs,
+        (js) =>
+          [ck, plain].every((id) => js.get(id)?.['JobState'] === 'RUNNING') ||
+          [ck, plain].some((id) => !/RUNNING|PENDING|COMPLETING/.test(js.get(id)?.['JobState'] ?? '')),
+      );
+      for (const id of [ck, plain]) {
+        expect(back.get(id), `round ${round}: job ${id}`).toMatchObject({
+          JobState: 'RUNNING',
+          Restarts: String(round),
+        });
+      }
+    }
+    await cancelOurJobs();
+  });
+});
+
+describe('slurm resume: relaunch of jobs Slurm fails right after their release (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  /** A checkpointable job that exits 1 at once when its restart count matches `failWhen` (a shell test). */
+  async function flakyScript(dir: string, failWhen: string): Promise<string> {
+    const f = join(dir, 'flaky.sh');
+    await writeFile(
+      f,
+      `#!/bin/bash\ntrap "exit 0" USR1\nif [ "\${SLURM_RESTART_COUNT:-0}" ${failWhen} ]; then exit 1; fi\nwhile :; do sleep 1 & wait $!; done\n`,
+      { mode: 0o755 },
+    );
+    return f;
+  }
+
+  function ckptHook(over: Partial<SlurmHookConfigInput> = {}): SlurmHook {
+    return hook({ running: 'checkpoint', checkpointGraceMs: 15_000, ...over });
+  }
+
+  it('a job that fails as it starts again is requeued and released again; the relaunch is in the hook state', async () => {
+    const dir = await tmp();
+    // Fails on its first relaunch only: to resume this looks exactly like a lost launch (FAILED at once).
+    const id = await sbatch(['-p', TRAIN, '-J', `${P}-flaky-once`, await flakyScript(dir, '-eq 1')]);
+    await waitFor(
+      'flaky job to run',
+      () => scontrolJob(id),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = ckptHook();
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    expect(await scontrolJob(id)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    const ctx = complianceContext('resume', store.stateFor(h.name));
+    await h.apply('resume', ctx);
+    expect(await scontrolJob(id)).toMatchObject({ JobState: 'RUNNING', Restarts: '2' });
+    expect(await SlurmHook.undoRecord(store.stateFor(h.name))).toBeUndefined();
+    expect(await SlurmHook.relaunchHistory(store.stateFor(h.name))).toEqual([
+      expect.objectContaining({
+        jobId: id,
+        jobName: `${P}-flaky-once`,
+        attempt: 1,
+        failure: 'FAILED (NonZeroExitCode)',
+        outcome: 'requeued',
+        certificateHash: ctx.certificateHash,
+      }),
+    ]);
+    await cancelOurJobs();
+  });
+
+  it('a job that never comes back is a HookError naming it, in the journal (status), never success', async () => {
+    const dir = await tmp();
+    const id = await sbatch(['-p', TRAIN, '-J', `${P}-flaky-always`, await flakyScript(dir, '-ge 1')]);
+    await waitFor(
+      'flaky job to run',
+      () => scontrolJob(id),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = ckptHook({ relaunchAttempts: 1 });
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const runner = new HookRunner({
+      hooks: [h],
+      journal: store.journal,
+      stateFor: (n) => store.stateFor(n),
+      retry: { maxAttempts: 1 },
+    });
+    const cert = complianceContext('resume', store.stateFor(h.name));
+    const [result] = await runner.runFor(cert);
+    await runner.stop();
+    expect(result?.status).toBe('failed');
+    expect(result?.lastError).toMatch(
+      new RegExp(
+        `^CONFLICT: slurm-live: job ${id} \\(${P}-flaky-always\\) did not run again after resume released it 2 time\\(s\\): Slurm shows FAILED \\(NonZeroExitCode\\)`,
+      ),
+    );
+    const [row] = await hookStatusList(store.journal);
+    expect(row).toMatchObject({ hook: 'slurm-live', action: 'resume', status: 'failed' });
+    expect(row?.lastError).toContain(`job ${id}`);
+    expect(
+      (await SlurmHook.relaunchHistory(store.stateFor(h.name))).map((r) => [r.attempt, r.outcome]),
+    ).toEqual([
+      [1, 'requeued'],
+      [1, 'gave-up'],
+    ]);
+    // The undo record stays (resume is not done), with the count, so a retry does not relaunch without bound.
+    const rec = await SlurmHook.undoRecord(store.stateFor(h.name));
+    expect(rec?.checkpointed[id]).toMatchObject({ relaunches: 1, lastFailure: 'FAILED (NonZeroExitCode)' });
+    await cancelOurJobs();
+  });
+});
+
+describe('slurm halt re-asserted while paused (node restart): convergent, original undo data kept (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs); // a failed test must not leave running jobs for the next one to halt
+
+  it('suspend mode: re-suspends a job resumed by hand, re-holds a released job, stops a new job, resets the partition', async () => {
+    const dir = await tmp();
+    const run1 = await sbatch(['-p', TRAIN, '-J', `${P}-ra-run`, '--wrap', 'sleep 300']);
+    const pend = await sbatch(['-p', TRAIN, '-J', `${P}-ra-pend`, '--begin=now+3600', '--wrap', 'sleep 300']);
+    const inf = await sbatch(['-p', INFER, '-J', `${P}-ra-infer`, '--wrap', 'sleep 300']);
+    await waitFor('jobs to start', scontrolJobs, (js) =>
+      [run1, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const first = hook({ running: 'suspend' });
+    await first.apply('halt', complianceContext('halt', store.stateFor(first.name)));
+    const original = await SlurmHook.undoRecord(store.stateFor(first.name));
+    expect(original).toMatchObject({ partitions: { [TRAIN]: 'UP' }, held: [pend], suspended: [run1] });
+
+    // While the node is down, someone undoes the halt by hand and starts a new training job.
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=UP']);
+    await sh('scontrol', ['resume', run1]);
+    await sh('scontrol', ['release', pend]);
+    const late = await sbatch(['-p', TRAIN, '-J', `${P}-ra-late`, '--wrap', 'sleep 300']);
+    await waitFor(
+      'new job to start',
+      () => scontrolJob(late),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=DRAIN']);
+    const undone = await scontrolJobs();
+    expect(undone.get(run1)?.['JobState']).toBe('RUNNING');
+    expect(undone.get(pend)?.['Priority']).not.toBe('0');
+
+    // The node starts again and re-applies its current state (PAUSED): a new adapter, the same store.
+    const restarted = hook({ running: 'suspend' });
+    for (let i = 0; i < 2; i++) {
+      await restarted.apply('halt', complianceContext('halt', store.stateFor(restarted.name)));
+      const js = await scontrolJobs();
+      expect(js.get(run1)?.['JobState'], `re-assert ${i}`).toBe('SUSPENDED');
+      expect(js.get(late)?.['JobState']).toBe('SUSPENDED');
+      expect(js.get(pend)).toMatchObject({ JobState: 'PENDING', Priority: '0' });
+      expect(js.get(inf)?.['JobState']).toBe('RUNNING');
+      expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+      // The partition's state before the first halt (UP), not the DRAIN found now.
+      expect(await SlurmHook.undoRecord(store.stateFor(restarted.name))).toEqual({
+        ...original,
+        suspended: [run1, late],
+      });
+    }
+
+    await restarted.apply('resume', complianceContext('resume', store.stateFor(restarted.name)));
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    const after = await scontrolJobs();
+    expect(after.get(run1)?.['JobState']).toBe('RUNNING');
+    expect(after.get(late)?.['JobState']).toBe('RUNNING');
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+    await waitFor(
+      'released job to wait for its begin time',
+      () => scontrolJob(pend),
+      (j) => j['Reason'] === 'BeginTime',
+    );
+    expect(await SlurmHook.undoRecord(store.stateFor(restarted.name))).toBeUndefined();
+    await cancelOurJobs();
+  });
+
+  it('checkpoint mode: re-checkpoints a requeued job run again by hand, re-holds one released by hand; resume runs both', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const a = await sbatch(['-p', TRAIN, '-J', `${P}-ra-ck-a`, ckptScript]);
+    const b = await sbatch(['-p', TRAIN, '-J', `${P}-ra-ck-b`, ckptScript]);
+    await waitFor('jobs to start', scontrolJobs, (js) =>
+      [a, b].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    const store = new JsonFileHookStore(join(dir, 'hooks.json'));
+    const h = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
+    await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    const original = await SlurmHook.undoRecord(store.stateFor(h.name));
+    expect(Object.keys(original?.checkpointed ?? {}).sort()).toEqual([a, b].sort());
+
+    // By hand while the node is down: the partition UP again, job a run again now, job b released only.
+    await sh('scontrol', ['update', `PartitionName=${TRAIN}`, 'State=UP']);
+    await waitFor('previous runs to end on the node', scontrolJobs, (js) =>
+      [a, b].every((id) => js.get(id)?.['JobState'] === 'PENDING'),
+    );
+    // As a careful operator would: make a eligible only once slurmctld's clock is past its requeue stamp.
+    await waitFor(
+      "slurmctld's clock to pass job a's requeue",
+      async () => {
+        await sh('scontrol', ['update', `JobId=${a}`, 'StartTime=now']);
+        return scontrolJob(a);
+      },
+      (j) => (j['EligibleTime'] ?? '') > (j['SubmitTime'] ?? '~'),
+    );
+    await sh('scontrol', ['release', a, b]);
+    await waitFor(
+      'job a to run again',
+      () => scontrolJob(a),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    expect(await scontrolJob(b)).toMatchObject({ JobState: 'PENDING', Reason: 'BeginTime' });
+
+    const restarted = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
+    await restarted.apply('halt', complianceContext('halt', store.stateFor(restarted.name)));
+    const halted = await scontrolJobs();
+    expect(halted.get(a)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '2' });
+    expect(halted.get(b)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+    const rec = await SlurmHook.undoRecord(store.stateFor(restarted.name));
+    expect(rec?.partitions).toEqual({ [TRAIN]: 'UP' });
+    expect(rec?.checkpointed[a]?.status).toBe('requeued');
+    expect(rec?.checkpointed[b]?.status).toBe('requeued');
+
+    await restarted.apply('resume', complianceContext('resume', store.stateFor(restarted.name)));
+    const after = await scontrolJobs();
+    expect(after.get(a)).toMatchObject({ JobState: 'RUNNING', Restarts: '2' });
+    expect(after.get(b)).toMatchObject({ JobState: 'RUNNING', Restarts: '1' });
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    await cancelOurJobs();
+  });
+});
+
+describe('slurm hook as an unprivileged service user with a Slurm AdminLevel (no root, no sudo; live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(cancelOurJobs);
+
+  // Users scripts/slurm/start.sh creates (OS user + sacctmgr AdminLevel); see docs/slurm.md.
+  const OPERATOR = 'pausenet-slurm-op';
+  const ADMIN = 'pausenet-slurm-admin';
+
+  /** The hook in its own process as `user`, confined like the systemd unit: NoNewPrivileges, no capabilities. */
+  async function applyAs(
+    user: string,
+    action: 'halt' | 'resume',
+    over: Partial<SlurmHookConfigInput>,
+    dir: string,
+  ): Promise<{ ok: boolean; code?: string; message?: string }> {
+    const level = await sh('sacctmgr', ['-n', '-P', 'list', 'user', user, 'format=adminlevel']).then(
+      (out) => out.trim(),
+      () => '',
+    );
+    if (level === '')
+      throw new Error(
+        `${user} has no Slurm AdminLevel (no accounting?): start the cluster with accounting: sudo scripts/slurm/start.sh`,
+      );
+    const script = join(dir, 'apply-as.mjs');
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    await writeFile(
+      script,
+      [
+        `import { JsonFileHookStore, SlurmHook, slurmHookConfigSchema } from ${JSON.stringify(dist)};`,
+        'const [action, cfg, cert, storePath] = process.argv.slice(2);',
+        'const hook = new SlurmHook(slurmHookConfigSchema.parse(JSON.parse(cfg)), { pollMs: 100 });',
+        'const state = new JsonFileHookStore(storePath).stateFor(hook.name);',
+        'const out = await hook.apply(action, { ...JSON.parse(cert), state }).then(',
+        '  () => ({ ok: true, uid: process.getuid() }),',
+        '  (e) => ({ ok: false, code: e.code, message: e.message, uid: process.getuid() }),',
+        ');',
+        'console.log(JSON.stringify(out));',
+      ].join('\n'),
+      { mode: 0o644 },
+    );
+    const gid = (await sh('id', ['-g', user])).trim();
+    const cfg = { type: 'slurm', name: 'slurm-svc', partitions: [TRAIN], ...over };
+    const { state: _state, ...cert } = complianceContext(action, new MemoryHookStateStore());
+    const { stdout } = await run(
+      'setpriv',
+      [
+        ...['--reuid', user, '--regid', gid, '--clear-groups'],
+        ...['--no-new-privs', '--inh-caps=-all', '--bounding-set=-all'],
+        ...[
+          process.execPath,
+          script,
+          action,
+          JSON.stringify(cfg),
+          JSON.stringify(cert),
+          join(dir, 'hooks.json'),
+        ],
+      ],
+      { env, timeout: 60_000 },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { uid: number };
+    expect(out.uid).toBe(Number((await sh('id', ['-u', user])).trim())); // really not root
+    return out as { ok: boolean; code?: string; message?: string };
+  }
+
+  it('AdminLevel=Administrator: halt (partition INACTIVE, hold, suspend) and resume succeed', async () => {
+    const dir = await tmp();
+    const running = await sbatch(['-p', TRAIN, '-J', `${P}-svc-run`, '--wrap', 'sleep 300']);
+    const pend = await sbatch([
+      '-p',
+      TRAIN,
+      '-J',
+      `${P}-svc-pend`,
+      '--begin=now+3600',
+      '--wrap',
+      'sleep 300',
+    ]);
+    await waitFor(
+      'job to run',
+      () => scontrolJob(running),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    expect(await applyAs(ADMIN, 'halt', { running: 'suspend' }, dir)).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
+    const halted = await scontrolJobs();
+    expect(halted.get(running)?.['JobState']).toBe('SUSPENDED');
+    expect(halted.get(pend)?.['Priority']).toBe('0');
+    expect(await applyAs(ADMIN, 'resume', { running: 'suspend' }, dir)).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
+    const after = await scontrolJobs();
+    expect(after.get(running)?.['JobState']).toBe('RUNNING');
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+  });
+
+  it('AdminLevel=Operator: reservation + checkpoint mode halts and resumes; changing a partition is a PERMISSION error naming the level', async () => {
+    const dir = await tmp();
+    const ckptScript = join(dir, 'ckpt.sh');
+    await writeFile(ckptScript, '#!/bin/bash\ntrap "exit 0" USR1\nwhile :; do sleep 1 & wait $!; done\n', {
+      mode: 0o755,
+    });
+    const ck = await sbatch(['-p', TRAIN, '-J', `${P}-svc-ckpt`, ckptScript]);
+    const pend = await sbatch([
+      '-p',
+      TRAIN,
+      '-J',
+      `${P}-svc-pend`,
+      '--begin=now+3600',
+      '--wrap',
+      'sleep 300',
+    ]);
+    await waitFor(
+      'job to run',
+      () => scontrolJob(ck),
+      (j) => j['JobState'] === 'RUNNING',
+    );
+    const mode = {
+      stopNew: 'reservation',
+      reservationName: `${P}-maint`,
+      running: 'checkpoint',
+      checkpointGraceMs: 15_000,
+    } as const;
+    expect(await applyAs(OPERATOR, 'halt', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
+    expect(await sh('scontrol', ['show', 'reservation', `${P}-maint`, '-o'])).toMatch(/Flags=MAINT/);
+    const halted = await scontrolJobs();
+    expect(halted.get(ck)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
+    expect(halted.get(pend)?.['Priority']).toBe('0');
+    expect(await applyAs(OPERATOR, 'resume', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
+    expect(await sh('scontrol', ['show', 'reservation', '-o'])).not.toContain(`${P}-maint`);
+    const after = await scontrolJobs();
+    expect(after.get(ck)).toMatchObject({ JobState: 'RUNNING', Restarts: '1' });
+    expect(after.get(pend)?.['Priority']).not.toBe('0');
+
+    // Partition State needs Administrator: the error says so (and the jobs it did stop are undone by resume).
+    const denied = await applyAs(OPERATOR, 'halt', { stopNew: 'inactive', running: 'none' }, await tmp());
+    expect(denied).toMatchObject({ ok: false, code: 'PERMISSION' });
+    expect(denied.message).toMatch(
+      /Operator for jobs and reservations, Administrator to change a partition's State/,
+    );
+    expect(await partitionStates()).toEqual({ [TRAIN]: 'up', [INFER]: 'up' });
   });
 });
 
@@ -456,6 +924,14 @@ describe('slurm adapter compliance (live cluster, suspend mode)', () => {
       },
       breakIt: () => unlink(join(binDir, 'scontrol')),
       repair: () => symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined),
+      // An operator undoes the halt by hand while the node is down: partition UP, job resumed, hold released.
+      undoOutOfBand: async () => {
+        await sh('sh', [
+          '-c',
+          `scontrol update PartitionName=${TRAIN} State=UP; scontrol resume ${jobs.run}; ` +
+            `scontrol release ${jobs.pending}`,
+        ]);
+      },
       cleanup: async () => {
         // Put the world back even if a test failed half-way, so the next test starts from the baseline.
         await symlink(scontrolPath, join(binDir, 'scontrol')).catch(() => undefined);

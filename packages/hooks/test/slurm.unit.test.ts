@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHook } from '../src/factory.js';
 import {
   classifySlurmStderr,
+  clockPassedRequeue,
   computeMetering,
   isHeld,
   matchesSelection,
@@ -47,6 +48,17 @@ const REQUEUED_AND_SRUN = [
 // hand-written in the same format: 2 nodes x 8 GPUs, running 1 day 2 h, typed and untyped gres entries.
 const WITH_ACCOUNTING =
   'JobId=4242 JobName=llm-70b UserId=alice(1000) GroupId=ml(1000) Priority=1000 Account=frontier QOS=train JobState=RUNNING Reason=None Requeue=1 Restarts=0 BatchFlag=1 RunTime=1-02:00:00 StartTime=2026-11-27T00:00:00 EndTime=2026-12-04T00:00:00 Partition=gpu NumNodes=2 NumCPUs=64 NumTasks=16 TRES=cpu=64,mem=512G,node=2,billing=64,gres/gpu=16,gres/gpu:h100=16 TresPerNode=gres:gpu:h100:8';
+
+// One checkpointed job (signalled, exited, `scontrol requeuehold`), same cluster, 2026-12-06: as Slurm left it
+// (begin time deferred), after `StartTime=now` in the second it was requeued in, and after it 1.2 s later.
+const REQUEUED_STAMPS = ['2026-12-06T03:21:12', '2026-12-06T03:19:11', '2026-12-06T03:19:13'].map(
+  (eligible) =>
+    [
+      'JobId=155 JobName=ckpt-demo UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=0 Nice=0 Account=(null) QOS=(null) JobState=PENDING Reason=job_requeued_in_held_state Dependency=(null) Requeue=1 Restarts=1 BatchFlag=1 Reboot=0 ExitCode=0:10 RunTime=00:00:00 TimeLimit=UNLIMITED TimeMin=N/A',
+      `SubmitTime=2026-12-06T03:19:12 EligibleTime=${eligible} AccrueTime=Unknown StartTime=Unknown EndTime=Unknown Deadline=N/A SuspendTime=None SecsPreSuspend=0 LastSchedEval=2026-12-06T03:19:11 Scheduler=Main Partition=exp`,
+      'AllocNode:Sid=localhost:7947 ReqNodeList=(null) ExcNodeList=(null) NodeList= NumNodes=1 NumCPUs=1 NumTasks=1 CPUs/Task=1 ReqB:S:C:T=0:0:*:* TRES=cpu=1,node=1,billing=1 Socks/Node=* NtasksPerN:B:S:C=0:0:*:* CoreSpec=* MinCPUsNode=1 MinMemoryNode=0 MinTmpDiskNode=0 Features=(null) DelayBoot=00:00:00 OverSubscribe=OK Contiguous=0 Licenses=(null) Network=(null) Command=(null) WorkDir=/tmp StdErr=/dev/null StdIn=/dev/null StdOut=/dev/null Power=',
+    ].join(' '),
+);
 
 const T = (iso: string) => Date.parse(`${iso}Z`);
 const PEAK = 10n ** 15n; // 1 PFLOP/s per accelerator keeps the hand arithmetic readable
@@ -138,6 +150,15 @@ describe('slurm parsing (recorded scontrol output)', () => {
     ).toEqual(['pausenet-halt']);
   });
 
+  it('reads the requeue stamp and slurmctld clock of a requeued job (release only once the clock passed it)', () => {
+    const [deferred, sameSecond, later] = REQUEUED_STAMPS.map((l) => parseJobs(l)[0]!);
+    expect(deferred?.submitTime).toBe(T('2026-12-06T03:19:12') / 1000);
+    expect(deferred?.eligibleTime).toBe(T('2026-12-06T03:21:12') / 1000);
+    expect(isHeld(deferred!)).toBe(true);
+    // Slurm's own deferral is not a reading of its clock; resume always stamps StartTime=now first.
+    expect([sameSecond, later].map((j) => clockPassedRequeue(j!))).toEqual([false, true]);
+  });
+
   it('classifies Slurm stderr into typed codes', () => {
     expect(classifySlurmStderr('slurm_update error: Access/permission denied')).toBe('PERMISSION');
     expect(
@@ -164,6 +185,9 @@ describe('slurm job selection and hook config', () => {
     const ok = slurmHookConfigSchema.parse({ type: 'slurm', name: 'slurm', partitions: ['train'] });
     expect(ok.stopNew).toBe('inactive');
     expect(ok.running).toBe('suspend');
+    expect([ok.relaunchAttempts, ok.relaunchSettleMs, ok.relaunchTimeoutMs]).toEqual([3, 2_000, 120_000]);
+    const tooMany = slurmHookConfigSchema.safeParse({ ...ok, relaunchAttempts: 100 });
+    expect(tooMany.error?.issues[0]?.path).toEqual(['relaunchAttempts']);
     const noPart = slurmHookConfigSchema.safeParse({ type: 'slurm', name: 's', accounts: ['llm'] });
     expect(noPart.success).toBe(false);
     expect(noPart.error?.issues[0]?.message).toMatch(/needs at least one partition/);
@@ -287,8 +311,9 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   });
 
   it('meters sacct output (accounting clusters): ElapsedRaw excludes suspended time', () => {
-    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format (no slurmdbd on the test cluster):
-    // 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which 600 s suspended; 4301 is inference.
+    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format, at a scale the test cluster cannot run (its own
+    // sacct output is metered by the live test): 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which
+    // 600 s suspended; 4301 is inference.
     const jobs = parseSacct(
       [
         '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|pausenet:params=70000000000,tokens=900|llm-70b',

@@ -49,15 +49,68 @@ export interface HookStatusView {
   status: 'ok' | 'failed' | 'pending';
   attempts: number;
   lastError: string | null;
+  /** Start-up re-asserts that ran this hook again after it was ok (docs/protocol.md "Re-assert on start"). */
+  reasserts: number;
 }
 
 export interface AgreementStatus {
   state: PauseState;
   height: number;
   since: number | null;
-  pendingVotes: { height: number; target: PauseState; voters: LabId[]; needed: number }[];
-  approvals: { height: number; target: PauseState; approved: boolean }[];
+  /** One entry per statement voted on at the open height (a split resume shows several). */
+  pendingVotes: { height: number; target: PauseState; resolves: string[]; voters: LabId[]; needed: number }[];
+  /** What waits for / was given by this operator at the open height (breach ids, hex). */
+  approvals: { height: number; target: PauseState; approved: boolean; breaches: string[] }[];
   hooks: HookStatusView[];
+  /**
+   * Readiness (GET /v1/health): false until the start-up re-assert of the current state's hooks has
+   * completed; `reason` says what it waits for.
+   */
+  ready: boolean;
+  readyReason: string | null;
+}
+
+/** POST /v1/approve options (docs/protocol.md "Approvals"). */
+export interface ApproveOptions {
+  /** PAUSED: the judged breach ids approved; RUNNING: the ids the resume resolves. Default: see the spec. */
+  breaches?: readonly Uint8Array[];
+  /** Approve a resolves set that differs from another member's pending resume vote (splits the resume). */
+  force?: boolean;
+  /** Report what would be approved and signed, change nothing. */
+  dryRun?: boolean;
+}
+
+/** A breach an approval names, as this node knows it. */
+export interface ApprovedBreach {
+  id: string;
+  /** null when this node has not seen evidence for it (named by a pending vote or the operator). */
+  kind: string | null;
+  lab: string | null;
+  epoch: number | null;
+  /** Hash of the evidence that proved it here (fetch it with GET /v1/evidence). */
+  evidence: string | null;
+  status: 'open' | 'resolved' | 'unknown';
+}
+
+/** Where the breach set of an approval came from. */
+export type ApprovalSource = 'explicit' | 'pending-vote' | 'open-breaches';
+
+export interface ApproveResult {
+  /** This member's vote for the transition is signed (now or before). */
+  signed: boolean;
+  reason?: string;
+  /** Set when the approval was refused (nothing recorded): the error code. */
+  refused?: string;
+  height: number;
+  target: PauseState;
+  /** PAUSED: the breaches approved; RUNNING: the breaches the resume resolves. */
+  breaches: ApprovedBreach[];
+  source: ApprovalSource;
+  /** source pending-vote: the members whose resume vote named this set. */
+  voters?: LabId[];
+  /** RUNNING: open breaches this resume leaves open (a new pause follows by policy). */
+  leftOpen?: number;
+  dryRun?: boolean;
 }
 
 /** Persist via the node's ingest path, then gossip; resolves to the ingest verdict. */
@@ -87,7 +140,7 @@ export interface Agreement {
    * commitment that forks a stored chain (not stored: `info.stored` false) so equivocation gets filed.
    */
   onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K], info?: AcceptInfo): Promise<void>;
-  approve(height: number, target: PauseState): Promise<{ signed: boolean; reason?: string }>;
+  approve(height: number, target: PauseState, opts?: ApproveOptions): Promise<ApproveResult>;
   status(): AgreementStatus;
   on(event: 'change', fn: () => void): void;
 }
@@ -114,8 +167,16 @@ export class NoAgreement implements Agreement {
     return { ok: true };
   }
   async onAccepted(): Promise<void> {}
-  async approve(): Promise<{ signed: boolean; reason?: string }> {
-    return { signed: false, reason: 'agreement module not enabled on this node' };
+  async approve(height: number, target: PauseState): Promise<ApproveResult> {
+    return {
+      signed: false,
+      refused: 'NO_AGREEMENT',
+      reason: 'agreement module not enabled on this node',
+      height,
+      target,
+      breaches: [],
+      source: 'explicit',
+    };
   }
   status(): AgreementStatus {
     const height = this.store?.certifiedHeight() ?? 0;
@@ -126,6 +187,8 @@ export class NoAgreement implements Agreement {
       pendingVotes: [],
       approvals: [],
       hooks: [],
+      ready: true,
+      readyReason: null,
     };
   }
   on(): void {}

@@ -1,4 +1,7 @@
 import {
+  breachIdOfKey,
+  breachKeyOf,
+  breachSubject,
   bytesEqual,
   certificateHash,
   decodeCertificate,
@@ -56,8 +59,8 @@ export interface IngestDeps {
   recorder: VerdictRecorder;
   logger: Logger;
   now: () => number;
-  /** A commitment arrived ahead of our chain head: fetch the gap from `peer`. */
-  onGap?: (peer: string | undefined, lab: string) => void;
+  /** A commitment (of `lab`) or a certificate (`what` = 'certificates') arrived ahead of us: fetch the gap from `peer`. */
+  onGap?: (peer: string | undefined, what: string) => void;
   /**
    * A validly signed commitment that forks the lab's chain (occupied seq, or a second commitment for an
    * epoch): not stored, handed on so that equivocation evidence gets filed.
@@ -122,7 +125,9 @@ export class Ingest {
     const now = this.deps.now();
     const base = { genesis: this.deps.genesis, networkId: this.deps.networkId, now };
     const agreement = this.deps.agreement();
-    const receivedAt = Date.now();
+    // First seen (docs/protocol.md "First seen"): the node's own clock when it first stores the message;
+    // inserts keep the first row, so a later copy (gossip, sync, a re-publish) never moves it.
+    const receivedAt = now;
     switch (kind) {
       case 'commitment': {
         const sc = msg as SignedCommitment;
@@ -173,11 +178,49 @@ export class Ingest {
           return { validation: ignore('DUPLICATE', 'evidence already stored') };
         const v = validateEvidence(se, base);
         if (!v.ok) return { validation: v };
+        const key = breachKeyOf(se.evidence);
+        const breachId = breachIdOfKey(key);
+        const subject = breachSubject(key);
+        // [IGNORE] DUPLICATE_BREACH: one evidence per (breach, reporter) is stored; re-signing it with a
+        // fresh issuedAt adds nothing (docs/protocol.md "Evidence floods").
+        if (this.deps.store.hasEvidenceFor(breachId, se.reporter))
+          return {
+            validation: ignore('DUPLICATE_BREACH', `${se.reporter} already filed evidence for this breach`),
+          };
+        // [IGNORE] QUOTA: judged evidence beyond policy.judgedQuotaPerEpoch per (reporter, epoch).
+        const judged = se.evidence.kind === 'missed' || se.evidence.kind === 'report';
+        const quota = this.deps.genesis.policy.judgedQuotaPerEpoch;
+        if (judged && this.deps.store.countJudgedEvidence(se.reporter, subject.epoch) >= quota)
+          return {
+            validation: ignore(
+              'QUOTA',
+              `${se.reporter} already filed ${quota} judged evidence items about epoch ${subject.epoch} (policy.judgedQuotaPerEpoch)`,
+            ),
+          };
         const a = agreement.check('evidence', se);
         if (!a.ok) return { validation: a };
-        const stored = this.write(kind, opts, () =>
-          this.deps.store.insertEvidence({ hash, kind: se.evidence.kind, bytes, receivedAt }),
-        );
+        const stored = this.write(kind, opts, () => {
+          const inserted = this.deps.store.insertEvidence({
+            hash,
+            kind: se.evidence.kind,
+            bytes,
+            receivedAt,
+            breachId,
+            reporter: se.reporter,
+            epoch: subject.epoch,
+          });
+          // The breach row is written with its first evidence, in the same transaction.
+          if (inserted)
+            this.deps.store.breaches.seen({
+              id: breachId,
+              kind: se.evidence.kind,
+              lab: subject.lab,
+              epoch: subject.epoch,
+              evidenceHash: hash,
+              firstSeenAt: receivedAt,
+            });
+          return inserted;
+        });
         if (!stored) return { validation: ignore('DUPLICATE', 'evidence already stored') };
         return this.accepted(kind, msg, hash);
       }
@@ -218,7 +261,11 @@ export class Ingest {
           currentHeight: agreement.status().height,
           blsVerify: blsVerifyCached,
         });
-        if (!v.ok) return { validation: v };
+        if (!v.ok) {
+          // A certificate ahead of us: fetch the heights in between from that peer (they apply in order).
+          if (v.code === 'K_FUTURE') this.deps.onGap?.(opts.peer, 'certificates');
+          return { validation: v };
+        }
         const a = agreement.check('certificate', cert);
         if (!a.ok) return { validation: a };
         const res = this.write(kind, opts, () =>

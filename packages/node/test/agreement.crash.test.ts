@@ -133,7 +133,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     const votes = r2.lines.filter((l) => l.kind === 'vote').map((l) => l.hex);
     expect(votes.length).toBeGreaterThanOrEqual(1);
     expect(new Set(votes)).toEqual(new Set([toHex(stored.vote)]));
-    expect(r2.lines.find((l) => l.event === 'approve')?.result).toEqual({ signed: true });
+    expect(r2.lines.find((l) => l.event === 'approve')?.result).toMatchObject({ signed: true });
     const s2 = Store.open(dataDir);
     const after = s2.db.prepare('SELECT height, target, vote FROM signed_heights').all() as {
       vote: Uint8Array;
@@ -145,7 +145,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
 
   it('certificate applied, process killed before its hooks ran: hooks run after restart, exactly once', async () => {
     const { dir, net, self, dataDir, hookLog } = setupNet();
-    const statement = statementBytes(net.networkId, 1, 'PAUSED');
+    const statement = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -155,6 +155,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       height: 1,
       target: 'PAUSED',
       signers: net.labs.slice(0, 3).map((l) => l.id),
+      resolves: [],
       signature: recoverSignature(partials, 3),
     };
     const hash = toHex(certificateHash(cert));
@@ -193,9 +194,14 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       height: 1,
       hooks: [{ height: 1, action: 'halt', hook: 'log', status: 'ok', attempts: 1 }],
     });
-    // A third start finds nothing unfinished: still exactly one hook run.
+    // A third start finds nothing unfinished, but the state is PAUSED: it re-asserts the halt once
+    // (docs/protocol.md "Re-assert on start"), and the journal says so.
     const r3 = await runMember(writeSetup(dir, 'run3', { dataDir, genesis, self, hookLog, inject: [] }));
     expect(r3.code, r3.stderr).toBe(0);
-    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual([`halt 1 ${hash}`]);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual([`halt 1 ${hash}`, `halt 1 ${hash}`]);
+    expect(r3.lines.find((l) => l.event === 'status')?.status).toMatchObject({
+      ready: true,
+      hooks: [{ height: 1, action: 'halt', status: 'ok', attempts: 2, reasserts: 1 }],
+    });
   });
 });

@@ -83,7 +83,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes(networkIdOf(net.genesis), 1, 'PAUSED'),
+        statementBytes({ networkId: networkIdOf(net.genesis), height: 1, target: 'PAUSED', resolves: [] }),
         decodeCertificate(row.bytes).signature,
       ),
     ).toBe(true);

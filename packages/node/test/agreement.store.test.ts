@@ -77,6 +77,7 @@ describe('migration 2 + SQLite hook journal/state', () => {
         attempts: 3,
         lastError: 'IO: disk full',
         updatedAt: 13,
+        reasserts: 0,
       },
     ]);
     expect(await j2.get('zz', 'file')).toBeUndefined();

@@ -1,4 +1,5 @@
 import {
+  breachIdOf,
   certificateHash,
   decodeCertificate,
   decodeSignedEvidence,
@@ -63,12 +64,20 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     // Independent BLS library, given only the group key and the statement bytes.
     const dkg = n.genesis.dkg;
     if (!dkg) throw new Error('dkg');
-    expect(nobleVerify(dkg.groupPublicKey, statementBytes(n.networkId, 1, 'PAUSED'), cert.signature)).toBe(
-      true,
-    );
-    expect(nobleVerify(dkg.groupPublicKey, statementBytes(n.networkId, 1, 'RUNNING'), cert.signature)).toBe(
-      false,
-    );
+    expect(
+      nobleVerify(
+        dkg.groupPublicKey,
+        statementBytes({ networkId: n.networkId, height: 1, target: 'PAUSED', resolves: [] }),
+        cert.signature,
+      ),
+    ).toBe(true);
+    expect(
+      nobleVerify(
+        dkg.groupPublicKey,
+        statementBytes({ networkId: n.networkId, height: 1, target: 'RUNNING', resolves: [] }),
+        cert.signature,
+      ),
+    ).toBe(false);
 
     for (const x of n.nodes) {
       const s = x.agreement.status();
@@ -93,23 +102,49 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     for (const id of [1, 2, 3, 4]) expect(n.hookLines(id)).toEqual([`halt 1 ${hashes1[id - 1]}`]);
     expect(n.node(5).runner).toBeNull();
     expect(n.node(1).agreement.status().hooks).toEqual([
-      { height: 1, action: 'halt', hook: 'log', status: 'ok', attempts: 1, lastError: null },
+      { height: 1, action: 'halt', hook: 'log', status: 'ok', attempts: 1, lastError: null, reasserts: 0 },
     ]);
+    // The one breach the over-cap commitment proves, acted on by the pause certificate everywhere.
+    const breach = breachIdOf(decodeSignedEvidence(n.node(1).store.listEvidence()[0]!.bytes).evidence);
+    for (const x of n.nodes)
+      expect(x.store.breaches.open().map((b) => [toHex(b.id), b.actedOnHeight])).toEqual([
+        [toHex(breach), 1],
+      ]);
     // Resume: operators see the pending approval, 3 approve.
     expect(n.node(1).agreement.status().approvals).toEqual([
-      { height: 2, target: 'RUNNING', approved: false },
+      { height: 2, target: 'RUNNING', approved: false, breaches: [] },
     ]);
-    expect(await n.node(5).agreement.approve(2, 'RUNNING')).toMatchObject({ signed: false });
-    expect(await n.node(1).agreement.approve(2, 'PAUSED')).toMatchObject({ signed: false });
-    expect(await n.node(1).agreement.approve(3, 'PAUSED')).toMatchObject({ signed: false });
-    for (const id of [1, 2])
-      expect(await n.node(id).agreement.approve(2, 'RUNNING')).toEqual({ signed: true });
+    expect(await n.node(5).agreement.approve(2, 'RUNNING')).toMatchObject({
+      signed: false,
+      refused: 'CANNOT_VOTE',
+    });
+    expect(await n.node(1).agreement.approve(2, 'PAUSED')).toMatchObject({
+      signed: false,
+      refused: 'WRONG_TARGET',
+    });
+    expect(await n.node(1).agreement.approve(3, 'PAUSED')).toMatchObject({
+      signed: false,
+      refused: 'NOT_OPEN_HEIGHT',
+    });
+    // The first resume approval names every open breach; the next adopts the pending vote's set.
+    expect(await n.node(1).agreement.approve(2, 'RUNNING')).toMatchObject({
+      signed: true,
+      source: 'open-breaches',
+      breaches: [{ id: toHex(breach), kind: 'cap-exceeded', lab: l4.id, status: 'open' }],
+      leftOpen: 0,
+    });
+    await n.settle();
+    expect(await n.node(2).agreement.approve(2, 'RUNNING')).toMatchObject({
+      signed: true,
+      source: 'pending-vote',
+      voters: [l1.id],
+    });
     await n.settle();
     expect(n.nodes.every((x) => x.agreement.status().height === 1)).toBe(true);
     expect(n.node(4).agreement.status().pendingVotes).toEqual([
-      { height: 2, target: 'RUNNING', voters: [l1.id, l2.id], needed: 3 },
+      { height: 2, target: 'RUNNING', resolves: [toHex(breach)], voters: [l1.id, l2.id], needed: 3 },
     ]);
-    expect(await n.node(3).agreement.approve(2, 'RUNNING')).toEqual({ signed: true });
+    expect(await n.node(3).agreement.approve(2, 'RUNNING')).toMatchObject({ signed: true });
     await n.until(
       () => n.nodes.every((x) => x.agreement.status().state === 'RUNNING'),
       'all RUNNING at height 2',
@@ -119,10 +154,15 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes(n.networkId, 2, 'RUNNING'),
+        statementBytes({ networkId: n.networkId, height: 2, target: 'RUNNING', resolves: [breach] }),
         decodeCertificate(c2.bytes).signature,
       ),
     ).toBe(true);
+    expect(decodeCertificate(c2.bytes).resolves).toEqual([breach]);
+    for (const x of n.nodes) {
+      expect(x.store.breaches.open()).toEqual([]);
+      expect(x.store.breaches.get(breach)?.resolvedHeight).toBe(2);
+    }
     const hashes2 = sameCertificate(n, 2);
     for (const id of [1, 2, 3, 4])
       expect(n.hookLines(id)).toEqual([`halt 1 ${hashes1[id - 1]}`, `resume 2 ${hashes2[id - 1]}`]);
@@ -169,7 +209,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     await n.settle();
     for (const x of n.nodes) expect(x.agreement.status().height).toBe(0);
     expect(n.node(1).agreement.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', voters: ['lab-a', 'lab-b'], needed: 3 },
+      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a', 'lab-b'], needed: 3 },
     ]);
     expect(n.node(3).store.listEvidence()).toEqual([]);
     await n.connect(3, 4);

@@ -21,7 +21,10 @@ function vote(
   const lab = n.labs[i];
   const share = n.shares[opts.partialFrom ?? i];
   if (!lab || !share) throw new Error('no such lab');
-  const partial = blsSign(share, statementBytes(n.networkId, height, target));
+  const partial = blsSign(
+    share,
+    statementBytes({ networkId: n.networkId, height: height, target: target, resolves: [] }),
+  );
   return signVote(
     {
       networkId: n.networkId,
@@ -30,6 +33,8 @@ function vote(
       voter: lab.id,
       partial,
       evidence: opts.refs ?? (target === 'PAUSED' ? [new Uint8Array(32).fill(i + 1)] : []),
+      breaches: target === 'PAUSED' ? [new Uint8Array(32).fill(0x40)] : [],
+      resolves: [],
       issuedAt: opts.issuedAt ?? Date.now(),
     },
     lab.secretKey,
@@ -65,7 +70,7 @@ describe('votes: validation, dedupe, threshold', () => {
     expect(await n.ingest(5, 'vote', v1b)).toMatchObject({ ok: false, action: 'ignore' });
     await obs.onAccepted('vote', v1b); // even if a duplicate slipped past the store it counts once
     expect(obs.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', voters: ['lab-a'], needed: 3 },
+      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a'], needed: 3 },
     ]);
     expect(await n.ingest(5, 'vote', vote(n, 1, 1, 'PAUSED'))).toEqual({ ok: true });
     await n.settle();
@@ -88,7 +93,8 @@ describe('votes: validation, dedupe, threshold', () => {
       signed: false,
       reason: expect.stringMatching(/not the open height 1/),
     });
-    expect(await a.approve(1, 'PAUSED')).toMatchObject({ signed: false });
+    // A pause approval names judged breaches; with none held there is nothing to approve.
+    expect(await a.approve(1, 'PAUSED')).toMatchObject({ signed: false, refused: 'NOTHING_TO_APPROVE' });
     await n.settle();
     expect(n.node(1).published.filter((p) => p.kind === 'vote')).toEqual([]);
     const l4 = n.labs[3];
@@ -100,8 +106,10 @@ describe('votes: validation, dedupe, threshold', () => {
     );
     await n.settle();
     expect(n.node(1).published.some((p) => p.kind === 'evidence')).toBe(true);
-    expect(a.status().pendingVotes).toEqual([{ height: 1, target: 'PAUSED', voters: ['lab-a'], needed: 3 }]);
-    expect(await a.approve(1, 'PAUSED')).toEqual({ signed: true });
+    expect(a.status().pendingVotes).toEqual([
+      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a'], needed: 3 },
+    ]);
+    expect(await a.approve(1, 'PAUSED')).toMatchObject({ signed: true });
     await n.settle();
     const votes = n
       .node(1)
@@ -120,7 +128,8 @@ describe('slashing protection (SQLite)', () => {
     nets.push(n);
     await n.start();
     const sp = new SlashingProtection(n.node(1).store.db);
-    const st = (t: PauseState) => statementBytes(n.networkId, 7, t);
+    const st = (t: PauseState) =>
+      statementBytes({ networkId: n.networkId, height: 7, target: t, resolves: [] });
     let calls = 0;
     const sign = (b: number) => () => {
       calls++;
@@ -144,7 +153,7 @@ describe('slashing protection (SQLite)', () => {
       sp.signOnce(
         8,
         'RUNNING',
-        statementBytes(n.networkId, 8, 'RUNNING'),
+        statementBytes({ networkId: n.networkId, height: 8, target: 'RUNNING', resolves: [] }),
         () => {
           throw new Error('hsm unavailable');
         },
@@ -155,7 +164,15 @@ describe('slashing protection (SQLite)', () => {
     // Never nested: inside another (e.g. relaxed) transaction its commit would not be its own fsync.
     const store = n.node(1).store;
     expect(() =>
-      store.relaxed(() => sp.signOnce(9, 'PAUSED', statementBytes(n.networkId, 9, 'PAUSED'), sign(9), 5)),
+      store.relaxed(() =>
+        sp.signOnce(
+          9,
+          'PAUSED',
+          statementBytes({ networkId: n.networkId, height: 9, target: 'PAUSED', resolves: [] }),
+          sign(9),
+          5,
+        ),
+      ),
     ).toThrow(/inside a transaction/);
     expect(sp.signedAt(9)).toBeUndefined();
     expect(sp.all()).toEqual([{ height: 7, target: 'PAUSED' }]);

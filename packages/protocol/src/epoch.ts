@@ -17,6 +17,11 @@ export function missedAfter(policy: Policy, epoch: number): number {
   return commitmentDeadline(policy, epoch) + policy.graceMs;
 }
 
+/** After this instant judged evidence (`missed`, `report`) about epoch `e` is stale (E_STALE). */
+export function judgedStaleAfter(policy: Policy, epoch: number): number {
+  return missedAfter(policy, epoch) + policy.judgedMaxAgeEpochs * policy.epochMs;
+}
+
 /** Epoch containing instant `now` (-1 before genesisTime). */
 export function epochAt(policy: Policy, now: number): number {
   if (now < policy.genesisTime) return -1;

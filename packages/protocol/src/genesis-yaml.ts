@@ -2,6 +2,11 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { fromHexOrNull, toHex } from './bytes.js';
 import { encodeGenesis } from './codec/codec.js';
+import {
+  DEFAULT_JUDGED_MAX_AGE_EPOCHS,
+  DEFAULT_JUDGED_QUOTA_PER_EPOCH,
+  PROTOCOL_VERSION,
+} from './codec/limits.js';
 import { EVIDENCE_KINDS } from './codec/messages.js';
 import { GenesisConfigError, type GenesisConfigIssue, ProtocolError } from './errors.js';
 import { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE } from './policy.js';
@@ -107,8 +112,22 @@ const member = z.strictObject({
   addrs: z.array(z.string()).default([]),
 });
 
+/** `version: 2`; an older version is refused with the fix (docs/protocol.md "Versions"). */
+const version = z.union([z.bigint(), z.number()]).transform((v, ctx) => {
+  if (Number(v) !== PROTOCOL_VERSION) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${PROTOCOL_VERSION}: this pausenet speaks protocol version ${PROTOCOL_VERSION} (breach ids, resumes that name what they resolve; docs/protocol.md "Versions"). A version-${String(v)} genesis cannot be upgraded in place: create a new one (\`pausenet genesis create\`) and run the DKG again`,
+    });
+    return z.NEVER;
+  }
+  return PROTOCOL_VERSION as Genesis['version'];
+});
+
+const positiveInt = safeInt.refine((n) => n >= 1, 'an integer >= 1');
+
 const schema = z.strictObject({
-  version: z.union([z.literal(1), z.literal(1n)]).transform(() => 1 as const),
+  version,
   name: z.string(),
   threshold: safeInt,
   members: z.array(member),
@@ -129,6 +148,8 @@ const schema = z.strictObject({
     auditors: z
       .array(z.strictObject({ id: z.string(), name: z.string(), publicKey: hexOf(32, 'Ed25519 public key') }))
       .default([]),
+    judgedQuotaPerEpoch: positiveInt.default(DEFAULT_JUDGED_QUOTA_PER_EPOCH),
+    judgedMaxAgeEpochs: positiveInt.default(DEFAULT_JUDGED_MAX_AGE_EPOCHS),
   }),
   dkg: z
     .strictObject({

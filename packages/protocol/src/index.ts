@@ -1,6 +1,15 @@
 /** @packageDocumentation Pure wire protocol of pausenet: types, canonical CBOR, signing bytes, validation, Merkle, genesis YAML, JSON views, pause state machine. */
 
 export {
+  BREACH_TAG,
+  breachIdOf,
+  breachIdOfKey,
+  breachIdsFromHex,
+  breachKeyOf,
+  breachSubject,
+  encodeBreachKey,
+} from './breach.js';
+export {
   bytesEqual,
   compareBytes,
   concatBytes,
@@ -28,9 +37,23 @@ export {
   encodeSignedVote,
   encodeVote,
 } from './codec/codec.js';
-export { ID_PATTERN, LIMITS, MAX_BYTES } from './codec/limits.js';
+export {
+  DEFAULT_JUDGED_MAX_AGE_EPOCHS,
+  DEFAULT_JUDGED_QUOTA_PER_EPOCH,
+  ID_PATTERN,
+  LIMITS,
+  MAX_BYTES,
+  PROTOCOL_VERSION,
+} from './codec/limits.js';
 export { CAP_NAMES, EVIDENCE_KINDS, PAUSE_STATES } from './codec/messages.js';
-export { commitmentDeadline, epochAt, epochStart, missedAfter, stateAtHeight } from './epoch.js';
+export {
+  commitmentDeadline,
+  epochAt,
+  epochStart,
+  judgedStaleAfter,
+  missedAfter,
+  stateAtHeight,
+} from './epoch.js';
 export type { GenesisConfigIssue, ProtocolErrorCode } from './errors.js';
 export { GenesisConfigError, ProtocolError } from './errors.js';
 export { checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
@@ -55,15 +78,17 @@ export {
 } from './json.js';
 export type { RunsTree } from './merkle.js';
 export { buildRunsTree, proveRun, runLeafHash, verifyRunProof } from './merkle.js';
+export { IdMap } from './pause/idmap.js';
 export type { CreatePauseOptions, PauseStatus } from './pause/machine.js';
 export { createPauseState, pauseStatus, pauseStep } from './pause/machine.js';
 export type {
+  OpenBreach,
   PauseConfig,
   PauseEffect,
   PauseEvent,
   PauseMachineState,
   PauseStepResult,
-  ValidatedEvidence,
+  PendingApproval,
 } from './pause/types.js';
 export type { PolicyInput } from './policy.js';
 export { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE, makePolicy } from './policy.js';
@@ -79,17 +104,21 @@ export {
   hashOfCanonical,
   hashSignedCommitment,
   networkIdOf,
+  resolvesDigest,
+  resolvesProblem,
   STATEMENT_TAG,
   signCommitment,
   signEvidence,
   signingBytes,
   signVote,
   statementBytes,
+  statementOf,
   voteHash,
 } from './signing.js';
 export type {
   Attestation,
   Auditor,
+  BreachKey,
   CapName,
   Caps,
   Certificate,
@@ -104,11 +133,13 @@ export type {
   Metrics,
   PauseState,
   Policy,
+  ProtocolVersion,
   RunProof,
   RunRecord,
   SignedCommitment,
   SignedEvidence,
   SignedVote,
+  Statement,
   Validation,
   Vote,
 } from './types.js';

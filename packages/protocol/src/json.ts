@@ -1,3 +1,4 @@
+import { breachIdOf } from './breach.js';
 import { bytesEqual, fromHexOrNull, toHex } from './bytes.js';
 import { checkGenesis } from './codec/codec.js';
 import {
@@ -11,7 +12,14 @@ import {
 } from './codec/messages.js';
 import type { Field } from './codec/schema.js';
 import { ProtocolError } from './errors.js';
-import { certificateHash, evidenceHash, hashSignedCommitment, statementBytes, voteHash } from './signing.js';
+import {
+  certificateHash,
+  evidenceHash,
+  hashSignedCommitment,
+  statementBytes,
+  statementOf,
+  voteHash,
+} from './signing.js';
 import type {
   Certificate,
   Genesis,
@@ -53,11 +61,19 @@ export interface CertificateJson {
   networkId: string;
   height: number;
   target: 'RUNNING' | 'PAUSED';
-  /** statementBytes(networkId, height, target), hex: what the group signature covers. */
+  /** statementBytes of (networkId, height, target, resolves), hex: what the group signature covers. */
   statement: string;
   signature: string;
   signers: string[];
+  /** Breach ids (hex) a RUNNING certificate resolves; empty for PAUSED. */
+  resolves: string[];
 }
+
+/**
+ * Node-local metadata the API adds to message views (first-seen time, lateness judgement, the old
+ * `storedAt` name): not part of any signed message, stripped before parsing.
+ */
+const LOCAL_KEYS = ['firstSeenAt', 'storedAt', 'lateness'];
 
 function wrap<T>(fn: () => T): T {
   try {
@@ -128,7 +144,7 @@ export function commitmentToJson(sc: SignedCommitment): CommitmentJson {
 
 /** Parse CommitmentJson back (a present `hash` must match). */
 export function commitmentFromJson(json: unknown): SignedCommitment {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest))
     throw new ProtocolError('WRONG_TYPE', 'expected a CommitmentJson object');
   const { signature, ...commitment } = rest as Record<string, unknown>;
@@ -141,22 +157,30 @@ export function commitmentFromJson(json: unknown): SignedCommitment {
   return sc;
 }
 
-/** Signed evidence as JSON, with its hash (the reference votes carry). */
-export function evidenceToJson(se: SignedEvidence): Record<string, unknown> & { hash: string } {
+/** Signed evidence as JSON, with its hash (the reference votes carry) and the id of the breach it proves. */
+export function evidenceToJson(
+  se: SignedEvidence,
+): Record<string, unknown> & { hash: string; breach: string } {
   return {
     hash: toHex(evidenceHash(se)),
+    breach: toHex(breachIdOf(se.evidence)),
     ...(signedEvidenceField.writeJson(se, '') as Record<string, unknown>),
   };
 }
 
-/** Parse evidence JSON back (a present `hash` must match). */
+/** Parse evidence JSON back (present `hash` and `breach` must match). */
 export function evidenceFromJson(json: unknown): SignedEvidence {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', 'breach', ...LOCAL_KEYS]);
   const se = from(signedEvidenceField, rest);
   checkHash(
     computed,
     'hash',
     wrap(() => evidenceHash(se)),
+  );
+  checkHash(
+    computed,
+    'breach',
+    wrap(() => breachIdOf(se.evidence)),
   );
   return se;
 }
@@ -168,7 +192,7 @@ export function voteToJson(sv: SignedVote): Record<string, unknown> & { hash: st
 
 /** Parse vote JSON back (a present `hash` must match). */
 export function voteFromJson(json: unknown): SignedVote {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
   const sv = from(signedVoteField, rest);
   checkHash(
     computed,
@@ -184,14 +208,13 @@ export function certificateToJson(cert: Certificate): CertificateJson {
   return {
     hash: toHex(certificateHash(cert)),
     ...j,
-    statement: toHex(statementBytes(cert.networkId, cert.height, cert.target)),
+    statement: toHex(statementBytes(statementOf(cert))),
   };
 }
 
 /** Parse CertificateJson back (present `hash`/`statement` must match). */
 export function certificateFromJson(json: unknown): Certificate {
-  // `storedAt` is node-local metadata that GET /v1/certificates adds; it is not part of the certificate.
-  const { rest, computed } = withoutComputed(json, ['hash', 'statement', 'storedAt']);
+  const { rest, computed } = withoutComputed(json, ['hash', 'statement', ...LOCAL_KEYS]);
   const cert = from(certificateField, rest);
   checkHash(
     computed,
@@ -201,7 +224,7 @@ export function certificateFromJson(json: unknown): Certificate {
   checkHash(
     computed,
     'statement',
-    wrap(() => statementBytes(cert.networkId, cert.height, cert.target)),
+    wrap(() => statementBytes(statementOf(cert))),
   );
   return cert;
 }

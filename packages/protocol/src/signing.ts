@@ -1,5 +1,5 @@
 import { ed25519PublicKey, ed25519Sign } from '@pausenet/crypto';
-import { concatBytes, sha256, u64be, utf8 } from './bytes.js';
+import { compareBytes, concatBytes, sha256, u64be, utf8 } from './bytes.js';
 import {
   encodeCommitment,
   encodeEvidenceBody,
@@ -9,6 +9,7 @@ import {
   encodeSignedVote,
   encodeVote,
 } from './codec/codec.js';
+import { LIMITS } from './codec/limits.js';
 import { ProtocolError } from './errors.js';
 import type {
   Attestation,
@@ -20,6 +21,7 @@ import type {
   SignedCommitment,
   SignedEvidence,
   SignedVote,
+  Statement,
   Vote,
 } from './types.js';
 
@@ -28,14 +30,14 @@ export type SigningKind = 'commitment' | 'attestation' | 'evidence' | 'vote';
 
 /** Domain tags: ASCII, NUL-terminated so that no tag is a prefix of another (docs/protocol.md). */
 export const DOMAIN_TAGS: Readonly<Record<SigningKind, string>> = {
-  commitment: 'pausenet/v1/commitment\0',
-  attestation: 'pausenet/v1/attestation\0',
-  evidence: 'pausenet/v1/evidence\0',
-  vote: 'pausenet/v1/vote\0',
+  commitment: 'pausenet/v2/commitment\0',
+  attestation: 'pausenet/v2/attestation\0',
+  evidence: 'pausenet/v2/evidence\0',
+  vote: 'pausenet/v2/vote\0',
 };
 
 /** Domain tag of the BLS transition statement. */
-export const STATEMENT_TAG = 'pausenet/v1/statement\0';
+export const STATEMENT_TAG = 'pausenet/v2/statement\0';
 
 function checkNetworkId(networkId: Uint8Array): void {
   if (!(networkId instanceof Uint8Array) || networkId.length !== 32)
@@ -61,23 +63,63 @@ export function ceremonyIdOf(genesis: Genesis): Uint8Array {
   return sha256(encodeGenesis(rest));
 }
 
-/** The transition statement every vote at `height` BLS-signs: `tag ‖ networkId ‖ u64be(height) ‖ target byte`. */
-export function statementBytes(networkId: Uint8Array, height: number, target: PauseState): Uint8Array {
-  checkNetworkId(networkId);
-  if (!Number.isSafeInteger(height) || height < 1)
+/**
+ * Check a resolves list: at most LIMITS.resolves ids of 32 bytes, strictly ascending (hence distinct).
+ * Returns a description of the first problem, or null.
+ */
+export function resolvesProblem(resolves: readonly Uint8Array[]): string | null {
+  if (resolves.length > LIMITS.resolves) return `${resolves.length} breach ids > ${LIMITS.resolves}`;
+  for (let i = 0; i < resolves.length; i++) {
+    const id = resolves[i] as Uint8Array;
+    if (!(id instanceof Uint8Array) || id.length !== 32) return `breach id ${i} is not 32 bytes`;
+    if (i > 0 && compareBytes(resolves[i - 1] as Uint8Array, id) >= 0)
+      return 'breach ids must be strictly ascending (sorted, distinct)';
+  }
+  return null;
+}
+
+/**
+ * The 32-byte digest of what a resume resolves: SHA-256 over the ascending, concatenated breach ids for
+ * RUNNING; 32 zero bytes for PAUSED (a pause resolves nothing).
+ */
+export function resolvesDigest(target: PauseState, resolves: readonly Uint8Array[]): Uint8Array {
+  if (target === 'PAUSED') {
+    if (resolves.length > 0)
+      throw new ProtocolError('INVALID_ARGUMENT', 'a PAUSED statement resolves nothing', 'resolves');
+    return new Uint8Array(32);
+  }
+  const problem = resolvesProblem(resolves);
+  if (problem !== null) throw new ProtocolError('INVALID_ARGUMENT', problem, 'resolves');
+  return sha256(...resolves);
+}
+
+/**
+ * The transition statement every vote at a height BLS-signs and every certificate carries the group
+ * signature of (docs/protocol.md "Signing and domain tags"):
+ * `tag ‖ networkId ‖ u64be(height) ‖ target byte ‖ resolvesDigest`. The one encoder of the statement.
+ */
+export function statementBytes(st: Statement): Uint8Array {
+  checkNetworkId(st.networkId);
+  if (!Number.isSafeInteger(st.height) || st.height < 1)
     throw new ProtocolError(
       'INVALID_ARGUMENT',
-      `height must be a positive safe integer, got ${height}`,
+      `height must be a positive safe integer, got ${st.height}`,
       'height',
     );
-  if (target !== 'RUNNING' && target !== 'PAUSED')
+  if (st.target !== 'RUNNING' && st.target !== 'PAUSED')
     throw new ProtocolError('INVALID_ARGUMENT', `target must be RUNNING or PAUSED`, 'target');
   return concatBytes(
     utf8(STATEMENT_TAG),
-    networkId,
-    u64be(height),
-    Uint8Array.of(target === 'PAUSED' ? 1 : 0),
+    st.networkId,
+    u64be(st.height),
+    Uint8Array.of(st.target === 'PAUSED' ? 1 : 0),
+    resolvesDigest(st.target, st.resolves),
   );
+}
+
+/** The statement a vote's partial or a certificate's group signature covers. */
+export function statementOf(x: Vote | Certificate): Statement {
+  return { networkId: x.networkId, height: x.height, target: x.target, resolves: x.resolves };
 }
 
 /** SHA-256 of a signed commitment's canonical bytes: the chain link (`prev`) and its id. */
@@ -115,7 +157,7 @@ export function voteHash(sv: SignedVote): Uint8Array {
  * different subsets hold the same certificate (same id, same hook journal key).
  */
 export function certificateHash(cert: Certificate): Uint8Array {
-  return sha256(concatBytes(statementBytes(cert.networkId, cert.height, cert.target), cert.signature));
+  return sha256(concatBytes(statementBytes(statementOf(cert)), cert.signature));
 }
 
 /** Sign a commitment with the lab's Ed25519 secret key (32-byte seed). */

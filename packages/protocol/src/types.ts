@@ -58,6 +58,16 @@ export interface Policy {
   /** Resume votes need the operator's approval (default true). */
   resumeNeedsApproval: boolean;
   auditors: Auditor[];
+  /**
+   * At most this many judged (`missed`/`report`) evidence items per reporter and evidence epoch are stored;
+   * more are ignored (A_QUOTA). Default 8.
+   */
+  judgedQuotaPerEpoch: number;
+  /**
+   * Judged evidence about epoch e is stale (E_STALE) once `now > missedAfter(e) + judgedMaxAgeEpochs * epochMs`.
+   * Default 30.
+   */
+  judgedMaxAgeEpochs: number;
 }
 
 /** Output of the DKG, written into genesis after the ceremony. */
@@ -70,8 +80,11 @@ export interface DkgResult {
   transcriptHash: Uint8Array;
 }
 
+/** The protocol version this code speaks; `Genesis.version` must equal it. */
+export type ProtocolVersion = 2;
+
 export interface Genesis {
-  version: 1;
+  version: ProtocolVersion;
   name: string;
   members: Member[];
   /** t: votes needed for any transition. t > n/2. */
@@ -140,10 +153,14 @@ export interface Vote {
   height: number;
   target: PauseState;
   voter: LabId;
-  /** BLS partial signature (G2, 96 bytes) over statementBytes(networkId, height, target). */
+  /** BLS partial signature (G2, 96 bytes) over the statement of (networkId, height, target, resolves). */
   partial: Uint8Array;
-  /** Hashes of the evidence this member validated (empty for resume). */
+  /** Hashes of the evidence that proved the cited breaches (≤ 16; empty for resume): peers fetch them by sync. */
   evidence: Uint8Array[];
+  /** PAUSED: ids of the open breaches this vote acts on (1..16, ascending). RUNNING: empty. */
+  breaches: Uint8Array[];
+  /** RUNNING: the breach ids the resume resolves (≤ 64, ascending; part of the signed statement). PAUSED: empty. */
+  resolves: Uint8Array[];
   issuedAt: number;
 }
 
@@ -159,8 +176,29 @@ export interface Certificate {
   target: PauseState;
   /** Member ids whose partials were combined, sorted by member index. */
   signers: LabId[];
-  /** Recovered group BLS signature (G2, 96 bytes) over statementBytes(networkId, height, target). */
+  /** RUNNING: breach ids this resume resolves (≤ 64, ascending), bound by the signature. PAUSED: empty. */
+  resolves: Uint8Array[];
+  /** Recovered group BLS signature (G2, 96 bytes) over the statement of (networkId, height, target, resolves). */
   signature: Uint8Array;
+}
+
+/**
+ * What a breach is, independent of who reported it and when (docs/protocol.md "Breach identity"):
+ * its id is SHA-256("pausenet/v2/breach\0" ‖ canonical CBOR of this key).
+ */
+export type BreachKey =
+  | { kind: 'cap-exceeded'; lab: LabId; epoch: number; cap: CapName }
+  | { kind: 'equivocation'; lab: LabId; epoch: number }
+  | { kind: 'missed'; lab: LabId; epoch: number }
+  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array };
+
+/** The transition a vote partially signs and a certificate carries the group signature of. */
+export interface Statement {
+  networkId: Uint8Array;
+  height: number;
+  target: PauseState;
+  /** RUNNING: resolved breach ids (ascending, distinct, ≤ 64). PAUSED: must be empty. */
+  resolves: readonly Uint8Array[];
 }
 
 /** The part of a SignedEvidence its reporter signs (everything but the signature). */

@@ -100,6 +100,8 @@ const voteArb: fc.Arbitrary<SignedVote> = fc.record({
     voter: id,
     partial: bytesN(96),
     evidence: fc.array(bytesN(32), { maxLength: 16 }),
+    breaches: fc.array(bytesN(32), { maxLength: 16 }),
+    resolves: fc.array(bytesN(32), { maxLength: 64 }),
     issuedAt: nat,
   }),
   signature: bytesN(64),
@@ -110,6 +112,7 @@ const certificateArb: fc.Arbitrary<Certificate> = fc.record({
   height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   target: fc.constantFrom('RUNNING' as const, 'PAUSED' as const),
   signers: fc.array(id, { minLength: 1, maxLength: 10 }),
+  resolves: fc.array(bytesN(32), { maxLength: 64 }),
   signature: bytesN(96),
 });
 
@@ -135,6 +138,8 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
     }),
     kindMode: fc.array(fc.constantFrom('auto', 'judged', 'none'), { minLength: 4, maxLength: 4 }),
     resumeNeedsApproval: fc.boolean(),
+    judgedQuotaPerEpoch: fc.integer({ min: 1, max: 1_000_000 }),
+    judgedMaxAgeEpochs: fc.integer({ min: 1, max: 1_000_000 }),
     withDkg: fc.boolean(),
     dkgBytes: bytesN(48),
   })
@@ -142,7 +147,7 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
     const n = r.ids.length;
     const minT = Math.floor(n / 2) + 1;
     const g: Genesis = {
-      version: 1,
+      version: 2,
       name: r.name,
       members: r.ids.map((mid, i) => ({
         id: mid,
@@ -163,6 +168,8 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
         approvalRequired: EVIDENCE_KINDS.filter((_, i) => r.kindMode[i] === 'judged') as EvidenceKind[],
         resumeNeedsApproval: r.resumeNeedsApproval,
         auditors: [],
+        judgedQuotaPerEpoch: r.judgedQuotaPerEpoch,
+        judgedMaxAgeEpochs: r.judgedMaxAgeEpochs,
       },
     };
     if (r.withDkg)

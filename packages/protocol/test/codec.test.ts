@@ -39,6 +39,7 @@ const cert: Certificate = {
   height: 1,
   target: 'PAUSED',
   signers: ['lab-a', 'lab-b', 'lab-c'],
+  resolves: [],
   signature: new Uint8Array(96).fill(7),
 };
 
@@ -95,6 +96,7 @@ describe('decoder rejections (typed, never untyped)', () => {
     height: 1,
     target: 'PAUSED',
     signers: ['lab-a', 'lab-b', 'lab-c'],
+    resolves: [],
     signature: new Uint8Array(96).fill(7),
   };
   it('OVERSIZED before parsing', () => {

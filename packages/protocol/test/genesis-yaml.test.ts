@@ -66,6 +66,19 @@ describe('genesis YAML', () => {
     const issues = issuesOf(example.replace('id: lab-c', 'id: Lab_C'));
     expect(issues[0]).toMatchObject({ path: 'members[2].id', value: '"Lab_C"' });
   });
+  it('a version-1 genesis is refused with what to do; judged-evidence limits default to 8 and 30', () => {
+    const issues = issuesOf(example.replace('version: 2', 'version: 1'));
+    expect(issues[0]).toMatchObject({ path: 'version', value: '1' });
+    expect(issues[0]!.expected).toContain('protocol version 2');
+    expect(issues[0]!.expected).toContain('pausenet genesis create');
+    const g = parseGenesisYaml(
+      example.replace('  judgedQuotaPerEpoch: 8\n', '').replace('  judgedMaxAgeEpochs: 30\n', ''),
+    );
+    expect([g.policy.judgedQuotaPerEpoch, g.policy.judgedMaxAgeEpochs]).toEqual([8, 30]);
+    expect(issuesOf(example.replace('judgedQuotaPerEpoch: 8', 'judgedQuotaPerEpoch: 0'))[0]).toMatchObject({
+      path: 'policy.judgedQuotaPerEpoch',
+    });
+  });
   it('invalid YAML is a GenesisConfigError too', () => {
     expect(issuesOf('members: [unclosed')[0]!.expected).toContain('valid YAML');
   });

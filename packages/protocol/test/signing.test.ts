@@ -9,6 +9,7 @@ import {
   ceremonyIdOf,
   DOMAIN_TAGS,
   networkIdOf,
+  resolvesDigest,
   type SigningKind,
   STATEMENT_TAG,
   signingBytes,
@@ -20,7 +21,7 @@ describe('signing bytes and ids', () => {
   it('signingBytes = domainTag ‖ networkId ‖ canonical, distinct and prefix-free tags', () => {
     const body = encodeCommitment(commitment());
     expect(signingBytes('commitment', networkId, body)).toEqual(
-      concatBytes(utf8('pausenet/v1/commitment\0'), networkId, body),
+      concatBytes(utf8('pausenet/v2/commitment\0'), networkId, body),
     );
     const tags = [...Object.values(DOMAIN_TAGS), STATEMENT_TAG];
     expect(new Set(tags).size).toBe(tags.length);
@@ -48,14 +49,33 @@ describe('signing bytes and ids', () => {
     expect(networkIdOf(genesis)).not.toEqual(networkIdOf(pre));
     expect(networkIdOf({ ...genesis, name: 'other' })).not.toEqual(networkIdOf(genesis));
   });
-  it('statementBytes layout: tag ‖ networkId ‖ u64be(height) ‖ target byte', () => {
-    const s = statementBytes(networkId, 3, 'PAUSED');
+  it('statementBytes layout: tag ‖ networkId ‖ u64be(height) ‖ target byte ‖ resolvesDigest', () => {
+    const s = statementBytes({ networkId, height: 3, target: 'PAUSED', resolves: [] });
     expect(toHex(s)).toBe(
-      toHex(utf8('pausenet/v1/statement\0')) + toHex(networkId) + '0000000000000003' + '01',
+      toHex(utf8('pausenet/v2/statement\0')) + toHex(networkId) + '0000000000000003' + '01' + '00'.repeat(32),
     );
-    expect(toHex(statementBytes(networkId, 2, 'RUNNING')).endsWith('000000000000000200')).toBe(true);
-    expect(() => statementBytes(networkId, 0, 'PAUSED')).toThrow(ProtocolError);
-    expect(() => statementBytes(new Uint8Array(31), 1, 'PAUSED')).toThrow(ProtocolError);
+    expect(s).toHaveLength(95);
+    const a = new Uint8Array(32).fill(0xaa);
+    const b = new Uint8Array(32).fill(0xbb);
+    const resume = statementBytes({ networkId, height: 2, target: 'RUNNING', resolves: [a, b] });
+    const digest = createHash('sha256').update(a).update(b).digest('hex');
+    expect(toHex(resume).endsWith(`000000000000000200${digest}`)).toBe(true);
+    // The empty resolves set of a resume hashes to SHA-256("") (not the zero bytes of a pause).
+    const none = statementBytes({ networkId, height: 2, target: 'RUNNING', resolves: [] });
+    expect(toHex(none).endsWith(createHash('sha256').digest('hex'))).toBe(true);
+    expect(resolvesDigest('PAUSED', [])).toEqual(new Uint8Array(32));
+    expect(() => statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [a] })).toThrow(
+      ProtocolError,
+    );
+    expect(() => statementBytes({ networkId, height: 2, target: 'RUNNING', resolves: [b, a] })).toThrow(
+      ProtocolError,
+    );
+    expect(() => statementBytes({ networkId, height: 0, target: 'PAUSED', resolves: [] })).toThrow(
+      ProtocolError,
+    );
+    expect(() =>
+      statementBytes({ networkId: new Uint8Array(31), height: 1, target: 'PAUSED', resolves: [] }),
+    ).toThrow(ProtocolError);
   });
   it('attestations sign the commitment without attestations under their own tag', () => {
     const c = commitment();

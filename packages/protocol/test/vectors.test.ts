@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ed25519PublicKey, ed25519Verify } from '@pausenet/crypto';
 import { describe, expect, it } from 'vitest';
+import { BREACH_TAG, breachIdOf, breachKeyOf, encodeBreachKey } from '../src/breach.js';
 import { fromHexOrNull, sha256, toHex, utf8 } from '../src/bytes.js';
 import {
   decodeCertificate,
@@ -38,10 +39,12 @@ import {
   STATEMENT_TAG,
   signingBytes,
   statementBytes,
+  statementOf,
 } from '../src/signing.js';
 import type { Certificate, Evidence, RunRecord } from '../src/types.js';
 import { nobleRecover, nobleSign, nobleVerify, recoverSignature } from './helpers/bls.js';
 import {
+  auditorKey,
   bls,
   fileEvidence,
   genesis,
@@ -54,10 +57,11 @@ import {
 } from './helpers/fixtures.js';
 
 /**
- * docs/vectors/protocol-v1.json: fixed keys, messages, canonical CBOR, signing bytes, signatures and ids.
- * Regenerate (only when the encoding deliberately changes): PAUSENET_WRITE_VECTORS=1 npx vitest run ... vectors
+ * docs/vectors/protocol-v2.json: fixed keys, messages, canonical CBOR, signing bytes, signatures, breach ids
+ * and statements. Regenerate (only when the encoding deliberately changes):
+ * PAUSENET_WRITE_VECTORS=1 npx vitest run ... vectors
  */
-const FILE = new URL('../../../docs/vectors/protocol-v1.json', import.meta.url);
+const FILE = new URL('../../../docs/vectors/protocol-v2.json', import.meta.url);
 
 function build() {
   const records: RunRecord[] = [0, 1, 2].map((i) => ({
@@ -75,15 +79,39 @@ function build() {
   const b = signed({ lab: 'lab-c', epoch: 1, metrics: metrics({ datasetTokens: 1n }) });
   const capEv = fileEvidence(checkCaps(over, genesis.policy) as Evidence, 'lab-b');
   const eqEv = fileEvidence(detectEquivocation(a, b) as Evidence, 'lab-a');
+  const missedEv = fileEvidence({ kind: 'missed', lab: 'lab-d', epoch: 0 }, 'lab-c');
+  const reportEv = fileEvidence(
+    {
+      kind: 'report',
+      subject: 'lab-d',
+      epoch: 1,
+      digest: sha256(utf8('audit.pdf')),
+      summary: 'audit finding',
+    },
+    'auditor-x',
+  );
+  const capBreach = breachIdOf(capEv.evidence);
+  const eqBreach = breachIdOf(eqEv.evidence);
+  const resolves = [capBreach, eqBreach].sort((x, y) => (toHex(x) < toHex(y) ? -1 : 1));
   const votes = ['lab-a', 'lab-b', 'lab-c'].map((l) =>
-    vote(l, 1, 'PAUSED', { evidence: [evidenceHash(capEv)] }),
+    vote(l, 1, 'PAUSED', { evidence: [evidenceHash(capEv)], breaches: [capBreach] }),
   );
   const cert: Certificate = {
     networkId,
     height: 1,
     target: 'PAUSED',
     signers: ['lab-a', 'lab-b', 'lab-c'],
+    resolves: [],
     signature: recoverSignature(votes.map((v, i) => ({ index: i + 1, signature: v.vote.partial }))),
+  };
+  const resumeVotes = ['lab-b', 'lab-c', 'lab-d'].map((l) => vote(l, 2, 'RUNNING', { resolves }));
+  const resume: Certificate = {
+    networkId,
+    height: 2,
+    target: 'RUNNING',
+    signers: ['lab-b', 'lab-c', 'lab-d'],
+    resolves,
+    signature: recoverSignature(resumeVotes.map((v, i) => ({ index: i + 2, signature: v.vote.partial }))),
   };
   const commitmentVector = (name: string, sc: typeof c0) => ({
     name,
@@ -103,16 +131,32 @@ function build() {
     };
   };
   const proof = proveRun(tree, 1);
+  const voteVector = (v: (typeof votes)[number]) => ({
+    name: `vote of ${v.vote.voter} for height ${v.vote.height} ${v.vote.target}`,
+    json: voteToJson(v),
+    canonical: toHex(encodeSignedVote(v)),
+    signingBytes: toHex(signingBytes('vote', networkId, encodeVote(v.vote))),
+    statement: toHex(statementBytes(statementOf(v.vote))),
+  });
+  const certificateVector = (c: Certificate) => ({
+    json: certificateToJson(c),
+    canonical: toHex(encodeCertificate(c)),
+    hash: toHex(certificateHash(c)),
+  });
   return {
     description:
-      'pausenet protocol v1 test vectors (docs/protocol.md). Hex is lowercase. Ed25519 secret keys are 32-byte seeds; BLS shares come from a fixed test dealer (index i holds f(i)).',
-    domainTags: { ...DOMAIN_TAGS, statement: STATEMENT_TAG },
+      'pausenet protocol v2 test vectors (docs/protocol.md). Hex is lowercase. Ed25519 secret keys are 32-byte seeds; BLS shares come from a fixed test dealer (index i holds f(i)).',
+    protocolVersion: 2,
+    domainTags: { ...DOMAIN_TAGS, statement: STATEMENT_TAG, breach: BREACH_TAG },
     keys: {
       ed25519: LABS.map((l) => ({
         lab: l,
         seed: toHex(labKeys[l]!),
         publicKey: toHex(ed25519PublicKey(labKeys[l]!)),
       })),
+      auditors: [
+        { id: 'auditor-x', seed: toHex(auditorKey), publicKey: toHex(ed25519PublicKey(auditorKey)) },
+      ],
       bls: {
         groupPublicKey: toHex(bls.groupPublicKey),
         shares: bls.secretShares.map((s, i) => ({
@@ -132,22 +176,41 @@ function build() {
       commitmentVector('first commitment of lab-a', c0),
       commitmentVector('lab-d over the FLOP cap', over),
     ],
-    evidence: [evidenceVector('cap-exceeded', capEv), evidenceVector('equivocation', eqEv)],
-    votes: votes.map((v) => ({
-      name: `vote of ${v.vote.voter} for height 1 PAUSED`,
-      json: voteToJson(v),
-      canonical: toHex(encodeSignedVote(v)),
-      signingBytes: toHex(signingBytes('vote', networkId, encodeVote(v.vote))),
-    })),
-    statements: [
-      { height: 1, target: 'PAUSED', bytes: toHex(statementBytes(networkId, 1, 'PAUSED')) },
-      { height: 2, target: 'RUNNING', bytes: toHex(statementBytes(networkId, 2, 'RUNNING')) },
+    evidence: [
+      evidenceVector('cap-exceeded', capEv),
+      evidenceVector('equivocation', eqEv),
+      evidenceVector('missed', missedEv),
+      evidenceVector('report', reportEv),
     ],
-    certificate: {
-      json: certificateToJson(cert),
-      canonical: toHex(encodeCertificate(cert)),
-      hash: toHex(certificateHash(cert)),
-    },
+    breaches: [capEv, eqEv, missedEv, reportEv].map((se) => ({
+      evidence: toHex(evidenceHash(se)),
+      key: toJsonKey(breachKeyOf(se.evidence)),
+      keyCanonical: toHex(encodeBreachKey(breachKeyOf(se.evidence))),
+      id: toHex(breachIdOf(se.evidence)),
+    })),
+    votes: [...votes, ...resumeVotes].map(voteVector),
+    statements: [
+      {
+        height: 1,
+        target: 'PAUSED',
+        resolves: [],
+        bytes: toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] })),
+      },
+      {
+        height: 2,
+        target: 'RUNNING',
+        resolves: resolves.map(toHex),
+        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', resolves })),
+      },
+      {
+        height: 2,
+        target: 'RUNNING',
+        resolves: [],
+        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', resolves: [] })),
+      },
+    ],
+    certificate: certificateVector(cert),
+    resumeCertificate: certificateVector(resume),
     merkle: {
       records: records.map(runRecordToJson),
       leaves: tree.leaves.map(toHex),
@@ -164,13 +227,24 @@ function build() {
       { name: 'empty map as vote', type: 'SignedVote', hex: 'a0', code: 'MISSING_FIELD' },
       { name: 'float', type: 'Certificate', hex: 'f93c00', code: 'WRONG_TYPE' },
       { name: 'indefinite map', type: 'Certificate', hex: 'bfff', code: 'MALFORMED' },
+      {
+        name: 'version-1 genesis',
+        type: 'Genesis',
+        hex: toHex(encodeGenesis(genesis)).replace('6776657273696f6e02', '6776657273696f6e01'),
+        code: 'OUT_OF_RANGE',
+      },
     ],
   };
 }
 
+/** JSON view of a breach key (digest as hex). */
+function toJsonKey(k: ReturnType<typeof breachKeyOf>): Record<string, unknown> {
+  return k.kind === 'report' ? { ...k, digest: toHex(k.digest) } : { ...k };
+}
+
 const hex = (s: string) => fromHexOrNull(s) as Uint8Array;
 
-describe('test vectors (docs/vectors/protocol-v1.json)', () => {
+describe('test vectors (docs/vectors/protocol-v2.json)', () => {
   const generated = JSON.parse(JSON.stringify(build()));
   if (process.env['PAUSENET_WRITE_VECTORS'] === '1')
     writeFileSync(FILE, `${JSON.stringify(generated, null, 2)}\n`);
@@ -184,7 +258,13 @@ describe('test vectors (docs/vectors/protocol-v1.json)', () => {
     const v = JSON.parse(readFileSync(FILE, 'utf8'));
     const g = decodeGenesis(hex(v.genesis.canonical));
     expect(toHex(sha256(hex(v.genesis.canonical)))).toBe(v.genesis.networkId);
-    const keyOf = (lab: string) => hex(v.keys.ed25519.find((k: { lab: string }) => k.lab === lab).publicKey);
+    const keyOf = (id: string) =>
+      hex(
+        (
+          v.keys.ed25519.find((k: { lab: string }) => k.lab === id) ??
+          v.keys.auditors.find((k: { id: string }) => k.id === id)
+        ).publicKey,
+      );
     for (const c of v.commitments) {
       const sc = decodeSignedCommitment(hex(c.canonical));
       expect(toHex(encodeSignedCommitment(sc))).toBe(c.canonical);
@@ -199,12 +279,25 @@ describe('test vectors (docs/vectors/protocol-v1.json)', () => {
       const sv = decodeSignedVote(hex(x.canonical));
       expect(ed25519Verify(keyOf(sv.vote.voter), hex(x.signingBytes), sv.signature)).toBe(true);
     }
+    // Breach ids: SHA-256(tag ‖ canonical key), and the evidence's JSON view names the same id.
+    for (const [i, b] of v.breaches.entries()) {
+      expect(toHex(sha256(utf8(v.domainTags.breach), hex(b.keyCanonical)))).toBe(b.id);
+      expect(v.evidence[i].json.breach).toBe(b.id);
+    }
+    // A resume statement ends with SHA-256 over its ascending resolved ids; a pause statement with 32 zero bytes.
+    const rs = v.statements[1];
+    expect(rs.bytes.endsWith(toHex(sha256(...rs.resolves.map(hex))))).toBe(true);
+    expect(v.statements[0].bytes.endsWith('00'.repeat(32))).toBe(true);
     const cert = decodeCertificate(hex(v.certificate.canonical));
     expect(v.certificate.json.statement).toBe(v.statements[0].bytes);
-    // Independent BLS implementation (noble-curves) verifies the certificate from the group key and statement alone,
+    expect(v.resumeCertificate.json.statement).toBe(rs.bytes);
+    // Independent BLS implementation (noble-curves) verifies the certificates from the group key and statement alone,
     // and recovers the same group signature from the votes' partials.
     expect(nobleVerify(g.dkg!.groupPublicKey, hex(v.statements[0].bytes), cert.signature)).toBe(true);
-    const partials = v.votes.map((x: { canonical: string }, i: number) => ({
+    const resume = decodeCertificate(hex(v.resumeCertificate.canonical));
+    expect(nobleVerify(g.dkg!.groupPublicKey, hex(rs.bytes), resume.signature)).toBe(true);
+    expect(nobleVerify(g.dkg!.groupPublicKey, hex(v.statements[2].bytes), resume.signature)).toBe(false);
+    const partials = v.votes.slice(0, 3).map((x: { canonical: string }, i: number) => ({
       index: i + 1,
       signature: decodeSignedVote(hex(x.canonical)).vote.partial,
     }));
@@ -229,6 +322,7 @@ describe('test vectors (docs/vectors/protocol-v1.json)', () => {
     const decoders: Record<string, (b: Uint8Array) => unknown> = {
       Certificate: decodeCertificate,
       SignedVote: decodeSignedVote,
+      Genesis: decodeGenesis,
     };
     for (const bad of v.invalid) {
       let code = 'NO_ERROR';

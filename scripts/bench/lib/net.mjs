@@ -102,7 +102,7 @@ export async function makeBenchNetwork({
   const obs = [];
   for (let j = 0; j < observers; j++) obs.push(await mkDir(`observer-${j}`));
   const genesis = {
-    version: 1,
+    version: 2,
     name: `pausenet-bench-${labs}`,
     members: ids.map((l, i) => ({
       id: l.id,

@@ -138,37 +138,110 @@ Examples:
 
 interface ApproveOptions extends TargetOptions {
   resume?: boolean;
+  breach?: string[];
+  force?: boolean;
+  dryRun?: boolean;
   json?: boolean;
+}
+
+/** POST /v1/approve answer (docs/protocol.md "Approvals"). */
+interface ApproveAnswer {
+  signed: boolean;
+  reason?: string;
+  height: number;
+  target: string;
+  breaches: {
+    id: string;
+    kind: string | null;
+    lab: string | null;
+    epoch: number | null;
+    evidence: string | null;
+    status: string;
+  }[];
+  source: 'explicit' | 'pending-vote' | 'open-breaches';
+  voters?: string[];
+  leftOpen?: number;
+  dryRun?: boolean;
+}
+
+/** Human lines for an approval: what it names and where that set came from. */
+export function formatApproval(a: ApproveAnswer): string {
+  const resume = a.target === 'RUNNING';
+  const n = a.breaches.length;
+  const source =
+    a.source === 'explicit'
+      ? 'named with --breach'
+      : a.source === 'pending-vote'
+        ? `the set of the pending resume vote of ${(a.voters ?? []).join(', ')}`
+        : resume
+          ? 'every breach open on this node'
+          : 'every open judged breach on this node';
+  const out = [
+    `${a.dryRun ? 'would approve' : 'approving'} ${resume ? 'RESUME' : 'PAUSE'} at height ${a.height}: ${resume ? 'resolves' : 'approves'} ${n} breach${n === 1 ? '' : 'es'} (source: ${source})`,
+  ];
+  for (const b of a.breaches) {
+    const what = b.kind ? `${b.kind} ${b.lab} epoch ${b.epoch}` : 'not seen on this node';
+    out.push(
+      `  ${b.id}  ${what}${b.evidence ? `  evidence ${b.evidence.slice(0, 16)}…` : ''}  [${b.status}]`,
+    );
+  }
+  if (resume && (a.leftOpen ?? 0) > 0)
+    out.push(
+      `  ${a.leftOpen} open breach(es) are not resolved by this resume: they lead to a new pause by policy`,
+    );
+  if (a.dryRun) out.push(a.signed ? 'already voted for this statement' : 'nothing recorded (--dry-run)');
+  else
+    out.push(
+      a.signed
+        ? `voted ${a.target} at height ${a.height}`
+        : `approval recorded, vote not signed yet: ${a.reason ?? 'waiting'}`,
+    );
+  return out.join('\n');
 }
 
 /** `pausenet approve <height>`: the operator approves this member's vote for a transition. */
 export function registerApprove(program: Command): void {
   const cmd = program
     .command('approve')
-    .description("approve this member's vote to PAUSE (default) or RESUME (--resume) at <height>")
+    .description(
+      "approve this member's vote to PAUSE (default) or RESUME (--resume) at <height>, naming the breaches it approves / resolves",
+    )
     .argument('<height>', 'the height of the transition (current height + 1)', parseIntArg('<height>', 1))
     .option('--resume', 'approve the transition back to RUNNING instead of PAUSED')
+    .option(
+      '--breach <id>',
+      'breach id (64 hex) the approval names; repeatable. PAUSE: judged breaches approved; RESUME: what it resolves',
+      (v: string, prev: string[] = []) => [...prev, parseHexArg('--breach', 32)(v)],
+    )
+    .option('--force', 'RESUME: approve a set that differs from a pending resume vote (splits the resume)')
+    .option('--dry-run', 'print what would be approved, change nothing')
     .option('--json', 'print the API answer as JSON');
   addTargetOptions(cmd).addHelpText(
     'after',
     `
+Without --breach, a PAUSE approval names every open judged breach on the node, and a RESUME adopts the
+resolves set of a resume vote another member already cast at that height (so operators converge on one
+statement), else every breach open on the node. Members that approve different sets at one height split
+the resume: the network stays PAUSED at that height (docs/protocol.md "Approvals").
+
 Examples:
-  $ pausenet status --data-dir /var/lib/pausenet        # read the current height first
-  $ pausenet approve 1 --data-dir /var/lib/pausenet     # vote PAUSE at height 1
-  $ pausenet approve 2 --resume --data-dir /var/lib/pausenet`,
+  $ pausenet status --data-dir /var/lib/pausenet        # read the height and the open breaches first
+  $ pausenet approve 1 --data-dir /var/lib/pausenet     # vote PAUSE at height 1 for the open judged breaches
+  $ pausenet approve 2 --resume --dry-run --data-dir /var/lib/pausenet
+  $ pausenet approve 2 --resume --breach 3f1c…(64 hex) --data-dir /var/lib/pausenet`,
   );
   cmd.action(async (height: number, o: ApproveOptions) => {
     const target = await resolveTarget(o, true);
     const want = o.resume ? 'RUNNING' : 'PAUSED';
-    const res = await apiCall<{ signed?: boolean; reason?: string }>(target, 'POST', '/v1/approve', {
+    if (o.force && !o.resume) throw new CliError('USAGE', '--force applies to --resume only');
+    const res = await apiCall<ApproveAnswer>(target, 'POST', '/v1/approve', {
       height,
       target: want,
+      ...(o.breach ? { breaches: o.breach } : {}),
+      ...(o.force ? { force: true } : {}),
+      ...(o.dryRun ? { dryRun: true } : {}),
     });
-    const human =
-      res.signed === false
-        ? `approval recorded for height ${height} -> ${want}, vote not signed yet: ${res.reason ?? 'waiting'}`
-        : `approved: voted ${want} at height ${height}`;
-    print(!!o.json, res, human);
+    print(!!o.json, res, formatApproval(res));
   });
 }
 

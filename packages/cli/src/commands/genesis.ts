@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '@pausenet/protocol';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
 import { CliError } from '../errors.js';
@@ -81,7 +82,10 @@ Example:
       }
       const n = members.length;
       const threshold = o.threshold ?? Math.floor((2 * n) / 3) + 1;
-      const text = stringify({ version: 1, name: o.name, threshold, members, policy }, { lineWidth: 0 });
+      const text = stringify(
+        { version: PROTOCOL_VERSION, name: o.name, threshold, members, policy },
+        { lineWidth: 0 },
+      );
       const genesis = parseGenesisText(text, o.out);
       await writeGenesis(o.out, genesis);
       const s = genesisSummary(genesis);

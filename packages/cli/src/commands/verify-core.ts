@@ -5,6 +5,7 @@ import {
   networkIdOf,
   ProtocolError,
   statementBytes,
+  statementOf,
   validateCertificate,
 } from '@pausenet/protocol';
 
@@ -29,7 +30,8 @@ export function verifyCertificateJson(json: unknown, genesis: Genesis): VerifyOu
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return bad('certificate file must hold one JSON object (an element of GET /v1/certificates)');
   // `hash` and `statement` are derived; check the certificate itself first, then that they match it.
-  const { hash, statement, storedAt: _storedAt, ...body } = json as Record<string, unknown>;
+  // (Node-local fields such as `firstSeenAt` are dropped by certificateFromJson.)
+  const { hash, statement, ...body } = json as Record<string, unknown>;
   const networkId = networkIdOf(genesis);
   let cert: ReturnType<typeof certificateFromJson>;
   try {
@@ -40,14 +42,16 @@ export function verifyCertificateJson(json: unknown, genesis: Genesis): VerifyOu
   }
   const v = validateCertificate(cert, { genesis, networkId });
   if (!v.ok) return bad(`${v.detail} [${v.code}]`);
-  if (statement !== undefined && statement !== hex(statementBytes(networkId, cert.height, cert.target)))
-    return bad('"statement" is not the statement bytes for this network, height and target');
+  if (statement !== undefined && statement !== hex(statementBytes(statementOf(cert))))
+    return bad(
+      '"statement" is not the statement bytes for this network, height, target and resolved breaches',
+    );
   if (hash !== undefined && hash !== hex(certificateHash(cert)))
     return bad('"hash" is not the id of this certificate');
   const n = genesis.members.length;
   return {
     valid: true,
-    reason: `height ${cert.height} -> ${cert.target}, signed by ${cert.signers.join(', ')} (${cert.signers.length} of ${n}, threshold ${genesis.threshold})`,
+    reason: `height ${cert.height} -> ${cert.target}${cert.target === 'RUNNING' ? ` resolving ${cert.resolves.length} breach(es)` : ''}, signed by ${cert.signers.join(', ')} (${cert.signers.length} of ${n}, threshold ${genesis.threshold})`,
     height: cert.height,
     target: cert.target,
     signers: cert.signers,

@@ -82,7 +82,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   const keys = LABS.map(() => ed25519Generate());
   const dealt = dealShares(LABS.length, THRESHOLD);
   const genesis: Genesis = {
-    version: 1,
+    version: 2,
     name: 'devnet-dashboard',
     members: LABS.map((l, i) => ({
       id: l.id,
@@ -103,6 +103,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       approvalRequired: ['missed', 'report'],
       resumeNeedsApproval: true,
       auditors: [],
+      judgedQuotaPerEpoch: 8,
+      judgedMaxAgeEpochs: 30,
     },
     dkg: {
       groupPublicKey: dealt.groupPublicKey,
@@ -279,7 +281,14 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
     certify(o = {}) {
       const height = certs.length + 1;
       const target: PauseState = height % 2 === 1 ? 'PAUSED' : 'RUNNING';
-      const msg = statementBytes(networkId, height, target);
+      // A resume resolves every breach the mock's evidence proved (ascending ids).
+      const resolves =
+        target === 'RUNNING'
+          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))]
+              .sort()
+              .map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+          : [];
+      const msg = statementBytes({ networkId, height, target, resolves });
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
       const voters = [1, 2, 4];
       const signature = recoverSignature(
@@ -292,6 +301,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         height,
         target,
         signers: voters.map((i) => LABS[i - 1]!.id),
+        resolves,
         signature,
       };
       certs.push(cert);

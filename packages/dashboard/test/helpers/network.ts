@@ -73,7 +73,7 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
       labs.push({ id, index: i + 1, name: LAB_NAMES[i] ?? id, ...ed25519Generate(), ...(await dataDir(id)) });
     }
     const genesis: Genesis = {
-      version: 1,
+      version: 2,
       name: 'pausenet-dashboard-e2e',
       members: labs.map((l) => ({
         id: l.id,
@@ -99,6 +99,8 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
         approvalRequired: ['missed', 'report'],
         resumeNeedsApproval: true,
         auditors: [],
+        judgedQuotaPerEpoch: 8,
+        judgedMaxAgeEpochs: 30,
       },
       dkg: {
         groupPublicKey: dealt.groupPublicKey,

@@ -24,7 +24,7 @@ const policy: GenesisJson['policy'] = {
   caps: { trainingFlop: '1000', largestRunFlop: '500', maxParams: '100', datasetTokens: '2000' },
 };
 const genesis: GenesisJson = {
-  version: 1,
+  version: 2,
   name: 't',
   threshold: 2,
   members: [

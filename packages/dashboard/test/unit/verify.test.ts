@@ -23,7 +23,7 @@ const nidHex = bytesToHex(networkId);
 function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
   const sk = sigs.keygen().secretKey;
   const pk = sigs.getPublicKey(sk).toBytes();
-  const statement = protocolStatementBytes(networkId, height, target);
+  const statement = protocolStatementBytes({ networkId, height, target, resolves: [] });
   const sig = sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes();
   const cert: CertificateJson = {
     hash: 'ab'.repeat(32),
@@ -43,16 +43,40 @@ function flipHex(hex: string, at: number): string {
 }
 
 describe('in-page certificate verifier', () => {
-  it('statementBytes matches @pausenet/protocol byte for byte', () => {
-    for (const [h, t] of [
-      [1, 'PAUSED'],
-      [2, 'RUNNING'],
-      [2 ** 40 + 3, 'PAUSED'],
+  it('statementBytes matches @pausenet/protocol byte for byte (v2: with the resolves digest)', () => {
+    const ids = [new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22)];
+    for (const [h, t, resolves] of [
+      [1, 'PAUSED', []],
+      [2, 'RUNNING', []],
+      [2, 'RUNNING', ids],
+      [2 ** 40 + 3, 'PAUSED', []],
     ] as const) {
-      expect(bytesToHex(statementBytes(networkId, h, t))).toBe(
-        toHex(protocolStatementBytes(networkId, h, t)),
+      expect(bytesToHex(statementBytes(networkId, h, t, resolves))).toBe(
+        toHex(protocolStatementBytes({ networkId, height: h, target: t, resolves })),
       );
     }
+    expect(() => statementBytes(networkId, 2, 'RUNNING', [ids[1]!, ids[0]!])).toThrow(/ascending/);
+  });
+
+  it('a resume certificate names what it resolves: another set under the same signature is a BAD_STATEMENT', () => {
+    const sk = sigs.keygen().secretKey;
+    const pk = bytesToHex(sigs.getPublicKey(sk).toBytes());
+    const resolves = [new Uint8Array(32).fill(0x0a), new Uint8Array(32).fill(0x0b)];
+    const statement = protocolStatementBytes({ networkId, height: 2, target: 'RUNNING', resolves });
+    const cert: CertificateJson = {
+      hash: 'ab'.repeat(32),
+      height: 2,
+      target: 'RUNNING',
+      statement: bytesToHex(statement),
+      signature: bytesToHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
+      signers: ['lab-a', 'lab-b'],
+      resolves: resolves.map(bytesToHex),
+    };
+    expect(verifyCertificateFull(pk, nidHex, cert)).toEqual({ ok: true });
+    expect(verifyCertificateFull(pk, nidHex, { ...cert, resolves: [cert.resolves![0]!] })).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+    });
   });
 
   it('accepts a real certificate signed with noble under the group key', () => {
@@ -63,7 +87,7 @@ describe('in-page certificate verifier', () => {
 
   it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
     const dealt = dealShares(5, 3);
-    const msg = protocolStatementBytes(networkId, 3, 'PAUSED');
+    const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', resolves: [] });
     const signature = recoverSignature(
       [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
       3,
@@ -88,7 +112,9 @@ describe('in-page certificate verifier', () => {
   it('rejects a tampered statement, signature, key or target', () => {
     const { pk, cert } = nobleCert(1, 'PAUSED');
     // Statement changed to "height 1 -> RUNNING": signature no longer matches.
-    const otherStatement = bytesToHex(protocolStatementBytes(networkId, 1, 'RUNNING'));
+    const otherStatement = bytesToHex(
+      protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', resolves: [] }),
+    );
     expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
       ok: false,
       code: 'BAD_SIGNATURE',

@@ -57,6 +57,15 @@ export const slurmHookConfigSchema = z
       .default('USR1'),
     /** How long checkpointing jobs get before they are requeued-held (returns early once all exited). */
     checkpointGraceMs: z.int().min(0).max(3_600_000).default(60_000),
+    /**
+     * Resume, checkpoint mode: how often a requeued job that Slurm failed right after its release is requeued
+     * and released again before resume gives up with an error naming it.
+     */
+    relaunchAttempts: z.int().min(0).max(20).default(3),
+    /** How long a released job must stay RUNNING before resume counts it as running again. */
+    relaunchSettleMs: z.int().min(0).max(600_000).default(2_000),
+    /** Resume waits at most this long for checkpointed jobs' previous runs to end on their nodes and to run again. */
+    relaunchTimeoutMs: z.int().min(1_000).max(3_600_000).default(120_000),
     /** Per-command timeout. */
     commandTimeoutMs: timeoutMsSchema(15_000),
   })

@@ -1,7 +1,18 @@
 /** @packageDocumentation Slurm halt hook (partitions, holds, suspend/checkpoint) and scheduler-based metering. */
 
-export type { SlurmCheckpointEntry, SlurmHookDeps, SlurmUndoRecord } from './adapter.js';
-export { SLURM_UNDO_KEY, SlurmHook } from './adapter.js';
+export type {
+  SlurmCheckpointEntry,
+  SlurmHookDeps,
+  SlurmRelaunchRecord,
+  SlurmUndoRecord,
+} from './adapter.js';
+export {
+  clockPassedRequeue,
+  SLURM_RELAUNCH_HISTORY_MAX,
+  SLURM_RELAUNCH_KEY,
+  SLURM_UNDO_KEY,
+  SlurmHook,
+} from './adapter.js';
 export type { SlurmHookConfig, SlurmHookConfigInput, SlurmSelection } from './config.js';
 export { matchesSelection, slurmHookConfigSchema } from './config.js';
 export type {

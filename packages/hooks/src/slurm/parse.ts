@@ -54,6 +54,12 @@ export interface SlurmJob {
   batch: boolean;
   requeue: boolean;
   restarts: number;
+  /**
+   * Unix seconds (slurmctld's clock), or null when Slurm says Unknown/None. A requeued job's submit time is
+   * re-stamped when its previous run has fully ended on its nodes; its eligible time is when it may start.
+   */
+  submitTime: number | null;
+  eligibleTime: number | null;
   /** Unix seconds, or null when Slurm says Unknown/None. */
   startTime: number | null;
   endTime: number | null;
@@ -184,6 +190,8 @@ export function jobFromRecord(r: ScontrolRecord): SlurmJob {
     batch: r['BatchFlag'] === '1',
     requeue: r['Requeue'] === '1',
     restarts: Number(r['Restarts'] ?? '0') || 0,
+    submitTime: parseSlurmTime(r['SubmitTime']),
+    eligibleTime: parseSlurmTime(r['EligibleTime']),
     startTime: parseSlurmTime(r['StartTime']),
     endTime: parseSlurmTime(r['EndTime']),
     runSeconds: parseSlurmDuration(r['RunTime']),
@@ -287,6 +295,8 @@ export function parseSacct(text: string): SlurmJob[] {
       batch: true,
       requeue: false,
       restarts: 0,
+      submitTime: null,
+      eligibleTime: null,
       startTime: parseSlurmTime(start),
       endTime: parseSlurmTime(end),
       runSeconds: Number(elapsed) || 0,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { childEnv } from '../env.js';
 
 /** Why a Slurm command failed; the codes are a subset of HookErrorCode so the adapter maps 1:1. */
 export type SlurmCommandErrorCode =
@@ -78,7 +79,11 @@ export function createExecFileRunner(
           signal,
           maxBuffer: 64 * 1024 * 1024,
           encoding: 'utf8',
-          env: { ...process.env, ...opts.env, TZ: 'UTC', SLURM_TIME_FORMAT: 'standard' },
+          // The Slurm client's own SLURM_* settings and the base allow-list only: never node secrets.
+          env: childEnv({
+            prefixes: ['SLURM_'],
+            set: { ...opts.env, TZ: 'UTC', SLURM_TIME_FORMAT: 'standard' },
+          }),
         },
         (err, stdout, stderr) => {
           if (!err) {
@@ -116,7 +121,7 @@ export function createExecFileRunner(
             const code = classifySlurmStderr(tail);
             const hint =
               code === 'PERMISSION'
-                ? ' (Slurm operations need root or the SlurmUser; run the node as root/SlurmUser or grant the operator AdminLevel via sacctmgr)'
+                ? " (Slurm operations need root or the SlurmUser, or a Slurm AdminLevel for the node's user: Operator for jobs and reservations, Administrator to change a partition's State; grant it with sacctmgr, see docs/slurm.md)"
                 : code === 'NETWORK'
                   ? ' (is slurmctld running? `scontrol ping`)'
                   : '';

@@ -2,23 +2,26 @@ import { EventEmitter } from 'node:events';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
 import { actionForTarget, type HookCertificate } from '@pausenet/hooks';
 import {
+  breachIdOf,
   type Certificate,
   certificateHash,
+  compareBytes,
   createPauseState,
   decodeCertificate,
-  decodeSignedEvidence,
   decodeSignedVote,
   encodeCertificate,
   encodeSignedVote,
   evidenceHash,
   type Genesis,
   type LabId,
+  LIMITS,
   type PauseEffect,
   type PauseEvent,
   type PauseMachineState,
   type PauseState,
   pauseStatus,
   pauseStep,
+  resolvesDigest,
   type SignedCommitment,
   type SignedEvidence,
   type SignedVote,
@@ -29,10 +32,11 @@ import {
   toHex,
   type Validation,
 } from '@pausenet/protocol';
+import type { ApprovalSource, ApprovedBreach, ApproveOptions, ApproveResult } from '../agreement-port.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { blsVerifyCached, type VerifyFn, verifyPartialCached } from '../verifyCache.js';
-import { BreachDetector, breachKey } from './breach.js';
+import { BreachDetector } from './breach.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor } from './failSafe.js';
 import { hookCertificateOf } from './hookRunner.js';
@@ -55,9 +59,16 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
+interface RunOutcome {
+  hookName: string;
+  status: 'ok' | 'failed' | 'superseded';
+  lastError: string | null;
+}
+
 /** The slice of @pausenet/hooks' HookRunner the agreement uses. */
 interface RunnerLike {
-  runFor(cert: HookCertificate, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  runFor(cert: HookCertificate, opts?: { signal?: AbortSignal }): Promise<readonly RunOutcome[]>;
+  reassert(cert: HookCertificate, opts?: { signal?: AbortSignal }): Promise<readonly RunOutcome[]>;
   resumeUnfinished(opts?: { signal?: AbortSignal }): Promise<unknown>;
   stop?(): Promise<void>;
   readonly hookNames?: readonly string[];
@@ -66,7 +77,11 @@ interface RunnerLike {
 function asRunner(x: unknown): RunnerLike | null {
   if (x === null || x === undefined) return null;
   const r = x as Partial<RunnerLike>;
-  if (typeof r.runFor !== 'function' || typeof r.resumeUnfinished !== 'function') {
+  if (
+    typeof r.runFor !== 'function' ||
+    typeof r.resumeUnfinished !== 'function' ||
+    typeof r.reassert !== 'function'
+  ) {
     throw new AgreementError(
       'BAD_HOOKS',
       'hooks must be a HookRunner from @pausenet/hooks (see createHookRunner) or null',
@@ -89,6 +104,15 @@ const HOOK_DRAIN_MS = 5_000;
 
 /** A member that can sign votes (has a BLS share). */
 type Voter = SelfIdentity & { blsShare: Uint8Array };
+
+/** Ascending, distinct breach ids. */
+function sortedIds(ids: readonly Uint8Array[]): Uint8Array[] {
+  const byHex = new Map(ids.map((id) => [toHex(id), id]));
+  return [...byHex.values()].sort(compareBytes);
+}
+
+const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean =>
+  a.length === b.length && a.every((x, i) => compareBytes(x, b[i] as Uint8Array) === 0);
 
 /**
  * The imperative shell of pause agreement around @pausenet/protocol's pure pause machine: detects
@@ -125,7 +149,11 @@ export class Agreement {
   private readonly failSafe: FailSafeMonitor | null;
 
   private machine: PauseMachineState;
-  private readonly knownBreaches = new Set<string>();
+  /** Breach ids this node filed evidence for in this process (the store knows the rest). */
+  private readonly filed = new Set<string>();
+  /** Readiness: the start-up re-assert of the current state's hooks has completed (GET /v1/health). */
+  private ready = false;
+  private readyReason: string | null = 'starting';
   /** Heights for which the machine asked the operator (approval-needed). */
   private readonly awaitingApproval = new Set<number>();
   /** Heights this node recovered a certificate for (formed once). */
@@ -218,6 +246,17 @@ export class Agreement {
       certificate: row === undefined ? null : decodeCertificate(row.bytes),
       since: applied.since ?? 0,
       signedHeights: this.slashing.all().map((s): [number, PauseState] => [s.height, s.target]),
+      // Rebuilt from the breaches table, not by replaying stored evidence (docs/protocol.md "Restart").
+      breaches: {
+        open: this.store.breaches
+          .open()
+          .flatMap((b) =>
+            b.kind !== null && b.evidenceHash !== null
+              ? [{ id: b.id, kind: b.kind, ref: b.evidenceHash }]
+              : [],
+          ),
+        resolved: this.store.breaches.resolved(),
+      },
     });
   }
 
@@ -228,16 +267,20 @@ export class Agreement {
     this.started = true;
     await this.serial(() => {
       this.machine = this.freshMachine();
-      // A certificate applied just before a crash may have no hook rows yet (the runner journals on run).
-      this.runMissingHooks();
+      // Re-assert on start (docs/protocol.md "Re-assert on start"): while PAUSED every hook runs again
+      // for the current certificate (idempotent halt: a deleted sentinel, a job resumed by hand while the
+      // node was down, is halted again); the node reports ready when that has completed. While RUNNING
+      // nothing is re-run except an unfinished journal row (resumeUnfinished) or a certificate applied
+      // just before a crash without journal rows.
+      this.reassertOnStart();
       if (this.runner !== null) this.track(this.runner.resumeUnfinished({ signal: this.abort.signal }));
       // A certificate persisted by the node but not applied (crash in between) is applied now.
       this.applyStoredCertificates(Number.POSITIVE_INFINITY);
       const open = this.machine.height + 1;
       for (const a of this.pauseDb.approvalsAbove(this.machine.height)) {
-        if (a.height === open) this.step({ type: 'approve', height: a.height, target: a.target });
+        if (a.height === open)
+          this.step({ type: 'approve', height: a.height, target: a.target, breaches: a.breaches });
       }
-      this.loadEvidence();
       for (const row of this.store.votesRange(open, open, 10_000))
         this.step({ type: 'vote', vote: decodeSignedVote(row.bytes) });
       // Crash between persisting our vote and publishing it: publish the stored bytes now.
@@ -346,9 +389,12 @@ export class Agreement {
   private onCommitment(sc: SignedCommitment, stored: boolean): void {
     if (this.self === null) return; // observers verify; they do not file evidence
     for (const evidence of this.breaches.detect(sc, { rivals: !stored })) {
-      const key = breachKey(evidence);
-      if (this.knownBreaches.has(key)) continue;
-      this.knownBreaches.add(key);
+      const id = breachIdOf(evidence);
+      const key = toHex(id);
+      // One evidence per breach from this node: not when it filed one already, nor when the breach is
+      // known (open, or resolved by a certified resume: docs/protocol.md "Breach identity").
+      if (this.filed.has(key) || this.store.breaches.get(id) !== undefined) continue;
+      this.filed.add(key);
       const se = signEvidence(
         { networkId: this.networkId, evidence, reporter: this.self.lab, issuedAt: this.now() },
         this.self.identitySecretKey,
@@ -359,6 +405,7 @@ export class Agreement {
           lab: sc.commitment.lab,
           epoch: sc.commitment.epoch,
           evidence: toHex(evidenceHash(se)),
+          breach: key,
         },
         'breach detected: publishing evidence',
       );
@@ -367,7 +414,6 @@ export class Agreement {
   }
 
   private onEvidence(se: SignedEvidence): void {
-    this.knownBreaches.add(breachKey(se.evidence));
     this.step({ type: 'evidence', evidence: se });
   }
 
@@ -390,20 +436,20 @@ export class Agreement {
   private execute(e: PauseEffect): void {
     switch (e.type) {
       case 'sign-vote':
-        this.castVote(e.height, e.target, e.evidenceRefs);
+        this.castVote(e.height, e.target, e);
         return;
       case 'approval-needed':
         if (!this.awaitingApproval.has(e.height)) {
           this.awaitingApproval.add(e.height);
           this.log.warn(
-            { height: e.height, target: e.target },
+            { height: e.height, target: e.target, breaches: e.breaches.map(toHex) },
             'judged evidence: waiting for operator approval (pausenet approve)',
           );
           this.emitChange();
         }
         return;
       case 'recover':
-        this.recover(e.height, e.target, e.partials);
+        this.recover(e.height, e.target, e.resolves, e.partials);
         return;
       case 'publish-certificate':
         this.outbox.push({ kind: 'certificate', msg: e.certificate });
@@ -424,12 +470,12 @@ export class Agreement {
   private castVote(
     height: number,
     target: PauseState,
-    evidence: Uint8Array[],
+    what: { breaches: Uint8Array[]; evidenceRefs: Uint8Array[]; resolves: Uint8Array[] },
   ): { signed: boolean; reason?: string } {
     const voter = this.voter;
     if (voter === null)
       return { signed: false, reason: 'this node has no BLS share (observer, or member before the DKG)' };
-    const statement = statementBytes(this.networkId, height, target);
+    const statement = statementBytes({ networkId: this.networkId, height, target, resolves: what.resolves });
     const res = this.slashing.signOnce(
       height,
       target,
@@ -443,7 +489,9 @@ export class Agreement {
               target,
               voter: voter.lab,
               partial: blsSign(voter.blsShare, statement),
-              evidence,
+              evidence: what.evidenceRefs,
+              breaches: what.breaches,
+              resolves: what.resolves,
               issuedAt: this.now(),
             },
             voter.identitySecretKey,
@@ -459,7 +507,15 @@ export class Agreement {
       return { signed: false, reason: `already signed ${res.signedTarget} at height ${height}` };
     }
     if (res.kind === 'new')
-      this.log.info({ height, target, evidence: evidence.length }, 'vote signed and persisted');
+      this.log.info(
+        {
+          height,
+          target,
+          breaches: what.breaches.map(toHex),
+          ...(target === 'RUNNING' ? { resolves: what.resolves.map(toHex) } : {}),
+        },
+        'vote signed and persisted',
+      );
     this.outbox.push({ kind: 'vote', msg: decodeSignedVote(res.vote) });
     this.emitChange();
     return { signed: true };
@@ -474,41 +530,206 @@ export class Agreement {
     void this.flush();
   }
 
-  /** Operator approval of the transition at `height` (judged evidence, or resume): may sign and publish a vote. */
-  async approve(height: number, target: PauseState): Promise<{ signed: boolean; reason?: string }> {
+  /**
+   * Operator approval of the transition at `height` (docs/protocol.md "Approvals"): PAUSED approves judged
+   * breaches, RUNNING names what the resume resolves. Records it durably and may sign and publish a vote.
+   */
+  async approve(height: number, target: PauseState, opts: ApproveOptions = {}): Promise<ApproveResult> {
+    const refuse = (code: string, reason: string): ApproveResult => ({
+      signed: false,
+      refused: code,
+      reason,
+      height,
+      target,
+      breaches: [],
+      source: 'explicit',
+    });
     if (this.voter === null)
-      return { signed: false, reason: 'this node cannot vote (observer, or member before the DKG)' };
-    const r = await this.serial((): { signed: boolean; reason?: string } => {
+      return refuse('CANNOT_VOTE', 'this node cannot vote (observer, or member before the DKG)');
+    const r = await this.serial((): ApproveResult => {
       const open = this.machine.height + 1;
       if (height !== open)
-        return { signed: false, reason: `height ${height} is not the open height ${open}` };
-      if (target !== stateAtHeight(height)) {
-        return {
-          signed: false,
-          reason: `the only legal transition at height ${height} is to ${stateAtHeight(height)}`,
-        };
-      }
-      this.pauseDb.approve(height, target, this.now());
-      this.log.info({ height, target }, 'operator approval recorded');
-      const v = this.step({ type: 'approve', height, target });
-      this.emitChange();
-      if (!v.ok) return { signed: false, reason: v.detail };
-      const mine = this.slashing.signedAt(height);
-      if (mine !== undefined && mine.target === target) {
-        if (!this.outbox.some((o) => o.kind === 'vote'))
+        return refuse(
+          'NOT_OPEN_HEIGHT',
+          `height ${height} is not the open height ${open} (the network is ${this.machine.state} at height ${this.machine.height}; see pausenet status)`,
+        );
+      if (target !== stateAtHeight(height))
+        return refuse(
+          'WRONG_TARGET',
+          `the only legal transition at height ${height} is to ${stateAtHeight(height)}`,
+        );
+      const chosen = this.chooseBreaches(target, opts);
+      if ('refused' in chosen) {
+        // Nothing judged to approve, but this member already voted PAUSED (an automatic breach): say so.
+        const mine = this.slashing.signedAt(height);
+        if (chosen.refused === 'NOTHING_TO_APPROVE' && mine !== undefined && mine.target === 'PAUSED') {
           this.outbox.push({ kind: 'vote', msg: decodeSignedVote(mine.vote) });
-        return { signed: true };
+          const cited = decodeSignedVote(mine.vote).vote.breaches;
+          return {
+            signed: true,
+            reason: `already voted PAUSED at height ${height} (automatic breach evidence)`,
+            height,
+            target,
+            breaches: cited.map((id) => this.describeBreach(id)),
+            source: 'open-breaches',
+          };
+        }
+        return refuse(chosen.refused, chosen.reason);
       }
-      if (mine !== undefined)
-        return { signed: false, reason: `already signed ${mine.target} at height ${height}` };
-      return {
+      const result: ApproveResult = {
         signed: false,
+        height,
+        target,
+        breaches: chosen.ids.map((id) => this.describeBreach(id)),
+        source: chosen.source,
+        ...(chosen.voters ? { voters: chosen.voters } : {}),
+        ...(target === 'RUNNING' ? { leftOpen: this.leftOpenBy(chosen.ids) } : {}),
+      };
+      const resolves = target === 'RUNNING' ? chosen.ids : [];
+      const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
+      const mine = this.slashing.signedAt(height);
+      // One member signs one statement per height: a resume with another set cannot be signed any more.
+      if (mine !== undefined && !bytesEqual(mine.statement, statement))
+        return refuse(
+          'ALREADY_SIGNED',
+          `this member already signed a different ${mine.target} statement at height ${height} (its vote resolves ${this.votedResolves(mine.vote)}); one member signs one statement per height`,
+        );
+      if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
+      this.pauseDb.approve(height, target, chosen.ids, this.now());
+      this.log.info(
+        { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
+        'operator approval recorded',
+      );
+      const v = this.step({ type: 'approve', height, target, breaches: chosen.ids });
+      this.emitChange();
+      if (!v.ok) return { ...result, reason: v.detail };
+      const signed = this.slashing.signedAt(height);
+      if (signed !== undefined) {
+        if (!this.outbox.some((o) => o.kind === 'vote'))
+          this.outbox.push({ kind: 'vote', msg: decodeSignedVote(signed.vote) });
+        return { ...result, signed: true };
+      }
+      const waiting = chosen.ids.filter((id) => !this.machine.open.has(toHex(id)));
+      return {
+        ...result,
         reason:
-          'approval recorded; no validated breach evidence at this height yet: the vote is cast when evidence arrives',
+          waiting.length > 0
+            ? `approval recorded; no evidence for ${waiting.map((id) => toHex(id).slice(0, 12)).join(', ')} on this node yet: the vote is cast when it arrives`
+            : 'approval recorded',
       };
     });
     await this.flush();
     return r;
+  }
+
+  /** The breach ids an approval names: the operator's, else the default (docs/protocol.md "Approvals"). */
+  private chooseBreaches(
+    target: PauseState,
+    opts: ApproveOptions,
+  ): { ids: Uint8Array[]; source: ApprovalSource; voters?: LabId[] } | { refused: string; reason: string } {
+    const pending = target === 'RUNNING' ? this.pendingResumes() : [];
+    if (opts.breaches !== undefined) {
+      const ids = sortedIds(opts.breaches);
+      if (target === 'PAUSED' && ids.length === 0)
+        return { refused: 'NOTHING_TO_APPROVE', reason: 'a pause approval names at least one breach id' };
+      if (ids.length > LIMITS.resolves)
+        return {
+          refused: 'TOO_MANY_BREACHES',
+          reason: `${ids.length} breach ids > ${LIMITS.resolves} per approval`,
+        };
+      for (const id of ids) {
+        const at = this.machine.resolved.get(toHex(id));
+        if (at !== undefined)
+          return {
+            refused: 'BREACH_RESOLVED',
+            reason: `breach ${toHex(id)} was already resolved by the resume at height ${at}`,
+          };
+      }
+      if (target === 'RUNNING' && opts.force !== true) {
+        if (pending.length > 0 && !pending.some((p) => sameIds(p.resolves, ids))) {
+          const p = pending[0] as { resolves: Uint8Array[]; voters: LabId[] };
+          return {
+            refused: 'RESOLVES_MISMATCH',
+            reason: `the pending resume vote of ${p.voters.join(', ')} resolves [${p.resolves.map(toHex).join(', ')}]: a resume that resolves another set is another statement, so the members' votes split and the network stays PAUSED at this height. Approve that set (omit the breach ids), or pass force to split on purpose`,
+          };
+        }
+        const named = new Set(pending.flatMap((p) => p.resolves.map(toHex)));
+        const unknown = ids.filter((id) => !this.machine.open.has(toHex(id)) && !named.has(toHex(id)));
+        if (unknown.length > 0)
+          return {
+            refused: 'UNKNOWN_BREACH',
+            reason: `this node holds no open breach ${unknown.map(toHex).join(', ')} (pausenet status lists the open breaches); check the ids, or pass force`,
+          };
+      }
+      return { ids, source: 'explicit' };
+    }
+    if (target === 'PAUSED') {
+      const ids: Uint8Array[] = [];
+      for (const b of this.machine.open.values()) {
+        if (b.auto) continue;
+        ids.push(b.id);
+        if (ids.length === LIMITS.resolves) break;
+      }
+      if (ids.length === 0)
+        return {
+          refused: 'NOTHING_TO_APPROVE',
+          reason: `no open judged breach on this node at height ${this.machine.height + 1}: wait for the evidence to arrive (pausenet status lists open breaches) or name the breach id`,
+        };
+      return { ids, source: 'open-breaches' };
+    }
+    // A resume: adopt the set another member already voted for, so that operators converge on one statement.
+    const top = pending[0];
+    if (top !== undefined) return { ids: top.resolves, source: 'pending-vote', voters: top.voters };
+    const ids = sortedIds(this.store.breaches.openForResume(LIMITS.resolves).map((b) => b.id));
+    return { ids, source: 'open-breaches' };
+  }
+
+  /** Resume votes at the open height grouped by what they resolve: most voters first, then lowest index. */
+  private pendingResumes(): { resolves: Uint8Array[]; voters: LabId[] }[] {
+    const groups = new Map<string, { resolves: Uint8Array[]; voters: LabId[] }>();
+    for (const sv of this.machine.votes.values()) {
+      if (sv.vote.target !== 'RUNNING') continue;
+      const key = toHex(resolvesDigest('RUNNING', sv.vote.resolves));
+      const g = groups.get(key) ?? { resolves: [...sv.vote.resolves], voters: [] };
+      g.voters.push(sv.vote.voter);
+      groups.set(key, g);
+    }
+    const minIndex = (g: { voters: LabId[] }) =>
+      Math.min(...g.voters.map((v) => this.memberIndex.get(v) ?? Number.MAX_SAFE_INTEGER));
+    for (const g of groups.values())
+      g.voters.sort((a, b) => (this.memberIndex.get(a) ?? 0) - (this.memberIndex.get(b) ?? 0));
+    return [...groups.values()].sort(
+      (a, b) => b.voters.length - a.voters.length || minIndex(a) - minIndex(b),
+    );
+  }
+
+  /** Open breaches a resume resolving `ids` leaves open (they lead to a new pause by policy). */
+  private leftOpenBy(ids: readonly Uint8Array[]): number {
+    const named = ids.filter((id) => this.machine.open.has(toHex(id))).length;
+    return this.machine.open.size - named;
+  }
+
+  /** What this node knows about breach `id`. */
+  private describeBreach(id: Uint8Array): ApprovedBreach {
+    const row = this.store.breaches.get(id);
+    return {
+      id: toHex(id),
+      kind: row?.kind ?? null,
+      lab: row?.lab ?? null,
+      epoch: row?.epoch ?? null,
+      evidence: row?.evidenceHash ? toHex(row.evidenceHash) : null,
+      status:
+        row?.resolvedHeight !== null && row?.resolvedHeight !== undefined
+          ? 'resolved'
+          : row?.kind
+            ? 'open'
+            : 'unknown',
+    };
+  }
+
+  private votedResolves(voteBytes: Uint8Array): string {
+    const v = decodeSignedVote(voteBytes).vote;
+    return `[${v.resolves.map((id) => toHex(id).slice(0, 12)).join(', ')}]`;
   }
 
   // ---------------------------------------------------------------- certificates
@@ -517,6 +738,7 @@ export class Agreement {
   private recover(
     height: number,
     target: PauseState,
+    resolves: Uint8Array[],
     partials: { index: number; voter: LabId; signature: Uint8Array }[],
   ): void {
     if (height !== this.machine.height + 1 || this.formed.has(height)) return;
@@ -540,7 +762,7 @@ export class Agreement {
       return;
     }
     const chosen = sorted.slice(0, this.threshold);
-    const statement = statementBytes(this.networkId, height, target);
+    const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
     let signature: Uint8Array;
     try {
       signature = recoverSignature(
@@ -562,9 +784,13 @@ export class Agreement {
       height,
       target,
       signers: chosen.map((p) => p.voter),
+      resolves,
       signature,
     };
-    this.log.info({ height, target, signers: certificate.signers }, 'certificate formed');
+    this.log.info(
+      { height, target, signers: certificate.signers, resolves: resolves.map(toHex) },
+      'certificate formed',
+    );
     // Published first (the node persists, gossips and hands it back through onAccepted); applied when
     // accepted. A crash before that loses nothing: the votes are stored and recover() runs again.
     this.outbox.push({ kind: 'certificate', msg: certificate });
@@ -572,12 +798,23 @@ export class Agreement {
 
   private recoverFromMachine(height: number): void {
     if (height !== this.machine.height + 1) return;
-    const partials = [...this.machine.votes.values()].map((sv) => ({
-      index: this.memberIndex.get(sv.vote.voter) ?? 0,
-      voter: sv.vote.voter,
-      signature: sv.vote.partial,
-    }));
-    if (partials.length >= this.threshold) this.recover(height, stateAtHeight(height), partials);
+    // Only votes on one statement combine (a split resume has several groups).
+    const groups = new Map<string, SignedVote[]>();
+    for (const sv of this.machine.votes.values()) {
+      const key = toHex(resolvesDigest(sv.vote.target, sv.vote.resolves));
+      groups.set(key, [...(groups.get(key) ?? []), sv]);
+    }
+    for (const group of groups.values()) {
+      if (group.length < this.threshold) continue;
+      const partials = group.map((sv) => ({
+        index: this.memberIndex.get(sv.vote.voter) ?? 0,
+        voter: sv.vote.voter,
+        signature: sv.vote.partial,
+      }));
+      const first = group[0] as SignedVote;
+      this.recover(height, stateAtHeight(height), [...first.vote.resolves], partials);
+      return;
+    }
   }
 
   /**
@@ -607,6 +844,10 @@ export class Agreement {
         hash = row.hash;
       }
       this.pauseDb.set({ height: cert.height, state: cert.target, since: now, certificateHash: hash });
+      // The breaches it acts on (a pause: every breach open now) or resolves (a resume: the ids it names),
+      // in the same transaction as the certificate (docs/protocol.md "Breach identity").
+      if (cert.target === 'PAUSED') this.store.breaches.actOn(cert.height);
+      else this.store.breaches.resolve(cert.resolves, cert.height);
       if (this.runner !== null && this.hookNames.length > 0) {
         this.journal.recordPendingSync(
           { certificateHash: toHex(hash), height: cert.height, action },
@@ -621,7 +862,12 @@ export class Agreement {
       this.graceTimer = null;
     }
     this.log.info(
-      { height: cert.height, state: cert.target, certificate: toHex(hash) },
+      {
+        height: cert.height,
+        state: cert.target,
+        certificate: toHex(hash),
+        ...(cert.target === 'RUNNING' ? { resolves: cert.resolves.map(toHex) } : {}),
+      },
       'certificate applied',
     );
     this.emitChange();
@@ -648,21 +894,62 @@ export class Agreement {
     if (runner === null) return;
     const hc = hookCertificateOf(cert, hash);
     this.track(
-      runner.runFor(hc, { signal: this.abort.signal }).then(() => {
+      runner.runFor(hc, { signal: this.abort.signal }).then((results) => {
         this.log.info({ height: hc.height, action: actionForTarget(hc.target) }, 'hooks done');
+        // A node whose start-up re-assert failed is ready again once the hooks of a newer state all ran.
+        if (!this.ready && hc.height === this.machine.height && results.every((r) => r.status === 'ok'))
+          this.setReady(null);
       }),
     );
   }
 
-  /** After a restart: the applied certificate has no journal rows (crash before any hook started): run its hooks. */
-  private runMissingHooks(): void {
-    if (this.runner === null || this.machine.certificate === null) return;
+  /**
+   * Start-up re-assert (docs/protocol.md "Re-assert on start"): while PAUSED, every hook runs again for
+   * the current certificate; the node is ready once each is ok (or superseded by a newer certificate).
+   * While RUNNING, only a certificate applied just before a crash without journal rows gets its hooks run.
+   */
+  private reassertOnStart(): void {
     const cert = this.machine.certificate;
-    const row = this.store.getCertificate(cert.height);
-    if (row === undefined) return;
-    if (this.journal.entriesFor(toHex(row.hash)).length > 0) return; // resumeUnfinished covers it
-    this.log.info({ height: cert.height }, 'running hooks of the applied certificate after restart');
-    this.runHooks(cert, row.hash);
+    const runner = this.runner;
+    const row = cert === null ? undefined : this.store.getCertificate(cert.height);
+    if (runner === null || cert === null || row === undefined) {
+      this.setReady(null);
+      return;
+    }
+    if (cert.target === 'RUNNING') {
+      if (this.journal.entriesFor(toHex(row.hash)).length === 0) {
+        this.log.info({ height: cert.height }, 'running hooks of the applied certificate after restart');
+        this.runHooks(cert, row.hash);
+      }
+      this.setReady(null);
+      return;
+    }
+    const hc = hookCertificateOf(cert, row.hash);
+    this.readyReason = `re-asserting the halt hooks of height ${cert.height}`;
+    this.log.info(
+      { height: cert.height, hooks: this.hookNames },
+      're-asserting PAUSED: running halt hooks again',
+    );
+    this.track(
+      runner.reassert(hc, { signal: this.abort.signal }).then((results) => {
+        const failed = results.filter((r) => r.status === 'failed');
+        if (failed.length === 0) {
+          this.log.info({ height: cert.height }, 'halt re-asserted: ready');
+          this.setReady(null);
+        } else {
+          const why = failed.map((r) => `${r.hookName}: ${r.lastError ?? 'failed'}`).join('; ');
+          this.log.error({ height: cert.height, failed: why }, 'halt re-assert failed: not ready');
+          this.readyReason = `halt hooks of height ${cert.height} failed on start: ${why}`;
+          this.emitChange();
+        }
+      }),
+    );
+  }
+
+  private setReady(reason: string | null): void {
+    this.ready = reason === null;
+    this.readyReason = reason;
+    this.emitChange();
   }
 
   private track(p: Promise<unknown>): void {
@@ -713,20 +1000,6 @@ export class Agreement {
     );
   }
 
-  // ---------------------------------------------------------------- restart
-
-  private loadEvidence(): void {
-    for (const row of this.store.listEvidence(1_000_000)) {
-      let se: SignedEvidence;
-      try {
-        se = decodeSignedEvidence(row.bytes);
-      } catch {
-        continue; // validated on ingest; unreadable only after a codec change
-      }
-      this.onEvidence(se);
-    }
-  }
-
   // ---------------------------------------------------------------- status
 
   /** The /v1/status fields owned by the agreement. */
@@ -755,6 +1028,9 @@ export class Agreement {
       approvals,
       hooks: this.hooksView(),
       failSafe: this.failSafe?.status() ?? { enabled: false, active: false, reason: null, since: null },
+      breaches: s.breaches,
+      ready: this.ready,
+      readyReason: this.ready ? null : this.readyReason,
     };
   }
 
@@ -769,6 +1045,7 @@ export class Agreement {
       status: e.status,
       attempts: e.attempts,
       lastError: e.lastError,
+      reasserts: e.reasserts ?? 0,
     }));
     this.hooksCache = { at: now, rows };
     return rows;

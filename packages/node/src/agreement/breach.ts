@@ -1,8 +1,8 @@
 import {
-  checkCaps,
   decodeSignedCommitment,
   detectEquivocation,
   type Evidence,
+  exceededCaps,
   hashSignedCommitment,
   type Policy,
   type SignedCommitment,
@@ -12,23 +12,10 @@ import type Database from 'better-sqlite3';
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
- * One key per breach, whoever reports it: a member files evidence for a breach only if no evidence
- * with the same key is known yet (cap-exceeded: the commitment; equivocation: lab + epoch of the first commitment).
+ * Breaches a newly accepted commitment proves: one cap-exceeded per cap it exceeds (each cap is its own
+ * breach id, so a resume resolves them all and none is filed later by someone else as new), and/or
+ * equivocation with a stored commitment (same epoch or seq).
  */
-export function breachKey(e: Evidence): string {
-  switch (e.kind) {
-    case 'cap-exceeded':
-      return `cap-exceeded:${hex(hashSignedCommitment(e.commitment))}`;
-    case 'equivocation':
-      return `equivocation:${e.a.commitment.lab}:${e.a.commitment.epoch}`;
-    case 'missed':
-      return `missed:${e.lab}:${e.epoch}`;
-    case 'report':
-      return `report:${e.subject}:${e.epoch}:${hex(e.digest)}`;
-  }
-}
-
-/** Breaches a newly accepted commitment proves: over a cap, and/or equivocation with a stored commitment (same epoch or seq). */
 export class BreachDetector {
   private readonly byEpochStmt: Database.Statement<
     [string, number],
@@ -60,9 +47,11 @@ export class BreachDetector {
 
   /** Evidence proven by `sc` (empty when it is within policy and consistent with the lab's stored commitments). */
   detect(sc: SignedCommitment, opts: { rivals?: boolean } = {}): Evidence[] {
-    const found: Evidence[] = [];
-    const capped = checkCaps(sc, this.policy);
-    if (capped !== null) found.push(capped);
+    const found: Evidence[] = exceededCaps(sc, this.policy).map((cap) => ({
+      kind: 'cap-exceeded',
+      commitment: sc,
+      cap,
+    }));
     // A commitment the store just appended to its lab's chain has no stored rival: skip the lookup.
     if (opts.rivals === false) return found;
     const own = hex(hashSignedCommitment(sc));

@@ -10,6 +10,7 @@ interface JournalRow {
   attempts: number;
   last_error: string | null;
   updated_at: number;
+  reasserts: number;
 }
 
 function toEntry(r: JournalRow): HookJournalEntry {
@@ -22,6 +23,7 @@ function toEntry(r: JournalRow): HookJournalEntry {
     attempts: r.attempts,
     lastError: r.last_error,
     updatedAt: r.updated_at,
+    reasserts: r.reasserts,
   };
 }
 
@@ -45,10 +47,11 @@ export class SqliteHookJournal implements HookJournal {
   ) {
     this.getStmt = db.prepare('SELECT * FROM hook_journal WHERE certificate_hash = ? AND hook_name = ?');
     this.putStmt = db.prepare(
-      `INSERT INTO hook_journal (certificate_hash, hook_name, height, action, status, attempts, last_error, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO hook_journal (certificate_hash, hook_name, height, action, status, attempts, last_error, updated_at, reasserts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (certificate_hash, hook_name) DO UPDATE SET height = excluded.height, action = excluded.action,
-         status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+         status = excluded.status, attempts = excluded.attempts, last_error = excluded.last_error,
+         updated_at = excluded.updated_at, reasserts = excluded.reasserts`,
     );
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO hook_journal (certificate_hash, hook_name, height, action, status, attempts, last_error, updated_at)
@@ -77,6 +80,7 @@ export class SqliteHookJournal implements HookJournal {
         e.attempts,
         e.lastError,
         e.updatedAt,
+        e.reasserts ?? 0,
       ),
     );
   }

@@ -3,7 +3,6 @@
 export type { VerifyFn } from '../verifyCache.js';
 export { blsVerifyCached, memoVerify, verifyPartialCached } from '../verifyCache.js';
 export { Agreement } from './agreement.js';
-export { breachKey } from './breach.js';
 export type { AgreementErrorCode } from './errors.js';
 export { AgreementError } from './errors.js';
 export type { FailSafeStatus } from './failSafe.js';

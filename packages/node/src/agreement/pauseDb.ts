@@ -18,7 +18,18 @@ interface StateRow {
   certificate_hash: Uint8Array | null;
 }
 
-/** Tables pause_state (one row) and approvals (operator approvals per height/target), migration 2. */
+/** An operator approval: PAUSED -> the judged breach ids approved; RUNNING -> what the resume resolves. */
+export interface ApprovalRecord {
+  height: number;
+  target: PauseTarget;
+  at: number;
+  breaches: Uint8Array[];
+}
+
+/**
+ * Tables pause_state (one row), approvals (operator approvals per height/target, migration 2) and
+ * approval_breaches (the breach ids each approval names, migration 3).
+ */
 export class PauseDb {
   private readonly getStmt: Database.Statement<[], StateRow>;
   private readonly setStmt: Database.Statement<[number, string, number | null, Uint8Array | null]>;
@@ -27,6 +38,15 @@ export class PauseDb {
     [number],
     { height: number; target: string; at: number }
   >;
+  private readonly approveBreachStmt: Database.Statement<[number, string, Uint8Array]>;
+  private readonly clearBreachesStmt: Database.Statement<[number, string]>;
+  private readonly approvalBreachesStmt: Database.Statement<[number, string], { breach_id: Uint8Array }>;
+  private readonly approveTx: (
+    height: number,
+    target: PauseTarget,
+    breaches: readonly Uint8Array[],
+    now: number,
+  ) => void;
 
   constructor(db: Database.Database) {
     this.getStmt = db.prepare('SELECT height, state, since, certificate_hash FROM pause_state WHERE id = 1');
@@ -38,6 +58,21 @@ export class PauseDb {
     this.approveStmt = db.prepare('INSERT OR IGNORE INTO approvals (height, target, at) VALUES (?, ?, ?)');
     this.approvalsStmt = db.prepare(
       'SELECT height, target, at FROM approvals WHERE height > ? ORDER BY height, target',
+    );
+    this.approveBreachStmt = db.prepare(
+      'INSERT OR IGNORE INTO approval_breaches (height, target, breach_id) VALUES (?, ?, ?)',
+    );
+    this.clearBreachesStmt = db.prepare('DELETE FROM approval_breaches WHERE height = ? AND target = ?');
+    this.approvalBreachesStmt = db.prepare(
+      'SELECT breach_id FROM approval_breaches WHERE height = ? AND target = ? ORDER BY breach_id',
+    );
+    this.approveTx = db.transaction(
+      (height: number, target: PauseTarget, breaches: readonly Uint8Array[], now: number) => {
+        this.approveStmt.run(height, target, now);
+        // A resume names exactly one set; pause approvals add up.
+        if (target === 'RUNNING') this.clearBreachesStmt.run(height, target);
+        for (const id of breaches) this.approveBreachStmt.run(height, target, id);
+      },
     );
   }
 
@@ -58,21 +93,18 @@ export class PauseDb {
     this.setStmt.run(s.height, s.state, s.since, s.certificateHash);
   }
 
-  /** Durably record an operator approval (idempotent). */
-  approve(height: number, target: PauseTarget, now: number): void {
-    this.approveStmt.run(height, target, now);
+  /** Durably record an operator approval and the breach ids it names (one fsynced transaction). */
+  approve(height: number, target: PauseTarget, breaches: readonly Uint8Array[], now: number): void {
+    this.approveTx(height, target, breaches, now);
   }
 
-  /** Approvals for heights above `height`. */
-  approvalsAbove(height: number): { height: number; target: PauseTarget; at: number }[] {
+  /** Approvals for heights above `height`, with the breach ids each names. */
+  approvalsAbove(height: number): ApprovalRecord[] {
     return this.approvalsStmt.all(height).map((r) => ({
       height: r.height,
       target: r.target === 'PAUSED' ? 'PAUSED' : 'RUNNING',
       at: r.at,
+      breaches: this.approvalBreachesStmt.all(r.height, r.target).map((b) => new Uint8Array(b.breach_id)),
     }));
-  }
-
-  isApproved(height: number, target: PauseTarget): boolean {
-    return this.approvalsAbove(height - 1).some((a) => a.height === height && a.target === target);
   }
 }

@@ -37,4 +37,6 @@ export interface AgreementOptions extends AgreementDeps {
 export interface AgreementStatus extends PortStatus {
   threshold: number;
   failSafe: FailSafeStatus;
+  /** How many breaches the pause machine holds open (of them automatic) and knows as resolved. */
+  breaches: { open: number; openAuto: number; resolved: number };
 }

@@ -6,6 +6,7 @@ import {
   type Genesis,
   signingBytes,
   statementBytes,
+  statementOf,
 } from '@pausenet/protocol';
 import type { MemoVerifyFn } from '../verifyCache.js';
 
@@ -63,7 +64,7 @@ export class VoteBatchVerifier {
         return null;
       return {
         publicKey,
-        message: statementBytes(this.networkId, vote.height, vote.target),
+        message: statementBytes(statementOf(vote)),
         signature: vote.partial,
       };
     } catch {

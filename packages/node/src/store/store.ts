@@ -2,9 +2,15 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import DatabaseCtor, { type Database, type Statement } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { BreachTable } from './breaches.js';
 import { DirLock } from './lock.js';
 import { migrations as defaultMigrations, type Migration } from './migrations.js';
+import { NodeRuns } from './runs.js';
 
+/**
+ * Every message row's `receivedAt` is the node's own first-seen time (its clock when it first stored the
+ * message); a later copy of the same message never changes it (docs/protocol.md "First seen").
+ */
 export interface CommitmentRow {
   lab: string;
   seq: number;
@@ -18,6 +24,10 @@ export interface EvidenceRow {
   kind: string;
   bytes: Uint8Array;
   receivedAt: number;
+  /** The breach it proves (breachIdOf), its reporter and the epoch it is about (migration 3). */
+  breachId?: Uint8Array;
+  reporter?: string;
+  epoch?: number;
 }
 export interface VoteRow {
   height: number;
@@ -108,6 +118,10 @@ function applyMigrations(db: Database, list: Migration[], file: string): void {
 export class Store {
   private readonly lock: DirLock | null;
   private closed = false;
+  /** Breaches by id (migration 3). */
+  readonly breaches: BreachTable;
+  /** When this node was up (migration 3). */
+  readonly runs: NodeRuns;
 
   private constructor(
     /** The underlying connection: the agreement may prepare its own statements on its migration-2 tables. */
@@ -116,6 +130,8 @@ export class Store {
     lock: DirLock | null,
   ) {
     this.lock = lock;
+    this.breaches = new BreachTable(db);
+    this.runs = new NodeRuns(db);
   }
 
   /**
@@ -365,12 +381,40 @@ export class Store {
 
   // ---- evidence
 
-  /** Insert evidence keyed by its hash; false if already present. */
+  /** Insert evidence keyed by its hash; false if already present (its first-seen time is kept). */
   insertEvidence(row: EvidenceRow): boolean {
     const r = this.sql(
-      'INSERT INTO evidence (hash, kind, bytes, received_at) VALUES (?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING',
-    ).run(row.hash, row.kind, row.bytes, row.receivedAt);
+      `INSERT INTO evidence (hash, kind, bytes, received_at, breach_id, reporter, epoch) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(hash) DO NOTHING`,
+    ).run(
+      row.hash,
+      row.kind,
+      row.bytes,
+      row.receivedAt,
+      row.breachId ?? null,
+      row.reporter ?? null,
+      row.epoch ?? null,
+    );
     return r.changes === 1;
+  }
+
+  /** Whether `reporter` already has evidence for breach `breachId` stored. */
+  hasEvidenceFor(breachId: Uint8Array, reporter: string): boolean {
+    return (
+      this.sql('SELECT 1 FROM evidence WHERE breach_id = ? AND reporter = ? LIMIT 1').get(
+        breachId,
+        reporter,
+      ) !== undefined
+    );
+  }
+
+  /** Judged evidence (missed, report) stored from `reporter` about `epoch`. */
+  countJudgedEvidence(reporter: string, epoch: number): number {
+    return (
+      this.sql(
+        "SELECT COUNT(*) AS n FROM evidence WHERE reporter = ? AND epoch = ? AND kind IN ('missed', 'report')",
+      ).get(reporter, epoch) as { n: number }
+    ).n;
   }
 
   countEvidence(): number {
@@ -390,12 +434,23 @@ export class Store {
     return this.sql('SELECT * FROM evidence ORDER BY received_at, hash LIMIT ? OFFSET ?')
       .all(limit, offset)
       .map((r) => {
-        const x = r as { hash: Uint8Array; kind: string; bytes: Uint8Array; received_at: number };
+        const x = r as {
+          hash: Uint8Array;
+          kind: string;
+          bytes: Uint8Array;
+          received_at: number;
+          breach_id: Uint8Array | null;
+          reporter: string | null;
+          epoch: number | null;
+        };
         return {
           hash: new Uint8Array(x.hash),
           kind: x.kind,
           bytes: new Uint8Array(x.bytes),
           receivedAt: x.received_at,
+          ...(x.breach_id !== null ? { breachId: new Uint8Array(x.breach_id) } : {}),
+          ...(x.reporter !== null ? { reporter: x.reporter } : {}),
+          ...(x.epoch !== null ? { epoch: x.epoch } : {}),
         };
       });
   }
@@ -489,9 +544,21 @@ export class Store {
     ).run(row.peerId, row.lab, JSON.stringify(row.addrs), row.lastSeen);
   }
 
-  listPeers(): PeerRow[] {
+  /**
+   * Keep at most `maxNonMembers` rows of non-member peers (lab IS NULL), the most recently seen; member
+   * rows are never pruned. Returns how many rows were deleted (docs/protocol.md "Admission": remembered peers).
+   */
+  prunePeers(maxNonMembers: number): number {
+    return this.sql(
+      `DELETE FROM peers WHERE lab IS NULL AND peer_id NOT IN
+         (SELECT peer_id FROM peers WHERE lab IS NULL ORDER BY last_seen DESC, peer_id LIMIT ?)`,
+    ).run(maxNonMembers).changes;
+  }
+
+  /** Remembered peers: member rows first, then the most recently seen, at most `limit` rows. */
+  listPeers(limit: number): PeerRow[] {
     return (
-      this.sql('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
+      this.sql('SELECT * FROM peers ORDER BY (lab IS NULL), last_seen DESC, peer_id LIMIT ?').all(limit) as {
         peer_id: string;
         lab: string | null;
         addrs: string;

@@ -89,7 +89,7 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
   it('a late-joining observer gets the full history, certificates included', async () => {
     // A pause certificate for height 1 from t = 3 BLS shares (test dealer), published by lab-a.
     const a = nodes[0] as PausenetNode;
-    const statement = statementBytes(a.networkId, 1, 'PAUSED');
+    const statement = statementBytes({ networkId: a.networkId, height: 1, target: 'PAUSED', resolves: [] });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -99,6 +99,7 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
       height: 1,
       target: 'PAUSED',
       signers: ['lab-a', 'lab-b', 'lab-c'],
+      resolves: [],
       signature: recoverSignature(partials, 3),
     };
     expect((await a.publish('certificate', cert)).ok).toBe(true);

@@ -11,7 +11,6 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { createHook } from '@pausenet/hooks';
 import {
   type Certificate,
-  certificateHash,
   decodeCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
@@ -21,9 +20,7 @@ import {
   encodeSignedEvidence,
   encodeSignedVote,
   epochAt,
-  evidenceHash,
   type Genesis,
-  hashSignedCommitment,
   type Metrics,
   makePolicy,
   networkIdOf,
@@ -32,26 +29,18 @@ import {
   type SignedVote,
   signCommitment,
   type Validation,
-  validateCertificate,
-  validateCommitment,
-  validateCommitmentIntrinsic,
-  validateEvidence,
-  validateVote,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import {
-  Agreement,
-  blsVerifyCached,
-  createHookRunner,
-  type StoreHookRunner,
-  verifyPartialCached,
-} from '../../src/agreement/index.js';
+import { Agreement, createHookRunner, type StoreHookRunner } from '../../src/agreement/index.js';
 import type { MessageKind, MessageOf } from '../../src/agreement-port.js';
+import { VerdictRecorder } from '../../src/gossip/validate.js';
+import { Ingest } from '../../src/ingest.js';
 import { type Logger, silentLogger } from '../../src/logger.js';
+import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/index.js';
 import { makeLabs, type TestLab, testDealer } from './network.js';
 
-const OK: Validation = { ok: true };
+const _OK: Validation = { ok: true };
 const ignored = (code: string): Validation => ({ ok: false, action: 'ignore', code, detail: code });
 
 export const POP_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
@@ -68,7 +57,7 @@ export function makeAgreementGenesis(n: number, now = Date.now()) {
   const t = Math.floor((2 * n) / 3) + 1;
   const dealer = testDealer(n, t);
   const genesis: Genesis = {
-    version: 1,
+    version: 2,
     name: 'pausenet-agreement-test',
     members: labs.map((l) => ({
       id: l.id,
@@ -146,6 +135,8 @@ export interface SimNode {
   agreement: Agreement;
   /** Every message this node's agreement published. */
   published: { kind: MessageKind; bytes: Uint8Array }[];
+  /** The node's ingest path over this store and agreement. */
+  ingest: Ingest;
 }
 
 function encode(kind: MessageKind, msg: MessageOf[MessageKind]): Uint8Array {
@@ -155,7 +146,7 @@ function encode(kind: MessageKind, msg: MessageOf[MessageKind]): Uint8Array {
   return encodeCertificate(msg as Certificate);
 }
 
-function decode(kind: MessageKind, bytes: Uint8Array): MessageOf[MessageKind] {
+function _decode(kind: MessageKind, bytes: Uint8Array): MessageOf[MessageKind] {
   if (kind === 'commitment') return decodeSignedCommitment(bytes);
   if (kind === 'evidence') return decodeSignedEvidence(bytes);
   if (kind === 'vote') return decodeSignedVote(bytes);
@@ -247,7 +238,20 @@ export class SimNet {
       runner,
       agreement: undefined as unknown as Agreement,
       published: [],
+      ingest: undefined as unknown as Ingest,
     };
+    const logger = this.opts.logger ?? silentLogger;
+    node.ingest = new Ingest({
+      genesis: this.genesis,
+      networkId: this.networkId,
+      store,
+      agreement: () => node.agreement,
+      recorder: new VerdictRecorder(new NodeMetrics(), logger),
+      logger,
+      now: () => Date.now(),
+      // A fork of a lab's chain is not stored but handed to the agreement (node.ts onConflict).
+      onConflict: (sc) => void node.ingest.handOff('commitment', sc),
+    });
     node.agreement = new Agreement({
       genesis: this.genesis,
       networkId: this.networkId,
@@ -290,7 +294,7 @@ export class SimNet {
 
   /** Publish from node `from`: ingest locally, then deliver to linked nodes asynchronously (gossip). */
   async publish(from: number, kind: MessageKind, msg: MessageOf[MessageKind]): Promise<Validation> {
-    const v = await this.ingest(from, kind, msg);
+    const v = await this.ingest(from, kind, msg, { local: true });
     // Like the node: own messages are gossiped even when the local store already had them.
     if (v.ok || v.action === 'ignore') {
       for (const peer of this.nodes) {
@@ -308,100 +312,28 @@ export class SimNet {
     return v;
   }
 
-  /** The node's ingest path: wire round-trip, protocol validation, agreement.check, store, onAccepted. */
+  /**
+   * The node's own ingest path (src/ingest.ts, the one path every message takes): wire round-trip,
+   * protocol validation, admission rules, agreement.check, store, then onAccepted. `historic` = a sync
+   * response; the publisher's own messages are `local`.
+   */
   async ingest(
     id: number,
     kind: MessageKind,
     original: MessageOf[MessageKind],
-    opts: { historic?: boolean } = {},
+    opts: { historic?: boolean; local?: boolean } = {},
   ): Promise<Validation> {
     const node = this.node(id);
     if (!node.store.isOpen) return ignored('CLOSED');
-    const bytes = encode(kind, original);
-    const msg = decode(kind, bytes);
-    const now = Date.now();
-    const base = { genesis: this.genesis, networkId: this.networkId, now };
-    const refuse = (v: Validation): Validation => {
-      if (!v.ok && v.action === 'reject') this.rejected.set(v.code, (this.rejected.get(v.code) ?? 0) + 1);
-      return v;
-    };
-    if (kind === 'commitment') {
-      const sc = msg as SignedCommitment;
-      const last = node.store.lastCommitment(sc.commitment.lab);
-      const v = validateCommitment(sc, {
-        ...base,
-        ...(opts.historic ? { historic: true } : {}),
-        ...(last ? { lastOfLab: { seq: last.seq, hash: last.hash, epoch: last.epoch } } : {}),
-      });
-      if (!v.ok) {
-        // A fork of the lab's chain is not stored, but the agreement sees it: that is equivocation.
-        const fork = v.code === 'C_SEQ_OLD' || v.code === 'C_EPOCH_ORDER';
-        const hash = hashSignedCommitment(sc);
-        if (
-          fork &&
-          validateCommitmentIntrinsic(sc, this.genesis, this.networkId).ok &&
-          !node.store.getCommitmentByHash(hash)
-        ) {
-          await node.agreement.onAccepted('commitment', sc);
-        }
-        return refuse(v);
-      }
-      const r = node.store.insertCommitment({
-        lab: sc.commitment.lab,
-        seq: sc.commitment.seq,
-        epoch: sc.commitment.epoch,
-        hash: hashSignedCommitment(sc),
-        bytes,
-        receivedAt: now,
-      });
-      if (r !== 'inserted') return ignored(`STORE_${r}`);
-      await node.agreement.onAccepted('commitment', sc);
-      return OK;
-    }
-    let v: Validation;
-    if (kind === 'evidence') v = validateEvidence(msg as SignedEvidence, base);
-    else if (kind === 'vote')
-      v = validateVote(msg as SignedVote, { ...base, verifyPartial: verifyPartialCached });
-    else
-      v = validateCertificate(msg as Certificate, {
-        genesis: this.genesis,
-        networkId: this.networkId,
-        blsVerify: blsVerifyCached,
-      });
-    if (!v.ok) return refuse(v);
-    v = node.agreement.check(kind, msg);
-    if (!v.ok) return refuse(v);
-    let inserted: boolean;
-    if (kind === 'evidence') {
-      const se = msg as SignedEvidence;
-      inserted = node.store.insertEvidence({
-        hash: evidenceHash(se),
-        kind: se.evidence.kind,
-        bytes,
-        receivedAt: now,
-      });
-    } else if (kind === 'vote') {
-      const sv = msg as SignedVote;
-      inserted = node.store.insertVote({
-        height: sv.vote.height,
-        target: sv.vote.target,
-        voter: sv.vote.voter,
-        bytes,
-        receivedAt: now,
-      });
-    } else {
-      const c = msg as Certificate;
-      inserted =
-        node.store.insertCertificate({
-          height: c.height,
-          hash: certificateHash(c),
-          bytes,
-          receivedAt: now,
-        }) === 'inserted';
-    }
-    if (!inserted) return ignored('DUPLICATE');
-    await node.agreement.onAccepted(kind, msg);
-    return OK;
+    const out = node.ingest.ingestMessage(kind, original, {
+      source: opts.historic ? 'sync' : opts.local ? 'local' : 'gossip',
+    });
+    const v = out.validation;
+    if (!v.ok && v.action === 'reject') this.rejected.set(v.code, (this.rejected.get(v.code) ?? 0) + 1);
+    if (out.applied) await out.applied;
+    // A fork handed on without storing (equivocation) is processed asynchronously: wait for it too.
+    await node.ingest.drain();
+    return v;
   }
 
   /** Link nodes and let them catch up from each other's stores (what the node's req/resp sync does). */
@@ -450,6 +382,19 @@ export class SimNet {
       await new Promise((r) => setTimeout(r, 10));
     }
     await this.settle();
+  }
+
+  /** Stop node `id` (agreement, hooks, store) and start it again on the same data dir (a restart). */
+  async restart(id: number, before?: (store: Store) => void): Promise<SimNode> {
+    const old = this.node(id);
+    await old.agreement.stop();
+    await old.runner?.stop();
+    old.store.close();
+    const node = this.open(id);
+    before?.(node.store);
+    this.nodes[this.nodes.indexOf(old)] = node;
+    await node.agreement.start();
+    return node;
   }
 
   /** Lines of a member's hook log ("<action> <height> <certHash>"). */

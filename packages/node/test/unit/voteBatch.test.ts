@@ -7,7 +7,7 @@ import { makeAgreementGenesis } from '../helpers/agreementNet.js';
 
 describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
   const net = makeAgreementGenesis(6);
-  const stmt = statementBytes(net.networkId, 1, 'PAUSED');
+  const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
   const vote = (
     i: number,
     partial = blsSign(net.shares[i] as Uint8Array, stmt),
@@ -22,6 +22,8 @@ describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
           voter: net.labs[i]?.id as string,
           partial,
           evidence: [new Uint8Array(32).fill(1)],
+          breaches: [new Uint8Array(32).fill(2)],
+          resolves: [],
           issuedAt: Date.now(),
         },
         signer,

@@ -1,6 +1,8 @@
+import { ProtocolError } from '../errors.js';
 import type {
   Attestation,
   Auditor,
+  BreachKey,
   CapName,
   Caps,
   Certificate,
@@ -20,7 +22,7 @@ import type {
   SignedVote,
   Vote,
 } from '../types.js';
-import { ID_PATTERN, LIMITS } from './limits.js';
+import { ID_PATTERN, LIMITS, PROTOCOL_VERSION } from './limits.js';
 import {
   big,
   bool,
@@ -28,7 +30,6 @@ import {
   type Field,
   list,
   literal,
-  literalUint,
   oneOf,
   optional,
   struct,
@@ -87,6 +88,8 @@ export const policyField: Field<Policy> = struct<Policy>({
   approvalRequired: kinds,
   resumeNeedsApproval: bool(),
   auditors: list(auditorField, { max: LIMITS.auditors }),
+  judgedQuotaPerEpoch: uint({ min: 1, max: 1_000_000 }),
+  judgedMaxAgeEpochs: uint({ min: 1, max: 1_000_000 }),
 });
 
 export const dkgResultField: Field<DkgResult> = struct<DkgResult>({
@@ -95,8 +98,21 @@ export const dkgResultField: Field<DkgResult> = struct<DkgResult>({
   transcriptHash: hash32,
 });
 
+/** `version` must be this protocol's; an older genesis gets an error that names the fix. */
+const versionField: Field<Genesis['version']> = (() => {
+  const check = (v: unknown, path: string): Genesis['version'] => {
+    if (v === PROTOCOL_VERSION) return PROTOCOL_VERSION;
+    throw new ProtocolError(
+      'OUT_OF_RANGE',
+      `genesis version ${String(v)} is not supported: this pausenet speaks protocol version ${PROTOCOL_VERSION} (docs/protocol.md "Versions"); recreate the genesis with this version (\`pausenet genesis create\`, then the DKG)`,
+      path,
+    );
+  };
+  return { read: check, write: check, readJson: check, writeJson: check };
+})();
+
 export const genesisField: Field<Genesis> = struct<Genesis>({
-  version: literalUint(1),
+  version: versionField,
   name,
   members: list(memberField, { max: LIMITS.members, min: 1 }),
   threshold: uint({ min: 1, max: LIMITS.members }),
@@ -175,6 +191,8 @@ export const voteField: Field<Vote> = struct<Vote>({
   voter: id,
   partial: blsSig,
   evidence: list(hash32, { max: LIMITS.voteEvidenceRefs }),
+  breaches: list(hash32, { max: LIMITS.voteBreaches }),
+  resolves: list(hash32, { max: LIMITS.resolves }),
   issuedAt: time,
 });
 
@@ -188,7 +206,16 @@ export const certificateField: Field<Certificate> = struct<Certificate>({
   height: uint({ min: 1 }),
   target: oneOf(PAUSE_STATES),
   signers: list(id, { max: LIMITS.members, min: 1 }),
+  resolves: list(hash32, { max: LIMITS.resolves }),
   signature: blsSig,
+});
+
+/** The identity of a breach (hashed into its id; docs/protocol.md "Breach identity"). */
+export const breachKeyField: Field<BreachKey> = variants<BreachKey>({
+  'cap-exceeded': struct({ kind: literal('cap-exceeded'), lab: id, epoch: uint(), cap: oneOf(CAP_NAMES) }),
+  equivocation: struct({ kind: literal('equivocation'), lab: id, epoch: uint() }),
+  missed: struct({ kind: literal('missed'), lab: id, epoch: uint() }),
+  report: struct({ kind: literal('report'), subject: id, epoch: uint(), digest: hash32 }),
 });
 
 export const runRecordField: Field<RunRecord> = struct<RunRecord>({

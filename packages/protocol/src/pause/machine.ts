@@ -1,13 +1,23 @@
+import { breachIdOf } from '../breach.js';
 import { toHex } from '../bytes.js';
 import { LIMITS } from '../codec/limits.js';
 import { stateAtHeight } from '../epoch.js';
-import { evidenceHash, networkIdOf } from '../signing.js';
-import type { Certificate, LabId, PauseState, Validation } from '../types.js';
+import { evidenceHash, networkIdOf, resolvesDigest, resolvesProblem } from '../signing.js';
+import type { Certificate, EvidenceKind, LabId, PauseState, SignedVote, Validation } from '../types.js';
 import { validateCertificate } from '../validation/certificate.js';
 import { validateEvidence } from '../validation/evidence.js';
 import { ignore, memberById, OK } from '../validation/result.js';
 import { validateVote } from '../validation/vote.js';
-import type { PauseConfig, PauseEffect, PauseEvent, PauseMachineState, PauseStepResult } from './types.js';
+import { IdMap } from './idmap.js';
+import type {
+  OpenBreach,
+  PauseConfig,
+  PauseEffect,
+  PauseEvent,
+  PauseMachineState,
+  PauseStepResult,
+  PendingApproval,
+} from './types.js';
 
 /**
  * Pure pause state machine (docs/protocol.md "Pause state machine"): `(state, event, now) -> (state, effects)`.
@@ -21,14 +31,39 @@ export interface CreatePauseOptions extends Partial<Omit<PauseConfig, 'genesis'>
   since?: number;
   /** Slashing-protection record: heights this member already signed. */
   signedHeights?: Iterable<[number, PauseState]>;
+  /** Breaches from the node's store (restart): open ones, and ids resolved by certified resumes. */
+  breaches?: {
+    open?: Iterable<{ id: Uint8Array; kind: EvidenceKind; ref: Uint8Array }>;
+    resolved?: Iterable<{ id: Uint8Array; height: number }>;
+  };
 }
 
-/** Initial state: height 0 RUNNING, or the state of the given last applied certificate. */
+const NO_APPROVAL: PendingApproval = { pause: new Set(), resume: null };
+
+/** Initial state: height 0 RUNNING, or the state of the given last applied certificate and breaches. */
 export function createPauseState(
   genesis: PauseConfig['genesis'],
   opts: CreatePauseOptions = {},
 ): PauseMachineState {
-  const { certificate, since, signedHeights, networkId, ...rest } = opts;
+  const { certificate, since, signedHeights, networkId, breaches, ...rest } = opts;
+  const auto = new Set<string>(genesis.policy.autoVote);
+  let open = IdMap.empty<OpenBreach>();
+  let autoOpen = 0;
+  for (const b of breaches?.open ?? []) {
+    const isAuto = auto.has(b.kind);
+    open = open.set(toHex(b.id), { id: b.id, kind: b.kind, auto: isAuto, ref: b.ref });
+    if (isAuto) autoOpen++;
+  }
+  let resolved = IdMap.empty<number>();
+  for (const r of breaches?.resolved ?? []) {
+    const key = toHex(r.id);
+    resolved = resolved.set(key, r.height);
+    const b = open.get(key);
+    if (b !== undefined) {
+      open = open.delete(key);
+      if (b.auto) autoOpen--;
+    }
+  }
   return {
     config: { genesis, networkId: networkId ?? networkIdOf(genesis), ...rest },
     height: certificate?.height ?? 0,
@@ -36,18 +71,15 @@ export function createPauseState(
     since: since ?? 0,
     certificate: certificate ?? null,
     signedHeights: new Map(signedHeights ?? []),
-    evidence: new Map(),
-    spent: new Set(),
-    approvals: new Set(),
+    open,
+    autoOpen,
+    resolved,
+    approval: NO_APPROVAL,
     votes: new Map(),
   };
 }
 
-function approvalKey(height: number, target: PauseState): string {
-  return `${height}:${target}`;
-}
-
-/** Whether this member should sign the next statement now, and with which evidence refs. */
+/** Whether this member should sign the next statement now (P_SIGN_AUTO, P_SIGN_JUDGED, P_SIGN_RESUME). */
 function decideSign(s: PauseMachineState): PauseEffect[] {
   const { config } = s;
   if (!config.self || !config.genesis.dkg || !memberById(config.genesis, config.self)) return [];
@@ -55,21 +87,60 @@ function decideSign(s: PauseMachineState): PauseEffect[] {
   const target = stateAtHeight(next);
   // Slashing protection: never a second statement for a height already signed.
   if (s.signedHeights.has(next)) return [];
-  const approved = s.approvals.has(approvalKey(next, target));
   if (target === 'RUNNING') {
-    // v1: a resume vote is signed only after the operator's approve event.
-    return approved ? [{ type: 'sign-vote', height: next, target, evidenceRefs: [] }] : [];
+    const resolves = s.approval.resume;
+    // A resume vote is signed only after the operator's approve event, with exactly the approved set.
+    return resolves === null
+      ? []
+      : [
+          {
+            type: 'sign-vote',
+            height: next,
+            target,
+            breaches: [],
+            evidenceRefs: [],
+            resolves: [...resolves],
+          },
+        ];
   }
-  const all = [...s.evidence.values()];
-  // A pause vote always cites validated evidence: an operator's approval alone cannot pause.
-  if (all.length === 0) return [];
-  const auto = all.some((e) => e.auto);
-  if (!auto && !approved) return [];
-  const evidenceRefs = all
-    .map((e) => e.ref)
-    .sort((a, b) => toHex(a).localeCompare(toHex(b)))
-    .slice(0, LIMITS.voteEvidenceRefs);
-  return [{ type: 'sign-vote', height: next, target, evidenceRefs }];
+  // A pause vote always acts on open breaches: auto kinds at once, judged ones once approved.
+  let approvedOpen = false;
+  for (const k of s.approval.pause) {
+    if (s.open.has(k)) {
+      approvedOpen = true;
+      break;
+    }
+  }
+  if (s.autoOpen === 0 && !approvedOpen) return [];
+  // Walks the open set once per height (the sign is then recorded in signedHeights), in id order.
+  const cited: OpenBreach[] = [];
+  for (const [k, b] of s.open.entries()) {
+    if (!b.auto && !s.approval.pause.has(k)) continue;
+    cited.push(b);
+    if (cited.length === LIMITS.voteBreaches) break;
+  }
+  return [
+    {
+      type: 'sign-vote',
+      height: next,
+      target,
+      breaches: cited.map((b) => b.id),
+      evidenceRefs: cited.map((b) => b.ref),
+      resolves: [],
+    },
+  ];
+}
+
+/** Judged open breaches (ids, at most 16, ascending) that wait for the operator at the open height. */
+function judgedWaiting(s: PauseMachineState): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (s.open.size === s.autoOpen) return out;
+  for (const b of s.open.values()) {
+    if (b.auto) continue;
+    out.push(b.id);
+    if (out.length === LIMITS.voteBreaches) break;
+  }
+  return out;
 }
 
 /** Record the effects' sign-vote heights in signedHeights so the machine itself never emits a second one. */
@@ -89,17 +160,61 @@ function result(
   return { state: withSigned(state, effects), effects, validation };
 }
 
-function recoverEffect(s: PauseMachineState): PauseEffect[] {
+/** Statement key of a vote at the open height (votes on different resolves sets sign different statements). */
+function statementKey(sv: SignedVote): string {
+  return toHex(resolvesDigest(sv.vote.target, sv.vote.resolves));
+}
+
+/** P_RECOVER: t or more votes on the statement `key` -> recover from them. */
+function recoverEffect(s: PauseMachineState, key: string): PauseEffect[] {
   const t = s.config.genesis.threshold;
-  if (s.votes.size < t) return [];
-  const partials = [...s.votes.values()]
+  const group = [...s.votes.values()].filter((v) => statementKey(v) === key);
+  if (group.length < t) return [];
+  const partials = group
     .map((v) => ({
       index: memberById(s.config.genesis, v.vote.voter)?.index ?? 0,
       voter: v.vote.voter,
       signature: v.vote.partial,
     }))
     .sort((a, b) => a.index - b.index);
-  return [{ type: 'recover', height: s.height + 1, target: stateAtHeight(s.height + 1), partials }];
+  const first = group[0] as SignedVote;
+  return [
+    {
+      type: 'recover',
+      height: s.height + 1,
+      target: stateAtHeight(s.height + 1),
+      resolves: [...first.vote.resolves],
+      partials,
+    },
+  ];
+}
+
+/** P_APPLY: the state after certificate `cert` (validated); a resume removes what it resolves from `open`. */
+function applied(s: PauseMachineState, cert: Certificate, now: number): PauseMachineState {
+  let open = s.open;
+  let autoOpen = s.autoOpen;
+  let resolved = s.resolved;
+  for (const id of cert.resolves) {
+    const key = toHex(id);
+    const b = open.get(key);
+    if (b !== undefined) {
+      open = open.delete(key);
+      if (b.auto) autoOpen--;
+    }
+    resolved = resolved.set(key, cert.height);
+  }
+  return {
+    ...s,
+    height: cert.height,
+    state: cert.target,
+    since: now,
+    certificate: cert,
+    open,
+    autoOpen,
+    resolved,
+    approval: NO_APPROVAL,
+    votes: new Map(),
+  };
 }
 
 /** Advance the machine by one event at time `now`. Pure. */
@@ -115,24 +230,28 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
     case 'evidence': {
       const v = validateEvidence(event.evidence, base);
       if (!v.ok) return result(s, [], v);
-      const ref = evidenceHash(event.evidence);
-      const key = toHex(ref);
-      if (s.evidence.has(key) || s.spent.has(key))
-        return result(s, [], ignore('P_EVIDENCE_SEEN', 'already counted'));
-      // Evidence filed before the current state began was already weighed by that transition.
-      if (event.evidence.issuedAt <= s.since)
-        return result(s, [], ignore('P_EVIDENCE_OLD', `issued before the state at height ${s.height} began`));
+      const id = breachIdOf(event.evidence.evidence);
+      const key = toHex(id);
+      // [IGNORE] P_BREACH_RESOLVED: a certified resume named this breach; it never counts again.
+      const at = s.resolved.get(key);
+      if (at !== undefined)
+        return result(s, [], ignore('P_BREACH_RESOLVED', `breach ${key} was resolved at height ${at}`));
+      // [IGNORE] P_BREACH_OPEN: the breach is already held (other evidence proved it first).
+      if (s.open.has(key)) return result(s, [], ignore('P_BREACH_OPEN', `breach ${key} is already open`));
       const kind = event.evidence.evidence.kind;
       const auto = config.genesis.policy.autoVote.includes(kind);
-      const evidence = new Map(s.evidence).set(key, { ref, kind, auto });
-      const next: PauseMachineState = { ...s, evidence };
+      const next: PauseMachineState = {
+        ...s,
+        open: s.open.set(key, { id, kind, auto, ref: evidenceHash(event.evidence) }),
+        autoOpen: s.autoOpen + (auto ? 1 : 0),
+      };
+      // While PAUSED the breach stands (it stays open through the resume unless the resume names it).
       if (s.state === 'PAUSED') return result(next, []);
       const sign = decideSign(next);
       if (sign.length > 0) return result(next, sign);
-      const target = stateAtHeight(s.height + 1);
       const needs: PauseEffect[] =
-        config.self && !s.signedHeights.has(s.height + 1)
-          ? [{ type: 'approval-needed', height: s.height + 1, target, evidenceRefs: [ref] }]
+        !auto && config.self && !s.signedHeights.has(s.height + 1)
+          ? [{ type: 'approval-needed', height: s.height + 1, target: 'PAUSED', breaches: [id] }]
           : [];
       return result(next, needs);
     }
@@ -143,13 +262,27 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
           [],
           ignore('P_APPROVAL_HEIGHT', `only ${s.height + 1}:${stateAtHeight(s.height + 1)} can be approved`),
         );
-      const approvals = new Set(s.approvals).add(approvalKey(event.height, event.target));
-      const next = { ...s, approvals };
+      const keys = event.breaches.map(toHex);
+      for (const k of keys) {
+        const at = s.resolved.get(k);
+        if (at !== undefined)
+          return result(s, [], ignore('P_BREACH_RESOLVED', `breach ${k} was resolved at height ${at}`));
+      }
+      let approval: PendingApproval;
+      if (event.target === 'PAUSED') {
+        approval = { pause: new Set([...s.approval.pause, ...keys]), resume: s.approval.resume };
+      } else {
+        const problem = resolvesProblem(event.breaches);
+        if (problem !== null) return result(s, [], ignore('P_APPROVAL_RESOLVES', problem));
+        approval = { pause: s.approval.pause, resume: [...event.breaches] };
+      }
+      const next = { ...s, approval };
       return result(next, decideSign(next));
     }
     case 'vote': {
       const voter: LabId = event.vote.vote.voter;
-      // A voter counts once per height, whatever envelope its vote came in; checked before the pairing (cheap first).
+      // A voter counts once per height, whatever envelope or statement its vote came in; checked before
+      // the pairing (cheap first). A second statement by one voter is a double sign, never counted.
       if (event.vote.vote.height === s.height + 1 && s.votes.has(voter))
         return result(s, [], ignore('P_DUPLICATE_VOTE', `${voter} already voted for height ${s.height + 1}`));
       const v = validateVote(event.vote, {
@@ -159,7 +292,7 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
       });
       if (!v.ok) return result(s, [], v);
       const next = { ...s, votes: new Map(s.votes).set(voter, event.vote) };
-      return result(next, recoverEffect(next));
+      return result(next, recoverEffect(next, statementKey(event.vote)));
     }
     case 'certificate': {
       const cert = event.certificate;
@@ -170,21 +303,22 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
         ...(config.blsVerify ? { blsVerify: config.blsVerify } : {}),
       });
       if (!v.ok) return result(s, [], v);
-      const spent = new Set(s.spent);
-      for (const k of s.evidence.keys()) spent.add(k);
-      const next: PauseMachineState = {
-        ...s,
-        height: cert.height,
-        state: cert.target,
-        since: now,
-        certificate: cert,
-        evidence: new Map(),
-        spent,
-        approvals: new Set(),
-        votes: new Map(),
-      };
+      const next = applied(s, cert, now);
       const effects: PauseEffect[] = [{ type: 'apply', certificate: cert }];
       if (event.local) effects.push({ type: 'publish-certificate', certificate: cert });
+      if (cert.target === 'RUNNING') {
+        // P_REPAUSE: breaches the resume did not name are still open: a new pause by policy.
+        const sign = decideSign(next);
+        effects.push(...sign);
+        const waiting = sign.length === 0 && config.self ? judgedWaiting(next) : [];
+        if (waiting.length > 0 && !next.signedHeights.has(next.height + 1))
+          effects.push({
+            type: 'approval-needed',
+            height: next.height + 1,
+            target: 'PAUSED',
+            breaches: waiting,
+          });
+      }
       return result(next, effects);
     }
   }
@@ -194,20 +328,45 @@ export interface PauseStatus {
   height: number;
   state: PauseState;
   since: number;
-  pendingVotes: { height: number; target: PauseState; voters: LabId[]; needed: number }[];
-  approvals: { height: number; target: PauseState; approved: boolean }[];
+  /** Valid votes for height+1, one entry per statement (a split resume shows as several). */
+  pendingVotes: {
+    height: number;
+    target: PauseState;
+    /** Breach ids (hex) the statement resolves (RUNNING); empty for PAUSED. */
+    resolves: string[];
+    voters: LabId[];
+    needed: number;
+  }[];
+  approvals: { height: number; target: PauseState; approved: boolean; breaches: string[] }[];
+  breaches: { open: number; openAuto: number; resolved: number };
 }
 
 /** Summary for the status API (/v1/status pendingVotes and approvals). */
 export function pauseStatus(s: PauseMachineState): PauseStatus {
   const height = s.height + 1;
   const target = stateAtHeight(height);
-  const voters = [...s.votes.keys()];
+  const groups = new Map<string, { resolves: string[]; voters: LabId[] }>();
+  for (const v of s.votes.values()) {
+    const key = statementKey(v);
+    const g = groups.get(key) ?? { resolves: v.vote.resolves.map(toHex), voters: [] };
+    g.voters.push(v.vote.voter);
+    groups.set(key, g);
+  }
+  const approved = target === 'RUNNING' ? s.approval.resume !== null : s.approval.pause.size > 0;
+  const approvedIds =
+    target === 'RUNNING' ? (s.approval.resume ?? []).map(toHex) : [...s.approval.pause].sort();
   return {
     height: s.height,
     state: s.state,
     since: s.since,
-    pendingVotes: voters.length > 0 ? [{ height, target, voters, needed: s.config.genesis.threshold }] : [],
-    approvals: [{ height, target, approved: s.approvals.has(approvalKey(height, target)) }],
+    pendingVotes: [...groups.values()].map((g) => ({
+      height,
+      target,
+      resolves: g.resolves,
+      voters: g.voters,
+      needed: s.config.genesis.threshold,
+    })),
+    approvals: [{ height, target, approved, breaches: approvedIds }],
+    breaches: { open: s.open.size, openAuto: s.autoOpen, resolved: s.resolved.size },
   };
 }

@@ -2,14 +2,14 @@ import { blsVerify as cryptoBlsVerify } from '@pausenet/crypto';
 import { bytesEqual } from '../bytes.js';
 import { encodeCertificate } from '../codec/codec.js';
 import { stateAtHeight } from '../epoch.js';
-import { statementBytes } from '../signing.js';
+import { resolvesProblem, statementBytes, statementOf } from '../signing.js';
 import type { Certificate, Genesis, Validation } from '../types.js';
 import { type BlsVerifyFn, guard, ignore, memberById, OK, reject } from './result.js';
 
 export interface CertificateContext {
   genesis: Genesis;
   networkId: Uint8Array;
-  /** Height of the last applied certificate: older or equal heights are ignored. */
+  /** Height of the last applied certificate: only currentHeight + 1 is accepted (older: K_STALE, later: K_FUTURE). */
   currentHeight?: number;
   /** Group BLS verification; default @pausenet/crypto blsVerify. */
   blsVerify?: BlsVerifyFn;
@@ -29,9 +29,21 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
         'K_TARGET',
         `height ${cert.height} can only flip to ${stateAtHeight(cert.height)} (odd heights pause, even heights resume)`,
       );
+    // [REJECT] K_RESOLVES: a RUNNING certificate's resolves are ≤ 64 ids, strictly ascending; a PAUSED one's empty.
+    if (cert.target === 'PAUSED' && cert.resolves.length > 0)
+      return reject('K_RESOLVES', 'a pause certificate resolves nothing');
+    const problem = resolvesProblem(cert.resolves);
+    if (problem !== null) return reject('K_RESOLVES', problem);
     // [IGNORE] K_STALE: height > currentHeight.
     if (ctx.currentHeight !== undefined && cert.height <= ctx.currentHeight)
       return ignore('K_STALE', `height ${cert.height} <= current ${ctx.currentHeight}`);
+    // [IGNORE] K_FUTURE: height = currentHeight + 1: certificates apply in order (each resume's resolves
+    // matter to the next), so a node that is behind fetches the missing heights by sync first.
+    if (ctx.currentHeight !== undefined && cert.height > ctx.currentHeight + 1)
+      return ignore(
+        'K_FUTURE',
+        `height ${cert.height} > current ${ctx.currentHeight} + 1: sync the gap first`,
+      );
     // [REJECT] K_SIGNERS: every signer a member, listed once, in ascending member index.
     let prevIndex = 0;
     for (const s of cert.signers) {
@@ -50,14 +62,9 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
     // [IGNORE] K_NO_DKG: the genesis carries a group public key.
     const gpk = ctx.genesis.dkg?.groupPublicKey;
     if (!gpk) return ignore('K_NO_DKG', 'no DKG result in genesis');
-    // [REJECT] K_SIGNATURE: BLS signature verifies under the group key over statementBytes(networkId, height, target).
-    if (
-      !(ctx.blsVerify ?? cryptoBlsVerify)(
-        gpk,
-        statementBytes(ctx.networkId, cert.height, cert.target),
-        cert.signature,
-      )
-    )
+    // [REJECT] K_SIGNATURE: the BLS signature verifies under the group key over the certificate's statement
+    // (which binds networkId, height, target and the resolves digest).
+    if (!(ctx.blsVerify ?? cryptoBlsVerify)(gpk, statementBytes(statementOf(cert)), cert.signature))
       return reject(
         'K_SIGNATURE',
         'the BLS signature does not verify under the group public key of this network',

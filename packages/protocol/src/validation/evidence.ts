@@ -1,7 +1,7 @@
 import { ed25519Verify } from '@pausenet/crypto';
 import { bytesEqual, compareBytes } from '../bytes.js';
 import { encodeEvidenceBody, encodeSignedEvidence } from '../codec/codec.js';
-import { missedAfter } from '../epoch.js';
+import { judgedStaleAfter, missedAfter } from '../epoch.js';
 import { commitmentBodyHash, signingBytes } from '../signing.js';
 import type { SignedEvidence, Validation } from '../types.js';
 import { validateCommitmentIntrinsic } from './commitment.js';
@@ -64,12 +64,23 @@ export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Vali
         // [IGNORE] E_MISSED_EARLY: now + skew >= start(epoch+1) + deadline + grace.
         if (ctx.now + skewOf(ctx) < missedAfter(genesis.policy, ev.epoch))
           return ignore('E_MISSED_EARLY', `epoch ${ev.epoch} is not past deadline+grace yet`);
-        return OK;
+        return staleness(ev.epoch, ctx);
       }
       case 'report': {
         if (!memberById(genesis, ev.subject)) return reject('E_SUBJECT', `lab ${ev.subject} is not a member`);
-        return OK;
+        return staleness(ev.epoch, ctx);
       }
     }
   });
+}
+
+/** [IGNORE] E_STALE: judged evidence about `epoch` is past its window (`policy.judgedMaxAgeEpochs` epochs after the missed point). */
+function staleness(epoch: number, ctx: EvidenceContext): Validation {
+  const limit = judgedStaleAfter(ctx.genesis.policy, epoch);
+  if (ctx.now > limit + skewOf(ctx))
+    return ignore(
+      'E_STALE',
+      `judged evidence about epoch ${epoch} was due by ${new Date(limit).toISOString()} (policy.judgedMaxAgeEpochs = ${ctx.genesis.policy.judgedMaxAgeEpochs})`,
+    );
+  return OK;
 }

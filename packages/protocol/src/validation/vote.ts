@@ -2,7 +2,7 @@ import { verifyPartial as cryptoVerifyPartial, ed25519Verify } from '@pausenet/c
 import { bytesEqual, toHex } from '../bytes.js';
 import { encodeSignedVote, encodeVote } from '../codec/codec.js';
 import { stateAtHeight } from '../epoch.js';
-import { signingBytes, statementBytes } from '../signing.js';
+import { resolvesProblem, signingBytes, statementBytes, statementOf } from '../signing.js';
 import type { SignedVote, Validation } from '../types.js';
 import {
   type BaseContext,
@@ -40,6 +40,23 @@ export function validateVote(sv: SignedVote, ctx: VoteContext): Validation {
     const refs = new Set(v.evidence.map(toHex));
     if (refs.size !== v.evidence.length) return reject('V_REFS', 'duplicate evidence reference');
     if (v.target === 'RUNNING' && refs.size > 0) return reject('V_REFS', 'resume votes carry no evidence');
+    // [REJECT] V_BREACHES: a PAUSED vote cites 1..16 breach ids, strictly ascending; a RUNNING vote none.
+    if (v.target === 'RUNNING' && v.breaches.length > 0)
+      return reject(
+        'V_BREACHES',
+        'resume votes cite no breaches (they name what they resolve in `resolves`)',
+      );
+    if (v.target === 'PAUSED') {
+      if (v.breaches.length === 0)
+        return reject('V_BREACHES', 'a pause vote must cite the breaches it acts on');
+      const problem = resolvesProblem(v.breaches);
+      if (problem !== null) return reject('V_BREACHES', problem);
+    }
+    // [REJECT] V_RESOLVES: a RUNNING vote's resolves are ≤ 64 ids, strictly ascending; a PAUSED vote's are empty.
+    if (v.target === 'PAUSED' && v.resolves.length > 0)
+      return reject('V_RESOLVES', 'a pause vote resolves nothing');
+    const problem = resolvesProblem(v.resolves);
+    if (problem !== null) return reject('V_RESOLVES', problem);
     // [IGNORE] V_STALE: height > currentHeight (already decided).
     if (ctx.currentHeight !== undefined && v.height <= ctx.currentHeight)
       return ignore('V_STALE', `height ${v.height} <= current ${ctx.currentHeight}`);
@@ -55,14 +72,8 @@ export function validateVote(sv: SignedVote, ctx: VoteContext): Validation {
     // [IGNORE] V_NO_DKG: the genesis carries a DKG result (public shares).
     const share = ctx.genesis.dkg?.publicShares[member.index - 1];
     if (!share) return ignore('V_NO_DKG', 'no DKG result in genesis');
-    // [REJECT] V_PARTIAL: the BLS partial verifies under the voter's public share over statementBytes.
-    if (
-      !(ctx.verifyPartial ?? cryptoVerifyPartial)(
-        share,
-        statementBytes(ctx.networkId, v.height, v.target),
-        v.partial,
-      )
-    )
+    // [REJECT] V_PARTIAL: the BLS partial verifies under the voter's public share over the vote's statement.
+    if (!(ctx.verifyPartial ?? cryptoVerifyPartial)(share, statementBytes(statementOf(v)), v.partial))
       return reject('V_PARTIAL', `bad BLS partial by ${v.voter}`);
     return OK;
   });

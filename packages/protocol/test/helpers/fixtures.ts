@@ -1,4 +1,5 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
+import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
 import {
   hashSignedCommitment,
@@ -39,7 +40,7 @@ export const bls: ThresholdSetup = dealShares(4, 3);
 
 export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
   const g: Genesis = {
-    version: 1,
+    version: 2,
     name: 'pausenet-test',
     members: LABS.map((id, i) => ({
       id,
@@ -65,6 +66,8 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
       approvalRequired: ['missed', 'report'],
       resumeNeedsApproval: true,
       auditors: [{ id: 'auditor-x', name: 'Auditor X', publicKey: ed25519PublicKey(auditorKey) }],
+      judgedQuotaPerEpoch: 8,
+      judgedMaxAgeEpochs: 30,
     },
   };
   if (opts.withDkg !== false)
@@ -135,22 +138,35 @@ export function fileEvidence(
   return signEvidence({ networkId, evidence, reporter, issuedAt }, key);
 }
 
+/** A fixed breach id for votes that need one (a pause vote always cites a breach). */
+export const SOME_BREACH = breachIdOf({ kind: 'missed', lab: 'lab-d', epoch: 0 });
+
 export function vote(
   voter: string,
   height: number,
   target: PauseState = height % 2 ? 'PAUSED' : 'RUNNING',
-  over: { evidence?: Uint8Array[]; issuedAt?: number; partial?: Uint8Array } = {},
+  over: {
+    evidence?: Uint8Array[];
+    breaches?: Uint8Array[];
+    resolves?: Uint8Array[];
+    issuedAt?: number;
+    partial?: Uint8Array;
+  } = {},
 ): SignedVote {
   const index = LABS.indexOf(voter as (typeof LABS)[number]);
   const share = bls.secretShares[Math.max(index, 0)] as Uint8Array;
+  const resolves = over.resolves ?? [];
+  const breaches = over.breaches ?? (target === 'PAUSED' ? [SOME_BREACH] : []);
   return signVote(
     {
       networkId,
       height,
       target,
       voter,
-      partial: over.partial ?? blsSign(share, statementBytes(networkId, height, target)),
+      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, resolves })),
       evidence: over.evidence ?? [],
+      breaches,
+      resolves,
       issuedAt: over.issuedAt ?? epochStart(2),
     },
     labKeys[voter] ?? outsiderKey,
