@@ -18,6 +18,7 @@ import type {
   SignedCommitment,
   SignedEvidence,
   SignedVote,
+  Step,
 } from '../../src/types.js';
 import { blsSign, dealShares, type ThresholdSetup } from './bls.js';
 
@@ -107,6 +108,8 @@ export function commitment(over: Partial<Commitment> = {}): Commitment {
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: epochStart(epoch + 1) + 60_000,
+    height: 0,
+    level: 'RUNNING',
     metrics: metrics(),
     runsRoot: sha256(utf8('runs')),
     attestations: [],
@@ -151,19 +154,23 @@ export function vote(
     resolves?: Uint8Array[];
     issuedAt?: number;
     partial?: Uint8Array;
+    /** Default: down for RUNNING, up otherwise. */
+    step?: Step;
   } = {},
 ): SignedVote {
   const index = LABS.indexOf(voter as (typeof LABS)[number]);
   const share = bls.secretShares[Math.max(index, 0)] as Uint8Array;
   const resolves = over.resolves ?? [];
-  const breaches = over.breaches ?? (target === 'PAUSED' ? [SOME_BREACH] : []);
+  const step: Step = over.step ?? (target === 'RUNNING' ? 'down' : 'up');
+  const breaches = over.breaches ?? (step === 'up' ? [SOME_BREACH] : []);
   return signVote(
     {
       networkId,
       height,
       target,
+      step,
       voter,
-      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, resolves })),
+      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, step, resolves })),
       evidence: over.evidence ?? [],
       breaches,
       resolves,
