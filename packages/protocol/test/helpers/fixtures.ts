@@ -15,6 +15,8 @@ import type {
   Genesis,
   Metrics,
   PauseState,
+  Pledge,
+  Policy,
   SignedCommitment,
   SignedEvidence,
   SignedVote,
@@ -39,7 +41,9 @@ export const auditorKey = seedKey('auditor-x');
 export const outsiderKey = seedKey('outsider');
 export const bls: ThresholdSetup = dealShares(4, 3);
 
-export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
+export function makeGenesis(
+  opts: { withDkg?: boolean; policy?: Partial<Policy>; pledges?: Record<string, Pledge> } = {},
+): Genesis {
   const g: Genesis = {
     version: 2,
     name: 'pausenet-test',
@@ -50,6 +54,7 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
       publicKey: ed25519PublicKey(labKeys[id] as Uint8Array),
       peerIds: [],
       addrs: [`/ip4/127.0.0.1/tcp/${9001 + i}`],
+      ...(opts.pledges?.[id] ? { pledge: opts.pledges[id] } : {}),
     })),
     threshold: 3,
     policy: {
@@ -69,6 +74,7 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
       auditors: [{ id: 'auditor-x', name: 'Auditor X', publicKey: ed25519PublicKey(auditorKey) }],
       judgedQuotaPerEpoch: 8,
       judgedMaxAgeEpochs: 30,
+      ...opts.policy,
     },
   };
   if (opts.withDkg !== false)
