@@ -34,6 +34,7 @@ import { readKeystore } from '../../packages/cli/dist/io/keystore.js';
 import type { Cluster } from '../harness/cluster.js';
 import { sleep, waitFor } from '../harness/cluster.js';
 import type { AdversarySpec } from '../harness/manifest.js';
+import { type AdmissionStats, isAdmissionSpec, runAdmission } from './admission.js';
 
 type Topic = 'commitments' | 'evidence' | 'votes' | 'certificates';
 
@@ -49,6 +50,8 @@ export class Adversary {
   readonly sent: Record<string, number> = {};
   /** Hashes of validly signed commitments it published (a node may legitimately store them). */
   readonly validAdversarialCommitments: string[] = [];
+  /** What the admission-control adversaries observed. */
+  readonly admission: AdmissionStats = {};
   private stopped = false;
   private constructor(
     private readonly cluster: Cluster,
@@ -121,6 +124,7 @@ export class Adversary {
 
   /** Run one adversary behaviour to completion. */
   async run(spec: AdversarySpec, note: (s: string) => void): Promise<void> {
+    if (isAdmissionSpec(spec)) return runAdmission(this.cluster, spec, this.admission, note);
     if (spec.kind === 'flood') return this.flood(spec.ratePerSec, spec.durationMs, note);
     if (spec.kind === 'report-flood') return this.reportFlood(spec.lab, spec.count, spec.ratePerSec, note);
     if (spec.kind === 'equivocate') return this.equivocate(spec.lab, note);

@@ -324,7 +324,20 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
       dataDir: join(dir, 'lab-a'),
       genesisFile,
       keystore: { file: join(dir, 'lab-a', 'keystore.json') },
-      hooks: [{ type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') }],
+      hooks: [
+        { type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') },
+        // a real exec hook that dumps the environment it was given
+        {
+          type: 'exec',
+          name: 'dump-env',
+          command: process.execPath,
+          args: [
+            '-e',
+            'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))',
+            join(dir, 'hook-env.json'),
+          ],
+        },
+      ],
       logLevel: 'warn',
     });
     // a one-member DKG completes locally: the group key is this lab's key
@@ -408,6 +421,17 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
         s = await status();
       }
       expect([s.state, s.height]).toEqual(['PAUSED', 1]);
+      // The keystore passphrase came from $PAUSENET_PASSPHRASE: the hook's environment never holds it.
+      let hookEnv: Record<string, string> | undefined;
+      for (let i = 0; i < 60 && !hookEnv; i++) {
+        hookEnv = await readFile(join(dir, 'hook-env.json'), 'utf8')
+          .then((t) => JSON.parse(t) as Record<string, string>)
+          .catch(() => undefined);
+        if (!hookEnv) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(hookEnv?.PAUSENET_ACTION).toBe('halt');
+      expect(hookEnv?.PAUSENET_PASSPHRASE).toBeUndefined();
+      expect(Object.values(hookEnv ?? {})).not.toContain(PASS.PAUSENET_PASSPHRASE);
       const human = await run(['status', '--data-dir', dataDir]);
       expect(human.stdout).toMatch(/state\s+PAUSED at height 1/);
       expect(human.stdout).toMatch(/ready\s+yes/);

@@ -26,6 +26,8 @@ export const execHookConfigSchema = z.strictObject({
     .min(1, { error: 'expected a non-empty program path, e.g. "/usr/local/bin/stop-training"' }),
   args: z.array(z.string({ error: 'expected each argument to be a string' })).default([]),
   env: z.record(envName, z.string({ error: 'expected env values to be strings' })).default({}),
+  /** Names copied from the node's environment on top of the base allow-list (docs/hooks.md "Environment"). */
+  envPassthrough: z.array(envName).default([]),
   cwd: z.string().min(1).optional(),
   timeoutMs: timeoutMsSchema(30_000),
   killGraceMs: timeoutMsSchema(2_000),

@@ -29,6 +29,8 @@ export {
 } from './config.js';
 export type { Deadline } from './deadline.js';
 export { startDeadline, throwIfAborted } from './deadline.js';
+export type { ChildEnvOptions } from './env.js';
+export { BASE_ENV_ALLOW, childEnv } from './env.js';
 export { createHook } from './factory.js';
 export type { FailSafeConfig, FailSafeDecision, FailSafeSettings } from './fail-safe.js';
 export { FailSafe, failSafeSettingsSchema } from './fail-safe.js';

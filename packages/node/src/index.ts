@@ -23,6 +23,8 @@ export type { CommitmentRequest } from './commit.js';
 export { buildCommitment, parseCommitmentRequest } from './commit.js';
 export type { NodeConfig, NodeConfigInput } from './config.js';
 export { dataPaths, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export type { ConnectionLimits, InboundGateOptions, InboundRefusal } from './connections.js';
+export { defaultConnectionLimits, InboundGate, ipKey, ipOf } from './connections.js';
 export type {
   DkgCeremonyErrorCode,
   DkgCeremonyOptions,
@@ -31,9 +33,13 @@ export type {
 } from './dkg/index.js';
 export {
   ceremonyNames,
+  createDkgHost,
   DkgCeremonyError,
   DkgTransport,
   defaultDkgTimeouts,
+  envelopeLimits,
+  genesisOnlyGater,
+  genesisPeerIds,
   runDkgCeremony,
 } from './dkg/index.js';
 export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';
@@ -91,6 +97,7 @@ export type {
   ReqRespLimits,
   ReqRespResponse,
   ReqRespResult,
+  ReqRespServeOptions,
   RequestOptions,
 } from './sync/reqresp.js';
 export { defaultReqRespLimits, handleReqResp, ReqRespRemoteError, requestReqResp } from './sync/reqresp.js';

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { ConnectionGater, PeerId } from '@libp2p/interface';
+import { type ConnectionGater, KEEP_ALIVE, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createHook } from '@pausenet/hooks';
@@ -40,9 +40,11 @@ import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';
 import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
-import { dataPaths, type NodeConfig } from './config.js';
+import { connectionLimitsOf, dataPaths, type NodeConfig } from './config.js';
+import { InboundGate, ipOf } from './connections.js';
 import { ApiError, ConfigError } from './errors.js';
-import { PeerBans } from './gossip/bans.js';
+import { GossipAdmission } from './gossip/admission.js';
+import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
@@ -50,11 +52,13 @@ import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js'
 import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
 import { judgeLateness, type Lateness } from './lateness.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, LogThrottle } from './logger.js';
 import { NodeMetrics } from './metrics.js';
+import { PeerBook } from './peers.js';
 import { type CommitmentRow, Store } from './store/store.js';
+import { syncBounds } from './sync/bounds.js';
 import { type StatusMessage, SyncResponder } from './sync/protocol.js';
-import { handleReqResp } from './sync/reqresp.js';
+import { handleReqResp, type ReqRespHandler } from './sync/reqresp.js';
 import { Syncer } from './sync/syncer.js';
 import { GOSSIP_KINDS, type GossipKind, protocolName, topicName } from './topics.js';
 import { verifyPartialCached } from './verifyCache.js';
@@ -90,8 +94,10 @@ export interface PausenetNodeOptions {
   connectionGater?: ConnectionGater;
   /** Clock (unix ms); default Date.now. */
   now?: () => number;
-  /** Environment for the keystore passphrase (default process.env). */
+  /** Environment for the keystore passphrase (default process.env, from which it is deleted once read). */
   env?: NodeJS.ProcessEnv;
+  /** The keystore passphrase itself (the CLI's prompt); takes precedence over keystore.passphraseEnv/File. */
+  passphrase?: string;
 }
 
 /** Read and parse genesis.yaml; errors name the file. */
@@ -118,7 +124,6 @@ export class PausenetNode {
   readonly genesis: Genesis;
   readonly networkId: Uint8Array;
   readonly networkIdHex: string;
-  readonly metrics = new NodeMetrics();
   readonly ingest: Ingest;
   readonly syncer: Syncer;
   private agreementImpl: Agreement;
@@ -131,6 +136,9 @@ export class PausenetNode {
   private started = false;
   private stopped = false;
   private readonly peerLab = new Map<string, string>();
+  private readonly logThrottle = new LogThrottle();
+  /** Which peers are remembered and redialled (members; a few useful non-members at their own IP). */
+  private readonly peerBook: PeerBook;
 
   private constructor(
     readonly config: NodeConfig,
@@ -143,13 +151,22 @@ export class PausenetNode {
     private readonly now: () => number,
     /** Flood defence: non-member peers that keep sending invalid messages are disconnected and refused. */
     readonly bans: PeerBans,
+    /** Admission of inbound connections (pending upgrades per IP, reserved slots for members). */
+    readonly gate: InboundGate,
+    readonly metrics: NodeMetrics,
     opts: PausenetNodeOptions,
   ) {
     this.genesis = genesis;
     this.networkId = networkId;
     this.networkIdHex = toHex(networkId);
     for (const m of genesis.members) for (const p of m.peerIds) this.peerLab.set(p, m.id);
-    const recorder = new VerdictRecorder(this.metrics, logger);
+    this.peerBook = new PeerBook({
+      store,
+      labOf: (p) => this.peerLab.get(p) ?? null,
+      maxNonMembers: config.limits.maxRememberedPeers,
+      memberPeerIds: this.peerLab.size,
+    });
+    const recorder = new VerdictRecorder(this.metrics, logger, (peer) => this.peerBook.useful(peer));
     this.ingest = new Ingest({
       genesis,
       networkId,
@@ -205,6 +222,8 @@ export class PausenetNode {
       intervalMs: config.sync.intervalMs,
       timeoutMs: config.sync.timeoutMs,
       maxBatch: config.sync.maxBatch,
+      bounds: syncBounds(genesis, now),
+      onReject: (peer) => this.onReject(peer, SYNC_REJECT_WEIGHT),
     });
   }
 
@@ -251,7 +270,7 @@ export class PausenetNode {
     let self: SelfIdentity | null = null;
     if (config.role === 'member') {
       const ks = config.keystore ?? { file: paths.keystore, passphraseEnv: DEFAULT_PASSPHRASE_ENV };
-      self = loadSelfIdentity(ks, genesis, opts.env ?? process.env);
+      self = loadSelfIdentity(ks, genesis, opts.env ?? process.env, opts.passphrase);
     }
     const store = Store.open(config.dataDir);
     try {
@@ -267,14 +286,27 @@ export class PausenetNode {
       const privateKey = await loadOrCreateNodeKey(paths.nodeKey, logger);
       const memberPeers = new Set(genesis.members.flatMap((m) => m.peerIds));
       const bans = new PeerBans({ isMember: (p) => memberPeers.has(p) });
+      const memberIps = new Set(
+        genesis.members.flatMap((m) => m.addrs.map(ipOf).filter((ip): ip is string => ip !== null)),
+      );
+      const limits = connectionLimitsOf(config);
+      const metrics = new NodeMetrics();
+      const gate = new InboundGate({
+        limits,
+        memberPeers,
+        memberIps,
+        onRefuse: (reason) => metrics.inboundRefused.inc({ reason }),
+      });
       const host = await createHost({
         privateKey,
         listen: config.listen,
         bootstrap: config.bootstrap,
         networkIdHex: toHex(networkId),
         gossip: { maxMessageBytes: config.limits.maxMessageBytes },
-        connectionGater: bans.gater(opts.connectionGater),
+        connectionGater: gate.gater(bans.gater(opts.connectionGater)),
+        connections: { limits, allowIps: [...memberIps] },
       });
+      gate.connections = () => host.getConnections();
       const log = logger.child({ peerId: host.peerId.toString(), lab: self?.lab ?? null });
       if (self) {
         const me = genesis.members.find((m) => m.id === self?.lab);
@@ -282,7 +314,20 @@ export class PausenetNode {
           log.warn({ peerIds: me.peerIds }, 'this node peer id is not listed in genesis for this lab');
         }
       }
-      return new PausenetNode(config, store, host, self, genesis, networkId, log, now, bans, opts);
+      return new PausenetNode(
+        config,
+        store,
+        host,
+        self,
+        genesis,
+        networkId,
+        log,
+        now,
+        bans,
+        gate,
+        metrics,
+        opts,
+      );
     } catch (err) {
       store.close();
       throw err;
@@ -319,7 +364,15 @@ export class PausenetNode {
 
   private async startInner(): Promise<void> {
     const ps = this.host.services.pubsub;
-    const limiter = new PeerRateLimiter(this.config.limits.perPeerMsgsPerSec);
+    const limits = this.config.limits;
+    const admission = new GossipAdmission({
+      isMember: (p) => this.peerLab.has(p),
+      perPeerMsgsPerSec: limits.perPeerMsgsPerSec,
+      outsiderMsgsPerSec: limits.outsiderMsgsPerSec,
+      outsiderBurst: limits.outsiderBurst,
+      outsiderBlsPerSec: limits.outsiderBlsPerSec,
+      outsiderEd25519PerSec: limits.outsiderEd25519PerSec,
+    });
     const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
     const batch = new GossipIngestBatcher((items) => this.ingest.ingestBatch(items));
     for (const gk of GOSSIP_KINDS) {
@@ -328,7 +381,7 @@ export class PausenetNode {
         topicName(this.networkIdHex, gk),
         makeTopicValidator({
           kind,
-          limiter,
+          admission,
           metrics: this.metrics,
           logger: this.logger,
           ingest: (k, data, peer) => batch.submit(k, data, peer),
@@ -339,50 +392,42 @@ export class PausenetNode {
     }
     const responder = new SyncResponder(this.store, () => this.syncStatus(), this.config.sync.maxBatch);
     const lim = { maxItems: this.config.sync.maxBatch, timeoutMs: this.config.sync.timeoutMs };
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'status'),
-      () => responder.handleStatus(),
-      lim,
+    // One request budget per peer over every sync protocol (docs/protocol.md "Req/resp sync").
+    const requests = new PeerRateLimiter(
+      limits.reqRespPerPeerPerSec,
+      Math.max(1, 2 * limits.reqRespPerPeerPerSec),
     );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'commitments-by-range'),
-      (r) => responder.commitmentsByRange(r),
-      lim,
-    );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'certificates-by-range'),
-      (r) => responder.certificatesByRange(r),
-      lim,
-    );
-    await handleReqResp(this.host, protocolName(this.networkIdHex, 'votes'), (r) => responder.votes(r), lim);
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'evidence'),
-      (r) => responder.evidence(r),
-      lim,
-    );
+    const serve = (method: string) => ({
+      admit: (peer: string) => requests.take(peer),
+      onRefused: () => this.metrics.reqRespRateLimited.inc({ protocol: method }),
+    });
+    const handlers: [string, ReqRespHandler][] = [
+      ['status', () => responder.handleStatus()],
+      ['commitments-by-range', (r) => responder.commitmentsByRange(r)],
+      ['certificates-by-range', (r) => responder.certificatesByRange(r)],
+      ['votes', (r) => responder.votes(r)],
+      ['evidence', (r) => responder.evidence(r)],
+    ];
+    for (const [method, handler] of handlers)
+      await handleReqResp(this.host, protocolName(this.networkIdHex, method), handler, lim, serve(method));
     const onPeers = (): void => {
       this.metrics.peers.set(this.host.getPeers().length);
       this.changed();
     };
     this.host.addEventListener('peer:connect', onPeers);
     this.host.addEventListener('peer:disconnect', onPeers);
-    // Remember peers' advertised listen addrs: after a restart they are redialled even without bootstrap.
+    // Remember members' (and a few useful peers') listen addrs: after a restart they are redialled.
     this.host.addEventListener('peer:identify', (evt) => {
-      const { peerId, listenAddrs } = evt.detail;
-      if (this.stopped || !this.store.isOpen || listenAddrs.length === 0) return;
-      const id = peerId.toString();
-      this.store.upsertPeer({
-        peerId: id,
-        lab: this.peerLab.get(id) ?? null,
-        addrs: listenAddrs.slice(0, 8).map((a) => a.toString()),
-        lastSeen: Date.now(),
-      });
+      const { peerId, listenAddrs, connection } = evt.detail;
+      if (this.stopped || !this.store.isOpen) return;
+      this.peerBook.identified(
+        peerId.toString(),
+        listenAddrs.map((a) => a.toString()),
+        connection?.remoteAddr?.toString() ?? null,
+      );
     });
     await this.host.start();
+    await this.keepMembers();
     for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
     // Record this run (docs/protocol.md "First seen") before anything is ingested, and keep it alive.
     this.runStartedAt = this.store.relaxed(() => this.store.runs.start(this.now()));
@@ -405,9 +450,12 @@ export class PausenetNode {
         this.metrics.storeBytes.set(this.store.sizeBytes());
         this.metrics.commitments.set(this.store.countCommitments());
         this.metrics.peers.set(this.host.getPeers().length);
+        this.metrics.inboundPending.set(this.gate.pending().total);
       },
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
+      maxSseClients: this.config.api.maxSseClients,
+      sseMaxBufferBytes: this.config.api.sseMaxBufferBytes,
     });
     const url = await this.api.start();
     writeFileSync(dataPaths(this.config).apiUrl, `${url}\n`, { mode: 0o600 });
@@ -420,11 +468,42 @@ export class PausenetNode {
     );
   }
 
+  /**
+   * Tag every genesis member's peer id keep-alive (libp2p redials it as soon as it disconnects) and with a
+   * high value (the connection pruner never picks it), with its genesis addrs (docs/protocol.md "Admission
+   * control"). The periodic dialKnownPeers keeps trying after libp2p's own retries give up.
+   */
+  private async keepMembers(): Promise<void> {
+    for (const m of this.genesis.members) {
+      for (const id of m.peerIds) {
+        if (id === this.peerId) continue;
+        try {
+          const peer = peerIdFromString(id);
+          const addrs = m.addrs.filter((a) => !a.includes('/p2p/') || a.endsWith(`/p2p/${id}`));
+          await this.host.peerStore.merge(peer, {
+            multiaddrs: addrs.map((a) => multiaddr(a.replace(/\/p2p\/[^/]+$/, ''))),
+            tags: { [KEEP_ALIVE]: { value: 1 }, 'pausenet-member': { value: 100 } },
+          });
+        } catch (err) {
+          this.logger.warn(
+            { peer: id, err: (err as Error).message },
+            'cannot keep a genesis member connected',
+          );
+        }
+      }
+    }
+  }
+
   /** A REJECT from `peer`: past the flood limit a non-member peer is banned and disconnected now. */
-  private onReject(peer: string): void {
-    if (!this.bans.noteReject(peer)) return;
+  private onReject(peer: string, weight = 1): void {
+    if (!this.bans.noteReject(peer, weight)) return;
     this.metrics.peersBanned.inc();
-    this.logger.warn({ peer }, 'peer banned for 10 min: too many invalid messages (flood defence)');
+    const suppressed = this.logThrottle.admit('peer banned');
+    if (suppressed !== null)
+      this.logger.warn(
+        { peer, ...(suppressed > 0 ? { suppressed } : {}) },
+        'peer banned for 10 min: too many invalid messages (flood defence)',
+      );
     let id: PeerId;
     try {
       id = peerIdFromString(peer);
@@ -789,10 +868,7 @@ export class PausenetNode {
   private dialKnownPeers(): void {
     if (this.stopped) return;
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    const remembered = this.store
-      .listPeers()
-      .slice(0, 32)
-      .flatMap((p) => p.addrs.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`)));
+    const remembered = this.peerBook.dialAddrs();
     const addrs = new Set<string>([
       ...this.config.bootstrap,
       ...this.genesis.members.flatMap((m) => m.addrs),

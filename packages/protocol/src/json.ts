@@ -81,6 +81,8 @@ export interface CertificateJson {
   signers: string[];
   /** Breach ids (hex) a step down resolves; empty for a step up. */
   resolves: string[];
+  /** Genesis revision of `signers` (absent = revision 1). */
+  revision?: number;
 }
 
 /** A signed receipt, flattened, with its hash. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { createHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/node';
+import { createDkgHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/node';
 import { CliError, toCliError } from '../errors.js';
 import { loadGenesis, writeGenesis } from '../io/genesis.js';
 import { openKeystore, writeKeystore } from '../io/keystore.js';
@@ -42,9 +42,10 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
   const peerId = peerIdFromPrivateKey(privateKey).toString();
   if (member.peerIds.length && !member.peerIds.includes(peerId))
     log(`warning: this node key's peer id ${peerId} is not in genesis peerIds for ${member.id}`);
-  let host: Awaited<ReturnType<typeof createHost>>;
+  let host: Awaited<ReturnType<typeof createDkgHost>>;
   try {
-    host = await createHost({ privateKey, listen: config.listen });
+    // genesis members' peers only; gossip restricted to the ceremony topic
+    host = await createDkgHost({ privateKey, listen: config.listen, genesis: preGenesis });
   } catch (err) {
     throw toCliError(err, { configFile: o.config });
   }

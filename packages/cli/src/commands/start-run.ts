@@ -13,21 +13,19 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
       throw new CliError('USAGE', `--log-level must be one of ${levels.join('|')}, got "${o.logLevel}"`);
     config.logLevel = o.logLevel as typeof config.logLevel;
   }
+  let passphrase: string | undefined;
   if (config.role === 'member' && config.keystore) {
     const src = passphraseSourceOf(config, o.passphraseFile);
     if (o.passphraseFile) config.keystore = { ...config.keystore, passphraseFile: o.passphraseFile };
-    else if (!src.file) {
-      // env or TTY prompt: hand the node the passphrase through its configured env var
-      const envName = config.keystore.passphraseEnv ?? 'PAUSENET_PASSPHRASE';
-      process.env[envName] = await resolvePassphrase(src);
-      config.keystore = { ...config.keystore, passphraseEnv: envName };
-    }
+    // env or TTY prompt: handed to the node directly, never through an environment variable (every
+    // child process, e.g. an exec hook, would inherit it); resolvePassphrase deletes the env var it read.
+    else if (!src.file) passphrase = await resolvePassphrase(src);
   }
   const logger = createLogger(config.logLevel, { role: config.role });
   const ctx = { configFile: o.config, dataDir: config.dataDir };
   let node: PausenetNode | undefined;
   try {
-    node = await PausenetNode.create(config, { logger });
+    node = await PausenetNode.create(config, { logger, ...(passphrase !== undefined ? { passphrase } : {}) });
     await node.start();
   } catch (err) {
     // release what did start (store lock, sockets) before reporting; never hang on it

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { childEnv } from '../env.js';
 
 /** Why a Slurm command failed; the codes are a subset of HookErrorCode so the adapter maps 1:1. */
 export type SlurmCommandErrorCode =
@@ -78,7 +79,11 @@ export function createExecFileRunner(
           signal,
           maxBuffer: 64 * 1024 * 1024,
           encoding: 'utf8',
-          env: { ...process.env, ...opts.env, TZ: 'UTC', SLURM_TIME_FORMAT: 'standard' },
+          // The Slurm client's own SLURM_* settings and the base allow-list only: never node secrets.
+          env: childEnv({
+            prefixes: ['SLURM_'],
+            set: { ...opts.env, TZ: 'UTC', SLURM_TIME_FORMAT: 'standard' },
+          }),
         },
         (err, stdout, stderr) => {
           if (!err) {

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
+import { StatusStream } from './sse.js';
 import { type DashboardFiles, serveStatic } from './static.js';
 import { checkBearer } from './token.js';
 
 const MAX_BODY = 65_536;
-const SSE_KEEPALIVE_MS = 15_000;
 
 /** What the HTTP API needs from the node (implemented by PausenetNode). */
 export interface ApiBackend {
@@ -35,6 +35,10 @@ export interface ApiServerOptions {
   beforeMetrics?: () => void;
   logger: Logger;
   dashboard?: DashboardFiles | null;
+  /** Most `GET /v1/events` streams at once (default 64). */
+  maxSseClients?: number;
+  /** An events client whose unsent backlog passes this many bytes is dropped (default 1 MiB). */
+  sseMaxBufferBytes?: number;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -71,10 +75,18 @@ function intParam(v: string | null, name: string): number | undefined {
 /** The node's local HTTP API (docs/node.md "HTTP API"): loopback by default, bearer token for writes. */
 export class ApiServer {
   private server: Server | undefined;
-  private readonly sse = new Set<ServerResponse>();
+  private readonly sse: StatusStream;
   private url = '';
 
-  constructor(private readonly opts: ApiServerOptions) {}
+  constructor(private readonly opts: ApiServerOptions) {
+    this.sse = new StatusStream({
+      status: () => opts.backend.status(),
+      onChange: (fn) => opts.backend.onChange(fn),
+      maxClients: opts.maxSseClients ?? 64,
+      maxBufferBytes: opts.sseMaxBufferBytes ?? 1_048_576,
+      onDrop: () => opts.metrics.sseDropped.inc(),
+    });
+  }
 
   /** Listen; resolves to the base URL (http://host:port). */
   async start(): Promise<string> {
@@ -100,8 +112,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
-    for (const r of this.sse) r.end();
-    this.sse.clear();
+    this.sse.close();
     const s = this.server;
     if (!s) return;
     this.server = undefined;
@@ -220,40 +231,15 @@ export class ApiServer {
     return status;
   }
 
-  /** Server-Sent Events: `event: status` with the /v1/status body now and whenever it changes. */
-  private events(req: IncomingMessage, res: ServerResponse): number {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    let last = '';
-    const push = (): void => {
-      const body = JSON.stringify(this.opts.backend.status());
-      if (body === last) return;
-      last = body;
-      res.write(`event: status\ndata: ${body}\n\n`);
-    };
-    let pending: NodeJS.Timeout | undefined;
-    const schedule = (): void => {
-      if (pending) return;
-      pending = setTimeout(() => {
-        pending = undefined;
-        push();
-      }, 100);
-    };
-    push();
-    const unsubscribe = this.opts.backend.onChange(schedule);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
+  /** Server-Sent Events: `event: status` with the /v1/status body now and whenever it changes (shared). */
+  private events(_req: IncomingMessage, res: ServerResponse): number {
+    if (!this.sse.canAccept())
+      throw new ApiError(
+        503,
+        'TOO_MANY_EVENT_STREAMS',
+        `${this.sse.size} event streams are open (api.maxSseClients); close one or poll GET /v1/status`,
+      );
     this.sse.add(res);
-    const cleanup = (): void => {
-      clearInterval(keepalive);
-      clearTimeout(pending);
-      unsubscribe();
-      this.sse.delete(res);
-    };
-    req.on('close', cleanup);
-    res.on('close', cleanup);
     return 200;
   }
 }

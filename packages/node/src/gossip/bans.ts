@@ -1,5 +1,11 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface';
 
+/**
+ * REJECTs one invalid item in a sync response counts as: a responder serves only what it stored, and it
+ * validated that first, so unlike a gossip relay it has no excuse (two such responses in the window ban).
+ */
+export const SYNC_REJECT_WEIGHT = 4;
+
 /** Above this many tracked peers, stale entries are pruned on the next REJECT. */
 const MAX_TRACKED = 10_000;
 
@@ -36,13 +42,16 @@ export class PeerBans {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Count a REJECT from `peer`; true when this one got the peer banned (the caller hangs up). */
-  noteReject(peer: string): boolean {
+  /**
+   * Count a REJECT from `peer` (`weight` of them: a sync response holding an invalid item counts
+   * SYNC_REJECT_WEIGHT); true when this one got the peer banned (the caller hangs up).
+   */
+  noteReject(peer: string, weight = 1): boolean {
     if (this.opts.isMember(peer) || this.isBanned(peer)) return false;
     const t = this.now();
     if (this.rejects.size + this.banned.size > MAX_TRACKED) this.prune(t);
     const recent = (this.rejects.get(peer) ?? []).filter((x) => t - x < this.windowMs);
-    recent.push(t);
+    for (let i = 0; i < weight; i++) recent.push(t);
     if (recent.length < this.maxRejects) {
       this.rejects.set(peer, recent);
       return false;

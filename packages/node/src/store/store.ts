@@ -544,9 +544,21 @@ export class Store {
     ).run(row.peerId, row.lab, JSON.stringify(row.addrs), row.lastSeen);
   }
 
-  listPeers(): PeerRow[] {
+  /**
+   * Keep at most `maxNonMembers` rows of non-member peers (lab IS NULL), the most recently seen; member
+   * rows are never pruned. Returns how many rows were deleted (docs/protocol.md "Admission": remembered peers).
+   */
+  prunePeers(maxNonMembers: number): number {
+    return this.sql(
+      `DELETE FROM peers WHERE lab IS NULL AND peer_id NOT IN
+         (SELECT peer_id FROM peers WHERE lab IS NULL ORDER BY last_seen DESC, peer_id LIMIT ?)`,
+    ).run(maxNonMembers).changes;
+  }
+
+  /** Remembered peers: member rows first, then the most recently seen, at most `limit` rows. */
+  listPeers(limit: number): PeerRow[] {
     return (
-      this.sql('SELECT * FROM peers ORDER BY last_seen DESC').all() as {
+      this.sql('SELECT * FROM peers ORDER BY (lab IS NULL), last_seen DESC, peer_id LIMIT ?').all(limit) as {
         peer_id: string;
         lab: string | null;
         addrs: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PeerBans } from '../../src/gossip/bans.js';
+import { PeerBans, SYNC_REJECT_WEIGHT } from '../../src/gossip/bans.js';
 
 describe('PeerBans (flood defence)', () => {
   it('bans a non-member at the 8th REJECT within 10 s, for 10 min; rejects spread out or from a member never ban', () => {
@@ -18,6 +18,14 @@ describe('PeerBans (flood defence)', () => {
       expect(bans.noteReject('slow')).toBe(false);
     }
     for (let i = 0; i < 100; i++) expect(bans.noteReject('member')).toBe(false);
+    expect(bans.isBanned('member')).toBe(false);
+  });
+
+  it('a sync response holding an invalid item counts SYNC_REJECT_WEIGHT: two of them ban; never a member', () => {
+    const bans = new PeerBans({ isMember: (p) => p === 'member' });
+    expect(bans.noteReject('liar', SYNC_REJECT_WEIGHT)).toBe(false);
+    expect(bans.noteReject('liar', SYNC_REJECT_WEIGHT)).toBe(true);
+    expect(bans.noteReject('member', SYNC_REJECT_WEIGHT * 10)).toBe(false);
     expect(bans.isBanned('member')).toBe(false);
   });
 

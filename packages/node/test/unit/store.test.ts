@@ -86,9 +86,23 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
       false,
     );
     s.upsertPeer({ peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 });
-    expect(s.listPeers()).toEqual([
+    expect(s.listPeers(10)).toEqual([
       { peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 },
     ]);
+  });
+
+  it('peers: non-member rows are pruned to the most recently seen; member rows stay; reads are bounded', () => {
+    const s = openStore(tmp());
+    s.upsertPeer({ peerId: 'member', lab: 'lab-a', addrs: [], lastSeen: 0 });
+    for (let i = 0; i < 50; i++) s.upsertPeer({ peerId: `p${i}`, lab: null, addrs: [], lastSeen: 100 + i });
+    expect(s.prunePeers(8)).toBe(42);
+    const rows = s.listPeers(100);
+    expect(rows.map((r) => r.peerId)).toEqual([
+      'member',
+      ...[49, 48, 47, 46, 45, 44, 43, 42].map((i) => `p${i}`),
+    ]);
+    expect(s.listPeers(3)).toHaveLength(3);
+    expect(s.listPeers(1)[0]?.peerId).toBe('member');
   });
 
   it('survives close + reopen with everything intact', () => {

@@ -44,6 +44,8 @@ export const LIMITS = {
   receiptsPerCertificate: 8,
   /** Breach ids one release certificate cites. */
   releaseBreaches: 64,
+  /** Genesis revisions (amendments count from 2; the statement encodes the revision as u32be). */
+  revision: 0xffff_ffff,
 } as const;
 
 /** Defaults of optional policy fields (docs/protocol.md "Messages"). */

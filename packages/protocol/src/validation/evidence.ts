@@ -5,7 +5,7 @@ import { baselineProblem, limitExcesses } from '../compliance/limits.js';
 import { epochStart, judgedStaleAfter, missedAfter } from '../epoch.js';
 import { baselineEpochsOf, effectiveLimits, levelRank } from '../level.js';
 import { certificateHash, commitmentBodyHash, signingBytes } from '../signing.js';
-import type { PauseViolation, SignedEvidence, Validation } from '../types.js';
+import type { Genesis, PauseViolation, SignedEvidence, Validation } from '../types.js';
 import { validateCertificate } from './certificate.js';
 import { validateCommitmentIntrinsic } from './commitment.js';
 import { validateReceiptIntrinsic } from './receipt.js';
@@ -23,6 +23,11 @@ import {
 export interface EvidenceContext extends BaseContext {
   /** Group BLS verification of a pause-violation's certificate; default @pausenet/crypto blsVerify. */
   blsVerify?: BlsVerifyFn;
+  /**
+   * The genesis in effect at an epoch (docs/protocol.md "Amendments and revisions"): each embedded commitment
+   * is checked under its own epoch's revision. Default: `genesis` for every epoch.
+   */
+  genesisAt?: (epoch: number) => Genesis;
 }
 
 /** Rules for signed evidence (docs/protocol.md "Validation rules", E_*). Self-proving kinds convince alone. */
@@ -48,10 +53,15 @@ export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Vali
     if (!ed25519Verify(reporterKey, signingBytes('evidence', networkId, encodeEvidenceBody(body)), signature))
       return reject('E_SIGNATURE', `bad signature by ${se.reporter}`);
     const ev = se.evidence;
+    const genesisOf = (epoch: number) => ctx.genesisAt?.(epoch) ?? genesis;
     switch (ev.kind) {
       case 'cap-exceeded': {
         // [REJECT] E_COMMITMENT: embedded commitments pass the intrinsic C_* rules.
-        const v = validateCommitmentIntrinsic(ev.commitment, genesis, networkId);
+        const v = validateCommitmentIntrinsic(
+          ev.commitment,
+          genesisOf(ev.commitment.commitment.epoch),
+          networkId,
+        );
         if (!v.ok) return reject('E_COMMITMENT', `${v.code}: ${v.detail}`);
         // [REJECT] E_CAP_NOT_EXCEEDED: metrics[cap] > policy.caps[cap].
         if (!(ev.commitment.commitment.metrics[ev.cap] > genesis.policy.caps[ev.cap]))
@@ -60,7 +70,7 @@ export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Vali
       }
       case 'equivocation': {
         for (const sc of [ev.a, ev.b]) {
-          const v = validateCommitmentIntrinsic(sc, genesis, networkId);
+          const v = validateCommitmentIntrinsic(sc, genesisOf(sc.commitment.epoch), networkId);
           if (!v.ok) return reject('E_COMMITMENT', `${v.code}: ${v.detail}`);
         }
         const a = ev.a.commitment;
@@ -113,7 +123,7 @@ function validatePauseViolation(ev: PauseViolation, ctx: EvidenceContext): Valid
   const commitments = [ev.commitment, ...(ack.kind === 'commitment' ? [ack.commitment] : []), ...ev.baseline];
   // [REJECT] E_COMMITMENT: every embedded commitment passes the intrinsic C_* rules.
   for (const sc of commitments) {
-    const v = validateCommitmentIntrinsic(sc, genesis, networkId);
+    const v = validateCommitmentIntrinsic(sc, ctx.genesisAt?.(sc.commitment.epoch) ?? genesis, networkId);
     if (!v.ok) return reject('E_COMMITMENT', `${v.code}: ${v.detail}`);
   }
   const c = ev.commitment.commitment;
