@@ -155,6 +155,11 @@ describe('levels: stepping down', () => {
       pauseStep(s, { type: 'approve', step: 'down', height, target, breaches: [] }, now).validation;
     expect(bad(3, 'RUNNING')).toMatchObject({ code: 'P_APPROVAL_HEIGHT' });
     expect(bad(2, 'PAUSED')).toMatchObject({ code: 'P_APPROVAL_TARGET' });
+    const unsorted = [paused.id, reduced.id].sort((a, b) => (toHex(a) < toHex(b) ? 1 : -1));
+    expect(
+      pauseStep(s, { type: 'approve', step: 'down', height: 2, target: 'RUNNING', breaches: unsorted }, now)
+        .validation,
+    ).toMatchObject({ code: 'P_APPROVAL_RESOLVES' });
     // At (2, REDUCED) after a step down the next escalation is at 3; once PAUSED@3 is signed, a step down
     // at 3 is refused (a step down is only ever a height's first statement).
     const r = run(s, [

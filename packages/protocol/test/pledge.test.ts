@@ -177,6 +177,21 @@ describe('release votes and certificates (RV_*, RK_*)', () => {
     );
     expectFail(validateReleaseVote(wrong, vctx), 'RV_PARTIAL');
   });
+  it('RV_SIZE / RK_SIZE, RK_NETWORK, RK_PAYLOAD, RV_NO_DKG / RK_NO_DKG', () => {
+    const v = releaseVote('lab-c', 1, payload);
+    expectFail(
+      validateReleaseVote({ ...v, vote: { ...v.vote, partial: new Uint8Array(95) } }, vctx),
+      'RV_SIZE',
+    );
+    const c = releaseCert(1, payload);
+    expectFail(validateReleaseCertificate({ ...c, signature: new Uint8Array(95) }, kctx), 'RK_SIZE');
+    expectFail(validateReleaseCertificate({ ...c, networkId: new Uint8Array(32) }, kctx), 'RK_NETWORK');
+    expectFail(validateReleaseCertificate({ ...c, released: ['lab-b', 'lab-a'] }, kctx), 'RK_PAYLOAD');
+    expectFail(validateReleaseCertificate({ ...c, breaches: [missedC.id, missedC.id] }, kctx), 'RK_PAYLOAD');
+    const { dkg: _dkg, ...noDkg } = genesis;
+    expectFail(validateReleaseVote(v, { ...vctx, genesis: noDkg }), 'RV_NO_DKG', 'ignore');
+    expectFail(validateReleaseCertificate(c, { ...kctx, genesis: noDkg }), 'RK_NO_DKG', 'ignore');
+  });
   it('RK_*: stale, future, signers, threshold, signature (the payload is bound by it)', () => {
     const c = releaseCert(1, payload);
     expectFail(validateReleaseCertificate(c, { ...kctx, currentSequence: 1 }), 'RK_STALE', 'ignore');

@@ -48,7 +48,7 @@ export interface ComplianceBundleJson {
 
 export const BUNDLE_FORMAT = 'pausenet-compliance/1';
 
-/** Bounds of a bundle (B_SIZE): far above a year of hourly epochs. */
+/** Bounds of a bundle file (OUT_OF_RANGE when parsing): far above a year of hourly epochs. */
 export const BUNDLE_LIMITS = { certificates: 4_096, commitments: 100_000, receipts: 32_768 } as const;
 
 export function complianceBundleToJson(b: ComplianceBundle): ComplianceBundleJson {
