@@ -42,7 +42,7 @@ import { blsVerifyCached, type VerifyFn, verifyPartialCached } from '../verifyCa
 import { BreachDetector } from './breach.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor } from './failSafe.js';
-import { hookCertificateOf, hookTargetOf } from './hookRunner.js';
+import { hookCertificateOf } from './hookRunner.js';
 import { SqliteHookJournal } from './hookStore.js';
 import { PauseDb } from './pauseDb.js';
 import { SlashingProtection } from './slashing.js';
@@ -865,7 +865,7 @@ export class Agreement {
     const now = this.now();
     let used = cert;
     let hash = certificateHash(cert);
-    const action = actionForTarget(hookTargetOf(cert.target));
+    const action = actionForTarget(cert.target);
     this.store.transaction(() => {
       const r = this.store.insertCertificate({
         height: cert.height,
@@ -936,7 +936,7 @@ export class Agreement {
     const hc = hookCertificateOf(cert, hash);
     this.track(
       runner.runFor(hc, { signal: this.abort.signal }).then((results) => {
-        this.log.info({ height: hc.height, action: actionForTarget(hookTargetOf(hc.target)) }, 'hooks done');
+        this.log.info({ height: hc.height, action: actionForTarget(hc.target) }, 'hooks done');
         // A node whose start-up re-assert failed is ready again once the hooks of a newer state all ran.
         if (!this.ready && hc.height === this.machine.height && results.every((r) => r.status === 'ok'))
           this.setReady(null);

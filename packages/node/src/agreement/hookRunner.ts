@@ -10,26 +10,17 @@ import {
   type Certificate,
   certificateToJson,
   decodeCertificate,
-  type Level,
   toHex,
 } from '@pausenet/protocol';
 import type { Store } from '../store/store.js';
 import { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
-
-/**
- * The hooks contract names two targets (halt on PAUSED, resume on RUNNING): a REDUCED level runs the halt
- * hooks, which complies with any reduction (docs/protocol.md "Levels").
- */
-export function hookTargetOf(level: Level): 'RUNNING' | 'PAUSED' {
-  return level === 'RUNNING' ? 'RUNNING' : 'PAUSED';
-}
 
 /** The hook context of an applied certificate. */
 export function hookCertificateOf(cert: Certificate, hash: Uint8Array): HookCertificate {
   return {
     networkId: toHex(cert.networkId),
     height: cert.height,
-    target: hookTargetOf(cert.target),
+    target: cert.target,
     certificateHash: toHex(hash),
     certificateJson: JSON.stringify(certificateToJson(cert)),
   };
