@@ -6,12 +6,7 @@ import {
   type HookRunnerEvent,
   type RetryPolicy,
 } from '@pausenet/hooks';
-import {
-  type Certificate,
-  certificateToJson,
-  decodeCertificate,
-  toHex,
-} from '@pausenet/protocol';
+import { type Certificate, certificateToJson, decodeCertificate, toHex } from '@pausenet/protocol';
 import type { Store } from '../store/store.js';
 import { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
 
