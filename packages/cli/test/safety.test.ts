@@ -139,7 +139,7 @@ describe('genesis validate and dkg reruns (real CLI processes)', { timeout: 180_
     expect(s.ceremonyId).toBe(ceremonyId);
   });
 
-  it('a rerun is refused (exit 9) when genesis has a result or the keystore a share, and says what --force does', async () => {
+  it('a rerun is refused (exit 10) when genesis has a result or the keystore a share, and says what --force does', async () => {
     const share = await blsShareOf(join(dir, 'lab-a', 'keystore.json'));
     expect(share).toMatch(/^[0-9a-f]{64}$/);
     // a fresh copy of the pre-DKG genesis: only the keystore still knows a ceremony happened
@@ -149,9 +149,9 @@ describe('genesis validate and dkg reruns (real CLI processes)', { timeout: 180_
       run(['dkg', '--config', await memberConfig(dir, 'again.json', 'lab-a', genesisFile)], { env: PASS }),
       run(['dkg', '--config', await memberConfig(dir, 'fresh.json', 'lab-a', fresh)], { env: PASS }),
     ]);
-    expect(withResult.code, withResult.stderr).toBe(9);
+    expect(withResult.code, withResult.stderr).toBe(10);
     expect(withResult.stderr).toMatch(/already holds a DKG result; nothing was changed/);
-    expect(withShare.code, withShare.stderr).toBe(9);
+    expect(withShare.code, withShare.stderr).toBe(10);
     expect(withShare.stderr).toMatch(/keystore .*keystore\.json already holds a BLS share/);
     for (const r of [withResult, withShare]) {
       expect(r.stderr).toMatch(/--force runs a new ceremony: it replaces this member's BLS share/);
@@ -241,6 +241,7 @@ describe('commit over a cap and start on another network (a running member node)
         '  deadlineMs: 6h',
         '  graceMs: 1h',
         '  caps: {trainingFlop: "1e26", largestRunFlop: "1e25", maxParams: "2e12", datasetTokens: "1e14"}',
+        '  limits: {PAUSED: {trainingFlop: "1e25", largestRunGrowthBps: 0}}',
         '',
       ].join('\n'),
     );
@@ -267,7 +268,7 @@ describe('commit over a cap and start on another network (a running member node)
     );
     expect(over.stdout).toMatch(/largestRunFlop\s+3e25/);
     expect(over.stdout).toMatch(/EXCEEDS 1 cap:\n {2}largestRunFlop 3e25 > cap 1e25/);
-    expect(over.stdout).toMatch(/every member votes PAUSE automatically/);
+    expect(over.stdout).toMatch(/every member votes to move the network to PAUSED automatically/);
     expect(over.stdout).toMatch(/nothing committed \(--dry-run\)\n$/);
     expect(within.code, within.stderr).toBe(0);
     expect(within.stdout).toMatch(/within every cap/);
@@ -276,8 +277,15 @@ describe('commit over a cap and start on another network (a running member node)
       lab: 'lab-a',
       epoch: 3,
       currentEpoch: current,
+      state: 'RUNNING',
+      overLevelLimits: [],
       exceeds: [
-        { cap: 'largestRunFlop', value: '30000000000000000000000000', limit: '10000000000000000000000000' },
+        {
+          level: 'PAUSED',
+          cap: 'largestRunFlop',
+          value: '30000000000000000000000000',
+          limit: '10000000000000000000000000',
+        },
       ],
       autoPause: true,
     });
@@ -285,9 +293,9 @@ describe('commit over a cap and start on another network (a running member node)
     expect(s.labs[0].lastCommitment).toBeNull();
   });
 
-  it('over a cap without a terminal and without --yes: refused, exit 9, nothing committed', async () => {
+  it('over a cap without a terminal and without --yes: refused, exit 10, nothing committed', async () => {
     const r = await run(['commit', '--data-dir', dataDir, ...metrics('3e25')]);
-    expect(r.code, r.stderr).toBe(9);
+    expect(r.code, r.stderr).toBe(10);
     expect(r.stderr).toMatch(/this commitment exceeds a cap: largestRunFlop 3e25 > cap 1e25/);
     expect(r.stderr).toMatch(
       /refusing to commit over a cap .* without confirmation: there is no terminal to ask on/,
@@ -302,7 +310,7 @@ describe('commit over a cap and start on another network (a running member node)
       'no\r',
       /to go ahead: /,
     );
-    expect(r.code, r.stdout).toBe(9);
+    expect(r.code, r.stdout).toBe(10);
     expect(r.stdout).toMatch(/Commit it anyway\? Type "yes" to go ahead:/);
     expect(r.stdout).toMatch(/not confirmed \(answer "no"\); nothing was done/);
     expect((await status()).labs[0].lastCommitment).toBeNull();
@@ -336,6 +344,32 @@ describe('commit over a cap and start on another network (a running member node)
       s = await status();
     }
     expect([s.state, s.height]).toEqual(['PAUSED', 1]);
+  });
+
+  it('while PAUSED, --dry-run also checks the PAUSED limits (pause-violation) and says relative ones are not checked', async () => {
+    // 4e25 training FLOP is within the 1e26 cap, but over the 1e25 the PAUSED level allows
+    const r = await run([
+      'commit',
+      '--data-dir',
+      dataDir,
+      ...metrics('1e24'),
+      '--epoch',
+      `${current - 1}`,
+      '--dry-run',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/EXCEEDS 1 cap or limit:\n {2}trainingFlop 4e25 > PAUSED limit 1e25/);
+    expect(r.stdout).toMatch(/self-proving pause-violation evidence against this lab/);
+    expect(r.stdout).toMatch(/relative limits .* not checked here/);
+    const refused = await run([
+      'commit',
+      '--data-dir',
+      dataDir,
+      ...metrics('1e24'),
+      '--epoch',
+      `${current - 1}`,
+    ]);
+    expect(refused.code, refused.stderr).toBe(10);
   });
 
   it('--yes commits over a cap without a terminal', async () => {

@@ -2,7 +2,14 @@
  * Why the network is in its state, and what the latest figures mean after a resume. Pure: from the
  * status (open breaches), the certificate chain (what each resume resolved) and the evidence list.
  */
-import type { CertificateJson, CommitmentJson, EvidenceJson, OpenBreachJson, StatusJson } from './api.js';
+import type {
+  CertificateJson,
+  CommitmentJson,
+  EvidenceJson,
+  OpenBreachJson,
+  PauseState,
+  StatusJson,
+} from './api.js';
 import { describeEvidence, type EvidenceView } from './model.js';
 
 /** One breach as the page names it. */
@@ -17,7 +24,7 @@ export interface BreachLine {
 
 export type StateReason =
   | {
-      /** PAUSED: the open breaches a pause certificate acted on, and those opened since. */
+      /** PAUSED or REDUCED: the open breaches a step-up certificate acted on, and those opened since. */
       kind: 'paused';
       actedOn: BreachLine[];
       openedSince: BreachLine[];
@@ -27,7 +34,7 @@ export type StateReason =
       known: boolean;
     }
   | {
-      /** RUNNING after a resume: what the resume certificate resolved (signed), and what is still open. */
+      /** RUNNING after a resume (a step down): what its certificate resolved (signed), and what is still open. */
       kind: 'resumed';
       height: number;
       resolved: BreachLine[];
@@ -68,9 +75,9 @@ export function stateReason(
   const views = byBreach(evidence);
   const open = status.breaches?.open ?? [];
   const unlisted = Math.max(0, (status.breaches?.openCount ?? open.length) - open.length);
-  if (status.state === 'PAUSED') {
-    // acted_on_height is set on every breach open when a pause certificate is applied: those are the
-    // reason for the pause; a breach with none arrived while the network was already paused.
+  if (status.state !== 'RUNNING') {
+    // acted_on_height is set on every breach open when a step-up certificate is applied: those are the
+    // reason for the level; a breach with none arrived while the network was already held there.
     return {
       kind: 'paused',
       actedOn: open.filter((b) => b.actedOnHeight !== null).map((b) => lineOfOpen(b, views)),
@@ -80,7 +87,7 @@ export function stateReason(
     };
   }
   const stillOpen = open.map((b) => lineOfOpen(b, views));
-  if (status.height > 0 && current && current.target === 'RUNNING')
+  if (status.height > 0 && current && isStepDown(current))
     return {
       kind: 'resumed',
       height: current.height,
@@ -90,11 +97,16 @@ export function stateReason(
   return { kind: 'running', stillOpen };
 }
 
-/** Breach id -> height of the resume certificate that resolved it (its `resolves` is signed). */
+/** A de-escalation (PAUSED -> REDUCED/RUNNING, REDUCED -> RUNNING): the certificates that resolve breaches. */
+function isStepDown(c: CertificateJson): boolean {
+  return c.step === 'down' || c.target === 'RUNNING';
+}
+
+/** Breach id -> height of the step-down certificate that resolved it (its `resolves` is signed). */
 export function resolvedHeights(certs: CertificateJson[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const c of [...certs].sort((a, b) => a.height - b.height))
-    if (c.target === 'RUNNING') for (const id of c.resolves ?? []) if (!m.has(id)) m.set(id, c.height);
+    if (isStepDown(c)) for (const id of c.resolves ?? []) if (!m.has(id)) m.set(id, c.height);
   return m;
 }
 
@@ -102,9 +114,11 @@ export function resolvedHeights(certs: CertificateJson[]): Map<string, number> {
 export interface CommitmentContext {
   /** The commitment is for the epoch the clock is in now. */
   currentEpoch: boolean;
-  /** A resume certificate this node saw after the commitment (the figures predate it), else null. */
+  /** A step-down certificate this node saw after the commitment (the figures predate it), else null. */
   beforeResumeAt: number | null;
-  /** A breach this commitment proves was resolved by the resume at this height, else null. */
+  /** The level that step went down to (RUNNING: a resume). */
+  resumedTo: PauseState | null;
+  /** A breach this commitment proves was resolved by the step down at this height, else null. */
   resolvedAt: number | null;
 }
 
@@ -117,7 +131,7 @@ export function commitmentContext(
 ): CommitmentContext {
   const seenAt = latest.firstSeenAt ?? latest.issuedAt;
   const resume = [...certs]
-    .filter((c) => c.target === 'RUNNING' && (c.firstSeenAt ?? c.appliedAt ?? 0) > seenAt)
+    .filter((c) => isStepDown(c) && (c.firstSeenAt ?? c.appliedAt ?? 0) > seenAt)
     .sort((a, b) => a.height - b.height)[0];
   const resolved = resolvedHeights(certs);
   let resolvedAt: number | null = null;
@@ -127,5 +141,10 @@ export function commitmentContext(
     const at = resolved.get(v.breach);
     if (at !== undefined && (resolvedAt === null || at < resolvedAt)) resolvedAt = at;
   }
-  return { currentEpoch: latest.epoch === nowEpoch, beforeResumeAt: resume?.height ?? null, resolvedAt };
+  return {
+    currentEpoch: latest.epoch === nowEpoch,
+    beforeResumeAt: resume?.height ?? null,
+    resumedTo: resume?.target ?? null,
+    resolvedAt,
+  };
 }

@@ -1,4 +1,14 @@
-import { type CapName, capsExceededBy, type Metrics, type Policy } from '@pausenet/protocol';
+import {
+  breachLevel,
+  type CapName,
+  capsExceededBy,
+  effectiveLimits,
+  hasRelativeLimits,
+  type Level,
+  limitExcesses,
+  type Metrics,
+  type Policy,
+} from '@pausenet/protocol';
 
 /** A quantity as the operator typed it: `3e25` rather than 26 digits when that is exact. */
 export function formatQuantity(v: bigint): string {
@@ -11,38 +21,56 @@ export function formatQuantity(v: bigint): string {
   return `${mantissa[0]}${mantissa.length > 1 ? `.${mantissa.slice(1)}` : ''}e${exp}`;
 }
 
-/** One cap a commitment would exceed. */
+/** One cap a commitment would exceed, and the level its breach leads to (docs/protocol.md "Levels"). */
 export interface CapExcess {
   cap: CapName;
   value: string;
   limit: string;
+  level: Exclude<Level, 'RUNNING'>;
 }
 
-/** What `pausenet commit` would publish, and the caps it exceeds (docs/protocol.md "Evidence": cap-exceeded). */
+/** One limit of the level in force that a commitment would exceed (pause-violation, docs/protocol.md "Compliance"). */
+export interface LevelLimitExcess {
+  metric: string;
+  value: string;
+  limit: string;
+}
+
+/** What `pausenet commit` would publish, and what it exceeds. */
 export interface CommitPlan {
   lab: string | null;
   epoch: number;
   /** The epoch the node's clock is in (the default when --epoch is not given). */
   currentEpoch: number;
   metrics: Metrics;
+  /** Genesis caps the values exceed: cap-exceeded evidence. */
   exceeds: CapExcess[];
-  /** cap-exceeded evidence makes members vote PAUSE without their operators (policy autoVote). */
+  /** cap-exceeded evidence makes members vote without their operators (policy autoVote). */
   autoPause: boolean;
+  /** The level the network is at now (limits hold above RUNNING). */
+  state: Level;
+  /** Absolute limits of that level the values exceed (relative limits need the lab's baseline: not checked here). */
+  overLevelLimits: LevelLimitExcess[];
+  /** The level has relative limits this check does not evaluate. */
+  relativeLimitsUnchecked: boolean;
 }
 
-/** Compare the metrics with the network's caps (the same rule as the evidence, protocol `capsExceededBy`). */
+/** Compare the metrics with the network's caps and the limits of the level in force (the evidence's own rules). */
 export function planCommit(
   policy: Policy,
   metrics: Metrics,
   lab: string | null,
   epoch: number,
   currentEpoch: number,
+  state: Level,
 ): CommitPlan {
   const exceeds = capsExceededBy(metrics, policy).map((cap) => ({
     cap,
     value: metrics[cap].toString(),
     limit: policy.caps[cap].toString(),
+    level: breachLevel(policy, { kind: 'cap-exceeded', lab: lab ?? '', epoch, cap }),
   }));
+  const limits = effectiveLimits(policy, state);
   return {
     lab,
     epoch,
@@ -50,21 +78,52 @@ export function planCommit(
     metrics,
     exceeds,
     autoPause: policy.autoVote.includes('cap-exceeded'),
+    state,
+    overLevelLimits: limitExcesses(metrics, limits, null).map((e) => ({
+      metric: e.metric,
+      value: e.value.toString(),
+      limit: e.limit.toString(),
+    })),
+    relativeLimitsUnchecked: hasRelativeLimits(limits),
   };
 }
 
-/** One line per exceeded cap: `largestRunFlop 3e25 > cap 1e25`. */
-export function excessLines(plan: CommitPlan): string[] {
-  return plan.exceeds.map(
-    (e) => `${e.cap} ${formatQuantity(BigInt(e.value))} > cap ${formatQuantity(BigInt(e.limit))}`,
-  );
+/** Whether committing this needs the operator's confirmation: it would be breach evidence. */
+export function needsConfirmation(plan: CommitPlan): boolean {
+  return plan.exceeds.length > 0 || plan.overLevelLimits.length > 0;
 }
 
-/** What an over-cap commitment sets off, in one sentence. */
+/** One line per exceeded cap or limit: `largestRunFlop 3e25 > cap 1e25`. */
+export function excessLines(plan: CommitPlan): string[] {
+  return [
+    ...plan.exceeds.map(
+      (e) => `${e.cap} ${formatQuantity(BigInt(e.value))} > cap ${formatQuantity(BigInt(e.limit))}`,
+    ),
+    ...plan.overLevelLimits.map(
+      (e) =>
+        `${e.metric} ${formatQuantity(BigInt(e.value))} > ${plan.state} limit ${formatQuantity(BigInt(e.limit))}`,
+    ),
+  ];
+}
+
+/** What such a commitment sets off, in one sentence. */
 export function consequence(plan: CommitPlan): string {
-  return plan.autoPause
-    ? 'a signed commitment over a cap is self-proving cap-exceeded evidence: every member votes PAUSE automatically and, once t have voted, every lab halts; it cannot be withdrawn'
-    : 'a signed commitment over a cap is self-proving cap-exceeded evidence that operators can approve a PAUSE on; it cannot be withdrawn';
+  const parts: string[] = [];
+  if (plan.exceeds.length) {
+    const levels = [...new Set(plan.exceeds.map((e) => e.level))];
+    const to = levels.includes('PAUSED') ? 'PAUSED' : levels[0];
+    parts.push(
+      plan.autoPause
+        ? `a signed commitment over a cap is self-proving cap-exceeded evidence: every member votes to move the network to ${to} automatically and, once t have voted, every lab's hooks ${to === 'PAUSED' ? 'halt' : 'reduce'} its training`
+        : `a signed commitment over a cap is self-proving cap-exceeded evidence that operators can approve a move to ${to} on`,
+    );
+  }
+  if (plan.overLevelLimits.length)
+    parts.push(
+      `over the limits of the ${plan.state} level it is self-proving pause-violation evidence against this lab`,
+    );
+  parts.push('it cannot be withdrawn');
+  return parts.join('; ');
 }
 
 /** Human rendering of a dry run. */
@@ -82,12 +141,20 @@ export function formatCommitPlan(plan: CommitPlan): string {
   ] as const)
     out.push(`  ${k.padEnd(17)} ${formatQuantity(v)}`);
   out.push(`  ${'utilizationBps'.padEnd(17)} ${m.utilizationBps}`);
-  if (plan.exceeds.length === 0) out.push('within every cap');
+  const lines = excessLines(plan);
+  if (lines.length === 0)
+    out.push(plan.state === 'RUNNING' ? 'within every cap' : `within every cap and the ${plan.state} limits`);
   else {
-    out.push(`EXCEEDS ${plan.exceeds.length} cap${plan.exceeds.length === 1 ? '' : 's'}:`);
-    for (const l of excessLines(plan)) out.push(`  ${l}`);
+    out.push(
+      `EXCEEDS ${lines.length} ${plan.state === 'RUNNING' ? 'cap' : 'cap or limit'}${lines.length === 1 ? '' : 's'}:`,
+    );
+    for (const l of lines) out.push(`  ${l}`);
     out.push(consequence(plan));
   }
+  if (plan.relativeLimitsUnchecked)
+    out.push(
+      `note: the ${plan.state} level also has relative limits (against this lab's baseline commitments); they are not checked here`,
+    );
   out.push('nothing committed (--dry-run)');
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import { epochAt, genesisFromJson, metricsFromJson } from '@pausenet/protocol';
+import { epochAt, genesisFromJson, type Level, metricsFromJson } from '@pausenet/protocol';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { apiCall } from '../io/api-client.js';
@@ -6,7 +6,7 @@ import { confirmOnTerminal } from '../io/confirm.js';
 import { parseBigArg, parseIntArg } from '../io/options.js';
 import { addTargetOptions, resolveTarget, type TargetOptions } from '../io/target.js';
 import { print } from './api.js';
-import { consequence, excessLines, formatCommitPlan, planCommit } from './commit-plan.js';
+import { consequence, excessLines, formatCommitPlan, needsConfirmation, planCommit } from './commit-plan.js';
 
 interface CommitOptions extends TargetOptions {
   trainingFlop: string;
@@ -60,9 +60,10 @@ export function registerCommit(program: Command): void {
     'after',
     `
 The values are checked against the genesis caps first. A commitment over a cap is self-proving
-breach evidence: members vote PAUSE on it (automatically, by default policy) and every lab halts.
-So an over-cap commitment asks for confirmation on a terminal; without one it is refused (exit 9)
-unless --yes is given. --dry-run shows the epoch, the values and the caps they exceed.
+breach evidence: members vote on it (automatically, by default policy) and every lab halts or
+reduces. While the network is REDUCED or PAUSED, the level's limits are checked too (over them is
+pause-violation evidence). Either asks for confirmation on a terminal; without one it is refused
+(exit 10) unless --yes is given. --dry-run shows the epoch, the values and what they exceed.
 
 Examples:
   $ pausenet commit --data-dir /var/lib/pausenet --training-flop 3e24 --largest-run-flop 1e24 \\
@@ -88,7 +89,7 @@ Examples:
     // The node's genesis, not a local file: the caps that count are the ones the network enforces.
     const [genesisJson, status] = await Promise.all([
       apiCall<unknown>(target, 'GET', '/v1/genesis'),
-      apiCall<{ self: string | null }>(target, 'GET', '/v1/status'),
+      apiCall<{ self: string | null; state: Level }>(target, 'GET', '/v1/status'),
     ]);
     const policy = genesisFromJson(genesisJson).policy;
     const currentEpoch = epochAt(policy, Date.now());
@@ -98,6 +99,7 @@ Examples:
       status.self,
       o.epoch ?? currentEpoch,
       currentEpoch,
+      status.state,
     );
     if (o.dryRun) {
       print(
@@ -110,18 +112,21 @@ Examples:
           metrics: metricsJson,
           exceeds: plan.exceeds,
           autoPause: plan.autoPause,
+          state: plan.state,
+          overLevelLimits: plan.overLevelLimits,
+          relativeLimitsUnchecked: plan.relativeLimitsUnchecked,
         },
         formatCommitPlan(plan),
       );
       return;
     }
-    if (plan.exceeds.length > 0 && !o.yes) {
+    if (needsConfirmation(plan) && !o.yes) {
       const what = excessLines(plan).join(', ');
       process.stderr.write(`pausenet: this commitment exceeds a cap: ${what}\n  ${consequence(plan)}\n`);
       await confirmOnTerminal(
         'Commit it anyway?',
         'yes',
-        `refusing to commit over a cap (${what}) without confirmation: there is no terminal to ask on. Check the values with --dry-run; pass --yes to commit anyway (it pauses every lab)`,
+        `refusing to commit over a cap (${what}) without confirmation: there is no terminal to ask on. Check the values with --dry-run; pass --yes to commit anyway (it is breach evidence: the network moves to a higher level)`,
       );
     }
     const body: Record<string, unknown> = { metrics: metricsJson };

@@ -49,7 +49,9 @@ export function renderMembers(
 function contextLine(r: MemberRow, ctx: CommitmentContext | null): string | null {
   if (!r.latest || !ctx) return null;
   const when = ctx.currentEpoch ? 'this epoch' : `last commitment, epoch ${r.latest.epoch}`;
-  return ctx.beforeResumeAt !== null ? `${when}, before the resume at height ${ctx.beforeResumeAt}` : when;
+  if (ctx.beforeResumeAt === null) return when;
+  const step = ctx.resumedTo === 'RUNNING' ? 'the resume' : `the step down to ${ctx.resumedTo}`;
+  return `${when}, before ${step} at height ${ctx.beforeResumeAt}`;
 }
 
 function capCell(c: CapUse, r: MemberRow, ctx: CommitmentContext | null): HTMLElement {

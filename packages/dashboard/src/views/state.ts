@@ -89,7 +89,7 @@ function reasonBlock(r: StateReason): HTMLElement | null {
       return h(
         'div',
         { class: 'reason', 'data-testid': 'reason' },
-        'This node does not report which breaches led to the pause; see Evidence below.',
+        'This node does not report which breaches led here; see Evidence below.',
       );
     return h(
       'div',
@@ -102,7 +102,7 @@ function reasonBlock(r: StateReason): HTMLElement | null {
         : h(
             'p',
             null,
-            'Why: no open breach is recorded on this node (the members certified the pause on evidence it has not received yet, or the breaches were resolved since).',
+            'Why: no open breach is recorded on this node (the members certified this level on evidence it has not received yet).',
           ),
       r.openedSince.length
         ? [

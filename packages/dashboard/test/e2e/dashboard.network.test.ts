@@ -193,7 +193,7 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     expect(await page.locator('tr[data-lab="lab-b"].row-over').count()).toBe(0);
     const rowB = page.locator('tr[data-lab="lab-b"]');
     expect(await rowB.locator('td[data-label="Training FLOP"] .bar-pct').textContent()).toMatch(
-      /^300% of cap — over; resolved by the resume at height 2$/,
+      /^300% of cap — over; resolved at height 2$/,
     );
     // (1-minute epochs: the breach epoch may have ended meanwhile)
     expect(await rowB.locator('[data-testid="when"]').textContent()).toMatch(

@@ -4,6 +4,7 @@ import type {
   CommitmentJson,
   EvidenceJson,
   OpenBreachJson,
+  PauseState,
   StatusJson,
 } from '../../src/api.js';
 import { commitmentContext, resolvedHeights, stateReason } from '../../src/reasons.js';
@@ -35,12 +36,7 @@ function open(id: string, lab: string, epoch: number, actedOnHeight: number | nu
   };
 }
 
-function status(
-  state: 'RUNNING' | 'PAUSED',
-  height: number,
-  openBreaches?: OpenBreachJson[],
-  openCount?: number,
-) {
+function status(state: PauseState, height: number, openBreaches?: OpenBreachJson[], openCount?: number) {
   return {
     state,
     height,
@@ -50,16 +46,12 @@ function status(
   } as unknown as StatusJson;
 }
 
-function cert(
-  height: number,
-  target: 'RUNNING' | 'PAUSED',
-  firstSeenAt: number,
-  resolves?: string[],
-): CertificateJson {
+function cert(height: number, target: PauseState, firstSeenAt: number, resolves?: string[]): CertificateJson {
   return {
     hash: `c${height}`,
     height,
     target,
+    step: target === 'RUNNING' ? 'down' : 'up',
     statement: '',
     signature: '',
     signers: [],
@@ -114,6 +106,25 @@ describe('stateReason', () => {
     });
   });
 
+  it('REDUCED after a step down from PAUSED: the breaches still open are why the network is held there', () => {
+    const down: CertificateJson = { ...cert(2, 'REDUCED', 3000, [B1]), step: 'down' };
+    const r = stateReason(status('REDUCED', 2, [open(B2, 'lab-c', 5, 1)]), down, []);
+    expect(r).toMatchObject({ kind: 'paused', actedOn: [{ id: B2 }], openedSince: [] });
+    expect(
+      commitmentContext(
+        commitment('lab-b', 4, 1500),
+        4,
+        [cert(1, 'PAUSED', 2000), down],
+        [capEvidence(B1, 'lab-b', 4)],
+      ),
+    ).toEqual({
+      currentEpoch: true,
+      beforeResumeAt: 2,
+      resumedTo: 'REDUCED',
+      resolvedAt: 2,
+    });
+  });
+
   it('PAUSED on a node that reports no breaches: the reason is unknown, not "none"', () => {
     expect(stateReason(status('PAUSED', 1), null, [])).toMatchObject({
       kind: 'paused',
@@ -161,6 +172,7 @@ describe('commitmentContext', () => {
     expect(commitmentContext(commitment('lab-b', 4, 1500), 4, certs, evidence)).toEqual({
       currentEpoch: true,
       beforeResumeAt: 2,
+      resumedTo: 'RUNNING',
       resolvedAt: 2,
     });
     expect(commitmentContext(commitment('lab-b', 4, 1500), 6, certs, evidence)).toMatchObject({
@@ -172,6 +184,7 @@ describe('commitmentContext', () => {
     expect(commitmentContext(commitment('lab-b', 5, 3500), 5, certs, evidence)).toEqual({
       currentEpoch: true,
       beforeResumeAt: null,
+      resumedTo: null,
       resolvedAt: null,
     });
   });
