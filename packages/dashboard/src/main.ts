@@ -11,7 +11,16 @@ import {
 import { h, mount } from './dom.js';
 import { formatAgo, shortHex } from './format.js';
 import { type ConnMode, followStatus } from './live.js';
-import { CAP_LABELS, CAP_NAMES, type CapName, capSeries, epochAt, memberRows, timeline } from './model.js';
+import {
+  CAP_LABELS,
+  CAP_NAMES,
+  type CapName,
+  capSeries,
+  epochAt,
+  memberRows,
+  networkFirstEpoch,
+  timeline,
+} from './model.js';
 import { commitmentContext, stateReason } from './reasons.js';
 import { checkChain, type VerifyResult, verifyCertificateFull } from './verify.js';
 import { renderCertificates } from './views/certificates.js';
@@ -152,8 +161,14 @@ function render(): void {
     (host) => renderMembers(host, rows, now, contexts),
   );
   const chartWidth = $('chart').clientWidth;
-  section('chart', [st.cap, st.commitments, win, chartWidth], (host) =>
-    renderChart(host, to < 0 ? [] : capSeries(genesis, st.commitments, st.cap, win, now), st.cap, chartWidth),
+  const first = networkFirstEpoch(status, st.commitments, win);
+  section('chart', [st.cap, st.commitments, win, String(first), chartWidth], (host) =>
+    renderChart(
+      host,
+      to < 0 ? [] : capSeries(genesis, st.commitments, st.cap, win, now, first),
+      st.cap,
+      chartWidth,
+    ),
   );
   section('evidence-body', [st.certs, st.evidence, status.pendingVotes, status.hooks, status.since], (host) =>
     renderEvidence(host, timeline(st.certs, st.evidence, status, genesis.threshold), st.evidence),

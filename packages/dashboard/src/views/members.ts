@@ -65,11 +65,7 @@ function capCell(c: CapUse, r: MemberRow, ctx: CommitmentContext | null): HTMLEl
     );
   const resolvedAt = ctx?.resolvedAt ?? null;
   const resolved = c.over && resolvedAt !== null;
-  const verdict = c.over
-    ? resolved
-      ? ` — over; resolved by the resume at height ${resolvedAt}`
-      : ' — OVER'
-    : '';
+  const verdict = c.over ? (resolved ? ` — over; resolved at height ${resolvedAt}` : ' — OVER') : '';
   return h(
     'td',
     { 'data-label': CAP_LABELS[c.cap], class: c.over ? (resolved ? 'cell-resolved' : 'cell-over') : null },
