@@ -131,6 +131,8 @@ export function formatCommitPlan(plan: CommitPlan): string {
   const out = [
     `would commit for ${plan.lab ?? '(this node has no lab: it is an observer and refuses commits)'} epoch ${plan.epoch}${plan.epoch === plan.currentEpoch ? ' (the current epoch)' : ` (the current epoch is ${plan.currentEpoch})`}; the node picks seq and prev`,
   ];
+  if (plan.epoch < 0)
+    out.push("  the network's genesisTime has not come yet: the node refuses commitments (BEFORE_GENESIS)");
   const m = plan.metrics;
   for (const [k, v] of [
     ['trainingFlop', m.trainingFlop],

@@ -23,8 +23,8 @@ export function registerGenesis(program: Command): void {
       'after',
       `
 Examples:
-  $ pausenet genesis create --name frontier-pause --member lab-a.member.yaml --member lab-b.member.yaml \\
-      --member lab-c.member.yaml --member lab-d.member.yaml --out genesis.yaml
+  $ pausenet genesis create --name frontier-pause --member lab-a.entry.yaml --member lab-b.entry.yaml \\
+      --member lab-c.entry.yaml --member lab-d.entry.yaml --out genesis.yaml
   $ pausenet genesis validate genesis.yaml`,
     );
   g.command('create')
