@@ -332,6 +332,8 @@ export type {
 } from './types.js';
 export type { CertificateContext } from './validation/certificate.js';
 export { validateCertificate } from './validation/certificate.js';
+export type { ChainLink, ChainProblem, ChainProblemCode } from './validation/chain.js';
+export { chainEnd, chainProblem, orderChain } from './validation/chain.js';
 export type { CommitmentContext } from './validation/commitment.js';
 export { validateCommitment, validateCommitmentIntrinsic } from './validation/commitment.js';
 export type { EvidenceContext } from './validation/evidence.js';
