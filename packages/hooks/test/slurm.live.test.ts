@@ -128,7 +128,9 @@ async function waitFor<T>(
   let last = await probe();
   while (!ok(last)) {
     if (Date.now() > until)
-      throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(last)}`);
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(last, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v))}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
     last = await probe();
   }
@@ -1179,11 +1181,20 @@ describe('slurm reduce: a QOS GrpTRES cap on the training selection (live cluste
     await restarted.apply('resume', levelContext('RUNNING', 4, fresh()));
     expect(await qosGrpTres()).toBe('cpu=12');
     expect((await qosEnforced()).limit).toBe('N');
-    await waitFor('all training jobs to run', scontrolJobs, (js) =>
-      [j1, j2, j3, j5, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    // The jobs the hook acts on run again at once; the job that waited for the cap starts at slurmctld's next
+    // scheduling pass after the QOS update reaches it (sched_interval, 60 s by default; seconds when idle, far
+    // longer on a loaded machine), so that wait is Slurm's and gets the whole interval.
+    await waitFor('the jobs the hook acts on to run', scontrolJobs, (js) =>
+      [j1, j2, j3, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    await waitFor(
+      'the job held back by the cap to start',
+      scontrolJobs,
+      (js) => js.get(j5)?.['JobState'] === 'RUNNING',
+      90_000,
     );
     expect(await SlurmHook.reduceRecord(fresh())).toBeUndefined();
-  });
+  }, 240_000);
 
   it('account association, never loosens: a lower limit already there stays, a cpu cap works too; resume restores the exact previous values', async () => {
     await sh('sacctmgr', [
