@@ -174,7 +174,7 @@ async function metric(n: HarnessNode, name: string, labels: RegExp = /.*/): Prom
 /**
  * An outsider serving the sync protocols: its status advertises evidenceCount 2^53-1 and every evidence
  * page it serves is full of forged items (well-formed, signed by a stranger in a member's name). A node
- * must stop at the first invalid item, count it toward a ban, and never page on forever. It runs until
+ * must stop at the first invalid item, ban it (a forged signature has no honest excuse), and never page on forever. It runs until
  * every node has banned it or `durationMs` is over.
  */
 async function syncLiar(
