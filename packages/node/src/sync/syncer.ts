@@ -146,7 +146,7 @@ export class Syncer {
   }
 
   /**
-   * One sync round with one peer: status, then commitments per lab, certificates, open votes, evidence.
+   * One sync round with one peer: status, then certificates, commitments per lab, open votes, evidence.
    * Advertised counts are clamped to what a genesis-valid network can hold, and the round ends at the
    * first invalid item (docs/protocol.md "Req/resp sync", "Bounds").
    */
@@ -165,23 +165,9 @@ export class Syncer {
       lagAgainst(this.deps.store, this.deps.currentHeight(), { ...st, heads, certifiedHeight });
     this.deps.metrics.syncLag.set(lag());
 
-    for (const head of heads) {
-      const target = head.seq;
-      for (;;) {
-        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
-        if (mine >= target) break;
-        const count = Math.min(this.deps.maxBatch, target - mine);
-        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
-        if (res.items.length === 0) break;
-        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
-        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
-        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
-        const bad = outs.find((o) => !o.validation.ok && o.validation.action === 'reject');
-        if (bad) return this.rejected(peerStr, 'commitments-by-range', bad.validation);
-        if (!outs.some((o) => o.validation.ok)) break;
-      }
-    }
-
+    // Certificates first: a lab that was away learns what was certified (which breaches were acted on or
+    // resolved) before it sees the commitments that prove them, so it neither files evidence for an old
+    // breach again nor votes at a height the network has passed (docs/protocol.md "Req/resp sync").
     for (;;) {
       const height = this.deps.currentHeight();
       if (certifiedHeight <= height) break;
@@ -202,6 +188,23 @@ export class Syncer {
           return this.rejected(peerStr, 'certificates-by-range', out.validation);
       }
       if (!progressed) break;
+    }
+
+    for (const head of heads) {
+      const target = head.seq;
+      for (;;) {
+        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
+        if (mine >= target) break;
+        const count = Math.min(this.deps.maxBatch, target - mine);
+        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
+        if (res.items.length === 0) break;
+        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
+        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
+        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
+        const bad = outs.find((o) => !o.validation.ok && o.validation.action === 'reject');
+        if (bad) return this.rejected(peerStr, 'commitments-by-range', bad.validation);
+        if (!outs.some((o) => o.validation.ok)) break;
+      }
     }
 
     const open = certifiedHeight + 1;
