@@ -44,7 +44,7 @@ import { connectionLimitsOf, dataPaths, genesisMismatchMessage, type NodeConfig 
 import { InboundGate, ipOf } from './connections.js';
 import { ApiError, ConfigError } from './errors.js';
 import { GossipAdmission } from './gossip/admission.js';
-import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
+import { PeerBans, syncRejectWeight } from './gossip/bans.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
 import { VoteBatchVerifier } from './gossip/voteBatch.js';
@@ -223,7 +223,7 @@ export class PausenetNode {
       timeoutMs: config.sync.timeoutMs,
       maxBatch: config.sync.maxBatch,
       bounds: syncBounds(genesis, now),
-      onReject: (peer) => this.onReject(peer, SYNC_REJECT_WEIGHT),
+      onReject: (peer, code) => this.onReject(peer, syncRejectWeight(code)),
     });
   }
 

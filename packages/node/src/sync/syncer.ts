@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
+import type { Validation } from '@pausenet/protocol';
 import type { MessageKind } from '../agreement-port.js';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
@@ -28,8 +29,8 @@ export interface SyncerDeps {
   maxBatch: number;
   /** What a genesis-valid network can hold (advertised counts above it are clamped). */
   bounds: SyncBounds;
-  /** A sync response from `peer` held an invalid item (the node counts it toward a ban). */
-  onReject?: (peer: string) => void;
+  /** A sync response from `peer` held an invalid item failing with `code` (the node counts it toward a ban). */
+  onReject?: (peer: string, code: string) => void;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
@@ -139,13 +140,13 @@ export class Syncer {
   }
 
   /** A response item was REJECTed: the round with this peer ends here and the peer is reported. */
-  private rejected(peer: string, method: string): void {
+  private rejected(peer: string, method: string, v: Validation): void {
     this.deps.metrics.syncRounds.inc({ method, outcome: 'REJECTED_ITEM' });
-    this.deps.onReject?.(peer);
+    this.deps.onReject?.(peer, v.ok ? '' : v.code);
   }
 
   /**
-   * One sync round with one peer: status, then commitments per lab, certificates, open votes, evidence.
+   * One sync round with one peer: status, then certificates, commitments per lab, open votes, evidence.
    * Advertised counts are clamped to what a genesis-valid network can hold, and the round ends at the
    * first invalid item (docs/protocol.md "Req/resp sync", "Bounds").
    */
@@ -164,23 +165,9 @@ export class Syncer {
       lagAgainst(this.deps.store, this.deps.currentHeight(), { ...st, heads, certifiedHeight });
     this.deps.metrics.syncLag.set(lag());
 
-    for (const head of heads) {
-      const target = head.seq;
-      for (;;) {
-        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
-        if (mine >= target) break;
-        const count = Math.min(this.deps.maxBatch, target - mine);
-        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
-        if (res.items.length === 0) break;
-        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
-        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
-        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
-        const bad = outs.findIndex((o) => !o.validation.ok && o.validation.action === 'reject');
-        if (bad >= 0) return this.rejected(peerStr, 'commitments-by-range');
-        if (!outs.some((o) => o.validation.ok)) break;
-      }
-    }
-
+    // Certificates first: a lab that was away learns what was certified (which breaches were acted on or
+    // resolved) before it sees the commitments that prove them, so it neither files evidence for an old
+    // breach again nor votes at a height the network has passed (docs/protocol.md "Req/resp sync").
     for (;;) {
       const height = this.deps.currentHeight();
       if (certifiedHeight <= height) break;
@@ -197,9 +184,27 @@ export class Syncer {
           // The next certificate validates against the height this one sets; stop() must not wait on it.
           await Promise.race([out.applied, aborted(this.abort.signal)]);
           if (this.abort.signal.aborted) return;
-        } else if (out.validation.action === 'reject') return this.rejected(peerStr, 'certificates-by-range');
+        } else if (out.validation.action === 'reject')
+          return this.rejected(peerStr, 'certificates-by-range', out.validation);
       }
       if (!progressed) break;
+    }
+
+    for (const head of heads) {
+      const target = head.seq;
+      for (;;) {
+        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
+        if (mine >= target) break;
+        const count = Math.min(this.deps.maxBatch, target - mine);
+        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
+        if (res.items.length === 0) break;
+        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
+        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
+        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
+        const bad = outs.find((o) => !o.validation.ok && o.validation.action === 'reject');
+        if (bad) return this.rejected(peerStr, 'commitments-by-range', bad.validation);
+        if (!outs.some((o) => o.validation.ok)) break;
+      }
     }
 
     const open = certifiedHeight + 1;
@@ -207,7 +212,8 @@ export class Syncer {
       const res = await this.req(peer, 'votes', { height: open });
       for (const item of res.items) {
         const out = this.deps.ingest('vote', item, peerStr);
-        if (!out.validation.ok && out.validation.action === 'reject') return this.rejected(peerStr, 'votes');
+        if (!out.validation.ok && out.validation.action === 'reject')
+          return this.rejected(peerStr, 'votes', out.validation);
       }
     }
 
@@ -228,7 +234,7 @@ export class Syncer {
           seen.add(id);
           const out = this.deps.ingest('evidence', item, peerStr);
           if (!out.validation.ok && out.validation.action === 'reject')
-            return this.rejected(peerStr, 'evidence');
+            return this.rejected(peerStr, 'evidence', out.validation);
         }
         if (res.items.length < this.deps.maxBatch) break;
       }
