@@ -217,6 +217,17 @@ function applied(s: PauseMachineState, cert: Certificate, now: number): PauseMac
   };
 }
 
+/**
+ * The height rules alone (V_STALE/V_FUTURE for votes, K_STALE/K_FUTURE for certificates), for a message
+ * the caller validated earlier: the machine may have applied a certificate since.
+ */
+function heightRule(prefix: 'V' | 'K', height: number, current: number): Validation {
+  if (height <= current) return ignore(`${prefix}_STALE`, `height ${height} <= current ${current}`);
+  if (height > current + 1)
+    return ignore(`${prefix}_FUTURE`, `height ${height} > current ${current} + 1: sync the gap first`);
+  return OK;
+}
+
 /** Advance the machine by one event at time `now`. Pure. */
 export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number): PauseStepResult {
   const { config } = s;
@@ -228,7 +239,7 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
   };
   switch (event.type) {
     case 'evidence': {
-      const v = validateEvidence(event.evidence, base);
+      const v = event.validated === true ? OK : validateEvidence(event.evidence, base);
       if (!v.ok) return result(s, [], v);
       const id = breachIdOf(event.evidence.evidence);
       const key = toHex(id);
@@ -285,23 +296,29 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
       // the pairing (cheap first). A second statement by one voter is a double sign, never counted.
       if (event.vote.vote.height === s.height + 1 && s.votes.has(voter))
         return result(s, [], ignore('P_DUPLICATE_VOTE', `${voter} already voted for height ${s.height + 1}`));
-      const v = validateVote(event.vote, {
-        ...base,
-        currentHeight: s.height,
-        ...(config.verifyPartial ? { verifyPartial: config.verifyPartial } : {}),
-      });
+      const v =
+        event.validated === true
+          ? heightRule('V', event.vote.vote.height, s.height)
+          : validateVote(event.vote, {
+              ...base,
+              currentHeight: s.height,
+              ...(config.verifyPartial ? { verifyPartial: config.verifyPartial } : {}),
+            });
       if (!v.ok) return result(s, [], v);
       const next = { ...s, votes: new Map(s.votes).set(voter, event.vote) };
       return result(next, recoverEffect(next, statementKey(event.vote)));
     }
     case 'certificate': {
       const cert = event.certificate;
-      const v = validateCertificate(cert, {
-        genesis: config.genesis,
-        networkId: config.networkId,
-        currentHeight: s.height,
-        ...(config.blsVerify ? { blsVerify: config.blsVerify } : {}),
-      });
+      const v =
+        event.validated === true
+          ? heightRule('K', cert.height, s.height)
+          : validateCertificate(cert, {
+              genesis: config.genesis,
+              networkId: config.networkId,
+              currentHeight: s.height,
+              ...(config.blsVerify ? { blsVerify: config.blsVerify } : {}),
+            });
       if (!v.ok) return result(s, [], v);
       const next = applied(s, cert, now);
       const effects: PauseEffect[] = [{ type: 'apply', certificate: cert }];

@@ -70,16 +70,22 @@ export interface PendingApproval {
   readonly resume: readonly Uint8Array[] | null;
 }
 
+/**
+ * `validated`: the caller already ran the message's validation rules (validateEvidence / validateVote /
+ * validateCertificate, same genesis and network); the machine then applies only its state rules (the
+ * height rules V_STALE/V_FUTURE, K_STALE/K_FUTURE, duplicates, resolved breaches), so no signature is
+ * checked twice. The node's ingest path validates every message once and sets it.
+ */
 export type PauseEvent =
-  | { type: 'evidence'; evidence: SignedEvidence }
+  | { type: 'evidence'; evidence: SignedEvidence; validated?: boolean }
   /**
    * The local operator approves the transition to `target` at `height`. PAUSED: `breaches` are the judged
    * breach ids approved; RUNNING: the ids the resume resolves (ascending, ≤ 64).
    */
   | { type: 'approve'; height: number; target: PauseState; breaches: readonly Uint8Array[] }
-  | { type: 'vote'; vote: SignedVote }
+  | { type: 'vote'; vote: SignedVote; validated?: boolean }
   /** `local: true` when this node recovered it (then it also publishes it). */
-  | { type: 'certificate'; certificate: Certificate; local?: boolean };
+  | { type: 'certificate'; certificate: Certificate; local?: boolean; validated?: boolean };
 
 export type PauseEffect =
   /**
