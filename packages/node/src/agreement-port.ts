@@ -1,35 +1,9 @@
-import type {
-  Certificate,
-  Genesis,
-  LabId,
-  PauseState,
-  SignedCommitment,
-  SignedEvidence,
-  SignedVote,
-  Validation,
-} from '@pausenet/protocol';
+import type { Genesis, LabId, PauseState, Validation } from '@pausenet/protocol';
 import type { Logger } from './logger.js';
+import type { MessageKind, MessageOf } from './message.js';
 import type { Store } from './store/store.js';
 
-/** The four message kinds that flow through the one ingest path. */
-export type MessageKind = 'commitment' | 'evidence' | 'vote' | 'certificate';
-
-export interface MessageOf {
-  commitment: SignedCommitment;
-  evidence: SignedEvidence;
-  vote: SignedVote;
-  certificate: Certificate;
-}
-export type AnyMessage = MessageOf[MessageKind];
-
-/** How a message reached agreement.onAccepted. */
-export interface AcceptInfo {
-  /**
-   * True: stored by ingest (a commitment then extends its lab's chain: later epoch, next seq, so no stored
-   * commitment can rival it). False: handed on without storing (a commitment forking a stored chain).
-   */
-  stored: boolean;
-}
+export type { AnyMessage, MessageKind, MessageOf } from './message.js';
 
 /** This node's signing identity (members only). */
 export interface SelfIdentity {
@@ -113,10 +87,13 @@ export interface ApproveResult {
   dryRun?: boolean;
 }
 
-/** Persist via the node's ingest path, then gossip; resolves to the ingest verdict. */
+/**
+ * The local door: this node's own message goes through the ingest path (validated once, stored, applied)
+ * and is then gossiped; resolves to the ingest verdict.
+ */
 export type PublishFn = <K extends MessageKind>(kind: K, msg: MessageOf[K]) => Promise<Validation>;
 
-/** What the node hands to the agreement (docs: BRIEF "Node internals split"). */
+/** What the node hands to the agreement. */
 export interface AgreementDeps {
   genesis: Genesis;
   networkId: Uint8Array;
@@ -129,67 +106,10 @@ export interface AgreementDeps {
   now: () => number;
 }
 
-/** The agreement surface the node calls (implemented in src/agreement/ by the agreement engineer). */
-export interface Agreement {
-  start(): Promise<void> | void;
-  stop(): Promise<void> | void;
-  /** State-aware check (height, duplicates) after protocol validation, before persist. Sync: runs inside the ingest step. */
-  check<K extends MessageKind>(kind: K, msg: MessageOf[K]): Validation;
-  /**
-   * Called once per newly persisted message (after the store commit), in acceptance order; also for a
-   * commitment that forks a stored chain (not stored: `info.stored` false) so equivocation gets filed.
-   */
-  onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K], info?: AcceptInfo): Promise<void>;
-  approve(height: number, target: PauseState, opts?: ApproveOptions): Promise<ApproveResult>;
-  status(): AgreementStatus;
-  on(event: 'change', fn: () => void): void;
-}
-
-export type AgreementFactory = (deps: AgreementDeps) => Agreement;
-
-/**
- * Stand-in used until the agreement module is wired: the height is the highest stored certificate
- * (certificates are still fully verified by protocol rules), votes are ignored, approvals refused.
- */
-export class NoAgreement implements Agreement {
-  constructor(private readonly store?: Store) {}
-  start(): void {}
-  stop(): void {}
-  check<K extends MessageKind>(kind: K, _msg: MessageOf[K]): Validation {
-    if (kind === 'vote') {
-      return {
-        ok: false,
-        action: 'ignore',
-        code: 'NO_AGREEMENT',
-        detail: `this node does not process ${kind}s`,
-      };
-    }
-    return { ok: true };
-  }
-  async onAccepted(): Promise<void> {}
-  async approve(height: number, target: PauseState): Promise<ApproveResult> {
-    return {
-      signed: false,
-      refused: 'NO_AGREEMENT',
-      reason: 'agreement module not enabled on this node',
-      height,
-      target,
-      breaches: [],
-      source: 'explicit',
-    };
-  }
-  status(): AgreementStatus {
-    const height = this.store?.certifiedHeight() ?? 0;
-    return {
-      state: height % 2 === 1 ? 'PAUSED' : 'RUNNING',
-      height,
-      since: null,
-      pendingVotes: [],
-      approvals: [],
-      hooks: [],
-      ready: true,
-      readyReason: null,
-    };
-  }
-  on(): void {}
+/** GET /v1/health's view of the agreement (cheap: no store reads). */
+export interface Readiness {
+  ready: boolean;
+  reason: string | null;
+  state: PauseState;
+  height: number;
 }

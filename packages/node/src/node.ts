@@ -10,7 +10,6 @@ import {
   decodeCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
-  detectEquivocation,
   type Evidence,
   evidenceToJson,
   fromHexOrNull,
@@ -19,22 +18,14 @@ import {
   networkIdOf,
   type PauseState,
   parseGenesisYaml,
-  type SignedCommitment,
   signEvidence,
   toHex,
   type Validation,
 } from '@pausenet/protocol';
-import { Agreement as PauseAgreement } from './agreement/agreement.js';
+import { Agreement } from './agreement/agreement.js';
 import { createHookRunner } from './agreement/hookRunner.js';
-import {
-  type Agreement,
-  type AgreementFactory,
-  type AgreementStatus,
-  type MessageKind,
-  type MessageOf,
-  NoAgreement,
-  type SelfIdentity,
-} from './agreement-port.js';
+import type { AgreementStatus } from './agreement/types.js';
+import type { SelfIdentity } from './agreement-port.js';
 import type { ApiBackend } from './api/server.js';
 import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';
@@ -47,12 +38,12 @@ import { GossipAdmission } from './gossip/admission.js';
 import { PeerBans, SYNC_REJECT_WEIGHT } from './gossip/bans.js';
 import { PeerRateLimiter } from './gossip/ratelimit.js';
 import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
-import { VoteBatchVerifier } from './gossip/voteBatch.js';
 import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
 import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
 import { judgeLateness, type Lateness } from './lateness.js';
 import { createLogger, type Logger, LogThrottle } from './logger.js';
+import type { MessageKind, MessageOf } from './message.js';
 import { NodeMetrics } from './metrics.js';
 import { PeerBook } from './peers.js';
 import { type CommitmentRow, Store } from './store/store.js';
@@ -61,7 +52,6 @@ import { type StatusMessage, SyncResponder } from './sync/protocol.js';
 import { handleReqResp, type ReqRespHandler } from './sync/reqresp.js';
 import { Syncer } from './sync/syncer.js';
 import { GOSSIP_KINDS, type GossipKind, protocolName, topicName } from './topics.js';
-import { verifyPartialCached } from './verifyCache.js';
 
 const KIND_TOPIC: Record<MessageKind, GossipKind> = {
   commitment: 'commitments',
@@ -76,18 +66,13 @@ const TOPIC_KIND: Record<GossipKind, MessageKind> = {
   certificates: 'certificate',
 };
 
-/** Upper bound per shutdown step (API, sync, agreement, ingest, libp2p). */
+/** Upper bound per shutdown step (API, sync, agreement, libp2p). */
 const STOP_STEP_MS = 10_000;
 /** Heartbeat of this run in node_runs. */
 const ALIVE_MS = 5_000;
 
 export interface PausenetNodeOptions {
   logger?: Logger;
-  /**
-   * Builds the agreement; default: src/agreement's Agreement when genesis has a DKG result (else a
-   * stand-in that only tracks certificates).
-   */
-  agreement?: AgreementFactory;
   /** HookRunner handed to the agreement; default: built from config.hooks (members only), null if none. */
   hooks?: unknown;
   /** libp2p connection gater (tests cut links with it). */
@@ -126,7 +111,7 @@ export class PausenetNode {
   readonly networkIdHex: string;
   readonly ingest: Ingest;
   readonly syncer: Syncer;
-  private agreementImpl: Agreement;
+  readonly agreement: Agreement;
   private api: ApiServer | undefined;
   private readonly listeners = new Set<() => void>();
   private dialTimer: NodeJS.Timeout | undefined;
@@ -171,34 +156,17 @@ export class PausenetNode {
       genesis,
       networkId,
       store,
-      agreement: () => this.agreementImpl,
       recorder,
       logger,
       now,
+      height: () => this.agreement.height,
+      apply: (v) => this.agreement.apply(v),
       onGap: (peer, _what) => {
         if (peer) this.syncer.syncSoon(peer);
       },
-      onConflict: (sc) => this.onConflict(sc),
       onStored: () => this.changed(),
     });
-    const factory: AgreementFactory =
-      opts.agreement ??
-      ((d) => {
-        if (!d.genesis.dkg) {
-          logger.warn(
-            {},
-            'genesis has no DKG result: pause agreement disabled until the DKG ceremony has run',
-          );
-          return new NoAgreement(d.store);
-        }
-        return new PauseAgreement({
-          ...d,
-          ...(config.approvals.auto ? { autoVote: config.approvals.auto } : {}),
-          failSafe: config.failSafe,
-          connectedMembers: () => this.connectedLabs(),
-        });
-      });
-    this.agreementImpl = factory({
+    this.agreement = new Agreement({
       genesis,
       networkId,
       self,
@@ -207,8 +175,11 @@ export class PausenetNode {
       publish: (kind, msg) => this.publish(kind, msg),
       logger: logger.child({ component: 'agreement' }),
       now,
+      ...(config.approvals.auto ? { autoVote: config.approvals.auto } : {}),
+      failSafe: config.failSafe,
+      connectedMembers: () => this.connectedLabs(),
     });
-    this.agreementImpl.on('change', () => this.changed());
+    this.agreement.on('change', () => this.changed());
     this.syncer = new Syncer({
       host,
       networkIdHex: this.networkIdHex,
@@ -216,7 +187,7 @@ export class PausenetNode {
       ingest: (kind, bytes, peer) => this.ingest.ingestBytes(kind, bytes, { source: 'sync', peer }),
       ingestBatch: (kind, items, peer) =>
         this.ingest.ingestBatch(items.map((bytes) => ({ kind, bytes, opts: { source: 'sync', peer } }))),
-      currentHeight: () => this.agreementImpl.status().height,
+      currentHeight: () => this.agreement.height,
       metrics: this.metrics,
       logger: logger.child({ component: 'sync' }),
       intervalMs: config.sync.intervalMs,
@@ -343,9 +314,6 @@ export class PausenetNode {
   get apiUrl(): string {
     return this.api?.baseUrl ?? '';
   }
-  get agreement(): Agreement {
-    return this.agreementImpl;
-  }
   get role(): 'member' | 'observer' {
     return this.config.role;
   }
@@ -373,7 +341,6 @@ export class PausenetNode {
       outsiderBlsPerSec: limits.outsiderBlsPerSec,
       outsiderEd25519PerSec: limits.outsiderEd25519PerSec,
     });
-    const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
     const batch = new GossipIngestBatcher((items) => this.ingest.ingestBatch(items));
     for (const gk of GOSSIP_KINDS) {
       const kind = TOPIC_KIND[gk];
@@ -385,7 +352,6 @@ export class PausenetNode {
           metrics: this.metrics,
           logger: this.logger,
           ingest: (k, data, peer) => batch.submit(k, data, peer),
-          ...(kind === 'vote' ? { prepare: (data: Uint8Array) => votes.prepare(data) } : {}),
           onReject: (peer) => this.onReject(peer),
         }),
       );
@@ -428,7 +394,6 @@ export class PausenetNode {
     });
     await this.host.start();
     await this.keepMembers();
-    for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
     // Record this run (docs/protocol.md "First seen") before anything is ingested, and keep it alive.
     this.runStartedAt = this.store.relaxed(() => this.store.runs.start(this.now()));
     this.aliveTimer = setInterval(() => {
@@ -436,7 +401,9 @@ export class PausenetNode {
         this.store.relaxed(() => this.store.runs.alive(this.runStartedAt, this.now()));
     }, ALIVE_MS);
     this.aliveTimer.unref();
-    await this.agreementImpl.start();
+    // The agreement has loaded its state before the first message (gossip or sync) is applied to it.
+    await this.agreement.start();
+    for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
     this.syncer.start();
 
     const token = loadOrCreateApiToken(dataPaths(this.config).apiToken);
@@ -526,8 +493,7 @@ export class PausenetNode {
     // Each step is bounded: a stuck peer stream or hook must not keep the store open forever.
     await this.bounded('api', () => this.api?.stop());
     await this.bounded('sync', () => this.syncer.stop());
-    await this.bounded('agreement', () => this.agreementImpl.stop());
-    await this.bounded('ingest', () => this.ingest.drain());
+    await this.bounded('agreement', () => this.agreement.stop());
     await this.bounded('libp2p', () => this.host.stop());
     this.store.close();
     this.listeners.clear();
@@ -650,40 +616,6 @@ export class PausenetNode {
     return evidenceToJson(se);
   }
 
-  /** A fork of a lab's chain: the agreement files evidence; without one, a member files it here. */
-  private onConflict(sc: SignedCommitment): void {
-    if (!(this.agreementImpl instanceof NoAgreement)) {
-      void this.ingest.handOff('commitment', sc);
-      return;
-    }
-    const c = sc.commitment;
-    const rivals = [
-      ...(this.store.getCommitment(c.lab, c.seq)
-        ? [this.store.getCommitment(c.lab, c.seq) as CommitmentRow]
-        : []),
-      ...this.store.commitmentsByEpoch(c.lab, c.epoch, c.epoch, 4),
-    ];
-    for (const r of rivals) {
-      const ev = detectEquivocation(decodeSignedCommitment(r.bytes), sc);
-      if (ev) {
-        this.fileEvidence(ev);
-        return;
-      }
-    }
-  }
-
-  private fileEvidence(evidence: Evidence): void {
-    if (!this.self) return;
-    const se = signEvidence(
-      { networkId: this.networkId, evidence, reporter: this.self.lab, issuedAt: this.now() },
-      this.self.identitySecretKey,
-    );
-    // Deferred: we are inside the synchronous ingest step of the conflicting commitment.
-    setImmediate(() => {
-      if (!this.stopped) void this.publish('evidence', se);
-    });
-  }
-
   /** What this node advertises in the req/resp status exchange. */
   syncStatus(): StatusMessage {
     const height = this.store.certifiedHeight();
@@ -738,11 +670,11 @@ export class PausenetNode {
 
   /** GET /v1/health: ready once started and the start-up re-assert of the current state's hooks is done. */
   health(): { ready: boolean; reason: string | null; state: PauseState; height: number } {
-    const a = this.agreementImpl.status();
+    const a = this.agreement.readiness();
     const ready = this.started && !this.stopped && this.api !== undefined && a.ready;
     return {
       ready,
-      reason: ready ? null : (a.readyReason ?? (this.stopped ? 'stopping' : 'starting')),
+      reason: ready ? null : (a.reason ?? (this.stopped ? 'stopping' : 'starting')),
       state: a.state,
       height: a.height,
     };
@@ -750,7 +682,7 @@ export class PausenetNode {
 
   /** GET /v1/status body. */
   status(): unknown {
-    const a: AgreementStatus = this.agreementImpl.status();
+    const a: AgreementStatus = this.agreement.status();
     const health = this.health();
     const connected = new Set(this.host.getPeers().map((p) => p.toString()));
     return {
@@ -847,7 +779,7 @@ export class PausenetNode {
         for (const flag of ['force', 'dryRun'] as const)
           if (b[flag] !== undefined && typeof b[flag] !== 'boolean')
             throw new ApiError(400, 'BAD_APPROVAL', `${flag} must be true or false`);
-        const r = await this.agreementImpl.approve(b.height, b.target as PauseState, {
+        const r = await this.agreement.approve(b.height, b.target as PauseState, {
           ...(breaches ? { breaches } : {}),
           ...(b.force === true ? { force: true } : {}),
           ...(b.dryRun === true ? { dryRun: true } : {}),

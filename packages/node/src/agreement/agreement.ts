@@ -34,8 +34,8 @@ import {
 } from '@pausenet/protocol';
 import type { ApprovalSource, ApprovedBreach, ApproveOptions, ApproveResult } from '../agreement-port.js';
 import type { Logger } from '../logger.js';
+import type { Validated } from '../message.js';
 import type { Store } from '../store/store.js';
-import { blsVerifyCached, type VerifyFn, verifyPartialCached } from '../verifyCache.js';
 import { BreachDetector } from './breach.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor } from './failSafe.js';
@@ -44,16 +44,14 @@ import { SqliteHookJournal } from './hookStore.js';
 import { PauseDb } from './pauseDb.js';
 import { SlashingProtection } from './slashing.js';
 import type {
-  AcceptInfo,
   AgreementOptions,
   AgreementStatus,
   MessageKind,
   MessageOf,
   PublishFn,
+  Readiness,
   SelfIdentity,
 } from './types.js';
-
-const OK: Validation = { ok: true };
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
@@ -132,14 +130,10 @@ export class Agreement {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly threshold: number;
-  private readonly groupPublicKey: Uint8Array;
-  private readonly publicShares: Uint8Array[];
   private readonly memberIndex = new Map<LabId, number>();
   private readonly canonicalIndices: number[];
   private readonly republishMs: number;
   private readonly graceMs: number;
-  private readonly verifyPartialFn: VerifyFn = verifyPartialCached;
-  private readonly blsVerifyFn: VerifyFn = blsVerifyCached;
 
   private readonly slashing: SlashingProtection;
   private readonly pauseDb: PauseDb;
@@ -161,25 +155,16 @@ export class Agreement {
   private graceTimer: { height: number; timer: NodeJS.Timeout } | null = null;
   private readonly graceExpired = new Set<number>();
 
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly outbox: OutboxItem[] = [];
   private flushing: Promise<void> | null = null;
   private readonly hookRuns = new Set<Promise<unknown>>();
   private readonly emitter = new EventEmitter();
   private readonly abort = new AbortController();
   private republishTimer: NodeJS.Timeout | null = null;
-  private hooksCache: { at: number; rows: AgreementStatus['hooks'] } | null = null;
   private started = false;
   private stopped = false;
 
   constructor(opts: AgreementOptions) {
-    const dkg = opts.genesis.dkg;
-    if (dkg === undefined) {
-      throw new AgreementError(
-        'NO_DKG',
-        'genesis has no dkg result: run the DKG ceremony (pausenet dkg) before starting the node',
-      );
-    }
     const policy = opts.genesis.policy;
     // The node's approvals.auto override replaces policy.autoVote for this member's own decisions.
     this.genesis =
@@ -193,8 +178,6 @@ export class Agreement {
     this.log = opts.logger.child({ component: 'agreement' });
     this.now = opts.now;
     this.threshold = opts.genesis.threshold;
-    this.groupPublicKey = dkg.groupPublicKey;
-    this.publicShares = dkg.publicShares;
     for (const m of opts.genesis.members) this.memberIndex.set(m.id, m.index);
     this.canonicalIndices = [...this.memberIndex.values()].sort((a, b) => a - b).slice(0, this.threshold);
     this.republishMs = opts.republishMs ?? 0;
@@ -206,10 +189,14 @@ export class Agreement {
         `self ${opts.self.lab} (index ${opts.self.index}) is not a member of this genesis`,
       );
     }
+    // Without a DKG result nothing can be signed or verified under the group: votes and certificates are
+    // ignored on ingest (V_NO_DKG, K_NO_DKG); breaches are still detected and evidence filed.
     this.voter =
-      opts.self !== null && opts.self.blsShare !== null
+      opts.self !== null && opts.self.blsShare !== null && opts.genesis.dkg !== undefined
         ? { ...opts.self, blsShare: opts.self.blsShare }
         : null;
+    if (opts.genesis.dkg === undefined)
+      this.log.warn({}, 'genesis has no DKG result: no votes or certificates until the DKG ceremony has run');
     // Hooks run on members only: observers verify and store, never act.
     this.runner = opts.self !== null ? asRunner(opts.hooks) : null;
     this.hookNames = this.runner?.hookNames ?? [];
@@ -241,8 +228,6 @@ export class Agreement {
     return createPauseState(this.genesis, {
       networkId: this.networkId,
       ...(this.voter !== null ? { self: this.voter.lab } : {}),
-      verifyPartial: this.verifyPartialFn,
-      blsVerify: this.blsVerifyFn,
       certificate: row === undefined ? null : decodeCertificate(row.bytes),
       since: applied.since ?? 0,
       signedHeights: this.slashing.all().map((s): [number, PauseState] => [s.height, s.target]),
@@ -265,7 +250,7 @@ export class Agreement {
     if (this.stopped) throw new AgreementError('STOPPED', 'agreement was stopped; create a new one');
     if (this.started) return;
     this.started = true;
-    await this.serial(() => {
+    {
       this.machine = this.freshMachine();
       // Re-assert on start (docs/protocol.md "Re-assert on start"): while PAUSED every hook runs again
       // for the current certificate (idempotent halt: a deleted sentinel, a job resumed by hand while the
@@ -281,15 +266,16 @@ export class Agreement {
         if (a.height === open)
           this.step({ type: 'approve', height: a.height, target: a.target, breaches: a.breaches });
       }
+      // Stored messages passed their rules when they were stored: the machine re-checks only its state rules.
       for (const row of this.store.votesRange(open, open, 10_000))
-        this.step({ type: 'vote', vote: decodeSignedVote(row.bytes) });
+        this.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });
       // Crash between persisting our vote and publishing it: publish the stored bytes now.
       const mine = this.slashing.signedAt(open);
       if (mine !== undefined) {
         this.log.info({ height: open, target: mine.target }, 're-publishing own stored vote');
         this.outbox.push({ kind: 'vote', msg: decodeSignedVote(mine.vote) });
       }
-    });
+    }
     if (this.republishMs > 0) {
       this.republishTimer = setInterval(() => this.republishOwnVote(), this.republishMs);
       this.republishTimer.unref();
@@ -318,16 +304,14 @@ export class Agreement {
       clearTimeout(timer);
     }
     this.abort.abort();
-    await this.queue.catch(() => undefined);
     await this.flushing?.catch(() => undefined);
     await Promise.allSettled([...this.hookRuns]);
     this.emitter.removeAllListeners();
   }
 
-  /** Resolves once queued steps, outgoing messages and hook runs have settled (tests, shutdown). */
+  /** Resolves once outgoing messages and hook runs have settled (tests, shutdown). */
   async settled(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
-      await this.queue.catch(() => undefined);
       await this.flushing?.catch(() => undefined);
       await Promise.allSettled([...this.hookRuns]);
       if (this.outbox.length === 0 && this.flushing === null && this.hookRuns.size === 0) return;
@@ -344,53 +328,49 @@ export class Agreement {
     this.emitter.off(event, fn);
   }
 
-  // ---------------------------------------------------------------- ingest
+  // ---------------------------------------------------------------- the one path
 
-  /** State-aware check (height, duplicates, partials, group signature) before the node persists a message. */
-  check<K extends MessageKind>(kind: K, msg: MessageOf[K]): Validation {
-    if (kind === 'vote') {
-      const sv = msg as SignedVote;
-      const v = this.dryRun({ type: 'vote', vote: sv });
-      // Our own stored vote being re-published (restart, lossy gossip) passes the duplicate rule.
-      if (!v.ok && v.code === 'P_DUPLICATE_VOTE' && this.isOwnStoredVote(sv)) return OK;
-      return v;
-    }
-    if (kind === 'certificate') return this.dryRun({ type: 'certificate', certificate: msg as Certificate });
-    return OK; // commitments and evidence: stateless validation (node) is all; evidence is stored even when old
+  /** Height of the last applied certificate (cheap: ingest judges every vote and certificate by it). */
+  get height(): number {
+    return this.machine.height;
   }
 
-  private dryRun(event: PauseEvent): Validation {
-    try {
-      return pauseStep(this.machine, event, this.now()).validation;
-    } catch (e) {
-      return { ok: false, action: 'reject', code: 'A_CHECK', detail: (e as Error).message };
-    }
-  }
-
-  private isOwnStoredVote(sv: SignedVote): boolean {
-    if (this.self === null || sv.vote.voter !== this.self.lab) return false;
-    const mine = this.slashing.signedAt(sv.vote.height);
-    return mine !== undefined && bytesEqual(mine.vote, encodeSignedVote(sv));
-  }
-
-  /** Act on a message the node has durably accepted (breach detection, votes, certificates). */
-  async onAccepted<K extends MessageKind>(kind: K, msg: MessageOf[K], info?: AcceptInfo): Promise<void> {
+  /**
+   * Step a message that passed its rules on the ingest path (once) and is durable, in acceptance order:
+   * breach detection for commitments, the pause machine for evidence, votes and certificates. Synchronous;
+   * what it sends (evidence, votes, certificates) goes out through the local door, never stepped here.
+   */
+  apply(v: Validated): void {
     if (this.stopped) return;
-    await this.serial(() => {
-      if (kind === 'commitment') this.onCommitment(msg as SignedCommitment, info?.stored ?? false);
-      else if (kind === 'evidence') this.onEvidence(msg as SignedEvidence);
-      else if (kind === 'vote') this.step({ type: 'vote', vote: msg as SignedVote });
-      else if (kind === 'certificate') this.onCertificate(msg as Certificate);
-    });
-    // Not awaited: publish() re-enters the node's ingest path, which may itself await onAccepted.
-    void this.flush();
+    switch (v.kind) {
+      case 'commitment':
+        this.onCommitment(v.msg as SignedCommitment, v.stored);
+        break;
+      case 'evidence':
+        this.step({ type: 'evidence', evidence: v.msg as SignedEvidence, validated: true });
+        break;
+      case 'vote':
+        this.step({ type: 'vote', vote: v.msg as SignedVote, validated: true });
+        break;
+      case 'certificate':
+        this.onCertificate(v.msg as Certificate);
+        break;
+    }
+    if (this.outbox.length > 0) void this.flush();
   }
 
+  /** Breach detection runs on every node; only a member files (signs) evidence, once per breach. */
   private onCommitment(sc: SignedCommitment, stored: boolean): void {
-    if (this.self === null) return; // observers verify; they do not file evidence
     for (const evidence of this.breaches.detect(sc, { rivals: !stored })) {
       const id = breachIdOf(evidence);
       const key = toHex(id);
+      if (this.self === null) {
+        this.log.debug(
+          { kind: evidence.kind, lab: sc.commitment.lab, breach: key },
+          'breach seen (observer)',
+        );
+        continue;
+      }
       // One evidence per breach from this node: not when it filed one already, nor when the breach is
       // known (open, or resolved by a certified resume: docs/protocol.md "Breach identity").
       if (this.filed.has(key) || this.store.breaches.get(id) !== undefined) continue;
@@ -413,14 +393,10 @@ export class Agreement {
     }
   }
 
-  private onEvidence(se: SignedEvidence): void {
-    this.step({ type: 'evidence', evidence: se });
-  }
-
   private onCertificate(cert: Certificate): void {
     // Fill a gap from the store first, so hooks see every height in order when they can.
     this.applyStoredCertificates(cert.height - 1);
-    this.step({ type: 'certificate', certificate: cert });
+    this.step({ type: 'certificate', certificate: cert, validated: true });
     this.applyStoredCertificates(Number.POSITIVE_INFINITY);
   }
 
@@ -546,7 +522,7 @@ export class Agreement {
     });
     if (this.voter === null)
       return refuse('CANNOT_VOTE', 'this node cannot vote (observer, or member before the DKG)');
-    const r = await this.serial((): ApproveResult => {
+    const r = ((): ApproveResult => {
       const open = this.machine.height + 1;
       if (height !== open)
         return refuse(
@@ -617,7 +593,7 @@ export class Agreement {
             ? `approval recorded; no evidence for ${waiting.map((id) => toHex(id).slice(0, 12)).join(', ')} on this node yet: the vote is cast when it arrives`
             : 'approval recorded',
       };
-    });
+    })();
     await this.flush();
     return r;
   }
@@ -754,7 +730,9 @@ export class Agreement {
         const timer = setTimeout(() => {
           this.graceTimer = null;
           this.graceExpired.add(height);
-          void this.serial(() => this.recoverFromMachine(height)).then(() => this.flush());
+          if (this.stopped) return;
+          this.recoverFromMachine(height);
+          void this.flush();
         }, this.graceMs);
         timer.unref();
         this.graceTimer = { height, timer };
@@ -762,7 +740,6 @@ export class Agreement {
       return;
     }
     const chosen = sorted.slice(0, this.threshold);
-    const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
     let signature: Uint8Array;
     try {
       signature = recoverSignature(
@@ -771,11 +748,6 @@ export class Agreement {
       );
     } catch (e) {
       this.log.error({ height, err: (e as Error).message }, 'recovering the group signature failed');
-      return;
-    }
-    if (!this.blsVerifyFn(this.groupPublicKey, statement, signature)) {
-      // Partials were verified on ingest, so this is a bug or a corrupted store: say so, do not publish.
-      this.log.error({ height }, 'recovered signature does not verify under the group key');
       return;
     }
     this.formed.add(height);
@@ -791,8 +763,9 @@ export class Agreement {
       { height, target, signers: certificate.signers, resolves: resolves.map(toHex) },
       'certificate formed',
     );
-    // Published first (the node persists, gossips and hands it back through onAccepted); applied when
-    // accepted. A crash before that loses nothing: the votes are stored and recover() runs again.
+    // Sent through the local door: validated there like any certificate (K_SIGNATURE would say a recovered
+    // signature is wrong), stored, applied, gossiped. A crash before that loses nothing: the votes are
+    // stored and recover() runs again.
     this.outbox.push({ kind: 'certificate', msg: certificate });
   }
 
@@ -879,7 +852,11 @@ export class Agreement {
     for (let h = this.machine.height + 1; h <= maxHeight; h = this.machine.height + 1) {
       const row = this.store.getCertificate(h);
       if (row === undefined) return;
-      const v = this.step({ type: 'certificate', certificate: decodeCertificate(row.bytes) });
+      const v = this.step({
+        type: 'certificate',
+        certificate: decodeCertificate(row.bytes),
+        validated: true,
+      });
       if (!v.ok) {
         this.log.error({ height: h, code: v.code, detail: v.detail }, 'stored certificate does not validate');
         return;
@@ -1034,11 +1011,9 @@ export class Agreement {
     };
   }
 
-  /** Latest hook journal rows; cached briefly because the node reads status() on every vote it ingests. */
+  /** Latest hook journal rows (read on status requests only: the ingest path uses the height getter). */
   private hooksView(): AgreementStatus['hooks'] {
-    const now = Date.now();
-    if (this.hooksCache !== null && now - this.hooksCache.at < 250) return this.hooksCache.rows;
-    const rows = this.journal.latest(50).map((e) => ({
+    return this.journal.latest(50).map((e) => ({
       height: e.height,
       action: e.action,
       hook: e.hookName,
@@ -1047,21 +1022,25 @@ export class Agreement {
       lastError: e.lastError,
       reasserts: e.reasserts ?? 0,
     }));
-    this.hooksCache = { at: now, rows };
-    return rows;
+  }
+
+  /** Readiness for GET /v1/health (cheap: no journal read). */
+  readiness(): Readiness {
+    return {
+      ready: this.ready,
+      reason: this.ready ? null : this.readyReason,
+      state: this.machine.state,
+      height: this.machine.height,
+    };
   }
 
   // ---------------------------------------------------------------- plumbing
 
-  private serial<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch((e: unknown) => {
-      this.log.error({ err: (e as Error).message }, 'agreement step failed');
-    });
-    return run;
-  }
-
-  /** Publish queued messages in order, outside the serial queue; then account for each locally (idempotent). */
+  /**
+   * Send queued messages in order through the local door (the node's ingest path: validated, stored,
+   * applied there like any message, then gossiped). Nothing is stepped here: a message counts once, when
+   * the door applies it.
+   */
   private flush(): Promise<void> {
     if (this.flushing !== null) return this.flushing;
     this.flushing = (async () => {
@@ -1080,13 +1059,6 @@ export class Agreement {
             'publish failed (re-sent later for votes)',
           );
         }
-        if (this.stopped) continue;
-        // Our own message counts here whatever the network did; a repeat is a no-op in the machine.
-        await this.serial(() => {
-          if (item.kind === 'evidence') this.onEvidence(item.msg as SignedEvidence);
-          else if (item.kind === 'vote') this.step({ type: 'vote', vote: item.msg as SignedVote });
-          else if (item.kind === 'certificate') this.onCertificate(item.msg as Certificate);
-        }).catch(() => undefined);
       }
     })().finally(() => {
       this.flushing = null;
@@ -1095,7 +1067,6 @@ export class Agreement {
   }
 
   private emitChange(): void {
-    this.hooksCache = null;
     this.emitter.emit('change');
   }
 }

@@ -1,7 +1,5 @@
 /** Pause agreement (node side): breach detection, slashing-protected voting, certificates, hooks. */
 
-export type { VerifyFn } from '../verifyCache.js';
-export { blsVerifyCached, memoVerify, verifyPartialCached } from '../verifyCache.js';
 export { Agreement } from './agreement.js';
 export type { AgreementErrorCode } from './errors.js';
 export { AgreementError } from './errors.js';

@@ -3,12 +3,12 @@ import type { AgreementDeps, AgreementStatus as PortStatus } from '../agreement-
 import type { FailSafeStatus } from './failSafe.js';
 
 export type {
-  AcceptInfo,
   AnyMessage,
   HookStatusView,
   MessageKind,
   MessageOf,
   PublishFn,
+  Readiness,
   SelfIdentity,
 } from '../agreement-port.js';
 

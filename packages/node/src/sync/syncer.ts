@@ -32,13 +32,6 @@ export interface SyncerDeps {
   onReject?: (peer: string) => void;
 }
 
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
 /** Per-lab / height lag against one peer's status. */
 export function lagAgainst(store: Store, currentHeight: number, remote: StatusMessage): number {
   const mine = new Map(store.chainHeads().map((h) => [h.lab, h.seq]));
@@ -193,9 +186,8 @@ export class Syncer {
       for (const item of res.items) {
         const out = this.deps.ingest('certificate', item, peerStr);
         if (out.validation.ok) {
+          // Applied by the time ingest returns: the next certificate validates against the height it sets.
           progressed = true;
-          // The next certificate validates against the height this one sets; stop() must not wait on it.
-          await Promise.race([out.applied, aborted(this.abort.signal)]);
           if (this.abort.signal.aborted) return;
         } else if (out.validation.action === 'reject') return this.rejected(peerStr, 'certificates-by-range');
       }
