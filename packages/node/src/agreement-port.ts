@@ -1,7 +1,7 @@
 import type { Genesis, LabId, PauseState, Validation } from '@pausenet/protocol';
 import type { Logger } from './logger.js';
 import type { MessageKind, MessageOf } from './message.js';
-import type { Store } from './store/store.js';
+import type { NodeStore } from './store/repositories.js';
 
 export type { AnyMessage, MessageKind, MessageOf } from './message.js';
 
@@ -98,7 +98,7 @@ export interface AgreementDeps {
   genesis: Genesis;
   networkId: Uint8Array;
   self: SelfIdentity | null;
-  store: Store;
+  store: NodeStore;
   /** HookRunner from @pausenet/hooks, or null (observers / no hooks configured). */
   hooks: unknown;
   publish: PublishFn;

@@ -70,11 +70,12 @@ export type {
   EvidenceRow,
   InsertResult,
   Migration,
+  NodeStore,
   PeerRow,
   StoreOpenOptions,
   VoteRow,
 } from './store/index.js';
-export { DirLock, migrations, Store } from './store/index.js';
+export { DirLock, MemoryStore, migrations, Store } from './store/index.js';
 export type {
   CertificatesByRangeRequest,
   CommitmentsByRangeRequest,

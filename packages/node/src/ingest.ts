@@ -29,7 +29,7 @@ import {
   type Validated,
   validated,
 } from './message.js';
-import type { Store } from './store/store.js';
+import type { NodeStore } from './store/repositories.js';
 
 export interface IngestOptions {
   source: MessageSource;
@@ -53,7 +53,7 @@ export type BatchVerifyFn = (
 export interface IngestDeps {
   genesis: Genesis;
   networkId: Uint8Array;
-  store: Store;
+  store: NodeStore;
   recorder: VerdictRecorder;
   logger: Logger;
   now: () => number;
@@ -219,7 +219,7 @@ export class Ingest {
       if (it.kind !== 'vote' || 'validation' in d) return;
       const sv = d.msg as SignedVote;
       const key = `${sv.vote.height}|${sv.vote.target}|${sv.vote.voter}`;
-      if (seen.has(key) || this.deps.store.hasVote(sv.vote.height, sv.vote.target, sv.vote.voter)) return;
+      if (seen.has(key) || this.deps.store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter)) return;
       seen.add(key);
       const deferred: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] = [];
       const v = this.voteRules(sv, (publicKey, message, signature) => {
@@ -272,9 +272,9 @@ export class Ingest {
         const sc = msg as SignedCommitment;
         const c = sc.commitment;
         const hash = hashOfCanonical(bytes); // = hashSignedCommitment(sc): bytes decoded canonically
-        const last = this.deps.store.lastCommitment(c.lab);
+        const last = this.deps.store.commitments.last(c.lab);
         if (last && c.seq <= last.seq) {
-          const stored = this.deps.store.getCommitment(c.lab, c.seq);
+          const stored = this.deps.store.commitments.get(c.lab, c.seq);
           if (stored && bytesEqual(stored.hash, hash))
             return { validation: ignore('DUPLICATE', `commitment ${c.lab}#${c.seq} already stored`) };
           if (stored) return this.fork<K>(sc, hash, bytes, opts, 'seq');
@@ -299,7 +299,7 @@ export class Ingest {
           };
         }
         const res = this.write(kind, opts, () =>
-          this.deps.store.insertCommitment({
+          this.deps.store.commitments.insert({
             lab: c.lab,
             seq: c.seq,
             epoch: c.epoch,
@@ -314,7 +314,7 @@ export class Ingest {
       case 'evidence': {
         const se = msg as MessageOf['evidence'];
         const hash = hashOfCanonical(bytes); // = evidenceHash(se)
-        if (this.deps.store.hasEvidence(hash))
+        if (this.deps.store.evidence.has(hash))
           return { validation: ignore('DUPLICATE', 'evidence already stored') };
         const v = validateEvidence(se, base);
         if (!v.ok) return { validation: v };
@@ -323,14 +323,14 @@ export class Ingest {
         const subject = breachSubject(key);
         // [IGNORE] DUPLICATE_BREACH: one evidence per (breach, reporter) is stored; re-signing it with a
         // fresh issuedAt adds nothing (docs/protocol.md "Evidence floods").
-        if (this.deps.store.hasEvidenceFor(breachId, se.reporter))
+        if (this.deps.store.evidence.hasFor(breachId, se.reporter))
           return {
             validation: ignore('DUPLICATE_BREACH', `${se.reporter} already filed evidence for this breach`),
           };
         // [IGNORE] QUOTA: judged evidence beyond policy.judgedQuotaPerEpoch per (reporter, epoch).
         const judged = se.evidence.kind === 'missed' || se.evidence.kind === 'report';
         const quota = this.deps.genesis.policy.judgedQuotaPerEpoch;
-        if (judged && this.deps.store.countJudgedEvidence(se.reporter, subject.epoch) >= quota)
+        if (judged && this.deps.store.evidence.countJudged(se.reporter, subject.epoch) >= quota)
           return {
             validation: ignore(
               'QUOTA',
@@ -338,7 +338,7 @@ export class Ingest {
             ),
           };
         const stored = this.write(kind, opts, () => {
-          const inserted = this.deps.store.insertEvidence({
+          const inserted = this.deps.store.evidence.insert({
             hash,
             kind: se.evidence.kind,
             bytes,
@@ -367,12 +367,12 @@ export class Ingest {
         const vt = sv.vote;
         // One vote per (height, target, voter) is stored: the target is fixed by the height, so a voter's
         // second statement at a height (a double sign) is a duplicate here and never counted.
-        if (this.deps.store.hasVote(vt.height, vt.target, vt.voter))
+        if (this.deps.store.votes.has(vt.height, vt.target, vt.voter))
           return { validation: ignore('DUPLICATE', 'vote already stored') };
         const v = pre ?? this.voteRules(sv, this.verifyPartial);
         if (!v.ok) return { validation: v };
         const stored = this.write(kind, opts, () =>
-          this.deps.store.insertVote({
+          this.deps.store.votes.insert({
             height: vt.height,
             target: vt.target,
             voter: vt.voter,
@@ -386,7 +386,7 @@ export class Ingest {
       case 'certificate': {
         const cert = msg as MessageOf['certificate'];
         const hash = certificateHash(cert);
-        const existing = this.deps.store.getCertificate(cert.height);
+        const existing = this.deps.store.certificates.get(cert.height);
         if (existing && bytesEqual(existing.hash, hash))
           return { validation: ignore('DUPLICATE', 'certificate already stored') };
         const v = validateCertificate(cert, {
@@ -400,7 +400,7 @@ export class Ingest {
           return { validation: v };
         }
         const res = this.write(kind, opts, () =>
-          this.deps.store.insertCertificate({ height: cert.height, hash, bytes, receivedAt }),
+          this.deps.store.certificates.insert({ height: cert.height, hash, bytes, receivedAt }),
         );
         if (res === 'conflict') {
           this.deps.logger.error(

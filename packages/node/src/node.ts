@@ -245,7 +245,7 @@ export class PausenetNode {
     }
     const store = Store.open(config.dataDir);
     try {
-      const stored = store.getMeta('networkId');
+      const stored = store.meta.get('networkId');
       if (stored && stored !== toHex(networkId)) {
         throw new ConfigError(
           'CONFIG_INVALID',
@@ -253,7 +253,7 @@ export class PausenetNode {
           'dataDir',
         );
       }
-      if (!stored) store.setMeta('networkId', toHex(networkId));
+      if (!stored) store.meta.set('networkId', toHex(networkId));
       const privateKey = await loadOrCreateNodeKey(paths.nodeKey, logger);
       const memberPeers = new Set(genesis.members.flatMap((m) => m.peerIds));
       const bans = new PeerBans({ isMember: (p) => memberPeers.has(p) });
@@ -415,7 +415,7 @@ export class PausenetNode {
       metrics: this.metrics,
       beforeMetrics: () => {
         this.metrics.storeBytes.set(this.store.sizeBytes());
-        this.metrics.commitments.set(this.store.countCommitments());
+        this.metrics.commitments.set(this.store.commitments.count());
         this.metrics.peers.set(this.host.getPeers().length);
         this.metrics.inboundPending.set(this.gate.pending().total);
       },
@@ -544,7 +544,7 @@ export class PausenetNode {
       genesis: this.genesis,
       networkId: this.networkId,
       self,
-      head: this.store.lastCommitment(self.lab),
+      head: this.store.commitments.last(self.lab),
       request,
       now: this.now(),
     });
@@ -582,7 +582,7 @@ export class PausenetNode {
       if (typeof b.lab !== 'string') throw new ApiError(400, 'BAD_EVIDENCE', 'missed evidence needs "lab"');
       // Judged on first-seen time: a commitment this node saw in time refutes `missed`; a late one (first
       // seen after deadline + grace, e.g. back-dated and planted via sync) does not.
-      const row = this.store.commitmentsByEpoch(b.lab, epoch, epoch, 1)[0];
+      const row = this.store.commitments.byEpoch(b.lab, epoch, epoch, 1)[0];
       if (row !== undefined && this.latenessOf(row) === 'on-time')
         throw new ApiError(
           422,
@@ -618,14 +618,14 @@ export class PausenetNode {
 
   /** What this node advertises in the req/resp status exchange. */
   syncStatus(): StatusMessage {
-    const height = this.store.certifiedHeight();
+    const height = this.store.certificates.height();
     return {
       networkId: this.networkIdHex,
       role: this.config.role,
-      heads: this.store.chainHeads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
+      heads: this.store.commitments.heads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
       certifiedHeight: height,
-      openVotes: this.store.countVotes(height + 1),
-      evidenceCount: this.store.countEvidence(),
+      openVotes: this.store.votes.count(height + 1),
+      evidenceCount: this.store.evidence.count(),
     };
   }
 
@@ -698,7 +698,7 @@ export class PausenetNode {
       ready: health.ready,
       readyReason: health.reason,
       labs: this.genesis.members.map((m) => {
-        const last = this.store.lastCommitment(m.id);
+        const last = this.store.commitments.last(m.id);
         return {
           id: m.id,
           name: m.name,
@@ -741,7 +741,7 @@ export class PausenetNode {
           throw new ApiError(404, 'UNKNOWN_LAB', `no member "${q.lab}" in genesis`);
         const out: unknown[] = [];
         for (const lab of labs) {
-          for (const r of this.store.commitmentsByEpoch(
+          for (const r of this.store.commitments.byEpoch(
             lab,
             q.from ?? 0,
             q.to ?? Number.MAX_SAFE_INTEGER,
@@ -754,7 +754,7 @@ export class PausenetNode {
       },
       submitEvidence: (b) => this.submitEvidence(b),
       listEvidence: () =>
-        this.store.listEvidence(10_000).map((r) => ({
+        this.store.evidence.list(10_000).map((r) => ({
           ...evidenceToJson(decodeSignedEvidence(r.bytes)),
           firstSeenAt: r.receivedAt,
         })),
@@ -788,8 +788,8 @@ export class PausenetNode {
         return r;
       },
       listCertificates: () =>
-        this.store
-          .certificatesRange(1, Number.MAX_SAFE_INTEGER, 10_000)
+        this.store.certificates
+          .range(1, Number.MAX_SAFE_INTEGER, 10_000)
           .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), firstSeenAt: r.receivedAt })),
       onChange: (fn) => this.onChange(fn),
     };

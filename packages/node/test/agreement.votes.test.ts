@@ -8,7 +8,6 @@ import {
   voteHash,
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlashingProtection } from '../src/agreement/index.js';
 import { validated } from '../src/message.js';
 import { commitment, SimNet } from './helpers/agreementNet.js';
 import { makeLabs } from './helpers/network.js';
@@ -59,7 +58,7 @@ describe('votes: validation, dedupe, threshold', () => {
     // Through the node's one path (decode, validate once, store, apply): a refused vote is never stored.
     const check = async (sv: SignedVote) => {
       const v = await n.ingest(5, 'vote', sv);
-      expect(n.node(5).store.hasVote(sv.vote.height, sv.vote.target, sv.vote.voter) && !v.ok).toBe(false);
+      expect(n.node(5).store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter) && !v.ok).toBe(false);
       return v;
     };
 
@@ -144,8 +143,7 @@ describe('votes: validation, dedupe, threshold', () => {
       .map((p) => Buffer.from(p.bytes).toString('hex'));
     expect(votes.length).toBeGreaterThanOrEqual(2);
     expect(new Set(votes).size).toBe(1);
-    const row = n.node(1).store.db.prepare('SELECT COUNT(*) AS c FROM signed_heights').get() as { c: number };
-    expect(row.c).toBe(1);
+    expect(n.node(1).store.signedHeights.all().length).toBe(1);
   });
 });
 
@@ -154,7 +152,7 @@ describe('slashing protection (SQLite)', () => {
     const n = new SimNet({ labs: 4, connected: [] });
     nets.push(n);
     await n.start();
-    const sp = new SlashingProtection(n.node(1).store.db);
+    const sp = n.node(1).store.signedHeights;
     const st = (t: PauseState) =>
       statementBytes({ networkId: n.networkId, height: 7, target: t, resolves: [] });
     let calls = 0;
@@ -218,7 +216,7 @@ describe('fail-safe', () => {
     expect(s).toMatchObject({ state: 'RUNNING', height: 0 });
     expect(s.failSafe.reason).toMatch(/only 2 of the 3 members needed/);
     expect(n.hookLines(1)[0]).toMatch(/^halt 0 failsafe-halt-/);
-    expect(n.node(1).store.getCertificate(1)).toBeUndefined();
+    expect(n.node(1).store.certificates.get(1)).toBeUndefined();
     // Reconnected: the fail-safe clears and, the certified state being RUNNING, resume hooks undo the halt.
     await n.connect(3);
     await n.until(

@@ -119,7 +119,7 @@ export class LabController {
       ),
       height: a.height,
       state: a.state,
-      commitments: this.node.store.countCommitments(),
+      commitments: this.node.store.commitments.count(),
     };
   }
 

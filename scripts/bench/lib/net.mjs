@@ -297,7 +297,7 @@ export function durableWriteMs(root = os.tmpdir(), writes = 40) {
     const samples = [];
     for (let i = 0; i < writes; i++) {
       const s = performance.now();
-      store.insertCommitment({
+      store.commitments.insert({
         lab: 'bench',
         seq: i,
         epoch: i,

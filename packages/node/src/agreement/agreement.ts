@@ -35,14 +35,11 @@ import {
 import type { ApprovalSource, ApprovedBreach, ApproveOptions, ApproveResult } from '../agreement-port.js';
 import type { Logger } from '../logger.js';
 import type { Validated } from '../message.js';
-import type { Store } from '../store/store.js';
+import type { NodeStore } from '../store/repositories.js';
 import { BreachDetector } from './breach.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor } from './failSafe.js';
 import { hookCertificateOf } from './hookRunner.js';
-import { SqliteHookJournal } from './hookStore.js';
-import { PauseDb } from './pauseDb.js';
-import { SlashingProtection } from './slashing.js';
 import type {
   AgreementOptions,
   AgreementStatus,
@@ -123,7 +120,7 @@ export class Agreement {
   private readonly networkId: Uint8Array;
   private readonly self: SelfIdentity | null;
   private readonly voter: Voter | null;
-  private readonly store: Store;
+  private readonly store: NodeStore;
   private readonly runner: RunnerLike | null;
   private readonly hookNames: readonly string[];
   private readonly publishFn: PublishFn;
@@ -135,11 +132,7 @@ export class Agreement {
   private readonly republishMs: number;
   private readonly graceMs: number;
 
-  private readonly slashing: SlashingProtection;
-  private readonly pauseDb: PauseDb;
   private readonly breaches: BreachDetector;
-  /** SQLite hook journal (status API). */
-  readonly journal: SqliteHookJournal;
   private readonly failSafe: FailSafeMonitor | null;
 
   private machine: PauseMachineState;
@@ -201,11 +194,7 @@ export class Agreement {
     this.runner = opts.self !== null ? asRunner(opts.hooks) : null;
     this.hookNames = this.runner?.hookNames ?? [];
 
-    const db = opts.store.db;
-    this.slashing = new SlashingProtection(db);
-    this.pauseDb = new PauseDb(db);
-    this.breaches = new BreachDetector(db, policy);
-    this.journal = new SqliteHookJournal(db);
+    this.breaches = new BreachDetector(opts.store.commitments, policy);
     if (opts.failSafe?.enabled === true && opts.connectedMembers === undefined) missingConnectivity();
     this.failSafe =
       opts.failSafe?.enabled === true && this.runner !== null
@@ -223,14 +212,14 @@ export class Agreement {
   }
 
   private freshMachine(): PauseMachineState {
-    const applied = this.pauseDb.get();
-    const row = applied.height > 0 ? this.store.getCertificate(applied.height) : undefined;
+    const applied = this.store.pauseState.get();
+    const row = applied.height > 0 ? this.store.certificates.get(applied.height) : undefined;
     return createPauseState(this.genesis, {
       networkId: this.networkId,
       ...(this.voter !== null ? { self: this.voter.lab } : {}),
       certificate: row === undefined ? null : decodeCertificate(row.bytes),
       since: applied.since ?? 0,
-      signedHeights: this.slashing.all().map((s): [number, PauseState] => [s.height, s.target]),
+      signedHeights: this.store.signedHeights.all().map((s): [number, PauseState] => [s.height, s.target]),
       // Rebuilt from the breaches table, not by replaying stored evidence (docs/protocol.md "Restart").
       breaches: {
         open: this.store.breaches
@@ -262,15 +251,15 @@ export class Agreement {
       // A certificate persisted by the node but not applied (crash in between) is applied now.
       this.applyStoredCertificates(Number.POSITIVE_INFINITY);
       const open = this.machine.height + 1;
-      for (const a of this.pauseDb.approvalsAbove(this.machine.height)) {
+      for (const a of this.store.approvals.above(this.machine.height)) {
         if (a.height === open)
           this.step({ type: 'approve', height: a.height, target: a.target, breaches: a.breaches });
       }
       // Stored messages passed their rules when they were stored: the machine re-checks only its state rules.
-      for (const row of this.store.votesRange(open, open, 10_000))
+      for (const row of this.store.votes.range(open, open, 10_000))
         this.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });
       // Crash between persisting our vote and publishing it: publish the stored bytes now.
-      const mine = this.slashing.signedAt(open);
+      const mine = this.store.signedHeights.signedAt(open);
       if (mine !== undefined) {
         this.log.info({ height: open, target: mine.target }, 're-publishing own stored vote');
         this.outbox.push({ kind: 'vote', msg: decodeSignedVote(mine.vote) });
@@ -452,7 +441,7 @@ export class Agreement {
     if (voter === null)
       return { signed: false, reason: 'this node has no BLS share (observer, or member before the DKG)' };
     const statement = statementBytes({ networkId: this.networkId, height, target, resolves: what.resolves });
-    const res = this.slashing.signOnce(
+    const res = this.store.signedHeights.signOnce(
       height,
       target,
       statement,
@@ -500,7 +489,7 @@ export class Agreement {
   private republishOwnVote(): void {
     if (this.voter === null || this.stopped) return;
     const open = this.machine.height + 1;
-    const mine = this.slashing.signedAt(open);
+    const mine = this.store.signedHeights.signedAt(open);
     if (mine === undefined) return;
     this.outbox.push({ kind: 'vote', msg: decodeSignedVote(mine.vote) });
     void this.flush();
@@ -537,7 +526,7 @@ export class Agreement {
       const chosen = this.chooseBreaches(target, opts);
       if ('refused' in chosen) {
         // Nothing judged to approve, but this member already voted PAUSED (an automatic breach): say so.
-        const mine = this.slashing.signedAt(height);
+        const mine = this.store.signedHeights.signedAt(height);
         if (chosen.refused === 'NOTHING_TO_APPROVE' && mine !== undefined && mine.target === 'PAUSED') {
           this.outbox.push({ kind: 'vote', msg: decodeSignedVote(mine.vote) });
           const cited = decodeSignedVote(mine.vote).vote.breaches;
@@ -563,7 +552,7 @@ export class Agreement {
       };
       const resolves = target === 'RUNNING' ? chosen.ids : [];
       const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
-      const mine = this.slashing.signedAt(height);
+      const mine = this.store.signedHeights.signedAt(height);
       // One member signs one statement per height: a resume with another set cannot be signed any more.
       if (mine !== undefined && !bytesEqual(mine.statement, statement))
         return refuse(
@@ -571,7 +560,7 @@ export class Agreement {
           `this member already signed a different ${mine.target} statement at height ${height} (its vote resolves ${this.votedResolves(mine.vote)}); one member signs one statement per height`,
         );
       if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
-      this.pauseDb.approve(height, target, chosen.ids, this.now());
+      this.store.approvals.approve(height, target, chosen.ids, this.now());
       this.log.info(
         { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
         'operator approval recorded',
@@ -579,7 +568,7 @@ export class Agreement {
       const v = this.step({ type: 'approve', height, target, breaches: chosen.ids });
       this.emitChange();
       if (!v.ok) return { ...result, reason: v.detail };
-      const signed = this.slashing.signedAt(height);
+      const signed = this.store.signedHeights.signedAt(height);
       if (signed !== undefined) {
         if (!this.outbox.some((o) => o.kind === 'vote'))
           this.outbox.push({ kind: 'vote', msg: decodeSignedVote(signed.vote) });
@@ -800,7 +789,7 @@ export class Agreement {
     let hash = certificateHash(cert);
     const action = actionForTarget(cert.target);
     this.store.transaction(() => {
-      const r = this.store.insertCertificate({
+      const r = this.store.certificates.insert({
         height: cert.height,
         hash,
         bytes: encodeCertificate(cert),
@@ -808,7 +797,7 @@ export class Agreement {
       });
       if (r === 'conflict') {
         // Another signer set for the same height: the group signature is unique, so it is the same decision.
-        const row = this.store.getCertificate(cert.height);
+        const row = this.store.certificates.get(cert.height);
         if (row === undefined) throw new Error(`certificate at height ${cert.height} vanished`);
         const stored = decodeCertificate(row.bytes);
         if (!bytesEqual(stored.signature, cert.signature))
@@ -816,13 +805,18 @@ export class Agreement {
         used = stored;
         hash = row.hash;
       }
-      this.pauseDb.set({ height: cert.height, state: cert.target, since: now, certificateHash: hash });
+      this.store.pauseState.set({
+        height: cert.height,
+        state: cert.target,
+        since: now,
+        certificateHash: hash,
+      });
       // The breaches it acts on (a pause: every breach open now) or resolves (a resume: the ids it names),
       // in the same transaction as the certificate (docs/protocol.md "Breach identity").
       if (cert.target === 'PAUSED') this.store.breaches.actOn(cert.height);
       else this.store.breaches.resolve(cert.resolves, cert.height);
       if (this.runner !== null && this.hookNames.length > 0) {
-        this.journal.recordPendingSync(
+        this.store.hookJournal.recordPending(
           { certificateHash: toHex(hash), height: cert.height, action },
           this.hookNames,
           now,
@@ -850,7 +844,7 @@ export class Agreement {
   /** Apply stored certificates above the machine's height, in order, up to `maxHeight`. */
   private applyStoredCertificates(maxHeight: number): void {
     for (let h = this.machine.height + 1; h <= maxHeight; h = this.machine.height + 1) {
-      const row = this.store.getCertificate(h);
+      const row = this.store.certificates.get(h);
       if (row === undefined) return;
       const v = this.step({
         type: 'certificate',
@@ -888,13 +882,13 @@ export class Agreement {
   private reassertOnStart(): void {
     const cert = this.machine.certificate;
     const runner = this.runner;
-    const row = cert === null ? undefined : this.store.getCertificate(cert.height);
+    const row = cert === null ? undefined : this.store.certificates.get(cert.height);
     if (runner === null || cert === null || row === undefined) {
       this.setReady(null);
       return;
     }
     if (cert.target === 'RUNNING') {
-      if (this.journal.entriesFor(toHex(row.hash)).length === 0) {
+      if (this.store.hookJournal.entriesFor(toHex(row.hash)).length === 0) {
         this.log.info({ height: cert.height }, 'running hooks of the applied certificate after restart');
         this.runHooks(cert, row.hash);
       }
@@ -1013,7 +1007,7 @@ export class Agreement {
 
   /** Latest hook journal rows (read on status requests only: the ingest path uses the height getter). */
   private hooksView(): AgreementStatus['hooks'] {
-    return this.journal.latest(50).map((e) => ({
+    return this.store.hookJournal.latest(50).map((e) => ({
       height: e.height,
       action: e.action,
       hook: e.hookName,

@@ -6,7 +6,4 @@ export { AgreementError } from './errors.js';
 export type { FailSafeStatus } from './failSafe.js';
 export type { CreateHookRunnerOptions } from './hookRunner.js';
 export { createHookRunner, hookCertificateOf, StoreHookRunner } from './hookRunner.js';
-export { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
-export type { SignOnceResult } from './slashing.js';
-export { SlashingProtection } from './slashing.js';
 export type { AgreementOptions, AgreementStatus } from './types.js';

@@ -334,15 +334,15 @@ export class SimNet {
   private async syncFrom(src: number, dst: number): Promise<void> {
     const s = this.node(src).store;
     for (const lab of this.labs) {
-      for (const row of s.commitmentsRange(lab.id, 0, Number.MAX_SAFE_INTEGER, 10_000)) {
+      for (const row of s.commitments.range(lab.id, 0, Number.MAX_SAFE_INTEGER, 10_000)) {
         await this.ingest(dst, 'commitment', decodeSignedCommitment(row.bytes), { historic: true });
       }
     }
-    for (const row of s.listEvidence()) await this.ingest(dst, 'evidence', decodeSignedEvidence(row.bytes));
-    for (const row of s.certificatesRange(1, Number.MAX_SAFE_INTEGER, 1000)) {
+    for (const row of s.evidence.list()) await this.ingest(dst, 'evidence', decodeSignedEvidence(row.bytes));
+    for (const row of s.certificates.range(1, Number.MAX_SAFE_INTEGER, 1000)) {
       await this.ingest(dst, 'certificate', decodeCertificate(row.bytes));
     }
-    for (const row of s.votesRange(0, Number.MAX_SAFE_INTEGER, 10_000))
+    for (const row of s.votes.range(0, Number.MAX_SAFE_INTEGER, 10_000))
       await this.ingest(dst, 'vote', decodeSignedVote(row.bytes));
   }
 

@@ -34,7 +34,7 @@ function setup(net = makeAgreementGenesis(4)) {
     now: Date.now,
     height: () => 0,
     apply: (v) => {
-      storedWhenHanded.push(store.countCommitments());
+      storedWhenHanded.push(store.commitments.count());
       handed.push(
         v.kind === 'commitment' ? (v.msg as { commitment: { lab: string } }).commitment.lab : v.kind,
       );
@@ -60,7 +60,7 @@ describe('Ingest.ingestBatch (one relaxed commit per gossip turn)', () => {
     expect(a.handed).toEqual(a.labIds.slice(0, 3));
     // Handed on only after the batch's one commit: all three were stored before the first was applied.
     expect(a.storedWhenHanded).toEqual([3, 3, 3]);
-    expect(a.store.countCommitments()).toBe(3);
+    expect(a.store.commitments.count()).toBe(3);
 
     const b = setup(a.net);
     const one = items.map((it) => code(b.ingest.ingestBytes(it.kind, it.bytes, it.opts).validation));
@@ -69,9 +69,9 @@ describe('Ingest.ingestBatch (one relaxed commit per gossip turn)', () => {
 
   it('a batch whose transaction fails stores nothing, hands nothing on, and says STORE_ERROR for each message', () => {
     const a = setup();
-    const real = a.store.insertCommitment.bind(a.store);
+    const real = a.store.commitments.insert.bind(a.store.commitments);
     let n = 0;
-    a.store.insertCommitment = (row) => {
+    a.store.commitments.insert = (row) => {
       if (++n === 2) throw new Error('disk I/O error (injected)');
       return real(row);
     };
@@ -84,6 +84,6 @@ describe('Ingest.ingestBatch (one relaxed commit per gossip turn)', () => {
     );
     expect(outs.map((o) => code(o.validation))).toEqual(['STORE_ERROR', 'STORE_ERROR', 'STORE_ERROR']);
     expect(a.handed).toEqual([]);
-    expect(a.store.countCommitments()).toBe(0);
+    expect(a.store.commitments.count()).toBe(0);
   });
 });
