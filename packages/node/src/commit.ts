@@ -14,7 +14,7 @@ import {
   signCommitment,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import type { SelfIdentity } from './agreement-port.js';
+import type { SelfIdentity } from './agreement/types.js';
 import { ApiError } from './errors.js';
 import type { CommitmentRow } from './store/store.js';
 

@@ -5,7 +5,7 @@
 
 export type { AgreementOptions, AgreementStatus } from './agreement/index.js';
 export { Agreement } from './agreement/index.js';
-export type { AgreementDeps, HookStatusView, PublishFn, Readiness, SelfIdentity } from './agreement-port.js';
+export type { AgreementDeps, HookStatusView, PublishFn, Readiness, SelfIdentity } from './agreement/types.js';
 export type { ApiBackend, ApiServerOptions } from './api/server.js';
 export { ApiServer } from './api/server.js';
 export { checkBearer, loadOrCreateApiToken } from './api/token.js';

@@ -23,9 +23,8 @@ import {
   type Validation,
 } from '@pausenet/protocol';
 import { Agreement } from './agreement/agreement.js';
-import { createHookRunner } from './agreement/hookRunner.js';
-import type { AgreementStatus } from './agreement/types.js';
-import type { SelfIdentity } from './agreement-port.js';
+import { createHookRunner } from './agreement/hook-runner.js';
+import type { AgreementStatus, SelfIdentity } from './agreement/types.js';
 import type { ApiBackend } from './api/server.js';
 import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';

@@ -8,7 +8,7 @@ import {
   toHex,
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commitment, SimNet } from './helpers/agreementNet.js';
+import { commitment, SimNet } from './helpers/agreement-net.js';
 import type { TestLab } from './helpers/network.js';
 
 const nets: SimNet[] = [];

@@ -15,7 +15,7 @@ import {
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
-import { commitment, makeAgreementGenesis } from './helpers/agreementNet.js';
+import { commitment, makeAgreementGenesis } from './helpers/agreement-net.js';
 
 const FIXTURE = new URL('./fixtures/agreement-member.mjs', import.meta.url).pathname;
 const dirs: string[] = [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { certificateToJson, decodeCertificate, networkIdOf, statementBytes, toHex } from '@pausenet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PausenetNode } from '../src/node.js';
-import { nobleVerify } from './helpers/agreementNet.js';
+import { nobleVerify } from './helpers/agreement-net.js';
 import { makeTestNetwork, metricsBody, type TestNetwork, waitFor } from './helpers/network.js';
 import { get, post, startNode } from './helpers/nodes.js';
 

@@ -7,7 +7,7 @@ import {
   toHex,
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitment, nobleVerify, SimNet } from './helpers/agreementNet.js';
+import { commitment, nobleVerify, SimNet } from './helpers/agreement-net.js';
 
 const nets: SimNet[] = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import {
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validated } from '../src/message.js';
-import { commitment, SimNet } from './helpers/agreementNet.js';
+import { commitment, SimNet } from './helpers/agreement-net.js';
 import { makeLabs } from './helpers/network.js';
 
 const nets: SimNet[] = [];

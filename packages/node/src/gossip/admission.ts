@@ -1,4 +1,4 @@
-import type { MessageKind } from '../agreement-port.js';
+import type { MessageKind } from '../message.js';
 import { PeerRateLimiter } from './ratelimit.js';
 
 /** Signature checks one message of a kind may cost at most (docs/protocol.md "Admission control"). */

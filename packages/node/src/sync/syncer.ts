@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { MessageKind } from '../agreement-port.js';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
 import type { Logger } from '../logger.js';
+import type { MessageKind } from '../message.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { NodeStore } from '../store/repositories.js';
 import { protocolName } from '../topics.js';

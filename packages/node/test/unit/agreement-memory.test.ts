@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { MessageKind } from '../../src/message.js';
 import { NodeMetrics } from '../../src/metrics.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { commitment, makeAgreementGenesis } from '../helpers/agreementNet.js';
+import { commitment, makeAgreementGenesis } from '../helpers/agreement-net.js';
 
 // The agreement and the ingest path over in-memory repositories: no SQLite, no network, no hooks. The
 // same code the node runs; only the repositories differ (src/store/memory.ts).

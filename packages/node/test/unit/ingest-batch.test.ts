@@ -8,7 +8,7 @@ import { Ingest } from '../../src/ingest.js';
 import { silentLogger } from '../../src/logger.js';
 import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/store.js';
-import { commitment, makeAgreementGenesis } from '../helpers/agreementNet.js';
+import { commitment, makeAgreementGenesis } from '../helpers/agreement-net.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];

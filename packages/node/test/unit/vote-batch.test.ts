@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { Validated } from '../../src/message.js';
 import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/store.js';
-import { makeAgreementGenesis } from '../helpers/agreementNet.js';
+import { makeAgreementGenesis } from '../helpers/agreement-net.js';
 
 const net = makeAgreementGenesis(6);
 const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
