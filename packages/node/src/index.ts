@@ -34,7 +34,7 @@ export {
 } from './dkg/index.js';
 export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';
 export { ApiError, ConfigError, StoreError, SyncError } from './errors.js';
-export { PeerRateLimiter } from './gossip/ratelimit.js';
+export { PeerRateLimiter } from './gossip/rate-limit.js';
 export type { IngestFn } from './gossip/validate.js';
 export { makeTopicValidator, toTopicResult, VerdictRecorder } from './gossip/validate.js';
 export type { GossipTuning, HostOptions, PausenetLibp2p, PausenetServices } from './host.js';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the one path of every message kind (rules, duplicate checks, the store write)
+// reads top to bottom in one file, so that nothing about accepting a message lives anywhere else.
 import { batchVerify as cryptoBatchVerify, verifyPartial as cryptoVerifyPartial } from '@pausenet/crypto';
 import {
   breachIdOfKey,
@@ -30,6 +32,7 @@ import {
   validated,
 } from './message.js';
 import type { NodeStore } from './store/repositories.js';
+import { type BatchVerifyFn, checkVotesTogether, type VerifyFn } from './vote-batch.js';
 
 export interface IngestOptions {
   source: MessageSource;
@@ -43,12 +46,7 @@ export interface IngestOutcome<K extends MessageKind = MessageKind> {
   hash?: Uint8Array;
 }
 
-/** A BLS verification function (crypto's verifyPartial): never throws. */
-export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
-/** One multi-pairing over several (key, message, signature) triples (crypto's batchVerify). */
-export type BatchVerifyFn = (
-  items: readonly { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[],
-) => boolean;
+export type { BatchVerifyFn, VerifyFn } from './vote-batch.js';
 
 export interface IngestDeps {
   genesis: Genesis;
@@ -135,7 +133,18 @@ export class Ingest {
       return [this.ingestBytes(one.kind, one.bytes, one.opts)];
     }
     const decoded = items.map((it) => this.decode(it.kind, it.bytes));
-    const votes = this.checkVotesTogether(items, decoded);
+    const votes = checkVotesTogether(
+      items.map((it, i) => {
+        const d = decoded[i] as Decoded;
+        return it.kind === 'vote' && !('validation' in d) ? (d.msg as SignedVote) : null;
+      }),
+      {
+        stored: (sv) => this.deps.store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter),
+        rules: (sv, partial) => this.voteRules(sv, partial),
+        partial: this.verifyPartial,
+        batch: this.batchVerify,
+      },
+    );
     let steps: Step[];
     try {
       steps = this.deps.store.relaxed(() =>
@@ -197,54 +206,6 @@ export class Ingest {
       currentHeight: this.deps.height(),
       verifyPartial,
     });
-  }
-
-  /**
-   * The verdicts of a batch's votes, with their partials checked by one multi-pairing: every other rule
-   * (the voter's Ed25519 signature included) runs first, so only votes a member really signed join the
-   * batch and a forgery cannot spoil it. Votes already stored are left to the duplicate rule.
-   */
-  private checkVotesTogether(items: readonly Item[], decoded: readonly Decoded[]): Map<number, Validation> {
-    const out = new Map<number, Validation>();
-    const pending: {
-      i: number;
-      voter: string;
-      publicKey: Uint8Array;
-      message: Uint8Array;
-      signature: Uint8Array;
-    }[] = [];
-    const seen = new Set<string>();
-    items.forEach((it, i) => {
-      const d = decoded[i] as Decoded;
-      if (it.kind !== 'vote' || 'validation' in d) return;
-      const sv = d.msg as SignedVote;
-      const key = `${sv.vote.height}|${sv.vote.target}|${sv.vote.voter}`;
-      if (seen.has(key) || this.deps.store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter)) return;
-      seen.add(key);
-      const deferred: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] = [];
-      const v = this.voteRules(sv, (publicKey, message, signature) => {
-        deferred.push({ publicKey, message, signature });
-        return true;
-      });
-      const d0 = deferred[0];
-      if (!v.ok || d0 === undefined) out.set(i, v);
-      else pending.push({ i, voter: sv.vote.voter, ...d0 });
-    });
-    if (pending.length === 0) return out;
-    let together = false;
-    if (pending.length > 1) {
-      try {
-        together = this.batchVerify(pending);
-      } catch {
-        together = false; // malformed points: each is checked (and rejected) on its own below
-      }
-    }
-    for (const p of pending) {
-      const ok = together || this.verifyPartial(p.publicKey, p.message, p.signature);
-      // [REJECT] V_PARTIAL: the BLS partial verifies under the voter's public share (validateVote's rule).
-      out.set(p.i, ok ? { ok: true } : reject('V_PARTIAL', `bad BLS partial by ${p.voter}`));
-    }
-    return out;
   }
 
   /** Validate (once) and store a decoded message. `pre`: a vote's verdict from the batch check. */
