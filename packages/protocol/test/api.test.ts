@@ -44,7 +44,11 @@ describe('HTTP API request schemas', () => {
     expect(bad({ metrics: { ...metrics, maxParams: 7 } })).toMatchObject({
       ok: false,
       code: 'BAD_METRICS',
-      message: expect.stringMatching(/metrics\.maxParams.*decimal strings/),
+      message: expect.stringMatching(/metrics\.maxParams.*decimal string/),
+    });
+    expect(bad({ metrics: { ...metrics, utilizationBps: 20_000 } })).toMatchObject({
+      code: 'BAD_METRICS',
+      message: expect.stringContaining('metrics.utilizationBps'),
     });
     expect(bad({ metrics, runs: 'x' })).toMatchObject({ code: 'BAD_RUNS', field: 'runs' });
     expect(bad({ metrics, runs: [{ id: 'r', flop: 1 }] })).toMatchObject({

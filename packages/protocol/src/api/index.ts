@@ -27,6 +27,7 @@ export type {
   EvidenceView,
   HealthBody,
   HookStatus,
+  MetricsView,
   StatusBody,
   SubmittedCommitment,
 } from './responses.js';

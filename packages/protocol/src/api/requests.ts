@@ -19,20 +19,36 @@ const nonNegativeInt = (field: string) =>
 const decimal = (field: string) =>
   z.string({ error: `${field} must be a decimal string (bigints travel as strings)` });
 
-/** The metrics of a commitment, read by the protocol's own JSON reader (same rules as the wire format). */
-const metricsBody = z.unknown().transform((v, ctx) => {
-  try {
-    return metricsFromJson(v);
-  } catch (err) {
-    const at = err instanceof ProtocolError && err.path ? `metrics.${err.path}` : 'metrics';
-    ctx.addIssue({
-      code: 'custom',
-      path: [],
-      message: `${at}: ${(err as Error).message}; send trainingFlop, largestRunFlop, maxParams, datasetTokens, acceleratorHours as decimal strings and utilizationBps as an integer 0..10000`,
-    });
-    return z.NEVER;
-  }
-});
+/**
+ * The metrics of a commitment: the shape here, the ranges by the protocol's own JSON reader (the same rules
+ * as the wire format).
+ */
+const metricsBody = z
+  .strictObject(
+    {
+      trainingFlop: decimal('metrics.trainingFlop'),
+      largestRunFlop: decimal('metrics.largestRunFlop'),
+      maxParams: decimal('metrics.maxParams'),
+      datasetTokens: decimal('metrics.datasetTokens'),
+      acceleratorHours: decimal('metrics.acceleratorHours'),
+      utilizationBps: z.number({
+        error: 'metrics.utilizationBps must be an integer 0..10000 (basis points)',
+      }),
+    },
+    {
+      error:
+        'metrics must be an object {trainingFlop, largestRunFlop, maxParams, datasetTokens, acceleratorHours} of decimal strings and utilizationBps 0..10000',
+    },
+  )
+  .transform((v, ctx) => {
+    try {
+      return metricsFromJson(v);
+    } catch (err) {
+      const at = err instanceof ProtocolError && err.path ? `metrics.${err.path}` : 'metrics';
+      ctx.addIssue({ code: 'custom', path: [], message: `${at}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
 
 /** A run record as submitted: without `salt`, the node adds 32 random bytes (returned to the submitter). */
 export const runRecordRequestSchema = z.object(

@@ -21,6 +21,7 @@ export const metricsJsonSchema = z.object({
   acceleratorHours: z.string(),
   utilizationBps: z.number(),
 });
+export type MetricsView = z.infer<typeof metricsJsonSchema>;
 
 /** docs/protocol.md "First seen": a commitment first seen after its epoch's deadline + grace is late. */
 export const latenessSchema = z.enum(['on-time', 'late', 'not-judged']);
