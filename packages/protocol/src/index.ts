@@ -1,4 +1,91 @@
-/** @packageDocumentation Pure wire protocol of pausenet: types, canonical CBOR, signing bytes, validation, Merkle, genesis YAML, JSON views, pause state machine. */
+/** @packageDocumentation Pure wire protocol of pausenet: types, canonical CBOR, signing bytes, validation, Merkle, genesis YAML, JSON views, pause state machine, amendments. */
+
+export type { ReshareInputs } from './amend/build.js';
+export {
+  completeAmendment,
+  draftAmendment,
+  needsReshare,
+  reshareInputs,
+  reshareRole,
+} from './amend/build.js';
+export type { Revision } from './amend/chain.js';
+export { RevisionChain } from './amend/chain.js';
+export { AmendmentChainError, extendChain, verifyAmendmentChain } from './amend/chain-verify.js';
+export {
+  AMENDMENT_MAX_BYTES,
+  decodeAmendment,
+  decodeCertifiedAmendment,
+  decodeSignedAmendmentProposal,
+  decodeSignedAmendmentVote,
+  encodeAmendment,
+  encodeAmendmentProposalBody,
+  encodeAmendmentVote,
+  encodeCertifiedAmendment,
+  encodeSignedAmendmentProposal,
+  encodeSignedAmendmentVote,
+} from './amend/codec.js';
+export type { ChainContext } from './amend/in-chain.js';
+export {
+  partialsForRecovery,
+  retiredRevisions,
+  signingRevisions,
+  validateCertificateInChain,
+  validateCommitmentInChain,
+  validateEvidenceInChain,
+  validateVoteInChain,
+} from './amend/in-chain.js';
+export {
+  amendmentFromJson,
+  amendmentProposalFromJson,
+  amendmentProposalToJson,
+  amendmentToJson,
+  amendmentVoteFromJson,
+  amendmentVoteToJson,
+  certifiedAmendmentFromJson,
+  certifiedAmendmentToJson,
+} from './amend/json.js';
+export type {
+  AmendConfig,
+  AmendEffect,
+  AmendEvent,
+  AmendMachineState,
+  AmendRefusal,
+  AmendStepResult,
+  CreateAmendOptions,
+  PauseView,
+} from './amend/machine.js';
+export { amendStep, createAmendState, pauseViewOf, QUIET_PAUSE } from './amend/machine.js';
+export { amendmentRules, committeeChanged } from './amend/rules.js';
+export type { AmendmentSigningKind } from './amend/signing.js';
+export {
+  AMENDMENT_STATEMENT_TAG,
+  AMENDMENT_TAGS,
+  amendmentHash,
+  amendmentSigningBytes,
+  amendmentStatementBytes,
+  amendmentVoteStatement,
+  certifiedAmendmentStatement,
+  proposalId,
+  RESHARE_TAG,
+  reshareSessionId,
+  signAmendmentProposal,
+  signAmendmentVote,
+} from './amend/signing.js';
+export type {
+  Amendment,
+  AmendmentProposalBody,
+  AmendmentVote,
+  CertifiedAmendment,
+  ReshareResult,
+  SignedAmendmentProposal,
+  SignedAmendmentVote,
+} from './amend/types.js';
+export type { AmendmentContext, CertifiedAmendmentContext } from './amend/validation.js';
+export {
+  validateAmendmentProposal,
+  validateAmendmentVote,
+  validateCertifiedAmendment,
+} from './amend/validation.js';
 
 export {
   BREACH_TAG,

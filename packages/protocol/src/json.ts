@@ -67,6 +67,8 @@ export interface CertificateJson {
   signers: string[];
   /** Breach ids (hex) a RUNNING certificate resolves; empty for PAUSED. */
   resolves: string[];
+  /** Genesis revision of `signers` (absent = revision 1). */
+  revision?: number;
 }
 
 /**

@@ -162,6 +162,12 @@ export interface Vote {
   /** RUNNING: the breach ids the resume resolves (≤ 64, ascending; part of the signed statement). PAUSED: empty. */
   resolves: Uint8Array[];
   issuedAt: number;
+  /**
+   * The genesis revision whose public share verifies `partial` (docs/protocol.md "Amendments"); ≥ 2, omitted
+   * for revision 1 (the original genesis), so a network that never amends sends the bytes it always did.
+   * Not part of the statement: old-share and new-share partials of one statement recover the same signature.
+   */
+  revision?: number;
 }
 
 export interface SignedVote {
@@ -180,6 +186,11 @@ export interface Certificate {
   resolves: Uint8Array[];
   /** Recovered group BLS signature (G2, 96 bytes) over the statement of (networkId, height, target, resolves). */
   signature: Uint8Array;
+  /**
+   * The genesis revision whose members `signers` names (informational like `signers`; ≥ 2, omitted for
+   * revision 1). The group key never changes, so the signature does not depend on it.
+   */
+  revision?: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { HookAction } from '@pausenet/hooks';
 import type { EvidenceKind, Genesis, LabId, PauseState, Validation } from '@pausenet/protocol';
 import type { Logger } from '../logger.js';
 import type { MessageKind, MessageOf } from '../message.js';
@@ -21,7 +22,7 @@ export interface SelfIdentity {
 
 export interface HookStatusView {
   height: number;
-  action: 'halt' | 'resume';
+  action: HookAction;
   hook: string;
   status: 'ok' | 'failed' | 'pending';
   attempts: number;

@@ -1,4 +1,4 @@
-import type { HookJournalEntry, HookStateStore } from '@pausenet/hooks';
+import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import type { HookJournalRepository } from './repositories.js';
@@ -111,7 +111,7 @@ export class SqliteHookJournal implements HookJournalRepository {
    * inside the same SQLite transaction that applies the certificate. Existing rows are kept.
    */
   recordPending(
-    cert: { certificateHash: string; height: number; action: 'halt' | 'resume' },
+    cert: { certificateHash: string; height: number; action: HookAction },
     hookNames: readonly string[],
     now: number,
   ): void {

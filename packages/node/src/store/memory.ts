@@ -1,4 +1,4 @@
-import type { HookJournalEntry, HookStateStore } from '@pausenet/hooks';
+import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import { compareBytes, type PauseState, toHex } from '@pausenet/protocol';
 import type {
   AppliedState,
@@ -368,7 +368,7 @@ class MemoryHookJournal implements HookJournalRepository {
     return this.sorted().slice(0, limit);
   }
   recordPending(
-    cert: { certificateHash: string; height: number; action: 'halt' | 'resume' },
+    cert: { certificateHash: string; height: number; action: HookAction },
     hookNames: readonly string[],
     now: number,
   ): void {

@@ -1,4 +1,4 @@
-import type { HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
+import type { HookAction, HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import type { EvidenceKind, PauseState } from '@pausenet/protocol';
 
 /**
@@ -234,7 +234,7 @@ export interface HookJournalRepository extends HookJournal {
   latest(limit: number): HookJournalEntry[];
   /** 'pending' rows for every hook of a certificate, inside the transaction that applies it; existing rows kept. */
   recordPending(
-    cert: { certificateHash: string; height: number; action: 'halt' | 'resume' },
+    cert: { certificateHash: string; height: number; action: HookAction },
     hookNames: readonly string[],
     now: number,
   ): void;

@@ -96,7 +96,7 @@ export type CertificateView = z.infer<typeof certificateViewSchema>;
 
 export const hookStatusSchema = z.object({
   height: z.number(),
-  action: z.enum(['halt', 'resume']),
+  action: z.enum(['halt', 'reduce', 'resume']),
   hook: z.string(),
   status: z.enum(['ok', 'failed', 'pending']),
   attempts: z.number(),

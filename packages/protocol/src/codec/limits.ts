@@ -26,6 +26,8 @@ export const LIMITS = {
   peerIdBytes: 128,
   addrBytes: 256,
   utilizationBps: 10_000,
+  /** Genesis revisions (amendments count from 2; the statement encodes the revision as u32be). */
+  revision: 0xffff_ffff,
 } as const;
 
 /** Protocol version (Genesis.version, domain tags `pausenet/v2/...`). */

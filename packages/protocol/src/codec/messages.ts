@@ -194,6 +194,8 @@ export const voteField: Field<Vote> = struct<Vote>({
   breaches: list(hash32, { max: LIMITS.voteBreaches }),
   resolves: list(hash32, { max: LIMITS.resolves }),
   issuedAt: time,
+  // Omitted for revision 1, so revision 1 has one encoding (docs/protocol.md "Amendments").
+  revision: optional(uint({ min: 2, max: LIMITS.revision })),
 });
 
 export const signedVoteField: Field<SignedVote> = struct<SignedVote>({
@@ -208,6 +210,7 @@ export const certificateField: Field<Certificate> = struct<Certificate>({
   signers: list(id, { max: LIMITS.members, min: 1 }),
   resolves: list(hash32, { max: LIMITS.resolves }),
   signature: blsSig,
+  revision: optional(uint({ min: 2, max: LIMITS.revision })),
 });
 
 /** The identity of a breach (hashed into its id; docs/protocol.md "Breach identity"). */

@@ -3,11 +3,17 @@ import { bytesEqual, compareBytes } from '../bytes.js';
 import { encodeEvidenceBody, encodeSignedEvidence } from '../codec/codec.js';
 import { judgedStaleAfter, missedAfter } from '../epoch.js';
 import { commitmentBodyHash, signingBytes } from '../signing.js';
-import type { SignedEvidence, Validation } from '../types.js';
+import type { Genesis, SignedEvidence, Validation } from '../types.js';
 import { validateCommitmentIntrinsic } from './commitment.js';
 import { type BaseContext, guard, ignore, memberById, OK, reject, skewOf } from './result.js';
 
-export type EvidenceContext = BaseContext;
+export interface EvidenceContext extends BaseContext {
+  /**
+   * The genesis in effect at an epoch (docs/protocol.md "Amendments and revisions"): each embedded commitment
+   * is checked under its own epoch's revision. Default: `genesis` for every epoch.
+   */
+  genesisAt?: (epoch: number) => Genesis;
+}
 
 /** Rules for signed evidence (docs/protocol.md "Validation rules", E_*). Self-proving kinds convince alone. */
 export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Validation {
@@ -32,10 +38,15 @@ export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Vali
     if (!ed25519Verify(reporterKey, signingBytes('evidence', networkId, encodeEvidenceBody(body)), signature))
       return reject('E_SIGNATURE', `bad signature by ${se.reporter}`);
     const ev = se.evidence;
+    const genesisOf = (epoch: number) => ctx.genesisAt?.(epoch) ?? genesis;
     switch (ev.kind) {
       case 'cap-exceeded': {
         // [REJECT] E_COMMITMENT: embedded commitments pass the intrinsic C_* rules.
-        const v = validateCommitmentIntrinsic(ev.commitment, genesis, networkId);
+        const v = validateCommitmentIntrinsic(
+          ev.commitment,
+          genesisOf(ev.commitment.commitment.epoch),
+          networkId,
+        );
         if (!v.ok) return reject('E_COMMITMENT', `${v.code}: ${v.detail}`);
         // [REJECT] E_CAP_NOT_EXCEEDED: metrics[cap] > policy.caps[cap].
         if (!(ev.commitment.commitment.metrics[ev.cap] > genesis.policy.caps[ev.cap]))
@@ -44,7 +55,7 @@ export function validateEvidence(se: SignedEvidence, ctx: EvidenceContext): Vali
       }
       case 'equivocation': {
         for (const sc of [ev.a, ev.b]) {
-          const v = validateCommitmentIntrinsic(sc, genesis, networkId);
+          const v = validateCommitmentIntrinsic(sc, genesisOf(sc.commitment.epoch), networkId);
           if (!v.ok) return reject('E_COMMITMENT', `${v.code}: ${v.detail}`);
         }
         const a = ev.a.commitment;
