@@ -6,7 +6,7 @@ import type { PeerBans } from './gossip/bans.js';
 import type { PausenetLibp2p } from './host.js';
 import { type Logger, LogThrottle } from './logger.js';
 import type { NodeMetrics } from './metrics.js';
-import { PeerBook } from './peers.js';
+import { PeerBook } from './peer-book.js';
 import type { NodeStore } from './store/repositories.js';
 
 export interface PeerManagerOptions {

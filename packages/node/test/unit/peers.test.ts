@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerBook } from '../../src/peers.js';
+import { PeerBook } from '../../src/peer-book.js';
 import { Store } from '../../src/store/store.js';
 
 const cleanups: (() => void)[] = [];
