@@ -79,6 +79,8 @@ export const commitment: SignedCommitment = signCommitment(
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: NOW - 1000,
+    height: 0,
+    level: 'RUNNING',
     metrics: metrics(3n * 10n ** 24n),
     runsRoot: seed('runs'),
     attestations: [],
@@ -98,12 +100,13 @@ export const evidence: SignedEvidence = signEvidence(
   },
   labKeys[2]!,
 );
-const statement = statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] });
+const statement = statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] });
 export const vote: SignedVote = signVote(
   {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     voter: 'lab-a',
     partial: blsSign(dealt.shares[0]!, statement),
     evidence: [evidenceHash(evidence)],
@@ -117,6 +120,7 @@ export const certificate: Certificate = {
   networkId,
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
   resolves: [],
   signature: recoverSignature(

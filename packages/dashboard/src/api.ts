@@ -10,7 +10,11 @@ import type {
   StatusBody,
 } from '@pausenet/protocol/api';
 
-export type PauseState = 'RUNNING' | 'PAUSED';
+/** Levels RUNNING < REDUCED < PAUSED (docs/protocol.md "Levels"). */
+export type PauseState = 'RUNNING' | 'REDUCED' | 'PAUSED';
+
+/** A certificate steps up (escalation, acts on breaches) or down (de-escalation, resolves breaches). */
+export type Step = 'up' | 'down';
 
 /*
  * The node's API shapes are defined once, in @pausenet/protocol/api (type-only imports: nothing of it is
@@ -18,8 +22,13 @@ export type PauseState = 'RUNNING' | 'PAUSED';
  */
 export type MetricsJson = MetricsView;
 /** The page also reads commitments from older nodes and files: the node-local fields may be missing. */
-export type CommitmentJson = Omit<CommitmentView, 'networkId' | 'attestations' | 'firstSeenAt' | 'lateness'> &
-  Partial<Pick<CommitmentView, 'networkId' | 'attestations' | 'firstSeenAt' | 'lateness'>>;
+export type CommitmentJson = Omit<
+  CommitmentView,
+  'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'
+> &
+  Partial<
+    Pick<CommitmentView, 'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'>
+  >;
 export type LabStatusJson = StatusBody['labs'][number];
 export type PendingVotesJson = StatusBody['pendingVotes'][number];
 export type HookStatusJson = HookStatus;

@@ -6,9 +6,11 @@ import {
   breachKeyOf,
   breachSubject,
   bytesEqual,
+  type Certificate,
   certificateHash,
   type Genesis,
   hashOfCanonical,
+  type Level,
   ProtocolError,
   type SignedCommitment,
   type SignedVote,
@@ -48,6 +50,16 @@ export interface IngestOutcome<K extends MessageKind = MessageKind> {
 
 export type { BatchVerifyFn, VerifyFn } from './vote-batch.js';
 
+/** What ingest reads of the applied pause state (implemented by the agreement; cheap, no store reads). */
+export interface AppliedView {
+  /** Height of the last applied certificate. */
+  readonly height: number;
+  /** The applied level. */
+  readonly level: Level;
+  /** [IGNORE] K_STALE / K_CONFLICT of a certificate the applied state already decides; null if it counts. */
+  certificateRule(cert: Certificate): Validation | null;
+}
+
 export interface IngestDeps {
   genesis: Genesis;
   networkId: Uint8Array;
@@ -55,8 +67,8 @@ export interface IngestDeps {
   recorder: VerdictRecorder;
   logger: Logger;
   now: () => number;
-  /** Height of the last applied certificate (the agreement's getter; votes and certificates are judged by it). */
-  height: () => number;
+  /** The applied state (the agreement, read without a dry run): votes and certificates are judged by it. */
+  applied: () => AppliedView;
   /**
    * Every validated message, in acceptance order, once it is durable (a fork: validated, not stored). The
    * agreement steps it synchronously; what it sends back comes in again through the local door.
@@ -203,7 +215,8 @@ export class Ingest {
       genesis: this.deps.genesis,
       networkId: this.deps.networkId,
       now: this.deps.now(),
-      currentHeight: this.deps.height(),
+      currentHeight: this.deps.applied().height,
+      currentLevel: this.deps.applied().level,
       verifyPartial,
     });
   }
@@ -353,7 +366,8 @@ export class Ingest {
         const v = validateCertificate(cert, {
           genesis: this.deps.genesis,
           networkId: this.deps.networkId,
-          currentHeight: this.deps.height(),
+          currentHeight: this.deps.applied().height,
+          stale: (c) => this.deps.applied().certificateRule(c),
         });
         if (!v.ok) {
           // A certificate ahead of us: fetch the heights in between from that peer (they apply in order).

@@ -108,7 +108,7 @@ export class PausenetNode {
       recorder,
       logger,
       now,
-      height: () => this.agreement.height,
+      applied: () => this.agreement,
       apply: (v) => this.agreement.apply(v),
       onGap: (peer, _what) => {
         if (peer) this.syncer.syncSoon(peer);

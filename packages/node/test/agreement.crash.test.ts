@@ -109,7 +109,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(r1.lines.filter((l) => l.kind === 'vote')).toEqual([]); // killed before anything left the process
 
     const s = Store.open(dataDir);
-    const rows = s.signedHeights.all();
+    const rows = s.signedHeights.all().map(({ height, target }) => ({ height, target }));
     const signed1 = s.signedHeights.signedAt(1);
     s.close();
     expect(rows).toEqual([{ height: 1, target: 'PAUSED' }]);
@@ -141,7 +141,13 @@ describe('crash safety (real child processes, SIGKILL)', () => {
 
   it('certificate applied, process killed before its hooks ran: hooks run after restart, exactly once', async () => {
     const { dir, net, self, dataDir, hookLog } = setupNet();
-    const statement = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+    const statement = statementBytes({
+      networkId: net.networkId,
+      height: 1,
+      target: 'PAUSED',
+      step: 'up',
+      resolves: [],
+    });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -150,6 +156,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       networkId: net.networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: net.labs.slice(0, 3).map((l) => l.id),
       resolves: [],
       signature: recoverSignature(partials, 3),

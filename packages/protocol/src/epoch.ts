@@ -1,4 +1,4 @@
-import type { PauseState, Policy } from './types.js';
+import type { Policy } from './types.js';
 
 /** Epoch arithmetic (pure; `now` always comes from the caller). */
 
@@ -26,9 +26,4 @@ export function judgedStaleAfter(policy: Policy, epoch: number): number {
 export function epochAt(policy: Policy, now: number): number {
   if (now < policy.genesisTime) return -1;
   return Math.floor((now - policy.genesisTime) / policy.epochMs);
-}
-
-/** State after the certificate at `height` (height 0 is RUNNING; every transition flips). */
-export function stateAtHeight(height: number): PauseState {
-  return height % 2 === 1 ? 'PAUSED' : 'RUNNING';
 }

@@ -110,42 +110,80 @@ export {
   decodeCertificate,
   decodeCommitment,
   decodeGenesis,
+  decodeReleaseCertificate,
   decodeRunRecord,
   decodeSignedCommitment,
   decodeSignedEvidence,
+  decodeSignedReceipt,
+  decodeSignedReleaseVote,
   decodeSignedVote,
   encodeCertificate,
   encodeCommitment,
   encodeEvidenceBody,
   encodeGenesis,
+  encodeReceipt,
+  encodeReleaseCertificate,
+  encodeReleasePayload,
+  encodeReleaseVote,
   encodeRunRecord,
   encodeSignedCommitment,
   encodeSignedEvidence,
+  encodeSignedReceipt,
+  encodeSignedReleaseVote,
   encodeSignedVote,
   encodeVote,
 } from './codec/codec.js';
 export {
+  DEFAULT_BASELINE_EPOCHS,
   DEFAULT_JUDGED_MAX_AGE_EPOCHS,
   DEFAULT_JUDGED_QUOTA_PER_EPOCH,
+  DEFAULT_RECEIPT_DEADLINE_MS,
   ID_PATTERN,
   LIMITS,
   MAX_BYTES,
   PROTOCOL_VERSION,
 } from './codec/limits.js';
-export { CAP_NAMES, EVIDENCE_KINDS, PAUSE_STATES } from './codec/messages.js';
+export { CAP_NAMES, ELEVATED_LEVELS, EVIDENCE_KINDS, PAUSE_STATES, STEPS } from './codec/messages.js';
+export type {
+  BundleProblem,
+  BundleVerdict,
+  ComplianceBundle,
+  ComplianceBundleJson,
+} from './compliance/bundle.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_LIMITS,
+  complianceBundleFromJson,
+  complianceBundleToJson,
+  verifyComplianceBundle,
+} from './compliance/bundle.js';
+export type { LimitExcess } from './compliance/limits.js';
+export { baselineProblem, baselineSegment, hasRelativeLimits, limitExcesses } from './compliance/limits.js';
+export type { PledgeCondition, StandingBreach } from './compliance/pledge.js';
+export { nonParticipating, pledgeConditions } from './compliance/pledge.js';
+export type { Confirmation, ConfirmationInput, ConfirmationStatus } from './compliance/receipts.js';
+export { receiptConfirmations } from './compliance/receipts.js';
+export type {
+  ComplianceEntry,
+  ComplianceInput,
+  ComplianceRecord,
+  ReceiptRecord,
+} from './compliance/record.js';
+export { complianceRecord } from './compliance/record.js';
+export type { PauseViolationInput } from './compliance/violation.js';
+export { buildPauseViolation } from './compliance/violation.js';
 export {
   commitmentDeadline,
   epochAt,
   epochStart,
   judgedStaleAfter,
   missedAfter,
-  stateAtHeight,
 } from './epoch.js';
 export type { GenesisConfigIssue, ProtocolErrorCode } from './errors.js';
 export { GenesisConfigError, ProtocolError } from './errors.js';
 export { checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
 export { genesisToYaml, parseGenesisYaml, parseQuantity } from './genesis-yaml.js';
-export type { CertificateJson, CommitmentJson, MetricsJson } from './json.js';
+export type { CertificateJson, CommitmentJson, MetricsJson, ReceiptJson } from './json.js';
 export {
   certificateFromJson,
   certificateToJson,
@@ -157,17 +195,57 @@ export {
   genesisToJson,
   metricsFromJson,
   metricsToJson,
+  receiptFromJson,
+  receiptToJson,
+  releaseCertificateFromJson,
+  releaseCertificateToJson,
+  releaseVoteFromJson,
+  releaseVoteToJson,
   runRecordFromJson,
   runRecordToJson,
   toJsonValue,
   voteFromJson,
   voteToJson,
 } from './json.js';
+export type { HeightLevel } from './level.js';
+export {
+  baselineEpochsOf,
+  breachLevel,
+  compareHeightLevel,
+  effectiveLimits,
+  kindLevel,
+  levelRank,
+  maxLevel,
+  receiptDeadlineOf,
+  stepAllows,
+} from './level.js';
 export type { RunsTree } from './merkle.js';
 export { buildRunsTree, proveRun, runLeafHash, verifyRunProof } from './merkle.js';
 export { IdMap } from './pause/idmap.js';
-export type { CreatePauseOptions, PauseStatus } from './pause/machine.js';
-export { createPauseState, pauseStatus, pauseStep } from './pause/machine.js';
+export type { CreatePauseOptions, PauseStatus, SigningCheck } from './pause/machine.js';
+export {
+  certificateStaleRule,
+  checkSigning,
+  createPauseState,
+  escalationHeight,
+  pauseStatus,
+  pauseStep,
+  statementKey,
+} from './pause/machine.js';
+export type {
+  ReleaseConfig,
+  ReleaseEffect,
+  ReleaseEvent,
+  ReleaseMachineState,
+  ReleaseStepResult,
+} from './pause/release.js';
+export {
+  createReleaseState,
+  payloadKey,
+  releasedLabs,
+  releaseProblem,
+  releaseStep,
+} from './pause/release.js';
 export type {
   OpenBreach,
   PauseConfig,
@@ -176,6 +254,7 @@ export type {
   PauseMachineState,
   PauseStepResult,
   PendingApproval,
+  SignedStatement,
 } from './pause/types.js';
 export type { PolicyInput } from './policy.js';
 export { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE, makePolicy } from './policy.js';
@@ -191,18 +270,25 @@ export {
   hashOfCanonical,
   hashSignedCommitment,
   networkIdOf,
+  RELEASE_STATEMENT_TAG,
+  receiptHash,
+  releaseCertificateHash,
+  releaseStatementBytes,
   resolvesDigest,
   resolvesProblem,
   STATEMENT_TAG,
   signCommitment,
   signEvidence,
   signingBytes,
+  signReceipt,
+  signReleaseVote,
   signVote,
   statementBytes,
   statementOf,
   voteHash,
 } from './signing.js';
 export type {
+  Acknowledgment,
   Attestation,
   Auditor,
   BreachKey,
@@ -211,22 +297,37 @@ export type {
   Certificate,
   Commitment,
   DkgResult,
+  ElevatedLevel,
   Evidence,
   EvidenceBody,
   EvidenceKind,
   Genesis,
+  HookOutcome,
   LabId,
+  Level,
+  LevelLimits,
+  LevelPolicy,
+  Limits,
   Member,
   Metrics,
   PauseState,
+  PauseViolation,
+  Pledge,
   Policy,
   ProtocolVersion,
+  Receipt,
+  ReleaseCertificate,
+  ReleasePayload,
+  ReleaseVote,
   RunProof,
   RunRecord,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
   Statement,
+  Step,
   Validation,
   Vote,
 } from './types.js';
@@ -236,6 +337,14 @@ export type { CommitmentContext } from './validation/commitment.js';
 export { validateCommitment, validateCommitmentIntrinsic } from './validation/commitment.js';
 export type { EvidenceContext } from './validation/evidence.js';
 export { validateEvidence } from './validation/evidence.js';
+export type { ReceiptContext } from './validation/receipt.js';
+export { validateReceipt, validateReceiptIntrinsic } from './validation/receipt.js';
+export type { ReleaseCertificateContext, ReleaseVoteContext } from './validation/release.js';
+export {
+  releasePayloadProblem,
+  validateReleaseCertificate,
+  validateReleaseVote,
+} from './validation/release.js';
 export type { BaseContext, BlsVerifyFn } from './validation/result.js';
 export { DEFAULT_CLOCK_SKEW_MS } from './validation/result.js';
 export type { VoteContext } from './validation/vote.js';

@@ -85,6 +85,7 @@ describe('amendment codec', () => {
       networkId,
       height: 1,
       target: 'PAUSED' as const,
+      step: 'up' as const,
       signers: ['lab-a', 'lab-b', 'lab-c'],
       resolves: [],
       signature: new Uint8Array(96).fill(7),

@@ -31,7 +31,7 @@ function expectFail(v: Validation, code: string, action: 'reject' | 'ignore') {
 }
 
 const chain3 = verifyAmendmentChain(genesis, [certified2, certified3]);
-const ST: Statement = { networkId, height: 1, target: 'PAUSED', resolves: [] };
+const ST: Statement = { networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] };
 const GENESES = { 1: genesis, 2: genesis2(), 3: genesis3() } as const;
 
 /** A pause vote at height 1 by `voter` with its share of `revision` (revision 1 omitted on the wire). */
@@ -47,6 +47,7 @@ function pauseVote(
       networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       voter,
       partial: blsSign(share, statementBytes(ST)),
       evidence: [],
@@ -169,6 +170,7 @@ describe('certificates name the revision of their signers', () => {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     signers: ['lab-b', 'lab-c', 'lab-d', 'lab-e'],
     resolves: [],
     signature: sig,

@@ -159,13 +159,14 @@ describe('amendment machine: a lab joins with a real reshare among exactly t old
 
     // lab-e's pause vote with its new share: refused before epoch 3, valid from then on; a pause certificate
     // recovered from four revision-2 partials including lab-e's verifies under the unchanged group key.
-    const st = { networkId, height: 1, target: 'PAUSED' as const, resolves: [] };
+    const st = { networkId, height: 1, target: 'PAUSED' as const, step: 'up' as const, resolves: [] };
     const pauseVote = (l: LabId, issuedAt: number) =>
       signVote(
         {
           networkId,
           height: 1,
           target: 'PAUSED',
+          step: 'up',
           voter: l,
           partial: blsSign(outs.get(l)!.secretShare, statementBytes(st)),
           evidence: [],
@@ -254,13 +255,14 @@ describe('amendment machine: a lab leaves with a real reshare among exactly t ho
     expect(chain.head.genesis.members.map((m) => m.id)).toEqual(['lab-a', 'lab-c', 'lab-d', 'lab-e']);
     expect(recovered!.signers).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d']);
     // After the window (end of epoch 6) lab-b's revision-2 share no longer counts; revision 3 knows no lab-b.
-    const st = { networkId, height: 1, target: 'PAUSED' as const, resolves: [] };
+    const st = { networkId, height: 1, target: 'PAUSED' as const, step: 'up' as const, resolves: [] };
     const pv = (l: LabId, share: Uint8Array, revision: number, issuedAt: number) =>
       signVote(
         {
           networkId,
           height: 1,
           target: 'PAUSED',
+          step: 'up',
           voter: l,
           partial: blsSign(share, statementBytes(st)),
           evidence: [],
@@ -352,10 +354,11 @@ describe('amendment machine: refusals and bad input (typed, nothing changes)', (
           networkId,
           height: 1,
           target: 'PAUSED',
+          step: 'up',
           voter: l,
           partial: blsSign(
             rev1Share(l),
-            statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] }),
+            statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] }),
           ),
           evidence: [],
           breaches: ev.effects[0]!.type === 'sign-vote' ? ev.effects[0]!.breaches : [],
@@ -376,6 +379,7 @@ describe('amendment machine: refusals and bad input (typed, nothing changes)', (
       networkId,
       height: 1,
       target: 'PAUSED' as const,
+      step: 'up' as const,
       signers: ['lab-a', 'lab-b', 'lab-c'],
       resolves: [],
       signature: recoverSignature(

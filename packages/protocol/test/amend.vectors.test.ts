@@ -62,12 +62,13 @@ function build() {
   const proposal = propose(draft2);
   const { signature: _s, ...proposalBody } = proposal;
   const votes = ['lab-a', 'lab-b', 'lab-c'].map((l) => amendVote(amendment2, l));
-  const stmt = { networkId, height: 1, target: 'PAUSED' as const, resolves: [] };
+  const stmt = { networkId, height: 1, target: 'PAUSED' as const, step: 'up' as const, resolves: [] };
   const pauseVote = signVote(
     {
       networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       voter: 'lab-e',
       partial: blsSign(bls2.secretShares[4]!, statementBytes(stmt)),
       evidence: [],

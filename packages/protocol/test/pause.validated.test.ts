@@ -38,6 +38,7 @@ describe('pauseStep with validated events', () => {
       networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: voters.map((v) => v.vote.voter),
       resolves: [],
       signature: recoverSignature(voters.map((v, i) => ({ index: i + 1, signature: v.vote.partial }))),

@@ -114,6 +114,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   };
   const networkId = networkIdOf(genesis);
   const chains = new Map<string, SignedCommitment[]>(LABS.map((l) => [l.id, []]));
+  const certs: Certificate[] = [];
   const commit = (li: number, epoch: number, metrics: Metrics, issuedAt?: number): SignedCommitment => {
     const lab = LABS[li]!.id;
     const chain = chains.get(lab)!;
@@ -126,6 +127,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         seq: chain.length,
         prev: prevSc ? hashOf(prevSc) : ZERO_HASH,
         issuedAt: issuedAt ?? genesis.policy.genesisTime + (epoch + 1) * EPOCH_MS + 2_000 + li * 500,
+        height: certs.length,
+        level: certs.length % 2 === 1 ? 'PAUSED' : 'RUNNING',
         metrics,
         runsRoot: new Uint8Array(32),
         attestations: [],
@@ -157,7 +160,6 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   }
 
   const evidence: Record<string, unknown>[] = [];
-  const certs: Certificate[] = [];
   const hooks: {
     height: number;
     action: string;
@@ -288,7 +290,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
               .sort()
               .map((h) => new Uint8Array(Buffer.from(h, 'hex')))
           : [];
-      const msg = statementBytes({ networkId, height, target, resolves });
+      const step = target === 'RUNNING' ? 'down' : 'up';
+      const msg = statementBytes({ networkId, height, target, step, resolves });
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
       const voters = [1, 2, 4];
       const signature = recoverSignature(
@@ -300,6 +303,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         networkId,
         height,
         target,
+        step,
         signers: voters.map((i) => LABS[i - 1]!.id),
         resolves,
         signature,

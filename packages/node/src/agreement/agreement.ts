@@ -1,9 +1,11 @@
-import type {
-  Certificate,
-  PauseState,
-  SignedCommitment,
-  SignedEvidence,
-  SignedVote,
+import {
+  type Certificate,
+  certificateStaleRule,
+  type PauseState,
+  type SignedCommitment,
+  type SignedEvidence,
+  type SignedVote,
+  type Validation,
 } from '@pausenet/protocol';
 import type { Validated } from '../message.js';
 import { BreachFiler } from './breach.js';
@@ -77,7 +79,8 @@ export class Agreement {
     this.core.handleEffects({
       'sign-vote': (e) => void this.voting.castVote(e.height, e.target, e),
       'approval-needed': (e) => this.voting.approvalNeeded(e),
-      recover: (e) => this.certificates.recover(e.height, e.target, e.resolves, e.partials),
+      recover: (e) => this.certificates.recover(e.height, e.target, e.step, e.resolves, e.partials),
+      'record-dominated': (e) => this.certificates.recordDominated(e.certificate),
       'publish-certificate': (e) => this.core.send('certificate', e.certificate),
       apply: (e) => this.certificates.apply(e.certificate),
     });
@@ -129,6 +132,16 @@ export class Agreement {
   /** Height of the last applied certificate (cheap: ingest judges every vote and certificate by it). */
   get height(): number {
     return this.core.machine.height;
+  }
+
+  /** The applied level (cheap). */
+  get level(): PauseState {
+    return this.core.machine.state;
+  }
+
+  /** [IGNORE] K_STALE / K_CONFLICT of a certificate the applied state already decides (ingest, before storing). */
+  certificateRule(cert: Certificate): Validation | null {
+    return certificateStaleRule(this.core.machine, cert);
   }
 
   /**

@@ -8,9 +8,9 @@ import {
   encodeCertificate,
   type LabId,
   type PauseState,
-  resolvesDigest,
   type SignedVote,
-  stateAtHeight,
+  type Step,
+  statementKey,
   toHex,
 } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
@@ -25,8 +25,8 @@ import type { Voting } from './voting.js';
 export class Certificates {
   /** The t lowest member indices: the signer set nodes prefer, so they tend to list the same signers. */
   private readonly canonicalIndices: number[];
-  /** Heights this node recovered a certificate for (formed once). */
-  private readonly formed = new Set<number>();
+  /** Statements (statementKey) this node recovered a certificate for (formed once). */
+  private readonly formed = new Set<string>();
   private graceTimer: { height: number; timer: NodeJS.Timeout } | null = null;
   private readonly graceExpired = new Set<number>();
 
@@ -55,10 +55,13 @@ export class Certificates {
   recover(
     height: number,
     target: PauseState,
+    step: Step,
     resolves: Uint8Array[],
     partials: { index: number; voter: LabId; signature: Uint8Array }[],
   ): void {
-    if (height !== this.core.machine.height + 1 || this.formed.has(height)) return;
+    const key = statementKey({ height, target, step, resolves });
+    const applied = this.core.machine.height;
+    if (height < applied || height > applied + 1 || this.formed.has(key)) return;
     const sorted = [...partials].sort((a, b) => a.index - b.index);
     const canonical = sorted
       .slice(0, this.core.threshold)
@@ -74,7 +77,7 @@ export class Certificates {
           this.graceTimer = null;
           this.graceExpired.add(height);
           if (this.core.stopped) return;
-          this.recoverFromMachine(height);
+          this.recoverFromMachine(key);
           void this.core.flush();
         }, this.graceMs);
         timer.unref();
@@ -93,11 +96,12 @@ export class Certificates {
       this.core.log.error({ height, err: (e as Error).message }, 'recovering the group signature failed');
       return;
     }
-    this.formed.add(height);
+    this.formed.add(key);
     const certificate: Certificate = {
       networkId: this.core.networkId,
       height,
       target,
+      step,
       signers: chosen.map((p) => p.voter),
       resolves,
       signature,
@@ -112,25 +116,31 @@ export class Certificates {
     this.core.send('certificate', certificate);
   }
 
-  private recoverFromMachine(height: number): void {
-    if (height !== this.core.machine.height + 1) return;
-    // Only votes on one statement combine (a split resume has several groups).
-    const groups = new Map<string, SignedVote[]>();
-    for (const sv of this.core.machine.votes.values()) {
-      const key = toHex(resolvesDigest(sv.vote.target, sv.vote.resolves));
-      groups.set(key, [...(groups.get(key) ?? []), sv]);
-    }
-    for (const group of groups.values()) {
-      if (group.length < this.core.threshold) continue;
-      const partials = group.map((sv) => ({
-        index: this.core.memberIndex.get(sv.vote.voter) ?? 0,
-        voter: sv.vote.voter,
-        signature: sv.vote.partial,
-      }));
-      const first = group[0] as SignedVote;
-      this.recover(height, stateAtHeight(height), [...first.vote.resolves], partials);
-      return;
-    }
+  private recoverFromMachine(key: string): void {
+    // Only votes on one statement combine (a split step down has several groups).
+    const group = [...this.core.machine.votes.values()].filter((sv) => statementKey(sv.vote) === key);
+    if (group.length < this.core.threshold) return;
+    const partials = group.map((sv) => ({
+      index: this.core.memberIndex.get(sv.vote.voter) ?? 0,
+      voter: sv.vote.voter,
+      signature: sv.vote.partial,
+    }));
+    const first = (group[0] as SignedVote).vote;
+    this.recover(first.height, first.target, first.step, [...first.resolves], partials);
+  }
+
+  /**
+   * A certificate dominated by a higher level at its height (the machine's P_DOMINATED): the store holds one
+   * certificate per height, so only what it resolves is kept (durably), and the resolved set does not
+   * depend on the order certificates arrived in.
+   */
+  recordDominated(cert: Certificate): void {
+    this.core.store.transaction(() => this.core.store.breaches.resolve(cert.resolves, cert.height));
+    this.core.log.warn(
+      { height: cert.height, target: cert.target, resolves: cert.resolves.map(toHex) },
+      'dominated certificate: its resolved breaches are recorded, the certificate itself is not stored',
+    );
+    this.core.emitChange();
   }
 
   /**
@@ -167,7 +177,7 @@ export class Certificates {
       });
       // The breaches it acts on (a pause: every breach open now) or resolves (a resume: the ids it names),
       // in the same transaction as the certificate (docs/protocol.md "Breach identity").
-      if (cert.target === 'PAUSED') this.core.store.breaches.actOn(cert.height);
+      if (cert.step === 'up') this.core.store.breaches.actOn(cert.height);
       else this.core.store.breaches.resolve(cert.resolves, cert.height);
       if (this.hooks.journaled) {
         this.core.store.hookJournal.recordPending(
@@ -187,7 +197,8 @@ export class Certificates {
         height: cert.height,
         state: cert.target,
         certificate: toHex(hash),
-        ...(cert.target === 'RUNNING' ? { resolves: cert.resolves.map(toHex) } : {}),
+        step: cert.step,
+        ...(cert.step === 'down' ? { resolves: cert.resolves.map(toHex) } : {}),
       },
       'certificate applied',
     );

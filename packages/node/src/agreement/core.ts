@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   createPauseState,
   decodeCertificate,
+  decodeSignedVote,
   type Genesis,
   type LabId,
   type PauseEffect,
@@ -93,7 +94,10 @@ export class AgreementCore {
       ...(this.voter !== null ? { self: this.voter.lab } : {}),
       certificate: row === undefined ? null : decodeCertificate(row.bytes),
       since: applied.since ?? 0,
-      signedHeights: this.store.signedHeights.all().map((s): [number, PauseState] => [s.height, s.target]),
+      signed: this.store.signedHeights.all().map((s) => {
+        const v = decodeSignedVote(s.vote).vote;
+        return { height: s.height, target: v.target, step: v.step, resolves: v.resolves };
+      }),
       breaches: {
         open: this.store.breaches
           .open()

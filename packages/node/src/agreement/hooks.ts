@@ -216,7 +216,7 @@ export class HookDriver {
     if (this.core.machine.state === 'RUNNING') this.runLocal('RUNNING', 'fail-safe cleared');
   }
 
-  private runLocal(target: PauseState, reason: string): void {
+  private runLocal(target: 'RUNNING' | 'PAUSED', reason: string): void {
     const runner = this.runner;
     if (runner === null) return;
     const at = this.core.now();

@@ -2,6 +2,7 @@ import { decodeSignedVote } from '@pausenet/protocol';
 import type { Certificates } from './certificates.js';
 import type { AgreementCore } from './core.js';
 import type { HookDriver } from './hooks.js';
+import { approveEvent } from './voting.js';
 
 /**
  * Recovery on restart (docs/protocol.md "Restart", "Re-assert on start"): rebuild the machine from the
@@ -17,8 +18,7 @@ export function recoverOnStart(core: AgreementCore, certificates: Certificates, 
   certificates.applyStored(Number.POSITIVE_INFINITY);
   const open = core.machine.height + 1;
   for (const a of core.store.approvals.above(core.machine.height)) {
-    if (a.height === open)
-      core.step({ type: 'approve', height: a.height, target: a.target, breaches: a.breaches });
+    if (a.height === open) core.step(approveEvent(core.machine.state, a.height, a.target, a.breaches));
   }
   for (const row of core.store.votes.range(open, open, 10_000))
     core.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });

@@ -1,5 +1,5 @@
 import type { HookAction } from '@pausenet/hooks';
-import type { EvidenceKind, Genesis, LabId, PauseState, Validation } from '@pausenet/protocol';
+import type { EvidenceKind, Genesis, LabId, PauseState, Step, Validation } from '@pausenet/protocol';
 import type { Logger } from '../logger.js';
 import type { MessageKind, MessageOf } from '../message.js';
 import type { NodeStore } from '../store/repositories.js';
@@ -37,9 +37,16 @@ export interface AgreementStatusCore {
   height: number;
   since: number | null;
   /** One entry per statement voted on at the open height (a split resume shows several). */
-  pendingVotes: { height: number; target: PauseState; resolves: string[]; voters: LabId[]; needed: number }[];
+  pendingVotes: {
+    height: number;
+    target: PauseState;
+    step: Step;
+    resolves: string[];
+    voters: LabId[];
+    needed: number;
+  }[];
   /** What waits for / was given by this operator at the open height (breach ids, hex). */
-  approvals: { height: number; target: PauseState; approved: boolean; breaches: string[] }[];
+  approvals: { height: number; target: PauseState; step: Step; approved: boolean; breaches: string[] }[];
   hooks: HookStatusView[];
   /**
    * Readiness (GET /v1/health): false until the start-up re-assert of the current state's hooks has

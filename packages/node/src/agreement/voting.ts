@@ -4,13 +4,16 @@ import {
   compareBytes,
   decodeSignedVote,
   encodeSignedVote,
+  escalationHeight,
   type LabId,
   LIMITS,
+  levelRank,
   type PauseEffect,
+  type PauseEvent,
   type PauseState,
   resolvesDigest,
+  type Step,
   signVote,
-  stateAtHeight,
   statementBytes,
   toHex,
 } from '@pausenet/protocol';
@@ -25,6 +28,23 @@ function sortedIds(ids: readonly Uint8Array[]): Uint8Array[] {
 
 const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean =>
   a.length === b.length && a.every((x, i) => compareBytes(x, b[i] as Uint8Array) === 0);
+
+/** The step an approval of `target` is: down below the applied level, up otherwise. */
+export function stepFor(applied: PauseState, target: PauseState): Step {
+  return levelRank(target) < levelRank(applied) ? 'down' : 'up';
+}
+
+/** The machine event of an operator approval (docs/protocol.md "Approvals"). */
+export function approveEvent(
+  applied: PauseState,
+  height: number,
+  target: PauseState,
+  breaches: Uint8Array[],
+): PauseEvent {
+  return stepFor(applied, target) === 'down'
+    ? { type: 'approve', step: 'down', height, target, breaches }
+    : { type: 'approve', step: 'up', height, breaches };
+}
 
 /**
  * Voting: signs votes behind slashing protection (one statement per height, durable before it leaves the
@@ -65,15 +85,17 @@ export class Voting {
   castVote(
     height: number,
     target: PauseState,
-    what: { breaches: Uint8Array[]; evidenceRefs: Uint8Array[]; resolves: Uint8Array[] },
+    what: { step: Step; breaches: Uint8Array[]; evidenceRefs: Uint8Array[]; resolves: Uint8Array[] },
   ): { signed: boolean; reason?: string } {
     const voter = this.core.voter;
     if (voter === null)
       return { signed: false, reason: 'this node has no BLS share (observer, or member before the DKG)' };
+    const step = what.step;
     const statement = statementBytes({
       networkId: this.core.networkId,
       height,
       target,
+      step,
       resolves: what.resolves,
     });
     const res = this.core.store.signedHeights.signOnce(
@@ -87,6 +109,7 @@ export class Voting {
               networkId: this.core.networkId,
               height,
               target,
+              step,
               voter: voter.lab,
               partial: blsSign(voter.blsShare, statement),
               evidence: what.evidenceRefs,
@@ -112,7 +135,8 @@ export class Voting {
           height,
           target,
           breaches: what.breaches.map(toHex),
-          ...(target === 'RUNNING' ? { resolves: what.resolves.map(toHex) } : {}),
+          step,
+          ...(step === 'down' ? { resolves: what.resolves.map(toHex) } : {}),
         },
         'vote signed and persisted',
       );
@@ -148,18 +172,23 @@ export class Voting {
     if (this.core.voter === null)
       return refuse('CANNOT_VOTE', 'this node cannot vote (observer, or member before the DKG)');
     const r = ((): ApproveResult => {
-      const open = this.core.machine.height + 1;
-      if (height !== open)
-        return refuse(
+      const machine = this.core.machine;
+      const open = machine.height + 1;
+      const step = stepFor(machine.state, target);
+      const expected = step === 'down' ? open : escalationHeight(machine);
+      const notOpen = () =>
+        refuse(
           'NOT_OPEN_HEIGHT',
-          `height ${height} is not the open height ${open} (the network is ${this.core.machine.state} at height ${this.core.machine.height}; see pausenet status)`,
+          `height ${height} is not the open height ${expected} (the network is ${machine.state} at height ${machine.height}; see pausenet status)`,
         );
-      if (target !== stateAtHeight(height))
+      if (height !== open && height !== escalationHeight(machine)) return notOpen();
+      if (step === 'up' && levelRank(target) <= levelRank(machine.state))
         return refuse(
           'WRONG_TARGET',
-          `the only legal transition at height ${height} is to ${stateAtHeight(height)}`,
+          `the network is ${machine.state}: an approval at height ${height} steps down to a lower level or approves breaches that lead above it`,
         );
-      const chosen = this.chooseBreaches(target, opts);
+      if (height !== expected) return notOpen();
+      const chosen = this.chooseBreaches(step, opts);
       if ('refused' in chosen) {
         // Nothing judged to approve, but this member already voted PAUSED (an automatic breach): say so.
         const mine = this.core.store.signedHeights.signedAt(height);
@@ -184,10 +213,10 @@ export class Voting {
         breaches: chosen.ids.map((id) => this.describeBreach(id)),
         source: chosen.source,
         ...(chosen.voters ? { voters: chosen.voters } : {}),
-        ...(target === 'RUNNING' ? { leftOpen: this.leftOpenBy(chosen.ids) } : {}),
+        ...(step === 'down' ? { leftOpen: this.leftOpenBy(chosen.ids) } : {}),
       };
-      const resolves = target === 'RUNNING' ? chosen.ids : [];
-      const statement = statementBytes({ networkId: this.core.networkId, height, target, resolves });
+      const resolves = step === 'down' ? chosen.ids : [];
+      const statement = statementBytes({ networkId: this.core.networkId, height, target, step, resolves });
       const mine = this.core.store.signedHeights.signedAt(height);
       // One member signs one statement per height: a resume with another set cannot be signed any more.
       if (mine !== undefined && !bytesEqual(mine.statement, statement))
@@ -201,7 +230,7 @@ export class Voting {
         { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
         'operator approval recorded',
       );
-      const v = this.core.step({ type: 'approve', height, target, breaches: chosen.ids });
+      const v = this.core.step(approveEvent(machine.state, height, target, chosen.ids));
       this.core.emitChange();
       if (!v.ok) return { ...result, reason: v.detail };
       const signed = this.core.store.signedHeights.signedAt(height);
@@ -224,13 +253,13 @@ export class Voting {
 
   /** The breach ids an approval names: the operator's, else the default (docs/protocol.md "Approvals"). */
   private chooseBreaches(
-    target: PauseState,
+    step: Step,
     opts: ApproveOptions,
   ): { ids: Uint8Array[]; source: ApprovalSource; voters?: LabId[] } | { refused: string; reason: string } {
-    const pending = target === 'RUNNING' ? this.pendingResumes() : [];
+    const pending = step === 'down' ? this.pendingResumes() : [];
     if (opts.breaches !== undefined) {
       const ids = sortedIds(opts.breaches);
-      if (target === 'PAUSED' && ids.length === 0)
+      if (step === 'up' && ids.length === 0)
         return { refused: 'NOTHING_TO_APPROVE', reason: 'a pause approval names at least one breach id' };
       if (ids.length > LIMITS.resolves)
         return {
@@ -245,7 +274,7 @@ export class Voting {
             reason: `breach ${toHex(id)} was already resolved by the resume at height ${at}`,
           };
       }
-      if (target === 'RUNNING' && opts.force !== true) {
+      if (step === 'down' && opts.force !== true) {
         if (pending.length > 0 && !pending.some((p) => sameIds(p.resolves, ids))) {
           const p = pending[0] as { resolves: Uint8Array[]; voters: LabId[] };
           return {
@@ -263,7 +292,7 @@ export class Voting {
       }
       return { ids, source: 'explicit' };
     }
-    if (target === 'PAUSED') {
+    if (step === 'up') {
       const ids: Uint8Array[] = [];
       for (const b of this.core.machine.open.values()) {
         if (b.auto) continue;
@@ -288,8 +317,8 @@ export class Voting {
   private pendingResumes(): { resolves: Uint8Array[]; voters: LabId[] }[] {
     const groups = new Map<string, { resolves: Uint8Array[]; voters: LabId[] }>();
     for (const sv of this.core.machine.votes.values()) {
-      if (sv.vote.target !== 'RUNNING') continue;
-      const key = toHex(resolvesDigest('RUNNING', sv.vote.resolves));
+      if (sv.vote.step !== 'down' || sv.vote.height !== this.core.machine.height + 1) continue;
+      const key = toHex(resolvesDigest('down', sv.vote.resolves));
       const g = groups.get(key) ?? { resolves: [...sv.vote.resolves], voters: [] };
       g.voters.push(sv.vote.voter);
       groups.set(key, g);

@@ -81,6 +81,8 @@ export function createApiHandlers(d: ApiHandlerDeps): ApiBackend {
         head: d.store.commitments.last(self.lab),
         request,
         now: d.now(),
+        // This node's applied state when it signs (Commitment.height/level, docs/protocol.md "Compliance").
+        applied: { height: d.agreement.height, level: d.agreement.level },
       });
       // Build, sign and ingest run synchronously: concurrent submissions cannot take the same seq.
       const out = d.ingestOwn('commitment', sc);

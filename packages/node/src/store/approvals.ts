@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from './database.js';
 import type { ApprovalRecord, ApprovalRepository } from './repositories.js';
+import { levelOf } from './signed-heights.js';
 
 /** Operator approvals on SQLite (tables approvals, migration 2, and approval_breaches, migration 3). */
 export class SqliteApprovals implements ApprovalRepository {
@@ -31,7 +32,7 @@ export class SqliteApprovals implements ApprovalRepository {
       .all(height) as { height: number; target: string; at: number }[];
     return rows.map((r) => ({
       height: r.height,
-      target: r.target === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      target: levelOf(r.target),
       at: r.at,
       breaches: (
         this.db

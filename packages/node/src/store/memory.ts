@@ -299,10 +299,10 @@ class MemorySignedHeights implements SignedHeightRepository {
     this.rows.set(height, { target, statement, vote });
     return { kind: 'new', vote };
   }
-  all(): { height: number; target: PauseState }[] {
+  all(): { height: number; target: PauseState; vote: Uint8Array }[] {
     return [...this.rows.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([height, r]) => ({ height, target: r.target }));
+      .map(([height, r]) => ({ height, target: r.target, vote: r.vote }));
   }
   signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined {
     return this.rows.get(height);

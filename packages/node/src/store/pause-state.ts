@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from './database.js';
 import type { AppliedState, PauseStateRepository } from './repositories.js';
+import { levelOf } from './signed-heights.js';
 
 interface StateRow {
   height: number;
@@ -19,7 +20,7 @@ export class SqlitePauseState implements PauseStateRepository {
     if (r === undefined) return { height: 0, state: 'RUNNING', since: null, certificateHash: null };
     return {
       height: r.height,
-      state: r.state === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      state: levelOf(r.state),
       since: r.since,
       certificateHash: r.certificate_hash === null ? null : new Uint8Array(r.certificate_hash),
     };

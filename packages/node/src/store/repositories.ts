@@ -186,8 +186,8 @@ export interface SignedHeightRepository {
     sign: () => Uint8Array,
     now: number,
   ): SignOnceResult;
-  /** Every (height, target) this member signed, ascending. */
-  all(): { height: number; target: PauseState }[];
+  /** Every vote this member signed (its bytes carry the statement: target, step, resolves), ascending height. */
+  all(): { height: number; target: PauseState; vote: Uint8Array }[];
   /** The vote bytes stored for a height, if this member signed there. */
   signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined;
 }

@@ -10,7 +10,10 @@ interface SignedRow {
   at: number;
 }
 
-const targetOf = (t: string): PauseState => (t === 'PAUSED' ? 'PAUSED' : 'RUNNING');
+/** A stored level name (pause_state, signed_heights, approvals). */
+export function levelOf(s: string): PauseState {
+  return s === 'PAUSED' || s === 'REDUCED' ? s : 'RUNNING';
+}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -36,7 +39,7 @@ export class SqliteSignedHeights implements SignedHeightRepository {
         if (row !== undefined) {
           if (row.target === target && equalBytes(row.statement, statement))
             return { kind: 'same', vote: new Uint8Array(row.vote) } as const;
-          return { kind: 'conflict', signedTarget: targetOf(row.target) } as const;
+          return { kind: 'conflict', signedTarget: levelOf(row.target) } as const;
         }
         const vote = sign();
         this.db
@@ -68,20 +71,21 @@ export class SqliteSignedHeights implements SignedHeightRepository {
     return this.signOnceTx(height, target, statement, sign, now);
   }
 
-  all(): { height: number; target: PauseState }[] {
+  all(): { height: number; target: PauseState; vote: Uint8Array }[] {
     return (
-      this.db.sql('SELECT height, target FROM signed_heights ORDER BY height').all() as {
+      this.db.sql('SELECT height, target, vote FROM signed_heights ORDER BY height').all() as {
         height: number;
         target: string;
+        vote: Uint8Array;
       }[]
-    ).map((r) => ({ height: r.height, target: targetOf(r.target) }));
+    ).map((r) => ({ height: r.height, target: levelOf(r.target), vote: new Uint8Array(r.vote) }));
   }
 
   signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined {
     const row = this.row(height);
     if (row === undefined) return undefined;
     return {
-      target: targetOf(row.target),
+      target: levelOf(row.target),
       statement: new Uint8Array(row.statement),
       vote: new Uint8Array(row.vote),
     };

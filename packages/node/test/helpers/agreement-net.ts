@@ -110,6 +110,8 @@ export function commitment(
       seq: opts.seq ?? 0,
       prev: opts.prev ?? ZERO_HASH,
       issuedAt: now,
+      height: 0,
+      level: 'RUNNING',
       metrics: metrics(opts.metrics),
       runsRoot: new Uint8Array(32),
       attestations: [],
@@ -234,7 +236,7 @@ export class SimNet {
       recorder: new VerdictRecorder(new NodeMetrics(), logger),
       logger,
       now: () => Date.now(),
-      height: () => node.agreement.height,
+      applied: () => node.agreement,
       apply: (v) => node.agreement.apply(v),
     });
     node.agreement = new Agreement({

@@ -36,7 +36,7 @@ function member(store: MemoryStore, self: typeof labA | null) {
     recorder: new VerdictRecorder(new NodeMetrics(), silentLogger),
     logger: silentLogger,
     now: Date.now,
-    height: () => ref.agreement?.height ?? 0,
+    applied: () => ref.agreement as Agreement,
     apply: (v) => ref.agreement?.apply(v),
   });
   const agreement = new Agreement({
@@ -70,7 +70,13 @@ const overCap = (): SignedCommitment =>
 
 /** A PAUSED vote at height 1 by `lab`, citing what `like` cites. */
 function voteLike(lab: typeof labA, like: ReturnType<typeof decodeSignedVote>) {
-  const statement = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+  const statement = statementBytes({
+    networkId: net.networkId,
+    height: 1,
+    target: 'PAUSED',
+    step: 'up',
+    resolves: [],
+  });
   return signVote(
     {
       ...like.vote,
@@ -90,11 +96,13 @@ describe('agreement over in-memory repositories (unit tier, no SQLite)', () => {
     a.ingest.ingestMessage('commitment', overCap(), { source: 'gossip' });
     await a.agreement.settled();
     expect(a.sent).toEqual(['evidence', 'vote']);
-    expect(store.signedHeights.all()).toEqual([{ height: 1, target: 'PAUSED' }]);
+    expect(store.signedHeights.all().map(({ height, target }) => ({ height, target }))).toEqual([
+      { height: 1, target: 'PAUSED' },
+    ]);
     expect(store.breaches.counts()).toEqual({ open: 1, resolved: 0 });
     // The own vote was applied once, through the door.
     expect(a.agreement.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', resolves: [], voters: [labA.id], needed: 3 },
+      { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: [labA.id], needed: 3 },
     ]);
 
     const own = decodeSignedVote((store.votes.range(1, 1, 10)[0] as { bytes: Uint8Array }).bytes);
@@ -119,7 +127,7 @@ describe('agreement over in-memory repositories (unit tier, no SQLite)', () => {
     await again.agreement.settled();
     expect(again.agreement.status()).toMatchObject({ state: 'PAUSED', height: 1, ready: true });
     expect(again.sent).toEqual([]);
-    expect(await again.agreement.approve(1, 'PAUSED')).toMatchObject({ refused: 'NOT_OPEN_HEIGHT' });
+    expect(await again.agreement.approve(3, 'RUNNING')).toMatchObject({ refused: 'NOT_OPEN_HEIGHT' });
     await again.agreement.stop();
   });
 

@@ -32,7 +32,7 @@ function setup(net = makeAgreementGenesis(4)) {
     recorder: new VerdictRecorder(new NodeMetrics(), silentLogger),
     logger: silentLogger,
     now: Date.now,
-    height: () => 0,
+    applied: () => ({ height: 0, level: 'RUNNING', certificateRule: () => null }),
     apply: (v) => {
       storedWhenHanded.push(store.commitments.count());
       handed.push(

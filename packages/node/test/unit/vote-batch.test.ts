@@ -13,7 +13,13 @@ import { Store } from '../../src/store/store.js';
 import { makeAgreementGenesis } from '../helpers/agreement-net.js';
 
 const net = makeAgreementGenesis(6);
-const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+const stmt = statementBytes({
+  networkId: net.networkId,
+  height: 1,
+  target: 'PAUSED',
+  step: 'up',
+  resolves: [],
+});
 const partialOf = (i: number) => blsSign(net.shares[i] as Uint8Array, stmt);
 const vote = (i: number, partial = partialOf(i), signer = net.labs[i]?.secretKey as Uint8Array) =>
   encodeSignedVote(
@@ -22,6 +28,7 @@ const vote = (i: number, partial = partialOf(i), signer = net.labs[i]?.secretKey
         networkId: net.networkId,
         height: 1,
         target: 'PAUSED',
+        step: 'up',
         voter: net.labs[i]?.id as string,
         partial,
         evidence: [new Uint8Array(32).fill(1)],
@@ -56,7 +63,7 @@ function counting() {
     recorder: new VerdictRecorder(new NodeMetrics(), silentLogger),
     logger: silentLogger,
     now: Date.now,
-    height: () => 0,
+    applied: () => ({ height: 0, level: 'RUNNING', certificateRule: () => null }),
     apply: (v) => applied.push(v),
     verify: {
       partial: (pk, m, s) => {

@@ -1,5 +1,7 @@
 import { bytesEqual, toHex } from '../bytes.js';
 import { epochStart } from '../epoch.js';
+import { levelRank } from '../level.js';
+import { escalationHeight } from '../pause/machine.js';
 import type { PauseMachineState } from '../pause/types.js';
 import type { LabId, Validation } from '../types.js';
 import { type BlsVerifyFn, ignore, memberById, OK, reject, skewOf } from '../validation/result.js';
@@ -35,11 +37,17 @@ export interface PauseView {
   unactedAutoBreaches: number;
 }
 
-/** The view of the pause machine: a pending pause vote; automatic breaches open while RUNNING. */
+/**
+ * The view of the pause machine: a step up this member signed at the escalation height above the applied
+ * level (not yet certified); automatic breaches open above the applied level (an escalation is forming).
+ */
 export function pauseViewOf(s: PauseMachineState): PauseView {
+  const rank = levelRank(s.state);
   return {
-    pendingPauseVote: s.signedHeights.get(s.height + 1) === 'PAUSED',
-    unactedAutoBreaches: s.state === 'RUNNING' ? s.autoOpen : 0,
+    pendingPauseVote: (s.signed.get(escalationHeight(s)) ?? []).some(
+      (x) => x.step === 'up' && levelRank(x.target) > rank,
+    ),
+    unactedAutoBreaches: (rank < 1 ? s.autoOpen.REDUCED : 0) + (rank < 2 ? s.autoOpen.PAUSED : 0),
   };
 }
 

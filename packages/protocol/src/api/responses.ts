@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 
 const hex = z.string();
-const pauseState = z.enum(['RUNNING', 'PAUSED']);
+/** Levels RUNNING < REDUCED < PAUSED (docs/protocol.md "Levels"). */
+const pauseState = z.enum(['RUNNING', 'REDUCED', 'PAUSED']);
+/** A certificate steps up (escalation, acts on breaches) or down (de-escalation, resolves breaches). */
+const step = z.enum(['up', 'down']);
 
 /** Every error: HTTP 4xx/5xx with a code that names the problem and a message that says what to do. */
 export const apiErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -35,6 +38,9 @@ export const commitmentViewSchema = z.object({
   seq: z.number(),
   prev: hex,
   issuedAt: z.number(),
+  /** The last certified height the lab had applied when it signed, and its level (docs/protocol.md "Compliance"). */
+  height: z.number(),
+  level: pauseState,
   metrics: metricsJsonSchema,
   runsRoot: hex,
   attestations: z.array(z.object({ attester: z.string(), publicKey: hex, signature: hex })),
@@ -84,11 +90,12 @@ export const certificateViewSchema = z.object({
   networkId: hex,
   height: z.number(),
   target: pauseState,
-  /** statementBytes of (networkId, height, target, resolves): what the group signature covers. */
+  step,
+  /** statementBytes of (networkId, height, target, step, resolves): what the group signature covers. */
   statement: hex,
   signature: hex,
   signers: z.array(z.string()),
-  /** Breach ids a RUNNING certificate resolves; empty for PAUSED. */
+  /** Breach ids a step down resolves; empty for a step up. */
   resolves: z.array(hex),
   firstSeenAt: z.number(),
 });
@@ -109,7 +116,8 @@ export type HookStatus = z.infer<typeof hookStatusSchema>;
 export const pendingVotesSchema = z.object({
   height: z.number(),
   target: pauseState,
-  /** Breach ids the statement resolves (RUNNING). */
+  step,
+  /** Breach ids the statement resolves (a step down). */
   resolves: z.array(hex),
   voters: z.array(z.string()),
   needed: z.number(),
@@ -118,6 +126,7 @@ export const pendingVotesSchema = z.object({
 export const approvalStatusSchema = z.object({
   height: z.number(),
   target: pauseState,
+  step,
   approved: z.boolean(),
   breaches: z.array(hex),
 });
