@@ -8,7 +8,6 @@ import {
   type PauseEffect,
   type PauseEvent,
   type PauseMachineState,
-  type PauseState,
   pauseStep,
   type Validation,
 } from '@pausenet/protocol';

@@ -1,5 +1,5 @@
 import { actionForTarget, type HookCertificate } from '@pausenet/hooks';
-import { type Certificate, type PauseState, toHex } from '@pausenet/protocol';
+import { type Certificate, toHex } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor, type FailSafeStatus } from './fail-safe.js';
