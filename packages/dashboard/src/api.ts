@@ -33,6 +33,8 @@ export type LabStatusJson = StatusBody['labs'][number];
 export type PendingVotesJson = StatusBody['pendingVotes'][number];
 export type HookStatusJson = HookStatus;
 export type StatusJson = StatusBody;
+/** An open breach in GET /v1/status (docs/protocol.md "Breach identity"). */
+export type OpenBreachJson = StatusBody['breaches']['open'][number];
 
 export interface MemberJson {
   id: string;
@@ -85,6 +87,8 @@ export type CertificateJson = Omit<CertificateView, 'networkId' | 'resolves' | '
  */
 export interface EvidenceJson {
   hash?: string;
+  /** The id of the breach it proves (docs/protocol.md "Breach identity"). */
+  breach?: string;
   kind?: string;
   reporter?: string;
   issuedAt?: number;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionGater } from '@libp2p/interface';
 import { type Genesis, networkIdOf, parseGenesisYaml, toHex } from '@pausenet/protocol';
 import type { SelfIdentity } from './agreement/types.js';
-import { connectionLimitsOf, dataPaths, type NodeConfig } from './config.js';
+import { connectionLimitsOf, dataPaths, genesisMismatchMessage, type NodeConfig } from './config.js';
 import { InboundGate, ipOf } from './connections.js';
 import { ConfigError } from './errors.js';
 import { PeerBans } from './gossip/bans.js';
@@ -82,7 +82,7 @@ export async function openNodeParts(config: NodeConfig, opts: PausenetNodeOption
     if (stored && stored !== toHex(networkId)) {
       throw new ConfigError(
         'CONFIG_INVALID',
-        `dataDir ${config.dataDir} holds network ${stored} but genesisFile ${config.genesisFile} is network ${toHex(networkId)}; use the matching genesis or a fresh dataDir`,
+        genesisMismatchMessage(config.dataDir, stored, config.genesisFile, toHex(networkId)),
         'dataDir',
       );
     }

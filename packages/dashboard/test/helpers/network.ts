@@ -87,7 +87,9 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
       policy: {
         genesisTime: now - 10 * 3_600_000,
         epochMs: EPOCH_MS,
-        deadlineMs: 86_400_000,
+        // deadlines pass within the page's 12-epoch window (genesisTime is 600 epochs back), so the page
+        // must tell epochs before the network ran from missed ones
+        deadlineMs: 30_000,
         graceMs: 3_600_000,
         caps: {
           trainingFlop: 10n ** 26n,
