@@ -32,7 +32,7 @@ export function formatStatus(s: StatusBody, now: number): string {
     out.push(`breaches  ${b.openCount} open, ${b.resolvedCount} resolved`);
     for (const x of b.open)
       out.push(
-        `  ${x.id}  ${x.kind} ${x.lab} epoch ${x.epoch}  evidence ${x.evidence?.slice(0, 16) ?? '?'}…${x.actedOnHeight !== null ? `  acted on at height ${x.actedOnHeight}` : ''}`,
+        `  ${x.id}  ${x.kind} ${x.lab} epoch ${x.epoch}  evidence ${x.evidence.slice(0, 16)}…${x.actedOnHeight !== null ? `  acted on at height ${x.actedOnHeight}` : ''}`,
       );
     if (b.openCount > b.open.length) out.push(`  … ${b.openCount - b.open.length} more (GET /v1/status)`);
   }

@@ -56,15 +56,22 @@ export class NodeViews {
     const store = this.o.store;
     const counts = store.breaches.counts();
     return {
-      open: store.breaches.open(100).map((b) => ({
-        id: toHex(b.id),
-        kind: b.kind,
-        lab: b.lab,
-        epoch: b.epoch,
-        evidence: b.evidenceHash ? toHex(b.evidenceHash) : null,
-        firstSeenAt: b.firstSeenAt,
-        actedOnHeight: b.actedOnHeight,
-      })),
+      // An open row always has its evidence (written together with its first evidence).
+      open: store.breaches.open(100).flatMap((b) =>
+        b.kind !== null && b.lab !== null && b.epoch !== null && b.evidenceHash !== null
+          ? [
+              {
+                id: toHex(b.id),
+                kind: b.kind,
+                lab: b.lab,
+                epoch: b.epoch,
+                evidence: toHex(b.evidenceHash),
+                firstSeenAt: b.firstSeenAt ?? 0,
+                actedOnHeight: b.actedOnHeight,
+              },
+            ]
+          : [],
+      ),
       openCount: counts.open,
       resolvedCount: counts.resolved,
     };

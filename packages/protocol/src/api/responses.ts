@@ -131,13 +131,17 @@ export const approvalStatusSchema = z.object({
   breaches: z.array(hex),
 });
 
+/** An open breach (docs/protocol.md "Breach identity"): proven by stored evidence, not yet resolved. */
 export const openBreachSchema = z.object({
   id: hex,
-  kind: z.string().nullable(),
-  lab: z.string().nullable(),
-  epoch: z.number().nullable(),
-  evidence: hex.nullable(),
-  firstSeenAt: z.number().nullable(),
+  kind: z.string(),
+  /** The accused lab (report: the subject). */
+  lab: z.string(),
+  epoch: z.number(),
+  /** Hash of the first evidence that proved it. */
+  evidence: hex,
+  firstSeenAt: z.number(),
+  /** The certificate first applied while it was open (the step up that acted on it), else null. */
   actedOnHeight: z.number().nullable(),
 });
 
