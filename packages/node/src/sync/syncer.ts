@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Validation } from '@pausenet/protocol';
-import type { MessageKind } from '../agreement-port.js';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
 import type { Logger } from '../logger.js';
+import type { MessageKind } from '../message.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { Store } from '../store/store.js';
+import type { NodeStore } from '../store/repositories.js';
 import { protocolName } from '../topics.js';
 import type { SyncBounds } from './bounds.js';
 import type { StatusMessage } from './protocol.js';
@@ -16,7 +16,7 @@ import { requestReqResp } from './reqresp.js';
 export interface SyncerDeps {
   host: PausenetLibp2p;
   networkIdHex: string;
-  store: Store;
+  store: NodeStore;
   ingest: (kind: MessageKind, bytes: Uint8Array, peer: string) => IngestOutcome;
   /** Several messages of one response in one transaction (Ingest.ingestBatch with source 'sync'). */
   ingestBatch: (kind: MessageKind, items: readonly Uint8Array[], peer: string) => IngestOutcome[];
@@ -33,16 +33,9 @@ export interface SyncerDeps {
   onReject?: (peer: string, code: string) => void;
 }
 
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
 /** Per-lab / height lag against one peer's status. */
-export function lagAgainst(store: Store, currentHeight: number, remote: StatusMessage): number {
-  const mine = new Map(store.chainHeads().map((h) => [h.lab, h.seq]));
+export function lagAgainst(store: NodeStore, currentHeight: number, remote: StatusMessage): number {
+  const mine = new Map(store.commitments.heads().map((h) => [h.lab, h.seq]));
   let lag = 0;
   for (const h of remote.heads) lag += Math.max(0, h.seq - (mine.get(h.lab) ?? -1));
   return lag + Math.max(0, remote.certifiedHeight - currentHeight);
@@ -180,9 +173,8 @@ export class Syncer {
       for (const item of res.items) {
         const out = this.deps.ingest('certificate', item, peerStr);
         if (out.validation.ok) {
+          // Applied by the time ingest returns: the next certificate validates against the height it sets.
           progressed = true;
-          // The next certificate validates against the height this one sets; stop() must not wait on it.
-          await Promise.race([out.applied, aborted(this.abort.signal)]);
           if (this.abort.signal.aborted) return;
         } else if (out.validation.action === 'reject')
           return this.rejected(peerStr, 'certificates-by-range', out.validation);
@@ -193,7 +185,7 @@ export class Syncer {
     for (const head of heads) {
       const target = head.seq;
       for (;;) {
-        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
+        const mine = this.deps.store.commitments.last(head.lab)?.seq ?? -1;
         if (mine >= target) break;
         const count = Math.min(this.deps.maxBatch, target - mine);
         const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
@@ -208,7 +200,7 @@ export class Syncer {
     }
 
     const open = certifiedHeight + 1;
-    if (certifiedHeight === this.deps.currentHeight() && st.openVotes > this.deps.store.countVotes(open)) {
+    if (certifiedHeight === this.deps.currentHeight() && st.openVotes > this.deps.store.votes.count(open)) {
       const res = await this.req(peer, 'votes', { height: open });
       for (const item of res.items) {
         const out = this.deps.ingest('vote', item, peerStr);
@@ -219,7 +211,7 @@ export class Syncer {
 
     const advertised = Number.isSafeInteger(st.evidenceCount) ? Math.max(0, st.evidenceCount) : 0;
     const evidenceCount = Math.min(advertised, bounds.maxEvidence());
-    if (evidenceCount > 0 && evidenceCount !== this.deps.store.countEvidence()) {
+    if (evidenceCount > 0 && evidenceCount !== this.deps.store.evidence.count()) {
       // An honest responder pages its store in arrival order and never serves an item twice in a round;
       // a repeat means the pages are not what it holds: stop (a liar replaying valid items cannot loop us).
       const seen = new Set<string>();

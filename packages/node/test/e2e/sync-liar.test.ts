@@ -80,7 +80,7 @@ describe('sync against a lying peer (evidenceCount 2^53-1)', () => {
     await node.syncer.idle();
     // an honest responder never serves an item twice in a round: one page, then the repeat ends the round
     expect(served.evidence).toBeLessThanOrEqual(2 * served.status);
-    expect(node.store.countEvidence()).toBeLessThanOrEqual(page.length);
+    expect(node.store.evidence.count()).toBeLessThanOrEqual(page.length);
   }, 60_000);
 
   it("a non-member serving forged items (a stranger signing in a member's name) is banned at its first response", async () => {
