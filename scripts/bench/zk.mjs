@@ -15,15 +15,13 @@ import {
   encodeVerificationKey,
   GENESIS_LINK,
   linkCommitments,
-  loadCircuit,
   openSealed,
   proofFromBytes,
-  proveCommitment,
-  releaseCurve,
   sealOpenings,
   UNLIMITED,
   verifyPrivateProof,
 } from '../../packages/zk/dist/index.js';
+import { loadCircuit, proveCommitment, releaseCurve } from '../../packages/zk/dist/prover.js';
 import { browserCheck } from '../../packages/zk/scripts/browser-check.mjs';
 
 const fixtures = new URL('../../packages/zk/test/fixtures/', import.meta.url);
