@@ -11,8 +11,8 @@ import {
   prepareVerificationKey,
 } from './groth16.js';
 import type { SlotName } from './slots.js';
-import { publicSignals } from './statement.js';
-import { checkVerificationKey, type VerificationKeyJson } from './vkey.js';
+import { PUBLIC_INPUTS, publicSignals } from './statement.js';
+import type { VerificationKeyJson } from './vkey.js';
 
 /**
  * Prepared keys by their JSON text: a node verifies every commitment against the one genesis key, so
@@ -36,7 +36,13 @@ function preparedKey(vk: VerificationKeyJson): PreparedVerificationKey {
   ]);
   const hit = prepared.get(id);
   if (hit) return hit;
-  const key = prepareVerificationKey(checkVerificationKey(vk));
+  // Same rules as checkVerificationKey; prepareVerificationKey validates the points (once).
+  if (v?.nPublic !== PUBLIC_INPUTS)
+    throw new ZkError(
+      'BAD_VERIFICATION_KEY',
+      `expected ${PUBLIC_INPUTS} public inputs (${PUBLIC_INPUTS + 1} IC points): the key is for another circuit`,
+    );
+  const key = prepareVerificationKey(vk);
   if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
   prepared.set(id, key);
   return key;
