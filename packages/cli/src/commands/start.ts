@@ -17,7 +17,8 @@ export function registerStart(program: Command): void {
     .addHelpText(
       'after',
       `
-Logs are JSON lines on stderr; one "started" line goes to stdout once the node is up.
+Output is JSON lines only: the log on stderr, the lifecycle on stdout (event node.started once the
+node is up, node.signal, node.stopped).
 Exit codes: 0 clean shutdown, 3 bad config/genesis, 4 keystore (wrong passphrase), 5 data dir locked
 or corrupt, 6 port in use.
 
