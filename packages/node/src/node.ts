@@ -168,14 +168,19 @@ export class PausenetNode {
   private buildHooks(): unknown {
     if (!this.self || this.config.hooks.length === 0) return null;
     const hookLogger = hookLoggerOf(this.logger.child({ component: 'hooks' }));
+    // Every configured hook has a series from the start; a restart re-runs what had not succeeded
+    // (re-assert, unfinished journal rows), and its events set the gauge again.
+    for (const h of this.config.hooks) this.metrics.hookFailing.set({ hook: h.name }, 0);
     return createHookRunner({
       store: this.store,
       hooks: this.config.hooks.map((h) => createHook(h, { logger: hookLogger })),
       logger: hookLogger,
       now: this.now,
       onEvent: (e) => {
-        if (e.type === 'ok' || e.type === 'failed')
+        if (e.type === 'ok' || e.type === 'failed') {
           this.metrics.hookResults.inc({ hook: e.hook, action: e.action, status: e.type });
+          this.metrics.hookFailing.set({ hook: e.hook }, e.type === 'failed' ? 1 : 0);
+        }
         this.changed();
       },
     });
@@ -272,12 +277,7 @@ export class PausenetNode {
         onChange: (fn) => this.onChange(fn),
       }),
       metrics: this.metrics,
-      beforeMetrics: () => {
-        this.metrics.storeBytes.set(this.store.sizeBytes());
-        this.metrics.commitments.set(this.store.commitments.count());
-        this.metrics.peers.set(this.host.getPeers().length);
-        this.metrics.inboundPending.set(this.gate.pending().total);
-      },
+      beforeMetrics: () => this.refreshMetrics(),
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
       maxSseClients: this.config.api.maxSseClients,
@@ -286,6 +286,22 @@ export class PausenetNode {
     const url = await this.api.start();
     writeFileSync(dataPaths(this.config).apiUrl, `${url}\n`, { mode: 0o600 });
     this.peers.startDialling();
+  }
+
+  /** Gauges read from the state at scrape time (GET /metrics; docs/node.md "Metrics"). */
+  private refreshMetrics(): void {
+    const m = this.metrics;
+    m.storeBytes.set(this.store.sizeBytes());
+    m.commitments.set(this.store.commitments.count());
+    m.peers.set(this.host.getPeers().length);
+    m.inboundPending.set(this.gate.pending().total);
+    m.setPause(this.agreement.level, this.agreement.height);
+    const now = this.now();
+    for (const l of this.views.labDeadlines()) {
+      if (l.lastIssuedAt !== null)
+        m.labCommitmentAge.set({ lab: l.lab }, Math.max(0, (now - l.lastIssuedAt) / 1000));
+      m.labMissedDeadlines.set({ lab: l.lab }, l.missed);
+    }
   }
 
   /** Stop everything and close the store (idempotent). */
