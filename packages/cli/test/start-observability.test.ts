@@ -183,6 +183,19 @@ describe('pausenet start: /metrics and logs of a real node', { timeout: 180_000 
     });
   });
 
+  it('a start that fails prints one JSON line naming the problem, and exits with its code', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ role: 'boss', dataDir: join(dir, 'other'), genesisFile: 'x' }));
+    const r = await run(['start', '--config', bad]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(badJsonLines(r.stderr), r.stderr).toEqual([]);
+    expect(parsed(r.stderr)).toEqual([
+      expect.objectContaining({ level: 50, event: 'node.start_failed', code: 'CONFIG', exitCode: 3 }),
+    ]);
+    expect(parsed(r.stderr)[0]?.msg).toMatch(/config field "role" has value "boss"/);
+  });
+
   it('stopped with SIGTERM, it prints only JSON lines, each key once, each with an event', async () => {
     node.kill('SIGTERM');
     expect(await exited, `${stdout}${stderr}`).toBe(0);

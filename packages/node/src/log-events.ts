@@ -7,6 +7,7 @@ import { HOOK_LOG_EVENTS } from '@pausenet/hooks';
 export const NODE_LOG_EVENTS = [
   // lifecycle (the `start` command, node.ts, node-setup.ts, host.ts)
   'node.started',
+  'node.start_failed',
   'node.signal',
   'node.exit_now',
   'node.stopped',
