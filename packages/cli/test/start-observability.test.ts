@@ -53,6 +53,7 @@ describe('pausenet start: /metrics and logs of a real node', { timeout: 180_000 
   let stderr = '';
   let exited: Promise<number | null>;
   let api: string;
+  let config: string;
 
   const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 90_000) => {
     const end = Date.now() + ms;
@@ -82,7 +83,7 @@ describe('pausenet start: /metrics and logs of a real node', { timeout: 180_000 
       genesisFile,
     ]);
     expect(g.code, g.stderr).toBe(0);
-    const config = join(dir, 'member.json');
+    config = join(dir, 'member.json');
     await writeFile(
       config,
       JSON.stringify({
@@ -206,5 +207,31 @@ describe('pausenet start: /metrics and logs of a real node', { timeout: 180_000 
     expect(all.filter((l) => typeof l.event !== 'string')).toEqual([]);
     // The breach this node detected is about lab-a, and the node is lab-a: two keys, not one key twice.
     expect(all.find((l) => l.event === 'breach.detected')).toMatchObject({ self: 'lab-a', lab: 'lab-a' });
+  });
+
+  it('restarted and stopped with SIGINT (Ctrl-C), it prints only JSON lines too', async () => {
+    stdout = '';
+    stderr = '';
+    node = spawn(process.execPath, [BIN, 'start', '--config', config], {
+      env: { ...process.env, ...PASS },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    node.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    node.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    exited = new Promise((resolve) => node.on('exit', (code) => resolve(code)));
+    await until('node.started on stdout', () => startedApi(stdout) !== undefined);
+    node.kill('SIGINT');
+    expect(await exited, `${stdout}${stderr}`).toBe(0);
+    expect(badJsonLines(stdout), stdout).toEqual([]);
+    expect(badJsonLines(stderr), stderr).toEqual([]);
+    expect(parsed(stdout).map((l) => [l.event, l.signal])).toEqual([
+      ['node.started', undefined],
+      ['node.signal', 'SIGINT'],
+      ['node.stopped', undefined],
+    ]);
   });
 });
