@@ -203,7 +203,13 @@ export class KubernetesHook implements HookAdapter {
     }
     await ctx.state.set(REPORT_KEY, report);
     this.logger?.info(
-      { hook: this.name, action, changed: report.changed.length, skipped: report.skipped },
+      {
+        event: 'kubernetes.applied',
+        hook: this.name,
+        action,
+        changed: report.changed.length,
+        skipped: report.skipped,
+      },
       'kubernetes hook applied',
     );
     if (errors.length === 1) throw errors[0];

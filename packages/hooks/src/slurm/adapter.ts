@@ -660,7 +660,14 @@ export class SlurmHook implements HookAdapter {
     e.status = 'requeued';
     await save();
     this.logger?.warn(
-      { hook: this.name, jobId: j.id, jobName: j.name, failure, relaunch: done + 1 },
+      {
+        event: 'slurm.job_requeued',
+        hook: this.name,
+        jobId: j.id,
+        jobName: j.name,
+        failure,
+        relaunch: done + 1,
+      },
       'slurm job failed right after resume released it; requeued it held to release it again',
     );
     if (!isHeld(j)) await this.jobStep(errors, () => this.scontrol(['requeuehold', j.id], signal));

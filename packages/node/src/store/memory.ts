@@ -80,8 +80,11 @@ class MemoryCommitments implements CommitmentRepository {
       return { lab, seq: h.seq, hash: h.hash };
     });
   }
-  count(lab?: string): number {
-    return lab === undefined ? this.rows.length : this.ofLab(lab).length;
+  count(lab?: string, epochs?: { from: number; to: number }): number {
+    const rows = lab === undefined ? this.rows : this.ofLab(lab);
+    return epochs === undefined
+      ? rows.length
+      : rows.filter((r) => r.epoch >= epochs.from && r.epoch <= epochs.to).length;
   }
 }
 
