@@ -1,3 +1,5 @@
+// Just over 400 lines: the node's wiring and lifecycle (start, stop, publish, metrics refresh) in one place;
+// peers, API handlers, views, sync and ingest live in their own modules (docs/architecture.md).
 import { writeFileSync } from 'node:fs';
 import { createHook } from '@pausenet/hooks';
 import { type Genesis, toHex, type Validation } from '@pausenet/protocol';

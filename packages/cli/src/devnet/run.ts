@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: each devnet scenario is a short script over the same running network (start,
+// commit, breach, approve, restart, report), and they read best next to each other.
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

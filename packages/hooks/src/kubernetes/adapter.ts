@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: halt, reduce and resume with their exact undo act on the same Jobs and
+// Deployments, and the write-ahead order between the two layers reads in one file.
 import type { KubernetesHookConfig } from '../config.js';
 import { startDeadline } from '../deadline.js';
 import { HttpTransportError } from '../http.js';

@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: halt, reduce, resume and their exact undo act on the same Slurm objects
+// (partitions, job holds, suspensions, QOS/association limits, the relaunch of checkpointed jobs), and the
+// write-ahead order between those steps is the adapter's correctness; it reads in one file. Parsing of
+// Slurm's output lives in parse.ts, metering in metering.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type HookAction,

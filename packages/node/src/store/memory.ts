@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the in-memory NodeStore implements every repository of store/repositories.ts
+// with the same rules as SQLite, for agreement unit tests; one file mirrors the one interface file.
 import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import { compareBytes, type PauseState, toHex } from '@pausenet/protocol';
 import type {

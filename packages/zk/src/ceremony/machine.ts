@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the setup ceremony as one pure state machine (turns, contributions,
+// verification, preparation of phase 2, finish); its transitions share one state and its checks.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519PublicKey } from '@pausenet/crypto';
 import { ZkError } from '../errors.js';
