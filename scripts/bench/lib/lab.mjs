@@ -13,6 +13,7 @@ import {
   decodeSignedEvidence,
   encodeSignedCommitment,
 } from '../../../packages/protocol/dist/index.js';
+import { DelayRelay } from './delay.mjs';
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -38,15 +39,105 @@ function waitValue(get, timeoutMs) {
   });
 }
 
-export class LabController {
-  static async start({ config, env }) {
-    const node = await PausenetNode.create(parseNodeConfig(config), { env: { ...process.env, ...env } });
-    await node.start();
-    return new LabController(node);
+/** 'host:port' of an /ip4|ip6/<host>/tcp/<port> multiaddr (null for anything else). */
+function hostPort(ma) {
+  const m = /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(String(ma));
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+/**
+ * Wide-area emulation: a connection gater that lets this lab dial only its own delay routes
+ * (`allowDial`, 'host:port' of the relay listeners standing for this lab -> each other lab) and accept
+ * only connections the relay made (remote address starting with `inboundPrefix`). So no address a node
+ * learns elsewhere (identify, its peers table, genesis) can carry a connection around the delay.
+ */
+export function wanGater({ allowDial, inboundPrefix }, denied) {
+  const allowed = new Set(allowDial);
+  return {
+    denyDialMultiaddr: (ma) => {
+      const deny = !allowed.has(hostPort(ma));
+      if (deny) denied.dial++;
+      return deny;
+    },
+    denyInboundConnection: (maConn) => {
+      const deny = !(hostPort(maConn.remoteAddr) ?? '').startsWith(inboundPrefix);
+      if (deny) denied.inbound++;
+      return deny;
+    },
+  };
+}
+
+const sha256Hex = (data) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Counts every gossip RPC this node receives and sends, by kind: messages (all copies, and the distinct
+ * ones by message id = SHA-256 of the payload) and control entries (IHAVE/IWANT/IDONTWANT message ids,
+ * GRAFT/PRUNE topics). Wraps the gossipsub instance's two RPC entry points (bench only).
+ */
+class GossipCounter {
+  constructor(ps, networkIdHex) {
+    this.kindOf = new Map(
+      ['evidence', 'votes', 'certificates', 'commitments'].map((k) => [topicName(networkIdHex, k), k]),
+    );
+    this.seen = new Set();
+    this.c = { rpcIn: 0, rpcOut: 0, in: {}, distinct: {}, out: {}, ctrlIn: {}, ctrlOut: {} };
+    const recv = ps.handleReceivedRpc.bind(ps);
+    ps.handleReceivedRpc = (from, rpc) => {
+      this.count(rpc, 'in');
+      return recv(from, rpc);
+    };
+    const send = ps.sendRpc.bind(ps);
+    ps.sendRpc = (id, rpc) => {
+      this.count(rpc, 'out');
+      return send(id, rpc);
+    };
   }
 
-  constructor(node) {
+  count(rpc, dir) {
+    const c = this.c;
+    const add = (o, k, n = 1) => {
+      o[k] = (o[k] ?? 0) + n;
+    };
+    add(c, dir === 'in' ? 'rpcIn' : 'rpcOut');
+    for (const m of rpc.messages ?? []) {
+      const kind = this.kindOf.get(m.topic) ?? 'other';
+      add(c[dir], kind);
+      if (dir === 'in' && m.data) {
+        const id = sha256Hex(m.data);
+        if (!this.seen.has(id)) {
+          this.seen.add(id);
+          add(c.distinct, kind);
+        }
+      }
+    }
+    const ctl = rpc.control;
+    if (!ctl) return;
+    const o = dir === 'in' ? c.ctrlIn : c.ctrlOut;
+    for (const k of ['ihave', 'iwant', 'idontwant'])
+      for (const e of ctl[k] ?? []) add(o, k, e.messageIDs?.length ?? 0);
+    for (const k of ['graft', 'prune']) add(o, k, (ctl[k] ?? []).length);
+  }
+
+  snapshot() {
+    return structuredClone(this.c);
+  }
+}
+
+export class LabController {
+  static async start({ config, env, gate }) {
+    const denied = { dial: 0, inbound: 0 };
+    const node = await PausenetNode.create(parseNodeConfig(config), {
+      env: { ...process.env, ...env },
+      ...(gate ? { connectionGater: wanGater(gate, denied) } : {}),
+    });
+    await node.start();
+    return new LabController(node, denied);
+  }
+
+  constructor(node, denied = { dial: 0, inbound: 0 }) {
     this.node = node;
+    this.denied = denied;
+    this.gossip = new GossipCounter(node.host.services.pubsub, node.networkIdHex);
     /** `${action}:${height}` -> wall ms when the hook was first seen done ('ok'). */
     this.hookAt = new Map();
     /** height -> wall ms of each stage on the pause path (first time this node got there). */
@@ -152,6 +243,63 @@ export class LabController {
   cpuMs() {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
+  }
+
+  /**
+   * Gossip RPC counts so far (see GossipCounter), this node's sync requests by method, and the dials and
+   * inbound connections the wide-area gater refused.
+   */
+  async counters() {
+    const m = await this.node.metrics.syncRounds.get();
+    const sync = {};
+    for (const v of m.values) sync[v.labels.method] = (sync[v.labels.method] ?? 0) + v.value;
+    return { gossip: this.gossip.snapshot(), sync, denied: { ...this.denied } };
+  }
+
+  /** Open connections: remote peer, direction, remote address (the wide-area bench audits them). */
+  connections() {
+    return this.node.host.getConnections().map((c) => ({
+      peer: c.remotePeer.toString(),
+      direction: c.direction,
+      remoteAddr: c.remoteAddr.toString(),
+    }));
+  }
+
+  /**
+   * Connected peers that gossipsub has forgotten: when the connection carrying a peer's inbound gossip
+   * stream fails while a second connection to that peer stays open, gossipsub removes the peer and the
+   * remaining connection never announces it again (no subscriptions, no messages, until it closes).
+   */
+  gossipOrphans() {
+    const ps = this.node.host.services.pubsub;
+    return this.node.host
+      .getPeers()
+      .map(String)
+      .filter((p) => !ps.peers.has(p));
+  }
+
+  /**
+   * Close every connection to each orphaned peer (gossipOrphans) and dial it again through this node's
+   * own bootstrap addresses, so both sides start a clean gossip session. Returns the peers repaired.
+   */
+  async repairGossipOrphans() {
+    const { multiaddr } = await import('@multiformats/multiaddr');
+    const orphans = this.gossipOrphans();
+    for (const p of orphans) {
+      const conns = this.node.host.getConnections().filter((c) => c.remotePeer.toString() === p);
+      await Promise.all(conns.map((c) => c.close().catch(() => c.abort(new Error('bench repair')))));
+      const addrs = this.node.config.bootstrap.filter((a) => a.endsWith(`/p2p/${p}`));
+      for (const a of addrs)
+        await this.node.host
+          .dial(multiaddr(a), { signal: AbortSignal.timeout(20_000) })
+          .catch(() => undefined);
+    }
+    return orphans;
+  }
+
+  /** Monotonic clock in microseconds (the time base of V8 CPU profiles on Linux). */
+  monoUs() {
+    return Number(process.hrtime.bigint() / 1000n);
   }
 
   /** Peers this node has banned (flood defence). */
@@ -368,7 +516,7 @@ export class ChildHandle {
 /** The same `call` interface over a controller in this process. */
 export class LocalHandle {
   static async spawn(kind, init) {
-    const c = kind === 'lab' ? await LabController.start(init) : await RawController.start(init);
+    const c = await { lab: LabController, raw: RawController, relay: DelayRelay }[kind].start(init);
     return new LocalHandle(c);
   }
 

@@ -12,6 +12,7 @@ import {
   statementBytes,
 } from '../../../packages/protocol/dist/index.js';
 import { ChildHandle, LocalHandle } from './lab.mjs';
+import { messagesPerTransition } from './messages.mjs';
 import {
   breachEvidence,
   durableWriteMs,
@@ -72,10 +73,13 @@ export async function startLabNet(n, { observers = 0, mode = 'processes' }) {
   return { net, labs, all, stop };
 }
 
-/** One pause (evidence -> all halt hooks) then resume (t approvals -> all resume hooks); returns pause ms. */
-export async function pauseCycle(ln, run, height) {
+/**
+ * One pause (evidence from lab `origin` -> all halt hooks) then resume (t approvals -> all resume hooks);
+ * `run` makes the breach unique. Returns the pause ms and when the last lab reached each stage.
+ */
+export async function pauseCycle(ln, run, height, origin = run % ln.labs.length) {
   const { net, labs } = ln;
-  const reporter = run % labs.length;
+  const reporter = origin;
   const se = breachEvidence(net, net.labs[reporter], run);
   const t0 = await labs[reporter].call('publishEvidence', hex(encodeSignedEvidence(se)));
   const halted = await Promise.all(labs.map((h) => h.call('waitHook', height, 'halt')));
@@ -87,7 +91,7 @@ export async function pauseCycle(ln, run, height) {
   return { pauseMs, stages: lastLabStages(traces, t0) };
 }
 
-const STAGES = ['evidence', 'ownVote', 'tVotes', 'certFormed', 'hookDone'];
+export const STAGES = ['evidence', 'ownVote', 'tVotes', 'certFormed', 'hookDone'];
 
 /** For each stage on the pause path: ms after t0 at which the LAST lab reached it (null if one never did). */
 function lastLabStages(traces, t0) {
@@ -100,7 +104,7 @@ function lastLabStages(traces, t0) {
 }
 
 /** Median over runs of each stage's last-lab offset. */
-function medianStages(list) {
+export function medianStages(list) {
   const out = {};
   for (const st of STAGES) {
     const xs = list.map((s) => s[st]).filter((x) => x !== null);
@@ -247,8 +251,11 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
     const stageRuns = [];
     const cpuPerCycle = [];
     const cpuNow = () => Promise.all(ln.labs.map((h) => h.call('cpuMs')));
+    const countersNow = () => Promise.all(ln.labs.map((h) => h.call('counters')));
+    let counters0;
     let height = 1;
     for (let r = -1; r < runs; r++) {
+      if (r === 0) counters0 = await countersNow();
       const c0 = await cpuNow();
       const w0 = performance.now();
       const { pauseMs: ms, stages } = await pauseCycle(ln, r + 1, height);
@@ -267,12 +274,14 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
         `pause ${n} labs: run ${r + 1}/${runs} ${round1(ms)} ms${r < 0 ? ' (warm-up)' : ''} [last lab: ${st}]`,
       );
     }
+    const messages = messagesPerTransition(counters0, await countersNow(), 2 * runs);
     let flood;
     if (floodRuns > 0) flood = await underFlood(ln, floodRuns, height, mode);
     return {
       samples,
       stages: medianStages(stageRuns),
       cpuPerCycle,
+      messages,
       propagation,
       floorError,
       idle,
@@ -370,6 +379,9 @@ export async function run(opts = {}) {
         wallMs: Math.round(median(m.cpuPerCycle.map((c) => c.wallMs))),
         cores: os.cpus().length,
       },
+      // median over labs: gossip messages received (all copies / distinct / duplicates) and sent by
+      // kind, control entries, RPCs, sync requests, per lab per transition (lib/messages.mjs)
+      messagesPerLabTransition: m.messages,
       floorParts: {
         ...(m.floorError ? { error: m.floorError } : {}),
         gossipHopP50Ms: prop === null ? null : round1(prop),
