@@ -2,7 +2,7 @@
 // an object), prints one JSON object as the last stdout line, and writes docs/benchmarks.md.
 // Usage: node scripts/bench/run.mjs [--quick] [--json] [--iterations N]   (build first: npx tsc -b)
 // Last stdout line: the summary object (machine, node, pauseLatency, commitThroughput, invalidRejectPerSec,
-// catchup100kMs, idleRssMb, dkgMs); without --json the full report line precedes it.
+// catchup100kMs, idleRssMb, dkgMs, wan, cpuPerLabTransitionMs); without --json the full report line precedes it.
 import { readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { basename } from 'node:path';
@@ -53,6 +53,25 @@ function summary(report) {
     catchup100kMs: r.catchup?.catchup100kMs ?? null,
     idleRssMb: r.pause?.idleRssMb ?? null,
     dkgMs: { 4: r.crypto?.dkgWallMs?.n4t3 ?? null, 16: r.crypto?.dkgWallMs?.n16t11 ?? null },
+    wan: (r.wan?.wan ?? []).map((w) =>
+      pick(w, [
+        'labs',
+        'threshold',
+        'runs',
+        'p50Ms',
+        'p95Ms',
+        'floorMs',
+        'ratio',
+        ...(w.error ? ['error'] : []),
+      ]),
+    ),
+    // CPU per lab per transition at loopback: the pause rows' cycle CPU (all labs) / labs / 2
+    cpuPerLabTransitionMs: Object.fromEntries(
+      [4, 8, 16].map((n) => {
+        const p = (r.pause?.pauseLatency ?? []).find((x) => x.labs === n && x.cycle);
+        return [String(n), p ? Math.round((p.cycle.labsCpuMs / n / 2) * 10) / 10 : null];
+      }),
+    ),
   };
 }
 
