@@ -196,7 +196,42 @@ export class DelayRelay {
     return (u.user + u.system) / 1000;
   }
 
+  /**
+   * Start pinging through a route of `delayMs` to an echo server, both in this process, every `everyMs`:
+   * RTT - 2 x delayMs is what the relay path adds (this process's lag on read and write, the kernel).
+   */
+  async pingStart({ delayMs, everyMs = 50 }) {
+    this.echo = await startEcho();
+    const route = await this.addRoute({
+      name: 'ping',
+      delayMs,
+      target: { host: '127.0.0.1', port: this.echo.port },
+    });
+    const client = await pingClient('127.0.0.1', route.port);
+    this.pinger = { client, rtts: [], stopped: false };
+    const p = this.pinger;
+    p.loop = (async () => {
+      while (!p.stopped) {
+        p.rtts.push(await client.ping());
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+    })();
+    return route;
+  }
+
+  /** Round trips (ms) measured since the last call. */
+  pingTake() {
+    const out = this.pinger?.rtts ?? [];
+    if (this.pinger) this.pinger.rtts = [];
+    return out;
+  }
+
   async stop() {
+    if (this.pinger) {
+      this.pinger.stopped = true;
+      this.pinger.client.close();
+    }
+    await this.echo?.close();
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(() => r()))));
   }
