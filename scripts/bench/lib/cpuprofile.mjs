@@ -17,6 +17,7 @@ const LAYERS = [
   ['node: ingest, validation, agreement, sync', /\/packages\/node\/dist\//],
   ['protocol codec (CBOR)', /\/packages\/protocol\/|\/cborg\//],
   ['logging', /\/pino\/|\/sonic-boom\/|\/pino-/],
+  ['libp2p stream plumbing (@libp2p/utils message streams)', /\/@libp2p\/utils\//],
   ['libp2p core (identify, ping, connections, peer store)', /\/libp2p\/dist\/|\/@libp2p\//],
   ['bench harness (IPC, tracing)', /\/scripts\/bench\//],
 ];

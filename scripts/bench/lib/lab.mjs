@@ -67,11 +67,18 @@ export function wanGater({ allowDial, inboundPrefix }, denied) {
   };
 }
 
-const sha256Hex = (data) => createHash('sha256').update(data).digest('hex');
+/**
+ * A cheap identity for a received payload (length + its last 48 bytes, which hold signature bytes in
+ * every pausenet message): hashing every copy would add measurable CPU to the figures it counts.
+ */
+function messageKey(data) {
+  const tail = Math.min(48, data.length);
+  return `${data.length}:${Buffer.from(data.buffer, data.byteOffset + data.length - tail, tail).toString('base64')}`;
+}
 
 /**
  * Counts every gossip RPC this node receives and sends, by kind: messages (all copies, and the distinct
- * ones by message id = SHA-256 of the payload) and control entries (IHAVE/IWANT/IDONTWANT message ids,
+ * ones by payload) and control entries (IHAVE/IWANT/IDONTWANT message ids,
  * GRAFT/PRUNE topics). Wraps the gossipsub instance's two RPC entry points (bench only).
  */
 class GossipCounter {
@@ -103,7 +110,7 @@ class GossipCounter {
       const kind = this.kindOf.get(m.topic) ?? 'other';
       add(c[dir], kind);
       if (dir === 'in' && m.data) {
-        const id = sha256Hex(m.data);
+        const id = messageKey(m.data);
         if (!this.seen.has(id)) {
           this.seen.add(id);
           add(c.distinct, kind);
@@ -266,25 +273,32 @@ export class LabController {
   }
 
   /**
-   * Connected peers that gossipsub has forgotten: when the connection carrying a peer's inbound gossip
-   * stream fails while a second connection to that peer stays open, gossipsub removes the peer and the
-   * remaining connection never announces it again (no subscriptions, no messages, until it closes).
+   * Connected peers whose gossip state is lost: gossipsub forgot the peer (the connection carrying its
+   * inbound gossip stream failed while a second connection to it stayed open: gossipsub removes the
+   * peer and the remaining connection never announces it again), or it never learnt the peer's
+   * subscriptions. Every bench lab subscribes to all four topics, so either lasts until the
+   * connections close: no messages are sent to that peer directly.
    */
   gossipOrphans() {
     const ps = this.node.host.services.pubsub;
+    const topics = ['evidence', 'votes', 'certificates', 'commitments'].map(
+      (k) => new Set(ps.getSubscribers(topicName(this.node.networkIdHex, k)).map(String)),
+    );
     return this.node.host
       .getPeers()
       .map(String)
-      .filter((p) => !ps.peers.has(p));
+      .filter((p) => !ps.peers.has(p) || topics.some((t) => !t.has(p)));
   }
 
   /**
-   * Close every connection to each orphaned peer (gossipOrphans) and dial it again through this node's
-   * own bootstrap addresses, so both sides start a clean gossip session. Returns the peers repaired.
+   * Close every connection to each of `peers` still orphaned (gossipOrphans) and dial it again through
+   * this node's own bootstrap addresses, so both sides start a clean gossip session. Returns the peers
+   * repaired.
    */
-  async repairGossipOrphans() {
+  async repairGossipOrphans(peers) {
     const { multiaddr } = await import('@multiformats/multiaddr');
-    const orphans = this.gossipOrphans();
+    const now = new Set(this.gossipOrphans());
+    const orphans = peers.filter((p) => now.has(p));
     for (const p of orphans) {
       const conns = this.node.host.getConnections().filter((c) => c.remotePeer.toString() === p);
       await Promise.all(conns.map((c) => c.close().catch(() => c.abort(new Error('bench repair')))));

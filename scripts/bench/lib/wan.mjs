@@ -180,17 +180,18 @@ export async function waitMeshed(labs, n, timeoutMs = 180_000) {
       lastReport = Date.now();
       progress(`wan ${n} labs: meshing: ${seen}`);
     }
+    const now = Date.now();
+    const still = new Map();
     for (const [i, list] of orphans.entries()) {
-      if (list.length === 0) {
-        orphanSince.delete(i);
-        continue;
-      }
-      if (!orphanSince.has(i)) orphanSince.set(i, Date.now());
-      else if (Date.now() - orphanSince.get(i) > 5_000) {
-        repairs += (await labs[i].call('repairGossipOrphans')).length;
-        orphanSince.delete(i);
-      }
+      // a peer counts once it has been an orphan for 5 s (a new connection needs a moment to subscribe)
+      const old = list.filter((p) => now - (orphanSince.get(`${i} ${p}`) ?? now) > 5_000);
+      for (const p of list) still.set(`${i} ${p}`, orphanSince.get(`${i} ${p}`) ?? now);
+      if (old.length === 0) continue;
+      repairs += (await labs[i].call('repairGossipOrphans', old)).length;
+      for (const p of old) still.delete(`${i} ${p}`); // a fresh session gets its own 5 s
     }
+    orphanSince.clear();
+    for (const [k, v] of still) orphanSince.set(k, v);
     await sleep(250);
   }
 }
