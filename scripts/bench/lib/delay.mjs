@@ -71,6 +71,9 @@ class DelayedPipe {
     clearTimeout(this.timer);
     this.timer = undefined;
     const t = now();
+    // Chunks due together leave in one write (one syscall), as a kernel would coalesce them.
+    const cork = this.head + 1 < this.queue.length && this.queue[this.head + 1].due <= t;
+    if (cork) this.dst.cork();
     while (this.head < this.queue.length && !this.blocked && !this.done) {
       const item = this.queue[this.head];
       if (item.due > t) break;
@@ -89,6 +92,7 @@ class DelayedPipe {
         this.dst.destroy();
       }
     }
+    if (cork) this.dst.uncork();
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
