@@ -241,8 +241,8 @@ export class DelayRelay {
   }
 }
 
-/** A TCP echo server on 127.0.0.1:0 (the far end of a ping path). Returns {port, close}. */
-export async function startEcho() {
+/** A TCP echo server on host:0 (the far end of a ping path). Returns {port, close}. */
+export async function startEcho(host = '127.0.0.1') {
   const sockets = new Set();
   const server = createServer({ noDelay: true }, (s) => {
     sockets.add(s);
@@ -250,7 +250,7 @@ export async function startEcho() {
     s.on('error', () => undefined);
     s.pipe(s);
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(0, host, r));
   return {
     port: server.address().port,
     close: () => {
@@ -262,10 +262,11 @@ export async function startEcho() {
 
 /**
  * Round-trip pings of 16-byte frames over one TCP connection to host:port (an echo behind a relay
- * route): `ping()` resolves the round-trip ms of one frame.
+ * route, or behind netdelay.mjs), dialled from `localAddress` if given: `ping()` resolves the
+ * round-trip ms of one frame.
  */
-export async function pingClient(host, port) {
-  const sock = netConnect({ host, port, noDelay: true });
+export async function pingClient(host, port, localAddress) {
+  const sock = netConnect({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
   await new Promise((resolve, reject) => {
     sock.once('connect', resolve);
     sock.once('error', reject);
