@@ -1,9 +1,10 @@
-// Bench child process: hosts one LabController, RawController or DelayRelay and serves its methods over IPC.
+// Bench child process: hosts one LabController, RawController, DelayRelay or DelayPinger and serves its methods over IPC.
 import '../../../packages/node/dist/polyfill.js';
 import { DelayRelay } from './delay.mjs';
 import { LabController, RawController } from './lab.mjs';
+import { DelayPinger } from './netdelay.mjs';
 
-const KINDS = { lab: LabController, raw: RawController, relay: DelayRelay };
+const KINDS = { lab: LabController, raw: RawController, relay: DelayRelay, pinger: DelayPinger };
 
 let controller;
 process.on('message', async ({ id, method, args }) => {

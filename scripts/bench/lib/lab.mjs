@@ -14,6 +14,7 @@ import {
   encodeSignedCommitment,
 } from '../../../packages/protocol/dist/index.js';
 import { DelayRelay } from './delay.mjs';
+import { DelayPinger, installReceiveDelay, netDelayStats } from './netdelay.mjs';
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -131,7 +132,9 @@ class GossipCounter {
 }
 
 export class LabController {
-  static async start({ config, env, gate }) {
+  static async start({ config, env, gate, netDelay }) {
+    // wide-area emulation in this process (lib/netdelay.mjs), before any socket exists
+    if (netDelay) installReceiveDelay(netDelay);
     const denied = { dial: 0, inbound: 0 };
     const node = await PausenetNode.create(parseNodeConfig(config), {
       env: { ...process.env, ...env },
@@ -261,6 +264,11 @@ export class LabController {
     const sync = {};
     for (const v of m.values) sync[v.labels.method] = (sync[v.labels.method] ?? 0) + v.value;
     return { gossip: this.gossip.snapshot(), sync, denied: { ...this.denied } };
+  }
+
+  /** What the in-process wide-area emulation did here (null when it is not installed). */
+  netDelayStats(reset = false) {
+    return netDelayStats(reset);
   }
 
   /** Open connections: remote peer, direction, remote address (the wide-area bench audits them). */
@@ -530,7 +538,9 @@ export class ChildHandle {
 /** The same `call` interface over a controller in this process. */
 export class LocalHandle {
   static async spawn(kind, init) {
-    const c = await { lab: LabController, raw: RawController, relay: DelayRelay }[kind].start(init);
+    const c = await { lab: LabController, raw: RawController, relay: DelayRelay, pinger: DelayPinger }[
+      kind
+    ].start(init);
     return new LocalHandle(c);
   }
 

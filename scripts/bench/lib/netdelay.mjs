@@ -30,7 +30,7 @@ const r3 = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
 /**
  * Install the emulation in this process. `delays[localIp][remoteIp]` = one-way ms for bytes arriving
  * at a socket bound to localIp from remoteIp; sockets of other pairs are left alone. `bindTo`: source
- * address for outbound TCP connections that name none. Returns uninstall().
+ * address for outbound TCP connections to a host of delays[bindTo] that name none. Returns uninstall().
  */
 export function installReceiveDelay({ delays, bindTo, highWaterBytes = 4 * 2 ** 20 }) {
   if (installed) throw new Error('netdelay is already installed in this process');
@@ -41,7 +41,8 @@ export function installReceiveDelay({ delays, bindTo, highWaterBytes = 4 * 2 ** 
   const bound = (orig) =>
     function connect(...args) {
       const o = args[0];
-      if (bindTo && o && typeof o === 'object' && !Array.isArray(o) && !o.path && !o.localAddress)
+      // only connections to an emulated peer: anything else keeps the kernel's choice
+      if (o && typeof o === 'object' && !o.localAddress && delays[bindTo]?.[o.host] !== undefined)
         args[0] = { ...o, localAddress: bindTo };
       return orig.apply(this, args);
     };
