@@ -19,7 +19,9 @@ const LAYERS = [
   ['logging', /\/pino\/|\/sonic-boom\/|\/pino-/],
   ['libp2p stream plumbing (@libp2p/utils message streams)', /\/@libp2p\/utils\//],
   ['libp2p core (identify, ping, connections, peer store)', /\/libp2p\/dist\/|\/@libp2p\//],
-  ['bench harness (IPC, tracing)', /\/scripts\/bench\//],
+  // the wide-area emulation's own work in a lab (timers, queues; also the node stream calls it makes)
+  ['wide-area emulation (netdelay)', /\/scripts\/bench\/lib\/netdelay\.mjs/],
+  ['bench harness (IPC, tracing, counters)', /\/scripts\/bench\//],
 ];
 
 /** Groups for frames that fold into their caller; used only when no caller has a layer. */
