@@ -174,8 +174,8 @@ export class LabController {
   }
 
   traceAccepted(kind, msg, source) {
-    const h = this.node.agreement.status().height + 1;
-    if (kind === 'evidence') this.mark(h, 'evidence');
+    // status() only for evidence (rare): it costs a hook-journal read that would weigh on the figures
+    if (kind === 'evidence') this.mark(this.node.agreement.status().height + 1, 'evidence');
     else if (kind === 'vote') {
       const vh = msg.vote.height;
       if (source === 'local') this.mark(vh, 'ownVote');
