@@ -300,8 +300,8 @@ export class LabController {
 
   /**
    * Close every connection to each of `peers` still orphaned (gossipOrphans) and dial it again through
-   * this node's own bootstrap addresses, so both sides start a clean gossip session. Returns the peers
-   * repaired.
+   * the addresses this node knows from its bootstrap list and genesis, so both sides start a clean
+   * gossip session. Returns the peers repaired.
    */
   async repairGossipOrphans(peers) {
     const { multiaddr } = await import('@multiformats/multiaddr');
@@ -310,7 +310,10 @@ export class LabController {
     for (const p of orphans) {
       const conns = this.node.host.getConnections().filter((c) => c.remotePeer.toString() === p);
       await Promise.all(conns.map((c) => c.close().catch(() => c.abort(new Error('bench repair')))));
-      const addrs = this.node.config.bootstrap.filter((a) => a.endsWith(`/p2p/${p}`));
+      const addrs = [
+        ...this.node.config.bootstrap,
+        ...this.node.genesis.members.flatMap((m) => m.addrs),
+      ].filter((a) => a.endsWith(`/p2p/${p}`));
       for (const a of addrs)
         await this.node.host
           .dial(multiaddr(a), { signal: AbortSignal.timeout(20_000) })
