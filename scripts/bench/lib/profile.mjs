@@ -59,7 +59,14 @@ export async function profileRun({ labs: n, mode, runs, dir, top }) {
     const mono = () => Promise.all(ln.labs.map((h) => h.call('monoUs')));
     const cpu = () => Promise.all(ln.labs.map((h) => h.call('cpuMs')));
     const counters = () => Promise.all(ln.labs.map((h) => h.call('counters')));
+    // idle cost (gossip heartbeats, pings, sync rounds): CPU over 5 s with nothing to do
+    const idle0 = await cpu();
+    const idleStart = performance.now();
+    await sleep(5_000);
+    const idle1 = await cpu();
+    const idleMsPerSec = idle1.map((x, i) => (x - idle0[i]) / ((performance.now() - idleStart) / 1000));
     const [from, cpu0, c0] = [await mono(), await cpu(), await counters()];
+    const wall0 = performance.now();
     const pauses = [];
     for (let r = 0; r < runs; r++) {
       const { pauseMs } = await pauseCycle(ln, r + 1, height, Math.floor((r * n) / runs) % n);
@@ -69,6 +76,8 @@ export async function profileRun({ labs: n, mode, runs, dir, top }) {
     }
     const [to, cpu1, c1] = [await mono(), await cpu(), await counters()];
     window = {
+      wallMs: performance.now() - wall0,
+      idleMsPerSec,
       pids: ln.labs.map((h) => h.pid),
       from,
       to,
@@ -104,6 +113,9 @@ export async function profileRun({ labs: n, mode, runs, dir, top }) {
     pauseMs: window.pauses.join(' '),
     // process.cpuUsage over the window, median over labs
     cpuMsPerLabTransition: round1(med(window.cpuMs) / transitions),
+    // of which the idle load (heartbeats, pings, sync) would have cost anyway over the window's wall time
+    idleCpuMsPerLabTransition: round1((med(window.idleMsPerSec) * window.wallMs) / 1000 / transitions),
+    idleCpuMsPerLabSecond: round1(med(window.idleMsPerSec)),
     // CPU samples per lab in the window (median; ~1 per ms of CPU at the default 1 ms interval)
     samplesPerLab: med(perLab.map((a) => a.samples)),
     // medians over labs, each layer on its own (so they need not add up to the total exactly)
