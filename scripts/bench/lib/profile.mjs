@@ -59,7 +59,9 @@ export async function profileRun({ labs: n, mode, runs, dir, top }) {
     const mono = () => Promise.all(ln.labs.map((h) => h.call('monoUs')));
     const cpu = () => Promise.all(ln.labs.map((h) => h.call('cpuMs')));
     const counters = () => Promise.all(ln.labs.map((h) => h.call('counters')));
-    // idle cost (gossip heartbeats, pings, sync rounds): CPU over 5 s with nothing to do
+    // idle cost (gossip heartbeats, pings, sync rounds): CPU over 5 s with nothing to do, once the
+    // warm-up cycle's after-effects (gossip of its messages, a sync round) have passed
+    await sleep(3_000);
     const idle0 = await cpu();
     const idleStart = performance.now();
     await sleep(5_000);
