@@ -47,10 +47,10 @@ function hostPort(ma) {
 }
 
 /**
- * Wide-area emulation: a connection gater that lets this lab dial only its own delay routes
- * (`allowDial`, 'host:port' of the relay listeners standing for this lab -> each other lab) and accept
- * only connections the relay made (remote address starting with `inboundPrefix`). So no address a node
- * learns elsewhere (identify, its peers table, genesis) can carry a connection around the delay.
+ * Wide-area emulation: a connection gater that lets this lab dial only addresses that carry the delay
+ * (`allowDial`, 'host:port': the other labs' own addresses, or this lab's relay routes) and accept only
+ * connections from such addresses (remote address starting with `inboundPrefix`). So no address a node
+ * learns elsewhere (identify, its peers table, a redial) can carry a connection around the delay.
  */
 export function wanGater({ allowDial, inboundPrefix }, denied) {
   const allowed = new Set(allowDial);
@@ -79,8 +79,8 @@ function messageKey(data) {
 
 /**
  * Counts every gossip RPC this node receives and sends, by kind: messages (all copies, and the distinct
- * ones by payload) and control entries (IHAVE/IWANT/IDONTWANT message ids,
- * GRAFT/PRUNE topics). Wraps the gossipsub instance's two RPC entry points (bench only).
+ * ones by payload) and control entries (IHAVE/IWANT/IDONTWANT message ids, GRAFT/PRUNE topics). Wraps
+ * the gossipsub instance's two RPC entry points (bench only).
  */
 class GossipCounter {
   constructor(ps, networkIdHex) {
