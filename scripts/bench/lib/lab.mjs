@@ -410,6 +410,30 @@ export class RawController {
     };
   }
 
+  /** Connected peers gossipsub lost or never learnt the subscriptions of (see LabController). */
+  gossipOrphans() {
+    const ps = this.host.services.pubsub;
+    const subs = new Set(ps.getSubscribers(this.topic).map(String));
+    return this.host
+      .getPeers()
+      .map(String)
+      .filter((p) => !ps.peers.has(p) || !subs.has(p));
+  }
+
+  /** Close every connection to each of `peers` still orphaned; whichever side dialled re-dials (dial()). */
+  async repairGossipOrphans(peers) {
+    const now = new Set(this.gossipOrphans());
+    const orphans = peers.filter((p) => now.has(p));
+    for (const p of orphans)
+      await Promise.all(
+        this.host
+          .getConnections()
+          .filter((c) => c.remotePeer.toString() === p)
+          .map((c) => c.close().catch(() => c.abort(new Error('bench repair')))),
+      );
+    return orphans;
+  }
+
   /** Publish `hexData` on the evidence topic; returns [wall ms before, tag]. */
   async publish(hexData) {
     const data = Buffer.from(hexData, 'hex');

@@ -124,13 +124,7 @@ async function propagationFloor(n, runs, size, mode) {
             ),
       ),
     );
-    await waitFor(
-      async () =>
-        (await Promise.all(hosts.map((h) => h.call('state')))).every((s) => s.minSubscribers >= n - 1),
-      `${n} raw hosts meshed`,
-      90_000,
-      100,
-    );
+    await waitMeshed(hosts, n, 90_000, 'raw hosts');
     const samples = [];
     for (let r = -2; r < runs; r++) {
       const data = new Uint8Array(size);
