@@ -38,7 +38,8 @@ export async function profileRun({ labs: n, mode, runs, dir, top }) {
   // read by ChildHandle.spawn: every child from here on writes a profile into dir
   process.env.BENCH_CPU_PROF = dir;
   const { pauseCycle, startLabNet } = await import('./pause.mjs');
-  const { startWanNet, waitMeshed } = await import('./wan.mjs');
+  const { startWanNet } = await import('./wan.mjs');
+  const { waitMeshed } = await import('./mesh.mjs');
   let ln;
   if (mode === 'wan') {
     ln = await startWanNet(n);
