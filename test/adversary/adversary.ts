@@ -2,26 +2,44 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { blsSign, ed25519Generate } from '@pausenet/crypto';
-import { createHost, loadOrCreateNodeKey, type PausenetLibp2p, topicName } from '@pausenet/node';
+import {
+  createHost,
+  handleReqResp,
+  loadOrCreateNodeKey,
+  type PausenetLibp2p,
+  protocolName,
+  topicName,
+} from '@pausenet/node';
 import {
   type CommitmentJson,
   commitmentFromJson,
   encodeCertificate,
   encodeSignedCommitment,
+  encodeSignedEvidence,
   encodeSignedVote,
+  epochAt,
+  epochStart,
+  evidenceFromJson,
   hashSignedCommitment,
   type PauseState,
+  type SignedCommitment,
   signCommitment,
+  signEvidence,
   signVote,
   statementBytes,
+  ZERO_HASH,
 } from '@pausenet/protocol';
 import { DEVNET_PASSPHRASE } from '../../packages/cli/dist/devnet/setup.js';
 import { readKeystore } from '../../packages/cli/dist/io/keystore.js';
 import type { Cluster } from '../harness/cluster.js';
 import { sleep, waitFor } from '../harness/cluster.js';
 import type { AdversarySpec } from '../harness/manifest.js';
+import { type AdmissionStats, isAdmissionSpec, runAdmission } from './admission.js';
 
 type Topic = 'commitments' | 'evidence' | 'votes' | 'certificates';
+
+/** A well-formed breach id for hostile pause votes (a pause vote must cite one; none is proven). */
+const PLACEHOLDER_BREACH = new Uint8Array(32).fill(0xbe);
 
 /**
  * A raw libp2p peer on the node's own stack (TCP + Noise + Yamux + identify + gossipsub) that
@@ -32,6 +50,8 @@ export class Adversary {
   readonly sent: Record<string, number> = {};
   /** Hashes of validly signed commitments it published (a node may legitimately store them). */
   readonly validAdversarialCommitments: string[] = [];
+  /** What the admission-control adversaries observed. */
+  readonly admission: AdmissionStats = {};
   private stopped = false;
   private constructor(
     private readonly cluster: Cluster,
@@ -104,7 +124,9 @@ export class Adversary {
 
   /** Run one adversary behaviour to completion. */
   async run(spec: AdversarySpec, note: (s: string) => void): Promise<void> {
+    if (isAdmissionSpec(spec)) return runAdmission(this.cluster, spec, this.admission, note);
     if (spec.kind === 'flood') return this.flood(spec.ratePerSec, spec.durationMs, note);
+    if (spec.kind === 'report-flood') return this.reportFlood(spec.lab, spec.count, spec.ratePerSec, note);
     if (spec.kind === 'equivocate') return this.equivocate(spec.lab, note);
     if (spec.kind === 'double-vote') return this.doubleVote(spec.lab, note);
     return this.observerPublish(note);
@@ -122,7 +144,10 @@ export class Adversary {
     const POOL = 16;
     const wrongHeights = Array.from({ length: POOL }, (_, i) => 50 + i);
     const wrongHeightPartials = wrongHeights.map((h) =>
-      blsSign(this.cluster.keys.shares[0]!, statementBytes(this.networkId, h, 'PAUSED')),
+      blsSign(
+        this.cluster.keys.shares[0]!,
+        statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', step: 'up', resolves: [] }),
+      ),
     );
     const badPartials = Array.from({ length: POOL }, () =>
       blsSign(this.cluster.keys.shares[0]!, randomBytes(32)),
@@ -130,7 +155,13 @@ export class Adversary {
     const fakeGroupSigs = Array.from({ length: POOL }, (_, i) =>
       blsSign(
         this.cluster.keys.shares[1]!,
-        statementBytes(this.networkId, 1 + (i % 2), i % 2 ? 'RUNNING' : 'PAUSED'),
+        statementBytes({
+          networkId: this.networkId,
+          height: 1 + (i % 2),
+          target: i % 2 ? 'RUNNING' : 'PAUSED',
+          step: i % 2 ? 'down' : 'up',
+          resolves: [],
+        }),
       ),
     );
     const signers = g.members.slice(0, g.threshold).map((m) => m.id);
@@ -142,9 +173,12 @@ export class Adversary {
             networkId: this.networkId,
             height,
             target: 'PAUSED',
+            step: 'up',
             voter: 'lab-a',
             partial,
             evidence: [],
+            breaches: [PLACEHOLDER_BREACH],
+            resolves: [],
             issuedAt: Date.now() + (n % 1000),
           },
           lab.identity,
@@ -187,7 +221,9 @@ export class Adversary {
             networkId: this.networkId,
             height: 1 + (n % 2),
             target: n % 2 ? 'RUNNING' : 'PAUSED',
+            step: n % 2 ? 'down' : 'up',
             signers,
+            resolves: [],
             signature: fakeGroupSigs[n % POOL]!,
           }),
       ],
@@ -220,10 +256,25 @@ export class Adversary {
   ): Uint8Array {
     const idx = this.cluster.node(voter).index;
     const p =
-      partial ?? blsSign(this.cluster.keys.shares[idx - 1]!, statementBytes(this.networkId, height, target));
+      partial ??
+      blsSign(
+        this.cluster.keys.shares[idx - 1]!,
+        statementBytes({ networkId: this.networkId, height, target, step: 'up', resolves: [] }),
+      );
     return encodeSignedVote(
       signVote(
-        { networkId: this.networkId, height, target, voter, partial: p, evidence: [], issuedAt: Date.now() },
+        {
+          networkId: this.networkId,
+          height,
+          target,
+          step: 'up',
+          voter,
+          partial: p,
+          evidence: [],
+          breaches: [PLACEHOLDER_BREACH],
+          resolves: [],
+          issuedAt: Date.now(),
+        },
         identity,
       ),
     );
@@ -249,12 +300,15 @@ export class Adversary {
     note(`adversary: ${lab} equivocated on epoch ${orig.commitment.epoch} seq ${orig.commitment.seq}`);
   }
 
-  /** A member voting two different statements for one height with its share. */
+  /**
+   * A member signing against the signing rule at one height with its share: PAUSED, then the lower REDUCED
+   * (levels signed at a height strictly increase).
+   */
   private async doubleVote(lab: string, note: (s: string) => void): Promise<void> {
     const s = await this.memberSecrets(lab);
-    await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'RUNNING', null));
     await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'PAUSED', null));
-    note(`adversary: ${lab} voted RUNNING and PAUSED for height 1`);
+    await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'REDUCED', null));
+    note(`adversary: ${lab} voted PAUSED and then REDUCED for height 1`);
   }
 
   /** An observer (no member key) publishing on member topics: votes and commitments in its own name. */
@@ -272,9 +326,12 @@ export class Adversary {
             networkId: this.networkId,
             height: 1,
             target: 'PAUSED',
+            step: 'up',
             voter: 'observer-1',
             partial: randomBytes(96),
             evidence: [],
+            breaches: [PLACEHOLDER_BREACH],
+            resolves: [],
             issuedAt: Date.now(),
           },
           k.secretKey,
@@ -282,6 +339,142 @@ export class Adversary {
       ),
     );
     note('adversary: observer published a commitment and a vote on member topics');
+  }
+
+  /**
+   * A member re-signing every stored `cap-exceeded` evidence with a fresh issuedAt, as `lab`, and gossiping
+   * it: same breach, new message hash (docs/protocol.md "Breach identity"). Returns the breach ids.
+   */
+  async resignEvidence(lab: string, note: (s: string) => void): Promise<string[]> {
+    const running = this.cluster.nodes.find((n) => n.child?.running);
+    if (!running) throw new Error('adversary: no node to read evidence from');
+    const stored = await this.cluster.api<Record<string, unknown>[]>(running, 'GET', '/v1/evidence');
+    const s = await this.memberSecrets(lab);
+    const breaches: string[] = [];
+    for (const json of stored) {
+      const se = evidenceFromJson(json);
+      if (se.evidence.kind !== 'cap-exceeded') continue;
+      const again = signEvidence(
+        { networkId: this.networkId, evidence: se.evidence, reporter: lab, issuedAt: Date.now() },
+        s.identity,
+      );
+      await this.publish('evidence', 'resigned-evidence', encodeSignedEvidence(again));
+      breaches.push(String(json.breach));
+    }
+    note(
+      `adversary: ${lab} re-signed ${breaches.length} cap-exceeded evidence item(s) with a fresh issuedAt`,
+    );
+    return breaches;
+  }
+
+  /** A member gossiping `count` valid report evidence items about the current epoch (distinct digests). */
+  private async reportFlood(
+    lab: string,
+    count: number,
+    ratePerSec: number,
+    note: (s: string) => void,
+  ): Promise<void> {
+    const s = await this.memberSecrets(lab);
+    const epoch = epochAt(this.cluster.genesis.policy, Date.now());
+    const subject = this.cluster.labs.find((l) => l.id !== lab)?.id ?? lab;
+    const perTick = Math.max(1, Math.round(ratePerSec / 20));
+    for (let i = 0; i < count && !this.stopped; ) {
+      const tick = Date.now();
+      for (let k = 0; k < perTick && i < count; k++, i++) {
+        const digest = new Uint8Array(32);
+        new DataView(digest.buffer).setUint32(0, i);
+        const se = signEvidence(
+          {
+            networkId: this.networkId,
+            evidence: { kind: 'report', subject, epoch, digest, summary: `flood ${i}` },
+            reporter: lab,
+            issuedAt: Date.now(),
+          },
+          s.identity,
+        );
+        void this.publish('evidence', 'report-flood', encodeSignedEvidence(se));
+      }
+      await sleep(Math.max(1, 50 - (Date.now() - tick)));
+    }
+    note(`adversary: ${lab} gossiped ${this.sent['report-flood'] ?? 0} report evidence items`);
+  }
+
+  /**
+   * A member back-dating a commitment for an epoch it missed (issuedAt inside that epoch) after its
+   * deadline has passed, and planting it via sync: gossip ignores it (C_STALE), but req/resp sync takes
+   * history. The adversary serves `status` (advertising the lab's head) and `commitments-by-range`; nodes
+   * fetch it when they sync with it. Must be the lab's first commitment (seq 0).
+   */
+  async plantBackdated(lab: string, epoch: number, note: (s: string) => void): Promise<SignedCommitment> {
+    const s = await this.memberSecrets(lab);
+    const sc = signCommitment(
+      {
+        networkId: this.networkId,
+        lab,
+        epoch,
+        seq: 0,
+        prev: ZERO_HASH,
+        issuedAt: epochStart(this.cluster.genesis.policy, epoch) + 100,
+        height: 0,
+        level: 'RUNNING',
+        metrics: {
+          trainingFlop: 10n ** 24n,
+          largestRunFlop: 10n ** 23n,
+          maxParams: 7n * 10n ** 10n,
+          datasetTokens: 10n ** 12n,
+          acceleratorHours: 1000n,
+          utilizationBps: 5000,
+        },
+        runsRoot: new Uint8Array(32),
+        attestations: [],
+      },
+      s.identity,
+    );
+    const bytes = encodeSignedCommitment(sc);
+    const hash = Buffer.from(hashSignedCommitment(sc)).toString('hex');
+    this.validAdversarialCommitments.push(hash);
+    const net = this.cluster.networkIdHex;
+    const lim = { maxItems: 256, timeoutMs: 10_000 };
+    await handleReqResp(
+      this.host,
+      protocolName(net, 'status'),
+      () => ({
+        header: {
+          status: {
+            networkId: net,
+            role: 'member',
+            heads: [{ lab, seq: 0, hash }],
+            certifiedHeight: 0,
+            openVotes: 0,
+            evidenceCount: 0,
+          },
+        },
+      }),
+      lim,
+    );
+    await handleReqResp(
+      this.host,
+      protocolName(net, 'commitments-by-range'),
+      (r) => ({ items: (r as { lab?: string }).lab === lab ? [bytes] : [] }),
+      lim,
+    );
+    // Gossip would not take it (C_STALE): show that it is the sync path that plants it.
+    await this.publish('commitments', 'backdated-gossip', bytes);
+    note(`adversary: ${lab} back-dated a commitment for epoch ${epoch} (serving it to syncing nodes)`);
+    return sc;
+  }
+
+  /** Dial every running node again (after it restarted): nodes sync with a peer when it connects. */
+  async redial(): Promise<void> {
+    await Promise.all(
+      this.cluster.nodes
+        .filter((n) => n.child?.running)
+        .map((n) =>
+          this.host
+            .dial(multiaddr(`/ip4/127.0.0.1/tcp/${n.addr.split('/')[4]}/p2p/${n.peerId}`))
+            .catch(() => undefined),
+        ),
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { blsSign, type DkgBundle, dkgInit, ed25519PublicKey, recoverSignature } from '@pausenet/crypto';
 import {
+  breachIdOf,
   type Certificate,
+  evidenceHash,
   type Genesis,
   networkIdOf,
   type SignedCommitment,
@@ -25,7 +27,7 @@ export const GENESIS_TIME = 1_767_225_600_000;
 export const EPOCH_MS = 3_600_000;
 
 export const genesis: Genesis = {
-  version: 1,
+  version: 2,
   name: 'pausenet-fuzz',
   members: LABS.map((id, i) => ({
     id,
@@ -51,6 +53,8 @@ export const genesis: Genesis = {
     approvalRequired: ['missed', 'report'],
     resumeNeedsApproval: true,
     auditors: [],
+    judgedQuotaPerEpoch: 8,
+    judgedMaxAgeEpochs: 30,
   },
   dkg: dealt.dkg,
 };
@@ -75,6 +79,8 @@ export const commitment: SignedCommitment = signCommitment(
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: NOW - 1000,
+    height: 0,
+    level: 'RUNNING',
     metrics: metrics(3n * 10n ** 24n),
     runsRoot: seed('runs'),
     attestations: [],
@@ -94,15 +100,18 @@ export const evidence: SignedEvidence = signEvidence(
   },
   labKeys[2]!,
 );
-const statement = statementBytes(networkId, 1, 'PAUSED');
+const statement = statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] });
 export const vote: SignedVote = signVote(
   {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     voter: 'lab-a',
     partial: blsSign(dealt.shares[0]!, statement),
-    evidence: [],
+    evidence: [evidenceHash(evidence)],
+    breaches: [breachIdOf(evidence.evidence)],
+    resolves: [],
     issuedAt: NOW - 100,
   },
   labKeys[0]!,
@@ -111,7 +120,9 @@ export const certificate: Certificate = {
   networkId,
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
+  resolves: [],
   signature: recoverSignature(
     [0, 1, 2].map((i) => ({ index: i + 1, signature: blsSign(dealt.shares[i]!, statement) })),
     3,

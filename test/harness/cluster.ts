@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Genesis, Policy } from '@pausenet/protocol';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ManagedChild } from '../../packages/cli/dist/devnet/children.js';
 import { DEVNET_PASSPHRASE, setupDevnet } from '../../packages/cli/dist/devnet/setup.js';
 import { writeGenesis } from '../../packages/cli/dist/io/genesis.js';
@@ -19,7 +20,13 @@ export interface Status {
   state: 'RUNNING' | 'PAUSED';
   height: number;
   labs: { id: string; connected: boolean }[];
-  pendingVotes: { height: number; target: string; voters: string[]; needed: number }[];
+  pendingVotes: { height: number; target: string; resolves: string[]; voters: string[]; needed: number }[];
+  ready: boolean;
+  breaches: {
+    open: { id: string; kind: string; lab: string; epoch: number; actedOnHeight: number | null }[];
+    openCount: number;
+    resolvedCount: number;
+  };
   hooks: {
     height: number;
     action: 'halt' | 'resume';
@@ -27,6 +34,7 @@ export interface Status {
     status: string;
     attempts: number;
     lastError?: string | null;
+    reasserts: number;
   }[];
 }
 
@@ -43,6 +51,8 @@ export interface HarnessNode {
   peerId: string;
   addr: string;
   hookLog: string;
+  /** The `file` hook's sentinel (ClusterOptions.fileHook). */
+  sentinel: string;
   child?: ManagedChild;
   skewMs: number;
   /** Deliberate SIGKILLs by the harness. */
@@ -63,6 +73,10 @@ export interface ClusterOptions {
   policy?: Partial<Pick<Policy, 'epochMs' | 'deadlineMs' | 'graceMs'>>;
   /** Max wait per step (ms). */
   stepTimeoutMs?: number;
+  /** Also give every lab a `file` hook: a sentinel at `<dataDir>/run/PAUSED` (HarnessNode.sentinel). */
+  fileHook?: boolean;
+  /** Node config `limits` for every node (e.g. a higher perPeerMsgsPerSec for flood measurements). */
+  limits?: { perPeerMsgsPerSec?: number };
 }
 
 /** Poll `check` until it returns non-undefined; throws naming `what` on timeout. */
@@ -141,6 +155,18 @@ export class Cluster {
       };
       c.genesis = g;
       await writeGenesis(layout.genesisFile, g);
+      for (const n of [...layout.labs, ...layout.observers]) {
+        if (!opts.limits && !(opts.fileHook && n.role === 'member')) continue;
+        const cfg = parseYaml(await readFile(n.configFile, 'utf8')) as Record<string, unknown> & {
+          hooks: unknown[];
+        };
+        if (opts.limits) cfg.limits = { ...(cfg.limits as object | undefined), ...opts.limits };
+        if (opts.fileHook && n.role === 'member') {
+          await mkdir(join(n.dataDir, 'run'), { recursive: true });
+          cfg.hooks.push({ type: 'file', name: 'sentinel', path: join(n.dataDir, 'run', 'PAUSED') });
+        }
+        await writeFile(n.configFile, stringifyYaml(cfg));
+      }
       for (const l of layout.labs) {
         await writeGenesis(l.genesisFile, g);
         const ks = join(l.dataDir, 'keystore.json');
@@ -162,6 +188,7 @@ export class Cluster {
           peerId: d.peerId,
           addr: d.role === 'member' ? d.addr : d.addr,
           hookLog: d.hookLog,
+          sentinel: join(d.dataDir, 'run', 'PAUSED'),
           skewMs: 0,
           kills: 0,
           restarts: 0,
@@ -311,6 +338,11 @@ export class Cluster {
   }
   status(n: HarnessNode): Promise<Status> {
     return this.api<Status>(n, 'GET', '/v1/status');
+  }
+  /** GET /v1/health: the HTTP status (200 ready, 503 not yet) and body. */
+  async health(n: HarnessNode): Promise<{ code: number; body: { ready: boolean; reason: string | null } }> {
+    const res = await fetch(new URL('/v1/health', n.apiUrl), { signal: AbortSignal.timeout(20_000) });
+    return { code: res.status, body: (await res.json()) as { ready: boolean; reason: string | null } };
   }
 
   /** Wait until every node in `nodes` is at `height`/`state`; returns the time it was first seen. */

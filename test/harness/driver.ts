@@ -1,3 +1,4 @@
+import type { AdmissionStats } from '../adversary/admission.js';
 import { Adversary } from '../adversary/adversary.js';
 import { Cluster, type HarnessNode, sleep } from './cluster.js';
 import { checkInvariants, type InvariantReport, type InvariantResult, snapshotNode } from './invariants.js';
@@ -29,7 +30,7 @@ export interface RunResult {
   report: InvariantReport;
   timings: Record<string, number>;
   log: string[];
-  adversary?: { sent: Record<string, number> };
+  adversary?: { sent: Record<string, number>; admission: AdmissionStats };
   /** Gossip verdicts summed over every node's /metrics (pausenet_messages_total). */
   verdicts: { accept: number; reject: number; ignore: number };
 }
@@ -158,7 +159,7 @@ export async function runManifest(
       timings,
       log,
       verdicts: totals,
-      ...(adversary ? { adversary: { sent: adversary.sent } } : {}),
+      ...(adversary ? { adversary: { sent: adversary.sent, admission: adversary.admission } } : {}),
     };
   } catch (err) {
     for (const n of cluster.nodes)

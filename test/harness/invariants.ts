@@ -36,7 +36,9 @@ export interface NodeSnapshot {
   pauseState: { height: number; state: string; certificateHash: string | null };
   /** "halt 1" -> runs, from the lab's exec-hook log */
   hookRuns: Map<string, number>;
-  hookJournal: { height: number; action: string; status: string }[];
+  hookJournal: { height: number; action: string; status: string; lastError: string | null }[];
+  /** The breaches table (migration 3): hex id -> resolved height (null while open). */
+  breaches: Map<string, number | null>;
 }
 
 export interface InvariantResult {
@@ -88,10 +90,17 @@ export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
           | undefined)
       : undefined;
     const journal = tables.has('hook_journal')
-      ? (db.prepare('SELECT height, action, status FROM hook_journal').all() as {
+      ? (db.prepare('SELECT height, action, status, last_error AS lastError FROM hook_journal').all() as {
           height: number;
           action: string;
           status: string;
+          lastError: string | null;
+        }[])
+      : [];
+    const breachRows = tables.has('breaches')
+      ? (db.prepare('SELECT id, resolved_height AS h FROM breaches').all() as {
+          id: Buffer;
+          h: number | null;
         }[])
       : [];
     let lines: string[] = [];
@@ -128,6 +137,7 @@ export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
       },
       hookRuns,
       hookJournal: journal,
+      breaches: new Map(breachRows.map((r) => [hex(r.id), r.h])),
     };
   } finally {
     db.close();
@@ -226,7 +236,15 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
       const action = cert.target === 'PAUSED' ? 'halt' : 'resume';
       const runs = s.hookRuns.get(`${action} ${h}`) ?? 0;
       const journalOk = s.hookJournal.some((j) => j.height === h && j.action === action && j.status === 'ok');
-      runsSummary.push(`${s.id}:${action}@${h}x${runs}`);
+      // A node catching up applies heights in order; a newer certificate supersedes an older one's hook
+      // run (docs/protocol.md "Halt hooks"), which then ran at most once, maybe not at all.
+      const superseded =
+        h < s.pauseState.height &&
+        s.hookJournal.some(
+          (j) => j.height === h && j.action === action && /^superseded/.test(j.lastError ?? ''),
+        );
+      runsSummary.push(`${s.id}:${action}@${h}x${runs}${superseded ? '(superseded)' : ''}`);
+      if (superseded && runs <= 1) continue;
       if (runs < 1 || !journalOk)
         p4.push(`${s.id}: ${action} hook for height ${h} ran ${runs}x, journal ok=${journalOk}`);
       // at-least-once: a second run is only legitimate after the node was stopped (kill -9 or SIGTERM) mid-hook
@@ -342,6 +360,30 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
     'applied state always certified (also while cut off)',
     p7,
     `${snapshots.length} nodes, ${inp.live.length} live checks`,
+  );
+
+  // 7. breaches: what each node holds as resolved is exactly what the resume certificates it applied name
+  const p8: string[] = [];
+  let resolvedTotal = 0;
+  for (const s of snapshots) {
+    const named = new Map<string, number>();
+    for (const [h, bytes] of s.certBytes) {
+      if (h > s.pauseState.height) continue;
+      for (const id of decodeCertificate(bytes).resolves) named.set(hex(id), h);
+    }
+    for (const [id, h] of named) {
+      resolvedTotal++;
+      if (s.breaches.get(id) !== h)
+        p8.push(`${s.id}: breach ${id.slice(0, 12)} resolved at ${h} but its row says ${s.breaches.get(id)}`);
+    }
+    for (const [id, h] of s.breaches)
+      if (h !== null && named.get(id) !== h)
+        p8.push(`${s.id}: breach ${id.slice(0, 12)} marked resolved at ${h} without a certificate naming it`);
+  }
+  add(
+    'resolved breaches are exactly those certified resumes name',
+    p8,
+    `${resolvedTotal} (node, breach) resolutions, each by an applied resume certificate`,
   );
 
   const ok = results.every((r) => r.ok);

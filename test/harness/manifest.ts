@@ -15,9 +15,24 @@ export interface Perturbation {
 
 export type AdversarySpec =
   | { kind: 'flood'; ratePerSec: number; durationMs: number }
+  /** A member gossiping `count` valid `report` evidence items (distinct digests), `ratePerSec` at most. */
+  | { kind: 'report-flood'; lab: string; count: number; ratePerSec: number }
   | { kind: 'equivocate'; lab: string }
   | { kind: 'double-vote'; lab: string }
-  | { kind: 'observer-publish' };
+  | { kind: 'observer-publish' }
+  // admission control (test/adversary/admission.ts)
+  | { kind: 'sybils'; count: number; watchMs: number; delayMs?: number }
+  | { kind: 'sync-liar'; durationMs: number; delayMs?: number }
+  | { kind: 'cert-flood'; ids: number; perId: number; delayMs?: number }
+  | {
+      kind: 'slowloris';
+      socketsPerNode: number;
+      sources: number;
+      durationMs: number;
+      /** Also dial every node from 127.0.0.1 and 127.0.0.7 while the sockets are held (default true). */
+      probes?: boolean;
+      delayMs?: number;
+    };
 
 /** A scenario run: cluster size, policy, faults, adversaries. */
 export interface Manifest {

@@ -88,4 +88,53 @@ describe('fault scenarios (4 labs t=3 + 1 observer as processes, testDealer keys
     },
     TIMEOUT,
   );
+
+  it(
+    'admission control: 50 silent sockets per node from 5 IPs while a lab restarts: newcomers and the lab get in, pause completes; forged certificates from fresh peer ids: a few pairings per id; Sybil peer ids announcing a third party address: not remembered, never dialled; a sync liar (evidenceCount 2^53-1, forged pages): stopped at the first page, banned, few log lines; pause completes',
+    async () => {
+      const r = await run({
+        name: 'admission',
+        // a lab restarts while 50 silent sockets per node are held: it must still get back in
+        perturbations: [{ at: -2_000, kind: 'restart', target: 'lab-c', durationMs: 500 }],
+        stepTimeoutMs: 120_000,
+        adversaries: [
+          { kind: 'slowloris', socketsPerNode: 50, sources: 5, durationMs: 90_000 },
+          // the liar first: Sybil crowds make the periodic round robin reach it less often
+          { kind: 'sync-liar', durationMs: 40_000 },
+          { kind: 'cert-flood', ids: 10, perId: 200 },
+          { kind: 'sybils', count: 60, watchMs: 4_000, delayMs: 9_000 },
+        ],
+      });
+      const a = r.adversary?.admission ?? {};
+      // slowloris: newcomers from a member's IP and from another IP get in; the restarted lab rejoined and
+      // every node applied the pause while the sockets were held
+      expect(a.slowlorisOpened).toBeGreaterThan(250);
+      for (const [from, [ok, total]] of Object.entries(a.probesUnderSlowloris ?? {}))
+        expect(ok, `newcomer dials from ${from} while slowloris holds`).toBe(total);
+      expect(a.heightsUnderSlowloris).toBeDefined();
+      expect(a.pausedUnderSlowloris).toBe(true);
+      // forged certificates from fresh peer ids: each id buys at most its small burst of pairings
+      expect(a.certFloodIds).toBeGreaterThanOrEqual(5);
+      for (const [node, pairings] of Object.entries(a.certPairings ?? {}))
+        expect(pairings, `${node} pairings on forged certificates`).toBeLessThanOrEqual(
+          10 * (a.certFloodIds ?? 0),
+        );
+      // sync: stop at the first invalid item; a forged signature bans at once; one log line per code per 10 s
+      for (const [node, pages] of Object.entries(a.liarPages ?? {}))
+        expect(pages, `${node} evidence pages fetched from the liar`).toBeLessThanOrEqual(3);
+      expect(a.liarBannedBy?.sort()).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d', 'observer-1']);
+      // one line per 10 s window at most, while the liar runs (it stops once banned everywhere)
+      for (const [node, lines] of Object.entries(a.syncRejectLogLines ?? {}))
+        expect(lines, `${node} 'message rejected' lines about sync`).toBeLessThanOrEqual(5);
+      expect(a.sybilsConnected).toBeGreaterThan(20);
+      // only members and useful peers (the observer, the adversary's relaying router) are remembered;
+      // a peer's claimed address is never dialled
+      expect(a.victimConnects).toBe(0);
+      expect(a.sybilRows).toBe(0);
+      for (const [node, rows] of Object.entries(a.peerRows ?? {}))
+        expect(rows, `${node} peers rows`).toBeLessThanOrEqual(5);
+      expect(r.report.ok).toBe(true);
+    },
+    TIMEOUT,
+  );
 });

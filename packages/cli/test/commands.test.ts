@@ -200,7 +200,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
       addrs: [],
     }));
     const g: Genesis = {
-      version: 1,
+      version: 2,
       name: 'verify-test',
       threshold: 3,
       members,
@@ -225,13 +225,21 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     genesisFile = join(dir, 'genesis.yaml');
     await writeFile(genesisFile, genesisToYaml(g));
     const parsed = parseGenesisYaml(await readFile(genesisFile, 'utf8'));
-    const statement = statementBytes(networkIdOf(parsed), 1, 'PAUSED');
+    const statement = statementBytes({
+      networkId: networkIdOf(parsed),
+      height: 1,
+      target: 'PAUSED',
+      step: 'up',
+      resolves: [],
+    });
     cert = {
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       statement: hex(statement),
       signature: hex(blsSign(scalar(7), statement)),
       signers: ['lab-a', 'lab-b', 'lab-c'],
+      resolves: [],
     };
   });
 
@@ -268,14 +276,14 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     const [r1, r2, r3, r4, r5] = await Promise.all([
       verify(badSig, 'badsig.json'),
       verify({ ...cert, signers: ['lab-a', 'lab-b'] }, 'few.json'),
-      verify({ ...cert, height: 2 }, 'parity.json'),
+      verify({ ...cert, step: 'down' }, 'step.json'),
       verify({ ...cert, signers: ['lab-a', 'lab-b', 'mallory'] }, 'unknown.json'),
       run(['verify', notJson, '--genesis', genesisFile]),
     ]);
     for (const r of [r1, r2, r3, r4]) expect(r!.code).toBe(1);
     expect(r1!.stdout).toMatch(/INVALID: the BLS signature does not verify under the group public key/);
     expect(r2!.stdout).toMatch(/only 2 signers, threshold is 3/);
-    expect(r3!.stdout).toMatch(/height 2 can only flip to RUNNING/);
+    expect(r3!.stdout).toMatch(/a step down cannot target PAUSED/);
     expect(r4!.stdout).toMatch(/signer mallory is not a member/);
     expect(r5!.code).toBe(2);
     expect(r5!.stderr).toMatch(/is not JSON/);
@@ -316,7 +324,20 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
       dataDir: join(dir, 'lab-a'),
       genesisFile,
       keystore: { file: join(dir, 'lab-a', 'keystore.json') },
-      hooks: [{ type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') }],
+      hooks: [
+        { type: 'file', name: 'sentinel', path: join(dir, 'PAUSED') },
+        // a real exec hook that dumps the environment it was given
+        {
+          type: 'exec',
+          name: 'dump-env',
+          command: process.execPath,
+          args: [
+            '-e',
+            'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))',
+            join(dir, 'hook-env.json'),
+          ],
+        },
+      ],
       logLevel: 'warn',
     });
     // a one-member DKG completes locally: the group key is this lab's key
@@ -338,6 +359,35 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
     expect(missing!.stderr).toMatch(/cannot read config file/);
     expect(wrong!.code, wrong!.stderr).toBe(4);
     expect(wrong!.stderr).toMatch(/wrong passphrase/);
+  });
+
+  it('a SIGTERM while the node starts (its database just created) stops it gracefully: exit 0, "pausenet stopped"', async () => {
+    const dataDir = join(dir, 'obs-sigterm');
+    const f = await cfg('observer-sigterm.json', {
+      role: 'observer',
+      dataDir,
+      genesisFile,
+      logLevel: 'warn',
+    });
+    const node = spawnCli(['start', '--config', f]);
+    // The database appears while PausenetNode.create runs: before start() returns and "started" is printed.
+    const db = join(dataDir, 'pausenet.db');
+    const deadline = Date.now() + 90_000;
+    while (
+      !(await stat(db).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (node.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`no ${db} while the node starts:\n${node.out()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    node.child.kill('SIGTERM');
+    const code = await node.exited;
+    expect({ code, signal: node.child.signalCode }, node.out()).toEqual({ code: 0, signal: null });
+    expect(node.out()).toMatch(/SIGTERM received, shutting down/);
+    expect(node.out()).toMatch(/pausenet stopped/);
   });
 
   it('runs a member: commit -> breach -> PAUSED, approve --resume -> RUNNING, verify; refuses locked dir / busy port; SIGTERM', async () => {
@@ -374,6 +424,7 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
         '1e12',
         '--dataset-tokens',
         '2e13',
+        '--yes',
         '--json',
       ]);
       expect(c.code, c.stderr).toBe(0);
@@ -400,12 +451,40 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
         s = await status();
       }
       expect([s.state, s.height]).toEqual(['PAUSED', 1]);
+      // The keystore passphrase came from $PAUSENET_PASSPHRASE: the hook's environment never holds it.
+      let hookEnv: Record<string, string> | undefined;
+      for (let i = 0; i < 60 && !hookEnv; i++) {
+        hookEnv = await readFile(join(dir, 'hook-env.json'), 'utf8')
+          .then((t) => JSON.parse(t) as Record<string, string>)
+          .catch(() => undefined);
+        if (!hookEnv) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(hookEnv?.PAUSENET_ACTION).toBe('halt');
+      expect(hookEnv?.PAUSENET_PASSPHRASE).toBeUndefined();
+      expect(Object.values(hookEnv ?? {})).not.toContain(PASS.PAUSENET_PASSPHRASE);
       const human = await run(['status', '--data-dir', dataDir]);
       expect(human.stdout).toMatch(/state\s+PAUSED at height 1/);
+      expect(human.stdout).toMatch(/ready\s+yes/);
       expect(human.stdout).toMatch(/lab-a .*last: epoch 0 seq 0/);
+      // Two open breaches: the over-cap commitment (acted on by the pause) and the judged report.
+      expect(human.stdout).toMatch(/breaches\s+2 open, 0 resolved/);
+      expect(human.stdout).toMatch(
+        /[0-9a-f]{64}\s+cap-exceeded lab-a epoch 0\s+evidence [0-9a-f]{16}…\s+acted on at height 1/,
+      );
+      expect(human.stdout).toMatch(/[0-9a-f]{64}\s+report lab-a epoch 0/);
 
+      // The approval names what the resume resolves, and where that set came from.
+      const dry = await run(['approve', '2', '--resume', '--dry-run', '--data-dir', dataDir]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(
+        /^would approve RESUME at height 2: resolves 2 breaches \(source: every breach open on this node\)/,
+      );
+      expect(dry.stdout).toMatch(/nothing recorded \(--dry-run\)/);
       const a = await run(['approve', '2', '--resume', '--data-dir', dataDir]);
       expect(a.code, a.stderr).toBe(0);
+      expect(a.stdout).toMatch(/^approving RESUME at height 2: resolves 2 breaches/);
+      expect(a.stdout).toMatch(/cap-exceeded lab-a epoch 0/);
+      expect(a.stdout).toMatch(/voted RUNNING at height 2$/m);
       for (let i = 0; i < 60 && s.height < 2; i++) {
         await new Promise((r) => setTimeout(r, 500));
         s = await status();

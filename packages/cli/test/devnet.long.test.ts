@@ -41,6 +41,35 @@ describe('pausenet devnet scenarios (long)', () => {
     expectPausedThenResumed(await devnet('missed'));
   }, 600_000);
 
+  it('rejoin: a lab offline during pause -> resume joins afterwards; RUNNING at 2 stays, no hook runs again', async () => {
+    const j = await devnet('rejoin');
+    expect(j.problems).toEqual([]);
+    expect(j.certificates.map((c: { height: number; target: string }) => `${c.height}:${c.target}`)).toEqual([
+      '1:PAUSED',
+      '2:RUNNING',
+    ]);
+    for (const n of j.nodes) {
+      expect([n.state, n.height]).toEqual(['RUNNING', 2]);
+      if (n.role !== 'member') continue;
+      if (n.id === 'lab-d') {
+        // It was offline for both: it catches up to the resume (its halt may be superseded before it ran).
+        expect(n.hooks.find((h: { height: number }) => h.height === 2)).toEqual({
+          height: 2,
+          action: 'resume',
+          runs: 1,
+          ok: true,
+        });
+        expect(n.hooks.every((h: { height: number; runs: number }) => h.height <= 2 && h.runs <= 1)).toBe(
+          true,
+        );
+      } else
+        expect(n.hooks).toEqual([
+          { height: 1, action: 'halt', runs: 1, ok: true },
+          { height: 2, action: 'resume', runs: 1, ok: true },
+        ]);
+    }
+  }, 600_000);
+
   it('partition: no certificate with 2 of 4 labs online; pause after healing', async () => {
     const j = await devnet('partition');
     expect(j.problems).toEqual([]);

@@ -1,70 +1,40 @@
 /**
- * JSON shapes of the node's local HTTP API (BRIEF "node local HTTP API"): bytes are lowercase hex,
- * bigints are decimal strings, times are unix ms. Fields the page does not rely on are optional so
- * that a newer node can add fields without breaking an older page.
+ * JSON shapes of the node's local HTTP API (docs/node.md "HTTP API"): bytes are lowercase hex, bigints are
+ * decimal strings, times are unix ms.
  */
+import type {
+  CertificateView,
+  CommitmentView,
+  HookStatus,
+  MetricsView,
+  StatusBody,
+} from '@pausenet/protocol/api';
 
-export type PauseState = 'RUNNING' | 'PAUSED';
+/** Levels RUNNING < REDUCED < PAUSED (docs/protocol.md "Levels"). */
+export type PauseState = 'RUNNING' | 'REDUCED' | 'PAUSED';
 
-export interface MetricsJson {
-  trainingFlop: string;
-  largestRunFlop: string;
-  maxParams: string;
-  datasetTokens: string;
-  acceleratorHours: string;
-  utilizationBps: number;
-}
+/** A certificate steps up (escalation, acts on breaches) or down (de-escalation, resolves breaches). */
+export type Step = 'up' | 'down';
 
-export interface CommitmentJson {
-  hash: string;
-  lab: string;
-  epoch: number;
-  seq: number;
-  prev: string;
-  issuedAt: number;
-  metrics: MetricsJson;
-  runsRoot: string;
-  signature: string;
-}
-
-export interface LabStatusJson {
-  id: string;
-  name: string;
-  connected: boolean;
-  lastCommitment: CommitmentJson | null;
-}
-
-export interface PendingVotesJson {
-  height: number;
-  target: PauseState;
-  voters: string[];
-  needed: number;
-}
-
-export interface HookStatusJson {
-  height: number;
-  action: 'halt' | 'resume' | string;
-  hook: string;
-  status: 'ok' | 'failed' | 'pending';
-  attempts: number;
-  lastError: string | null;
-}
-
-export interface StatusJson {
-  networkId: string;
-  role: 'member' | 'observer';
-  self: string | null;
-  peerId: string;
-  peers: { peerId: string; lab: string | null }[];
-  state: PauseState;
-  height: number;
-  since: number | null;
-  threshold: number;
-  labs: LabStatusJson[];
-  pendingVotes: PendingVotesJson[];
-  approvals: { height: number; target: PauseState; approved: boolean }[];
-  hooks: HookStatusJson[];
-}
+/*
+ * The node's API shapes are defined once, in @pausenet/protocol/api (type-only imports: nothing of it is
+ * bundled into the page).
+ */
+export type MetricsJson = MetricsView;
+/** The page also reads commitments from older nodes and files: the node-local fields may be missing. */
+export type CommitmentJson = Omit<
+  CommitmentView,
+  'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'
+> &
+  Partial<
+    Pick<CommitmentView, 'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'>
+  >;
+export type LabStatusJson = StatusBody['labs'][number];
+export type PendingVotesJson = StatusBody['pendingVotes'][number];
+export type HookStatusJson = HookStatus;
+export type StatusJson = StatusBody;
+/** An open breach in GET /v1/status (docs/protocol.md "Breach identity"). */
+export type OpenBreachJson = StatusBody['breaches']['open'][number];
 
 export interface MemberJson {
   id: string;
@@ -101,20 +71,15 @@ export interface GenesisJson {
   dkg?: { groupPublicKey: string; publicShares: string[]; transcriptHash: string };
 }
 
-/** One element of GET /v1/certificates: exactly the JSON `pausenet verify` reads. */
-export interface CertificateJson {
-  hash: string;
-  networkId?: string;
-  height: number;
-  target: PauseState;
-  statement: string;
-  signature: string;
-  signers: string[];
-  /** Optional: when this node applied the certificate (unix ms), if the node reports it. */
-  appliedAt?: number;
-  /** When this node stored the certificate (unix ms); a certificate is applied as it is stored. */
-  storedAt?: number;
-}
+/**
+ * One element of GET /v1/certificates: exactly the JSON `pausenet verify` reads. The page verifies such
+ * JSON from files too, so the node-local fields may be missing (and an `appliedAt` may be present).
+ */
+export type CertificateJson = Omit<CertificateView, 'networkId' | 'resolves' | 'firstSeenAt'> &
+  Partial<Pick<CertificateView, 'networkId' | 'resolves' | 'firstSeenAt'>> & {
+    /** When this node applied the certificate (unix ms), if the node reports it. */
+    appliedAt?: number;
+  };
 
 /**
  * Evidence as listed by GET /v1/evidence. The exact layout is the node's; the page reads the
@@ -122,6 +87,8 @@ export interface CertificateJson {
  */
 export interface EvidenceJson {
   hash?: string;
+  /** The id of the breach it proves (docs/protocol.md "Breach identity"). */
+  breach?: string;
   kind?: string;
   reporter?: string;
   issuedAt?: number;

@@ -23,6 +23,11 @@ export interface HookComplianceHarness {
   breakIt(): Promise<void>;
   /** Undoes breakIt. */
   repair(): Promise<void>;
+  /**
+   * Undoes the effect of a halt out of band, as an operator or a reboot would (delete the sentinel,
+   * unsuspend the job, scale the deployment back up), without touching the hook's state store.
+   */
+  undoOutOfBand(): Promise<void>;
   /** Releases servers, processes and files. */
   cleanup(): Promise<void>;
 }
@@ -52,7 +57,11 @@ export function complianceContext(action: HookAction, state: HookStateStore): Ho
   return { networkId: NETWORK_ID, height, target, certificateHash, certificateJson, state };
 }
 
-/** Shared suite every halt-hook adapter must pass (exec, webhook, file, kubernetes, slurm). */
+/**
+ * Shared suite every halt-hook adapter must pass (exec, webhook, file, kubernetes, slurm): idempotent
+ * apply, exact undo, harmless resume, restart and interruption mid-way, re-apply after an out-of-band
+ * undo, typed failure retried by the runner.
+ */
 export function runHookCompliance(
   name: string,
   setup: () => Promise<HookComplianceHarness>,
@@ -122,6 +131,27 @@ export function runHookCompliance(
       const third = await boot();
       await apply(third, 'resume');
       expect(await h.observe()).toEqual(baseline);
+    });
+
+    it('apply again after the effect was undone out of band restores it (re-assert on start)', async () => {
+      if (typeof h.undoOutOfBand !== 'function')
+        throw new Error(
+          `${name}: the compliance harness must provide undoOutOfBand() (see HookComplianceHarness)`,
+        );
+      const baseline = await h.observe();
+      const p = await boot();
+      await apply(p, 'halt');
+      const halted = await h.observe();
+      await h.undoOutOfBand();
+      expect(await h.observe(), 'undoOutOfBand must undo the halt').not.toEqual(halted);
+      // The node restarts (a new instance on the same state store) and re-applies the current state.
+      const restarted = await boot();
+      await apply(restarted, 'halt');
+      expect(await h.observe(), 'halt again restores the halted state').toEqual(halted);
+      await apply(restarted, 'halt');
+      expect(await h.observe()).toEqual(halted);
+      await apply(restarted, 'resume');
+      expect(await h.observe(), 'resume after the re-assert restores the baseline').toEqual(baseline);
     });
 
     it('survives a halt interrupted mid-way: halt completes after restart, resume restores the baseline', async () => {

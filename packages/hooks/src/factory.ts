@@ -17,7 +17,7 @@ export function createHook(config: unknown, deps: { logger?: HookLogger } = {}):
     case 'file':
       return new FileHook(c);
     case 'slurm':
-      return new SlurmHook(c);
+      return new SlurmHook(c, deps);
     case 'kubernetes':
       return new KubernetesHook(c, deps);
   }

@@ -120,6 +120,16 @@ export class HookRunner {
     return Promise.all(this.opts.hooks.map((h) => this.runHook(h, cert, opts.signal)));
   }
 
+  /**
+   * Re-assert on start (docs/protocol.md "Re-assert on start"): runs every hook again for `cert`, the
+   * certificate of the current state, even where its journal row is already 'ok' (the row's `reasserts`
+   * counts such re-runs). Adapters are idempotent, so this restores an effect undone out of band (a
+   * deleted sentinel, a job resumed by hand) and changes nothing otherwise.
+   */
+  reassert(cert: HookCertificate, opts: { signal?: AbortSignal } = {}): Promise<HookRunResult[]> {
+    return Promise.all(this.opts.hooks.map((h) => this.runHook(h, cert, opts.signal, true)));
+  }
+
   /** After a restart: re-runs each hook's latest journal entry if it is not 'ok' (at-least-once delivery). */
   async resumeUnfinished(opts: { signal?: AbortSignal } = {}): Promise<HookRunResult[]> {
     const all = await this.opts.journal.list();
@@ -158,7 +168,12 @@ export class HookRunner {
     await Promise.allSettled([...this.tasks.values()].map((t) => t.done));
   }
 
-  private runHook(hook: HookAdapter, cert: HookCertificate, signal?: AbortSignal): Promise<HookRunResult> {
+  private runHook(
+    hook: HookAdapter,
+    cert: HookCertificate,
+    signal?: AbortSignal,
+    again = false,
+  ): Promise<HookRunResult> {
     const prev = this.tasks.get(hook.name);
     const action = actionForTarget(cert.target);
     if (prev) {
@@ -180,7 +195,7 @@ export class HookRunner {
     const done = (async (): Promise<HookRunResult> => {
       if (prev) await prev.done.catch(() => {});
       try {
-        return await this.loop(hook, cert, ctrl.signal, signal);
+        return await this.loop(hook, cert, ctrl.signal, signal, again);
       } catch (e) {
         // Only the journal/state store can throw here (adapter errors are caught per attempt).
         const msg = `journal failure: ${(e as Error)?.message ?? String(e)}`;
@@ -209,6 +224,7 @@ export class HookRunner {
     cert: HookCertificate,
     supersede: AbortSignal,
     caller: AbortSignal | undefined,
+    again: boolean,
   ): Promise<HookRunResult> {
     const { journal, logger, onEvent } = this.opts;
     const action = actionForTarget(cert.target);
@@ -238,7 +254,11 @@ export class HookRunner {
       attempts: entry.attempts,
       lastError: entry.lastError,
     });
-    if (entry.status === 'ok') return result('ok');
+    if (entry.status === 'ok') {
+      if (!again) return result('ok');
+      entry.reasserts = (entry.reasserts ?? 0) + 1;
+      logger?.info({ ...base, reasserts: entry.reasserts }, 're-asserting hook (start-up)');
+    }
     const stopped = async () => {
       const by = (supersede.reason as { supersededBy?: number } | undefined)?.supersededBy ?? null;
       const why = supersede.aborted ? `superseded by certificate at height ${by}` : 'stopped';
@@ -256,6 +276,7 @@ export class HookRunner {
       networkId: cert.networkId,
       height: cert.height,
       target: cert.target,
+      ...(cert.limits === undefined ? {} : { limits: cert.limits }),
       certificateHash: cert.certificateHash,
       certificateJson: cert.certificateJson,
       state: this.opts.stateFor(hook.name),

@@ -26,9 +26,21 @@ describe('hook config', () => {
       command: '/bin/true',
       args: [],
       env: {},
+      envPassthrough: [],
       timeoutMs: 30_000,
       killGraceMs: 2_000,
+      onReduce: 'halt',
     });
+  });
+
+  it('exec envPassthrough takes variable names only', () => {
+    const e = configError(() =>
+      parseHookConfigs([
+        { type: 'exec', name: 'x', command: '/bin/true', envPassthrough: ['KUBECONFIG', 'BAD NAME'] },
+      ]),
+    );
+    expect(e.message).toContain('hooks[0].envPassthrough[1]: got "BAD NAME"');
+    expect(e.message).toContain('expected an env variable name');
   });
 
   it('errors name the field, the value found, and the fix', () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExecHook } from '../src/adapters/exec.js';
 import { complianceContext, runHookCompliance } from '../src/compliance.js';
 import { execHookConfigSchema } from '../src/config.js';
+import { BASE_ENV_ALLOW } from '../src/env.js';
 import { MemoryHookStateStore } from '../src/store/json-file.js';
 import { HookError } from '../src/types.js';
 import { tempDir } from './helpers/tmp.js';
@@ -40,6 +41,7 @@ runHookCompliance('exec (real child process)', async () => {
     observe: async () => readFile(join(dir, 'marker'), 'utf8').catch(() => null),
     breakIt: () => writeFile(join(dir, 'broken'), ''),
     repair: () => rm(join(dir, 'broken'), { force: true }),
+    undoOutOfBand: () => rm(join(dir, 'marker'), { force: true }),
     cleanup: remove,
   };
 });
@@ -65,9 +67,39 @@ describe('exec hook', () => {
       `PAUSENET_CERT_HASH=${ctx.certificateHash}`,
       'PAUSENET_HEIGHT=1',
       'PAUSENET_HOOK_NAME=exec-test',
+      'PAUSENET_LEVEL=PAUSED',
+      'PAUSENET_LIMITS={}',
       `PAUSENET_NETWORK_ID=${ctx.networkId}`,
       'PAUSENET_STATE=PAUSED',
     ]);
+  });
+
+  it('the child gets a minimal, allow-listed environment: no passphrase or other node secrets, only envPassthrough names added', async () => {
+    const saved = { ...process.env };
+    process.env.PAUSENET_PASSPHRASE = 'hunter2-hunter2';
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-for-hooks';
+    process.env.KUBECONFIG = '/etc/kube/config';
+    try {
+      const hook = await scriptHook(dir, '#!/bin/sh\nenv > "$DIR/env"\n', { envPassthrough: ['KUBECONFIG'] });
+      await hook.apply('halt', complianceContext('halt', new MemoryHookStateStore()));
+      const env = Object.fromEntries(
+        (await readFile(join(dir, 'env'), 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      expect(env.PAUSENET_PASSPHRASE).toBeUndefined();
+      expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+      expect(env.KUBECONFIG).toBe('/etc/kube/config');
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(env.DIR).toBe(dir);
+      expect(env.PAUSENET_ACTION).toBe('halt');
+      const allowed = new Set([...BASE_ENV_ALLOW, 'KUBECONFIG', 'DIR', 'PWD', 'SHLVL', '_', 'OLDPWD']);
+      const extra = Object.keys(env).filter((k) => !allowed.has(k) && !k.startsWith('PAUSENET_'));
+      expect(extra).toEqual([]);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    }
   });
 
   it('non-zero exit is HookError EXIT_CODE carrying the stderr tail', async () => {

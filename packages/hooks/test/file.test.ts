@@ -33,6 +33,8 @@ runHookCompliance(
         await rm(sentinelDir, { force: true });
         await mkdir(sentinelDir);
       },
+      // A restart of the service that owns the directory (systemd RuntimeDirectory=) deletes the sentinel.
+      undoOutOfBand: () => rm(path, { force: true }),
       cleanup: remove,
     };
   },

@@ -55,6 +55,18 @@ runHookCompliance(
       repair: async () => {
         api.forbidden.delete('patch:jobs.batch');
       },
+      // Someone unsuspends the training jobs and scales the workloads back up by hand.
+      undoOutOfBand: async () => {
+        const edit = (plural: string, name: string, spec: Record<string, unknown>) => {
+          const o = api.obj(plural, 'training', name);
+          if (o) Object.assign(o.spec, spec);
+          api.touch(plural, 'training', name);
+        };
+        edit('jobs', 'train-a', { suspend: false });
+        edit('jobsets', 'big-run', { suspend: false });
+        edit('deployments', 'trainer', { replicas: 3 });
+        edit('statefulsets', 'param-server', { replicas: 2 });
+      },
       cleanup: () => api.stop(),
     };
   },

@@ -1,4 +1,4 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExecHook } from '../src/adapters/exec.js';
@@ -133,6 +133,29 @@ describe('HookRunner', () => {
     expect(await runs(dir)).toEqual(['halt 1']);
   });
 
+  it('reassert runs every hook again for the current certificate even when ok, counting it in the journal; a deleted sentinel is back', async () => {
+    const count = await countingHook(dir);
+    const sentinel = join(dir, 'PAUSED');
+    const file = new FileHook(fileHookConfigSchema.parse({ type: 'file', name: 'sentinel', path: sentinel }));
+    await make([count, file]).runFor(cert(1));
+    expect(await runs(dir)).toEqual(['halt 1']);
+    // The node stops; the sentinel's directory is cleaned; the node starts and re-asserts PAUSED.
+    await rm(sentinel);
+    const results = await make([count, file]).reassert(cert(1));
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    expect(await readFile(sentinel, 'utf8')).toBe(cert(1).certificateJson);
+    expect(await runs(dir)).toEqual(['halt 1', 'halt 1']);
+    const rows = await store.journal.list();
+    expect(rows.map((r) => [r.hookName, r.status, r.attempts, r.reasserts])).toEqual(
+      expect.arrayContaining([
+        ['count', 'ok', 2, 1],
+        ['sentinel', 'ok', 2, 1],
+      ]),
+    );
+    // runFor (not a re-assert) still never re-runs an ok hook.
+    await make([count, file]).runFor(cert(1));
+    expect(await runs(dir)).toHaveLength(2);
+  });
   it('resumeUnfinished re-runs entries left pending/failed by a crash, using the latest entry per hook', async () => {
     const hook = await countingHook(dir);
     const other = await countingHook(dir, 'other');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHook } from '../src/factory.js';
 import {
   classifySlurmStderr,
+  clockPassedRequeue,
   computeMetering,
   isHeld,
   matchesSelection,
@@ -47,6 +48,17 @@ const REQUEUED_AND_SRUN = [
 // hand-written in the same format: 2 nodes x 8 GPUs, running 1 day 2 h, typed and untyped gres entries.
 const WITH_ACCOUNTING =
   'JobId=4242 JobName=llm-70b UserId=alice(1000) GroupId=ml(1000) Priority=1000 Account=frontier QOS=train JobState=RUNNING Reason=None Requeue=1 Restarts=0 BatchFlag=1 RunTime=1-02:00:00 StartTime=2026-11-27T00:00:00 EndTime=2026-12-04T00:00:00 Partition=gpu NumNodes=2 NumCPUs=64 NumTasks=16 TRES=cpu=64,mem=512G,node=2,billing=64,gres/gpu=16,gres/gpu:h100=16 TresPerNode=gres:gpu:h100:8';
+
+// One checkpointed job (signalled, exited, `scontrol requeuehold`), same cluster, 2026-12-06: as Slurm left it
+// (begin time deferred), after `StartTime=now` in the second it was requeued in, and after it 1.2 s later.
+const REQUEUED_STAMPS = ['2026-12-06T03:21:12', '2026-12-06T03:19:11', '2026-12-06T03:19:13'].map(
+  (eligible) =>
+    [
+      'JobId=155 JobName=ckpt-demo UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=0 Nice=0 Account=(null) QOS=(null) JobState=PENDING Reason=job_requeued_in_held_state Dependency=(null) Requeue=1 Restarts=1 BatchFlag=1 Reboot=0 ExitCode=0:10 RunTime=00:00:00 TimeLimit=UNLIMITED TimeMin=N/A',
+      `SubmitTime=2026-12-06T03:19:12 EligibleTime=${eligible} AccrueTime=Unknown StartTime=Unknown EndTime=Unknown Deadline=N/A SuspendTime=None SecsPreSuspend=0 LastSchedEval=2026-12-06T03:19:11 Scheduler=Main Partition=exp`,
+      'AllocNode:Sid=localhost:7947 ReqNodeList=(null) ExcNodeList=(null) NodeList= NumNodes=1 NumCPUs=1 NumTasks=1 CPUs/Task=1 ReqB:S:C:T=0:0:*:* TRES=cpu=1,node=1,billing=1 Socks/Node=* NtasksPerN:B:S:C=0:0:*:* CoreSpec=* MinCPUsNode=1 MinMemoryNode=0 MinTmpDiskNode=0 Features=(null) DelayBoot=00:00:00 OverSubscribe=OK Contiguous=0 Licenses=(null) Network=(null) Command=(null) WorkDir=/tmp StdErr=/dev/null StdIn=/dev/null StdOut=/dev/null Power=',
+    ].join(' '),
+);
 
 const T = (iso: string) => Date.parse(`${iso}Z`);
 const PEAK = 10n ** 15n; // 1 PFLOP/s per accelerator keeps the hand arithmetic readable
@@ -138,6 +150,15 @@ describe('slurm parsing (recorded scontrol output)', () => {
     ).toEqual(['pausenet-halt']);
   });
 
+  it('reads the requeue stamp and slurmctld clock of a requeued job (release only once the clock passed it)', () => {
+    const [deferred, sameSecond, later] = REQUEUED_STAMPS.map((l) => parseJobs(l)[0]!);
+    expect(deferred?.submitTime).toBe(T('2026-12-06T03:19:12') / 1000);
+    expect(deferred?.eligibleTime).toBe(T('2026-12-06T03:21:12') / 1000);
+    expect(isHeld(deferred!)).toBe(true);
+    // Slurm's own deferral is not a reading of its clock; resume always stamps StartTime=now first.
+    expect([sameSecond, later].map((j) => clockPassedRequeue(j!))).toEqual([false, true]);
+  });
+
   it('classifies Slurm stderr into typed codes', () => {
     expect(classifySlurmStderr('slurm_update error: Access/permission denied')).toBe('PERMISSION');
     expect(
@@ -164,6 +185,9 @@ describe('slurm job selection and hook config', () => {
     const ok = slurmHookConfigSchema.parse({ type: 'slurm', name: 'slurm', partitions: ['train'] });
     expect(ok.stopNew).toBe('inactive');
     expect(ok.running).toBe('suspend');
+    expect([ok.relaunchAttempts, ok.relaunchSettleMs, ok.relaunchTimeoutMs]).toEqual([3, 2_000, 120_000]);
+    const tooMany = slurmHookConfigSchema.safeParse({ ...ok, relaunchAttempts: 100 });
+    expect(tooMany.error?.issues[0]?.path).toEqual(['relaunchAttempts']);
     const noPart = slurmHookConfigSchema.safeParse({ type: 'slurm', name: 's', accounts: ['llm'] });
     expect(noPart.success).toBe(false);
     expect(noPart.error?.issues[0]?.message).toMatch(/needs at least one partition/);
@@ -201,7 +225,7 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   it('whole window: finished job by Start/End, suspended job by RunTime; pending and infer jobs excluded', () => {
     const r = computeMetering(jobs, cfg(), window, now);
     // job 8: 4 GPUs x 4 s = 16 GPU-s -> 16 x 1e15 x 0.4 = 6.4e15 FLOP
-    // job 9: 2 GPUs x min(overlap 8 s, RunTime 2 s) = 4 GPU-s -> 1.6e15 FLOP
+    // job 9: 2 GPUs x RunTime 2 s (then suspended) = 4 GPU-s -> 1.6e15 FLOP
     expect(r.runs.map((x) => [x.id, x.accelerators, x.seconds, x.acceleratorSeconds, x.flop])).toEqual([
       ['8', 4, 4, 16n, 6_400_000_000_000_000n],
       ['9', 2, 2, 4n, 1_600_000_000_000_000n],
@@ -220,13 +244,53 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   it('window starting mid-job counts only the overlap; largestRunFlop counts the whole run', () => {
     const r = computeMetering(jobs, cfg(), { startMs: T('2026-11-28T01:05:54'), endMs: window.endMs }, now);
     // job 8: overlap 01:05:54..01:05:56 = 2 s x 4 = 8 GPU-s -> 3.2e15; whole run 16 GPU-s -> 6.4e15
-    // job 9: overlap 6 s but RunTime 2 s -> 2 s x 2 = 4 GPU-s -> 1.6e15
+    // job 9: ran 01:05:52..01:05:54 (RunTime 2 s), suspended since 01:05:54: nothing in this window; its run so
+    // far is 2 s x 2 GPUs -> 1.6e15
     expect(r.runs.map((x) => [x.id, x.seconds, x.flop, x.totalFlop])).toEqual([
       ['8', 2, 3_200_000_000_000_000n, 6_400_000_000_000_000n],
-      ['9', 2, 1_600_000_000_000_000n, 1_600_000_000_000_000n],
+      ['9', 0, 0n, 1_600_000_000_000_000n],
     ]);
-    expect(r.metrics.trainingFlop).toBe(4_800_000_000_000_000n);
+    expect(r.metrics.trainingFlop).toBe(3_200_000_000_000_000n);
     expect(r.metrics.largestRunFlop).toBe(6_400_000_000_000_000n);
+  });
+
+  it('suspended time accrues nothing: a job suspended through the window, and one resumed, metered by when it ran', () => {
+    // Recorded (scontrol show job -o, 2026-12-06 at 04:14:49): started 04:14:38, suspended 04:14:41..04:14:47,
+    // running again since: RunTime 5 s, SuspendTime (the last resume) 04:14:47, SecsPreSuspend 3.
+    const [resumed] = parseJobs(
+      'JobId=971 JobName=exp-susp Priority=4294901700 Account=(null) QOS=normal JobState=RUNNING Reason=None BatchFlag=1 RunTime=00:00:05 StartTime=2026-12-06T04:14:38 EndTime=Unknown SuspendTime=2026-12-06T04:14:47 SecsPreSuspend=3 Partition=train NumNodes=1 NumCPUs=1 TRES=cpu=1,node=1,billing=1,gres/gpu=1',
+    );
+    const at = T('2026-12-06T04:14:49');
+    const secs = (from: string, to: string) =>
+      computeMetering(
+        [resumed!],
+        cfg(),
+        { startMs: T(`2026-12-06T${from}`), endMs: T(`2026-12-06T${to}`) },
+        at,
+      ).runs[0]?.seconds ?? 0;
+    expect(secs('04:14:42', '04:14:47')).toBe(0); // wholly inside the suspension
+    expect(secs('04:14:38', '04:14:41')).toBe(3); // before it
+    expect(secs('04:14:40', '04:14:48')).toBe(2); // 1 s before, 1 s after
+    expect(secs('04:14:47', '04:14:49')).toBe(2); // after it
+    expect(secs('04:14:00', '04:15:00')).toBe(5); // everything = RunTime
+    // The same job as sacct shows it later (Suspended 6 s, but not when): the suspension is placed at the start,
+    // so no run time is metered earlier than it can have happened; with slurmctld's SuspendTime it is exact.
+    const [fromSacct] = parseSacct(
+      '971|root|train|normal|COMPLETED|2026-12-06T04:14:38|2026-12-06T04:14:52|8|1|1|billing=1,cpu=1,gres/gpu=1,node=1|00:00:06||exp-susp',
+    );
+    const sacctSecs = (from: string, to: string, job = fromSacct!) =>
+      computeMetering(
+        [job],
+        cfg(),
+        { startMs: T(`2026-12-06T${from}`), endMs: T(`2026-12-06T${to}`) },
+        at + 60_000,
+      ).runs[0]?.seconds ?? 0;
+    expect(sacctSecs('04:14:38', '04:14:44')).toBe(0);
+    expect(sacctSecs('04:14:44', '04:14:52')).toBe(8);
+    const enriched = { ...fromSacct!, suspendTime: T('2026-12-06T04:14:47') / 1000, secsPreSuspend: 3 };
+    expect(sacctSecs('04:14:38', '04:14:44', enriched)).toBe(3);
+    expect(sacctSecs('04:14:42', '04:14:47', enriched)).toBe(0);
+    expect(sacctSecs('04:14:44', '04:14:52', enriched)).toBe(5);
   });
 
   it('a window before the jobs started meters nothing; CPU mode counts CPUs', () => {
@@ -287,13 +351,14 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   });
 
   it('meters sacct output (accounting clusters): ElapsedRaw excludes suspended time', () => {
-    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format (no slurmdbd on the test cluster):
-    // 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which 600 s suspended; 4301 is inference.
+    // Hand-written in `sacct -X -P -n -o SACCT_FIELDS` format, at a scale the test cluster cannot run (its own
+    // sacct output is metered by the live test): 4242 running 26 h on 16 GPUs; 4300 ran 1 h wall of which
+    // 600 s suspended; 4301 is inference.
     const jobs = parseSacct(
       [
-        '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|pausenet:params=70000000000,tokens=900|llm-70b',
-        '4300|frontier|gpu|train|COMPLETED|2026-11-27T06:00:00|2026-11-27T07:00:00|3000|8|1|billing=8,cpu=8,gres/gpu=8,mem=64G,node=1|pausenet:params=1000,tokens=100|eval|ablation',
-        '4301|serve|infer|normal|CANCELLED by 0|2026-11-27T01:00:00|2026-11-27T02:00:00|3600|8|1|cpu=8,gres/gpu=1,node=1||chat',
+        '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|00:00:00|pausenet:params=70000000000,tokens=900|llm-70b',
+        '4300|frontier|gpu|train|COMPLETED|2026-11-27T06:00:00|2026-11-27T07:00:00|3000|8|1|billing=8,cpu=8,gres/gpu=8,mem=64G,node=1|00:10:00|pausenet:params=1000,tokens=100|eval|ablation',
+        '4301|serve|infer|normal|CANCELLED by 0|2026-11-27T01:00:00|2026-11-27T02:00:00|3600|8|1|cpu=8,gres/gpu=1,node=1|00:00:00||chat',
         '',
       ].join('\n'),
     );

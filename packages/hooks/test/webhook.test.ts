@@ -69,6 +69,10 @@ runHookCompliance(
       observe: async () => ({ ...r.world }),
       breakIt: async () => r.setBroken(true),
       repair: async () => r.setBroken(false),
+      // The receiving system is restarted with its default (running) state.
+      undoOutOfBand: async () => {
+        r.world.paused = false;
+      },
       cleanup: r.close,
     };
   },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ConnectionLimits } from './connections.js';
 import { ConfigError } from './errors.js';
 
 const EVIDENCE_KINDS = ['cap-exceeded', 'equivocation', 'missed', 'report'] as const;
@@ -32,8 +33,12 @@ export const nodeConfigSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(0),
         tokenFile: z.string().optional(),
+        /** Most GET /v1/events (SSE) streams at once. */
+        maxSseClients: z.number().int().min(1).max(10_000).default(64),
+        /** An SSE client whose unsent backlog passes this many bytes is disconnected. */
+        sseMaxBufferBytes: z.number().int().min(65_536).default(1_048_576),
       })
-      .default({ host: '127.0.0.1', port: 0 }),
+      .default({ host: '127.0.0.1', port: 0, maxSseClients: 64, sseMaxBufferBytes: 1_048_576 }),
     keystore: z
       .strictObject({
         file: z.string().min(1),
@@ -61,11 +66,54 @@ export const nodeConfigSchema = z
         /** Gossip messages per second accepted from one peer (token bucket, burst = 4x). */
         perPeerMsgsPerSec: z.number().positive().default(50),
         maxMessageBytes: z.number().int().min(1024).default(262_144),
+        /** Inbound connection upgrades pending from non-member IPs in total (member IPs: a pool as big). */
+        maxPendingInbound: z.number().int().min(1).max(10_000).default(64),
+        /** Of those, from one IP (IPv6: one /64). */
+        maxPendingInboundPerIp: z.number().int().min(1).max(10_000).default(4),
+        /** An inbound connection must finish its upgrade (Noise + Yamux) within this many ms. */
+        inboundUpgradeTimeoutMs: z.number().int().min(500).max(120_000).default(5_000),
+        /** New inbound connections per second per IP; genesis members' IPs are exempt. */
+        inboundConnectionsPerIpPerSec: z.number().int().min(1).max(10_000).default(5),
+        /** Open connections in total; 2 per genesis member peer id are reserved for members. */
+        maxConnections: z.number().int().min(8).max(100_000).default(300),
+        /** Req/resp requests per second served to one peer (token bucket, burst 2x); excess: RATE_LIMITED. */
+        reqRespPerPeerPerSec: z.number().positive().max(100_000).default(20),
+        /** Non-member peers remembered in the peers table and redialled (members always are). */
+        maxRememberedPeers: z.number().int().min(0).max(4096).default(32),
+        /** Gossip messages per second accepted from one non-member peer (token bucket, burst outsiderBurst). */
+        outsiderMsgsPerSec: z.number().positive().max(100_000).default(10),
+        /** Gossip messages a non-member peer may send at once before its per-peer rate applies. */
+        outsiderBurst: z.number().int().min(1).max(10_000).default(8),
+        /** BLS pairings per second that gossip from all non-member peers together may cost. */
+        outsiderBlsPerSec: z.number().positive().max(100_000).default(20),
+        /** Ed25519 verifications per second that gossip from all non-member peers together may cost. */
+        outsiderEd25519PerSec: z.number().positive().max(1_000_000).default(400),
       })
-      .default({ perPeerMsgsPerSec: 50, maxMessageBytes: 262_144 }),
+      .default({
+        perPeerMsgsPerSec: 50,
+        maxMessageBytes: 262_144,
+        maxPendingInbound: 64,
+        maxPendingInboundPerIp: 4,
+        inboundUpgradeTimeoutMs: 5_000,
+        inboundConnectionsPerIpPerSec: 5,
+        maxConnections: 300,
+        reqRespPerPeerPerSec: 20,
+        maxRememberedPeers: 32,
+        outsiderMsgsPerSec: 10,
+        outsiderBurst: 8,
+        outsiderBlsPerSec: 20,
+        outsiderEd25519PerSec: 400,
+      }),
     logLevel: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.limits.maxPendingInboundPerIp > c.limits.maxPendingInbound) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'maxPendingInboundPerIp'],
+        message: `must not exceed limits.maxPendingInbound (${c.limits.maxPendingInbound})`,
+      });
+    }
     if (c.role === 'observer' && c.keystore) {
       ctx.addIssue({
         code: 'custom',
@@ -94,6 +142,21 @@ const FIXES: Record<string, string> = {
   'api.port': 'use 0 to pick a free port, or a port number 1..65535',
   'api.host': 'keep 127.0.0.1 unless the API sits behind an authenticating proxy',
   keystore: 'members need keystore: {file, passphraseEnv|passphraseFile}',
+  'api.maxSseClients': 'an integer 1..10000, e.g. 64 (event streams at once)',
+  'api.sseMaxBufferBytes': 'bytes, at least 65536, e.g. 1048576 (a slower event client is dropped)',
+  'limits.perPeerMsgsPerSec': 'a positive number, e.g. 50 (gossip messages per second per member peer)',
+  'limits.outsiderMsgsPerSec': 'a positive number, e.g. 10 (gossip messages per second per non-member peer)',
+  'limits.outsiderBurst': 'an integer 1..10000, e.g. 8 (messages a new non-member peer may send at once)',
+  'limits.outsiderBlsPerSec': 'a positive number, e.g. 20 (pairings per second all non-members may cost)',
+  'limits.outsiderEd25519PerSec':
+    'a positive number, e.g. 400 (Ed25519 checks per second all non-members may cost)',
+  'limits.reqRespPerPeerPerSec': 'a positive number, e.g. 20 (sync requests per second per peer)',
+  'limits.maxPendingInbound': 'an integer 1..10000, e.g. 64 (inbound upgrades pending from non-member IPs)',
+  'limits.maxPendingInboundPerIp': 'an integer 1..10000, e.g. 4 (inbound upgrades pending from one IP)',
+  'limits.inboundUpgradeTimeoutMs': 'milliseconds 500..120000, e.g. 5000 (time to finish Noise + Yamux)',
+  'limits.inboundConnectionsPerIpPerSec': 'an integer 1..10000, e.g. 5 (new connections per second per IP)',
+  'limits.maxConnections': 'an integer 8..100000, e.g. 300 (open connections; members always fit)',
+  'limits.maxRememberedPeers': 'an integer 0..4096, e.g. 32 (non-member peers kept in the peers table)',
 };
 
 function fixFor(path: string): string {
@@ -181,6 +244,18 @@ export function loadNodeConfig(pathOrObject: string | NodeConfigInput | Record<s
   return parseNodeConfig(raw, dirname(resolve(pathOrObject)));
 }
 
+/** The inbound connection limits of a config (docs/protocol.md "Admission control"). */
+export function connectionLimitsOf(config: Pick<NodeConfig, 'limits'>): ConnectionLimits {
+  const l = config.limits;
+  return {
+    maxPendingInbound: l.maxPendingInbound,
+    maxPendingInboundPerIp: l.maxPendingInboundPerIp,
+    inboundUpgradeTimeoutMs: l.inboundUpgradeTimeoutMs,
+    inboundConnectionsPerIpPerSec: l.inboundConnectionsPerIpPerSec,
+    maxConnections: l.maxConnections,
+  };
+}
+
 /** Standard file locations inside a data dir. */
 export function dataPaths(config: Pick<NodeConfig, 'dataDir' | 'api' | 'keystore'>) {
   return {
@@ -191,4 +266,26 @@ export function dataPaths(config: Pick<NodeConfig, 'dataDir' | 'api' | 'keystore
     keystore: config.keystore?.file ?? join(config.dataDir, 'keystore.json'),
     lock: join(config.dataDir, 'pausenet.lock'),
   };
+}
+
+/**
+ * What to do when a data dir holds another network's store. The store (pausenet.db and its WAL) is
+ * bound to one network id; the keys are not: keystore.json and node-key are the lab's identity and
+ * must survive a move to a new genesis.
+ */
+export function genesisMismatchMessage(
+  dataDir: string,
+  storedNetwork: string,
+  genesisFile: string,
+  genesisNetwork: string,
+): string {
+  const db = join(dataDir, 'pausenet.db');
+  return (
+    `dataDir ${dataDir} holds network ${storedNetwork} but genesisFile ${genesisFile} is network ${genesisNetwork}. ` +
+    `If this node still belongs to the old network, point genesisFile at that network's genesis. ` +
+    `If it moves to the new one: with the node stopped, move the old network's store aside ` +
+    `(mkdir ${dataDir}/old-network && mv ${db} ${db}-wal ${db}-shm ${dataDir}/old-network/; missing -wal/-shm files are fine) and start again. ` +
+    `Keep keystore.json and node-key where they are: they hold this lab's identity key, BLS share and peer id. ` +
+    `Do not start from an empty dataDir. If the old network was PAUSED here, resume it first (or undo the halt by hand): the old store holds the hook journal`
+  );
 }

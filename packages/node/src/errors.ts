@@ -33,7 +33,13 @@ export class StoreError extends Error {
   }
 }
 
-export type SyncErrorCode = 'TIMEOUT' | 'ABORTED' | 'BAD_RESPONSE' | 'OVERSIZED' | 'REMOTE_ERROR';
+export type SyncErrorCode =
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'BAD_RESPONSE'
+  | 'OVERSIZED'
+  | 'REMOTE_ERROR'
+  | 'NOT_CONNECTED';
 
 /** A req/resp exchange with a peer failed. */
 export class SyncError extends Error {

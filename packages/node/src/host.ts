@@ -10,6 +10,7 @@ import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
+import type { ConnectionLimits } from './connections.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import { GOSSIP_KINDS, topicName } from './topics.js';
@@ -75,9 +76,16 @@ export interface HostOptions {
   bootstrap?: string[];
   /** When set, the gossip service is tuned and restricted to this network's four topics. */
   networkIdHex?: string;
+  /** Restrict the gossip service to exactly these topics instead (the DKG ceremony's one topic). */
+  topics?: string[];
   gossip?: Partial<GossipTuning>;
-  /** Deny/allow hooks (tests use it to cut links). */
+  /** Deny/allow hooks (the node's InboundGate and bans; tests use it to cut links). */
   connectionGater?: ConnectionGater;
+  /**
+   * Inbound connection limits (docs/protocol.md "Admission control"); `allowIps` (genesis members' IPs)
+   * skip libp2p's own pending, rate and total checks (the gate gives them a pool of their own).
+   */
+  connections?: { limits: ConnectionLimits; allowIps: readonly string[] };
   /** Application-specific peer score (P5), e.g. a bonus for genesis members' peers. */
   appSpecificScore?: (peerId: string) => number;
 }
@@ -140,10 +148,27 @@ export const peerScoreThresholds = {
   opportunisticGraftThreshold: 1,
 };
 
+/**
+ * libp2p's connection manager, configured deliberately: its defaults (10 pending inbound upgrades in total,
+ * 10 s to finish one) let ~10 silent sockets lock every newcomer out. Both pools of the InboundGate fit
+ * under the pending cap; upgrades that do not finish in time are closed.
+ */
+function connectionManagerInit(c: { limits: ConnectionLimits; allowIps: readonly string[] }) {
+  return {
+    maxIncomingPendingConnections: 2 * c.limits.maxPendingInbound,
+    inboundUpgradeTimeout: c.limits.inboundUpgradeTimeoutMs,
+    inboundConnectionThreshold: c.limits.inboundConnectionsPerIpPerSec,
+    maxConnections: c.limits.maxConnections,
+    allow: c.allowIps.map((ip) => (ip.includes(':') ? `/ip6/${ip}` : `/ip4/${ip}`)),
+  };
+}
+
 /** Start a libp2p host with pausenet's transports and (optionally) its gossip tuning. */
 export async function createHost(opts: HostOptions): Promise<PausenetLibp2p> {
   const tuning = { ...defaultGossipTuning, ...opts.gossip };
-  const topics = opts.networkIdHex ? GOSSIP_KINDS.map((k) => topicName(opts.networkIdHex as string, k)) : [];
+  const topics =
+    opts.topics ??
+    (opts.networkIdHex ? GOSSIP_KINDS.map((k) => topicName(opts.networkIdHex as string, k)) : []);
   const bootstrapList = opts.bootstrap ?? [];
   const node = await createLibp2p({
     privateKey: opts.privateKey,
@@ -153,6 +178,7 @@ export async function createHost(opts: HostOptions): Promise<PausenetLibp2p> {
     streamMuxers: [yamux()],
     peerDiscovery: bootstrapList.length > 0 ? [bootstrap({ list: bootstrapList, timeout: 100 })] : [],
     ...(opts.connectionGater ? { connectionGater: opts.connectionGater } : {}),
+    ...(opts.connections ? { connectionManager: connectionManagerInit(opts.connections) } : {}),
     services: {
       identify: identify(),
       ping: ping(),

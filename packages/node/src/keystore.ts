@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decryptKeystore, ed25519PublicKey, KeystoreError } from '@pausenet/crypto';
 import { bytesEqual, fromHexOrNull, type Genesis, toHex } from '@pausenet/protocol';
-import type { SelfIdentity } from './agreement-port.js';
+import type { SelfIdentity } from './agreement/types.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -74,6 +74,11 @@ export interface KeystoreSource {
 /** Default env var holding the keystore passphrase. */
 export const DEFAULT_PASSPHRASE_ENV = 'PAUSENET_PASSPHRASE';
 
+/**
+ * The passphrase from `keystore.passphraseFile`, else from the env var `keystore.passphraseEnv`. Read from
+ * the process environment, the variable is deleted at once: every child process (exec hooks, `scontrol`)
+ * would otherwise inherit it (docs/hooks.md "Environment").
+ */
 function readPassphrase(src: KeystoreSource, env: NodeJS.ProcessEnv): string {
   if (src.passphraseFile) {
     try {
@@ -95,6 +100,7 @@ function readPassphrase(src: KeystoreSource, env: NodeJS.ProcessEnv): string {
       'keystore.passphraseEnv',
     );
   }
+  if (env === process.env) delete process.env[name];
   return v;
 }
 
@@ -103,6 +109,8 @@ export function loadSelfIdentity(
   src: KeystoreSource,
   genesis: Genesis,
   env: NodeJS.ProcessEnv = process.env,
+  /** The passphrase itself (typed at a prompt by the CLI): never put into any environment. */
+  passphrase?: string,
 ): SelfIdentity {
   let json: unknown;
   try {
@@ -116,7 +124,7 @@ export function loadSelfIdentity(
   }
   let plain: Uint8Array;
   try {
-    plain = decryptKeystore(json, readPassphrase(src, env));
+    plain = decryptKeystore(json, passphrase ?? readPassphrase(src, env));
   } catch (err) {
     if (err instanceof KeystoreError) {
       throw new ConfigError(

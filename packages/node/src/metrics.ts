@@ -52,6 +52,28 @@ export class NodeMetrics {
     labelNames: ['hook', 'action', 'status'] as const,
     registers: [this.registry],
   });
+  readonly inboundRefused = new Counter({
+    name: 'pausenet_inbound_refused_total',
+    help: 'Inbound connections refused by the admission gate, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly inboundPending = new Gauge({
+    name: 'pausenet_inbound_pending',
+    help: 'Inbound connection upgrades pending from non-member IPs',
+    registers: [this.registry],
+  });
+  readonly sseDropped = new Counter({
+    name: 'pausenet_sse_dropped_total',
+    help: 'GET /v1/events clients disconnected for not reading (backlog over api.sseMaxBufferBytes)',
+    registers: [this.registry],
+  });
+  readonly reqRespRateLimited = new Counter({
+    name: 'pausenet_reqresp_rate_limited_total',
+    help: 'Req/resp requests refused because the peer exceeded its request rate',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
   readonly apiRequests = new Histogram({
     name: 'pausenet_api_request_seconds',
     help: 'Local API latency by route and status',

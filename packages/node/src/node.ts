@@ -1,180 +1,121 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { ConnectionGater, PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
+import { writeFileSync } from 'node:fs';
 import { createHook } from '@pausenet/hooks';
-import {
-  certificateToJson,
-  commitmentToJson,
-  decodeCertificate,
-  decodeSignedCommitment,
-  decodeSignedEvidence,
-  detectEquivocation,
-  type Evidence,
-  evidenceToJson,
-  fromHexOrNull,
-  type Genesis,
-  genesisToJson,
-  networkIdOf,
-  type PauseState,
-  parseGenesisYaml,
-  type SignedCommitment,
-  signEvidence,
-  toHex,
-  type Validation,
-} from '@pausenet/protocol';
-import { Agreement as PauseAgreement } from './agreement/agreement.js';
-import { createHookRunner } from './agreement/hookRunner.js';
-import {
-  type Agreement,
-  type AgreementFactory,
-  type AgreementStatus,
-  type MessageKind,
-  type MessageOf,
-  NoAgreement,
-  type SelfIdentity,
-} from './agreement-port.js';
-import type { ApiBackend } from './api/server.js';
+import { type Genesis, toHex, type Validation } from '@pausenet/protocol';
+import { Agreement } from './agreement/agreement.js';
+import { createHookRunner } from './agreement/hook-runner.js';
+import type { SelfIdentity } from './agreement/types.js';
+import { createApiHandlers } from './api/handlers.js';
 import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';
 import { loadOrCreateApiToken } from './api/token.js';
-import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
+import { NodeViews } from './api/views.js';
 import { dataPaths, type NodeConfig } from './config.js';
-import { ApiError, ConfigError } from './errors.js';
-import { PeerBans } from './gossip/bans.js';
-import { PeerRateLimiter } from './gossip/ratelimit.js';
-import { GossipIngestBatcher, makeTopicValidator, VerdictRecorder } from './gossip/validate.js';
-import { VoteBatchVerifier } from './gossip/voteBatch.js';
-import { createHost, loadOrCreateNodeKey, type PausenetLibp2p } from './host.js';
+import type { InboundGate } from './connections.js';
+import { type PeerBans, syncRejectWeight } from './gossip/bans.js';
+import { KIND_TOPIC, registerGossipValidators } from './gossip/register.js';
+import { VerdictRecorder } from './gossip/validate.js';
+import type { PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
-import { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
-import { createLogger, type Logger } from './logger.js';
-import { NodeMetrics } from './metrics.js';
-import { type CommitmentRow, Store } from './store/store.js';
-import { type StatusMessage, SyncResponder } from './sync/protocol.js';
-import { handleReqResp } from './sync/reqresp.js';
+import type { Lateness } from './lateness.js';
+import type { Logger } from './logger.js';
+import type { MessageKind, MessageOf } from './message.js';
+import type { NodeMetrics } from './metrics.js';
+import { type NodeParts, openNodeParts, type PausenetNodeOptions } from './node-setup.js';
+import { PeerManager } from './peer-manager.js';
+import type { CommitmentRow } from './store/repositories.js';
+import type { Store } from './store/store.js';
+import { syncBounds } from './sync/bounds.js';
+import type { StatusMessage } from './sync/protocol.js';
+import { registerSyncHandlers } from './sync/register.js';
 import { Syncer } from './sync/syncer.js';
-import { GOSSIP_KINDS, type GossipKind, protocolName, topicName } from './topics.js';
-import { verifyPartialCached } from './verifyCache.js';
+import { GOSSIP_KINDS, topicName } from './topics.js';
 
-const KIND_TOPIC: Record<MessageKind, GossipKind> = {
-  commitment: 'commitments',
-  evidence: 'evidence',
-  vote: 'votes',
-  certificate: 'certificates',
-};
-const TOPIC_KIND: Record<GossipKind, MessageKind> = {
-  commitments: 'commitment',
-  evidence: 'evidence',
-  votes: 'vote',
-  certificates: 'certificate',
-};
-
-/** Upper bound per shutdown step (API, sync, agreement, ingest, libp2p). */
+/** Upper bound per shutdown step (API, sync, agreement, libp2p). */
 const STOP_STEP_MS = 10_000;
 
-export interface PausenetNodeOptions {
-  logger?: Logger;
-  /**
-   * Builds the agreement; default: src/agreement's Agreement when genesis has a DKG result (else a
-   * stand-in that only tracks certificates).
-   */
-  agreement?: AgreementFactory;
-  /** HookRunner handed to the agreement; default: built from config.hooks (members only), null if none. */
-  hooks?: unknown;
-  /** libp2p connection gater (tests cut links with it). */
-  connectionGater?: ConnectionGater;
-  /** Clock (unix ms); default Date.now. */
-  now?: () => number;
-  /** Environment for the keystore passphrase (default process.env). */
-  env?: NodeJS.ProcessEnv;
-}
+export type { PausenetNodeOptions } from './node-setup.js';
+export { loadGenesisFile } from './node-setup.js';
 
-/** Read and parse genesis.yaml; errors name the file. */
-export function loadGenesisFile(file: string): Genesis {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      'GENESIS_UNREADABLE',
-      `cannot read genesisFile ${file}: ${(err as Error).message}`,
-      'genesisFile',
-    );
-  }
-  try {
-    return parseGenesisYaml(text);
-  } catch (err) {
-    throw new ConfigError('GENESIS_UNREADABLE', `genesis ${file}: ${(err as Error).message}`, 'genesisFile');
-  }
-}
+/** Heartbeat of this run in node_runs. */
+const ALIVE_MS = 5_000;
 
-/** A pausenet daemon: libp2p host, gossip validation, store, sync, local API (docs/node.md). */
+/**
+ * A pausenet daemon (docs/node.md, docs/architecture.md): wiring and lifecycle of the libp2p host, the one
+ * ingest path, the agreement, sync, the peer manager and the local API. Its own messages enter through one
+ * local door (publish) and take the ingest path like everyone else's.
+ */
 export class PausenetNode {
   readonly genesis: Genesis;
   readonly networkId: Uint8Array;
   readonly networkIdHex: string;
-  readonly metrics = new NodeMetrics();
   readonly ingest: Ingest;
   readonly syncer: Syncer;
-  private agreementImpl: Agreement;
+  readonly agreement: Agreement;
+  /** Dialling, identify, bans and the peers book. */
+  readonly peers: PeerManager;
+  private readonly views: NodeViews;
   private api: ApiServer | undefined;
   private readonly listeners = new Set<() => void>();
-  private dialTimer: NodeJS.Timeout | undefined;
+  private aliveTimer: NodeJS.Timeout | undefined;
+  /** This run's key in node_runs (first-seen lateness is judged only for deadlines a run observed). */
+  private runStartedAt = 0;
   private started = false;
   private stopped = false;
-  private readonly peerLab = new Map<string, string>();
 
-  private constructor(
-    readonly config: NodeConfig,
-    readonly store: Store,
-    readonly host: PausenetLibp2p,
-    readonly self: SelfIdentity | null,
-    genesis: Genesis,
-    networkId: Uint8Array,
-    private readonly logger: Logger,
-    private readonly now: () => number,
-    /** Flood defence: non-member peers that keep sending invalid messages are disconnected and refused. */
-    readonly bans: PeerBans,
-    opts: PausenetNodeOptions,
-  ) {
+  readonly config: NodeConfig;
+  readonly store: Store;
+  readonly host: PausenetLibp2p;
+  readonly self: SelfIdentity | null;
+  /** Flood defence: non-member peers that keep sending invalid messages are disconnected and refused. */
+  readonly bans: PeerBans;
+  /** Admission of inbound connections (pending upgrades per IP, reserved slots for members). */
+  readonly gate: InboundGate;
+  readonly metrics: NodeMetrics;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  private constructor(parts: NodeParts, opts: PausenetNodeOptions) {
+    const { config, store, host, self, genesis, networkId, logger, now, bans, metrics } = parts;
+    this.config = config;
+    this.store = store;
+    this.host = host;
+    this.self = self;
+    this.bans = bans;
+    this.gate = parts.gate;
+    this.metrics = metrics;
+    this.logger = logger;
+    this.now = now;
     this.genesis = genesis;
     this.networkId = networkId;
     this.networkIdHex = toHex(networkId);
-    for (const m of genesis.members) for (const p of m.peerIds) this.peerLab.set(p, m.id);
-    const recorder = new VerdictRecorder(this.metrics, logger);
+    this.peers = new PeerManager({
+      host,
+      genesis,
+      store,
+      bans,
+      metrics,
+      logger,
+      bootstrap: config.bootstrap,
+      maxRememberedPeers: config.limits.maxRememberedPeers,
+      dialIntervalMs: config.sync.intervalMs,
+      onChange: () => this.changed(),
+    });
+    const recorder = new VerdictRecorder(metrics, logger, (peer) => this.peers.useful(peer));
     this.ingest = new Ingest({
       genesis,
       networkId,
       store,
-      agreement: () => this.agreementImpl,
       recorder,
       logger,
       now,
-      onGap: (peer) => {
+      applied: () => this.agreement,
+      apply: (v) => this.agreement.apply(v),
+      onGap: (peer, _what) => {
         if (peer) this.syncer.syncSoon(peer);
       },
-      onConflict: (sc) => this.onConflict(sc),
       onStored: () => this.changed(),
     });
-    const factory: AgreementFactory =
-      opts.agreement ??
-      ((d) => {
-        if (!d.genesis.dkg) {
-          logger.warn(
-            {},
-            'genesis has no DKG result: pause agreement disabled until the DKG ceremony has run',
-          );
-          return new NoAgreement(d.store);
-        }
-        return new PauseAgreement({
-          ...d,
-          ...(config.approvals.auto ? { autoVote: config.approvals.auto } : {}),
-          failSafe: config.failSafe,
-          connectedMembers: () => this.connectedLabs(),
-        });
-      });
-    this.agreementImpl = factory({
+    this.agreement = new Agreement({
       genesis,
       networkId,
       self,
@@ -183,8 +124,11 @@ export class PausenetNode {
       publish: (kind, msg) => this.publish(kind, msg),
       logger: logger.child({ component: 'agreement' }),
       now,
+      ...(config.approvals.auto ? { autoVote: config.approvals.auto } : {}),
+      failSafe: config.failSafe,
+      connectedMembers: () => this.connectedLabs(),
     });
-    this.agreementImpl.on('change', () => this.changed());
+    this.agreement.on('change', () => this.changed());
     this.syncer = new Syncer({
       host,
       networkIdHex: this.networkIdHex,
@@ -192,12 +136,29 @@ export class PausenetNode {
       ingest: (kind, bytes, peer) => this.ingest.ingestBytes(kind, bytes, { source: 'sync', peer }),
       ingestBatch: (kind, items, peer) =>
         this.ingest.ingestBatch(items.map((bytes) => ({ kind, bytes, opts: { source: 'sync', peer } }))),
-      currentHeight: () => this.agreementImpl.status().height,
-      metrics: this.metrics,
+      currentHeight: () => this.agreement.height,
+      metrics,
       logger: logger.child({ component: 'sync' }),
       intervalMs: config.sync.intervalMs,
       timeoutMs: config.sync.timeoutMs,
       maxBatch: config.sync.maxBatch,
+      bounds: syncBounds(genesis, now),
+      onReject: (peer, code) => this.peers.onReject(peer, syncRejectWeight(code)),
+    });
+    this.views = new NodeViews({
+      genesis,
+      networkIdHex: this.networkIdHex,
+      role: config.role,
+      self,
+      store,
+      agreement: this.agreement,
+      host,
+      peers: this.peers,
+      now,
+      syncIntervalMs: config.sync.intervalMs,
+      runStartedAt: () => this.runStartedAt,
+      up: () => this.started && !this.stopped && this.api !== undefined,
+      stopping: () => this.stopped,
     });
   }
 
@@ -225,61 +186,13 @@ export class PausenetNode {
 
   /** Member labs with a live connection (self included). */
   connectedLabs(): string[] {
-    const labs = new Set<string>();
-    if (this.self) labs.add(this.self.lab);
-    for (const p of this.host.getPeers()) {
-      const lab = this.peerLab.get(p.toString());
-      if (lab) labs.add(lab);
-    }
-    return [...labs];
+    return this.peers.connectedLabs(this.self?.lab ?? null);
   }
 
   /** Load genesis, keystore (members), store and identity; build (but do not start) the node. */
   static async create(config: NodeConfig, opts: PausenetNodeOptions = {}): Promise<PausenetNode> {
-    const logger = opts.logger ?? createLogger(config.logLevel, { role: config.role });
-    const now = opts.now ?? Date.now;
-    const genesis = loadGenesisFile(config.genesisFile);
-    const networkId = networkIdOf(genesis);
-    const paths = dataPaths(config);
-    let self: SelfIdentity | null = null;
-    if (config.role === 'member') {
-      const ks = config.keystore ?? { file: paths.keystore, passphraseEnv: DEFAULT_PASSPHRASE_ENV };
-      self = loadSelfIdentity(ks, genesis, opts.env ?? process.env);
-    }
-    const store = Store.open(config.dataDir);
-    try {
-      const stored = store.getMeta('networkId');
-      if (stored && stored !== toHex(networkId)) {
-        throw new ConfigError(
-          'CONFIG_INVALID',
-          `dataDir ${config.dataDir} holds network ${stored} but genesisFile ${config.genesisFile} is network ${toHex(networkId)}; use the matching genesis or a fresh dataDir`,
-          'dataDir',
-        );
-      }
-      if (!stored) store.setMeta('networkId', toHex(networkId));
-      const privateKey = await loadOrCreateNodeKey(paths.nodeKey, logger);
-      const memberPeers = new Set(genesis.members.flatMap((m) => m.peerIds));
-      const bans = new PeerBans({ isMember: (p) => memberPeers.has(p) });
-      const host = await createHost({
-        privateKey,
-        listen: config.listen,
-        bootstrap: config.bootstrap,
-        networkIdHex: toHex(networkId),
-        gossip: { maxMessageBytes: config.limits.maxMessageBytes },
-        connectionGater: bans.gater(opts.connectionGater),
-      });
-      const log = logger.child({ peerId: host.peerId.toString(), lab: self?.lab ?? null });
-      if (self) {
-        const me = genesis.members.find((m) => m.id === self?.lab);
-        if (me && me.peerIds.length > 0 && !me.peerIds.includes(host.peerId.toString())) {
-          log.warn({ peerIds: me.peerIds }, 'this node peer id is not listed in genesis for this lab');
-        }
-      }
-      return new PausenetNode(config, store, host, self, genesis, networkId, log, now, bans, opts);
-    } catch (err) {
-      store.close();
-      throw err;
-    }
+    const p = await openNodeParts(config, opts);
+    return new PausenetNode(p, opts);
   }
 
   get peerId(): string {
@@ -290,9 +203,6 @@ export class PausenetNode {
   }
   get apiUrl(): string {
     return this.api?.baseUrl ?? '';
-  }
-  get agreement(): Agreement {
-    return this.agreementImpl;
   }
   get role(): 'member' | 'observer' {
     return this.config.role;
@@ -311,73 +221,39 @@ export class PausenetNode {
   }
 
   private async startInner(): Promise<void> {
-    const ps = this.host.services.pubsub;
-    const limiter = new PeerRateLimiter(this.config.limits.perPeerMsgsPerSec);
-    const votes = new VoteBatchVerifier(this.genesis, this.networkId, verifyPartialCached);
-    const batch = new GossipIngestBatcher((items) => this.ingest.ingestBatch(items));
-    for (const gk of GOSSIP_KINDS) {
-      const kind = TOPIC_KIND[gk];
-      ps.topicValidators.set(
-        topicName(this.networkIdHex, gk),
-        makeTopicValidator({
-          kind,
-          limiter,
-          metrics: this.metrics,
-          logger: this.logger,
-          ingest: (k, data, peer) => batch.submit(k, data, peer),
-          ...(kind === 'vote' ? { prepare: (data: Uint8Array) => votes.prepare(data) } : {}),
-          onReject: (peer) => this.onReject(peer),
-        }),
-      );
-    }
-    const responder = new SyncResponder(this.store, () => this.syncStatus(), this.config.sync.maxBatch);
-    const lim = { maxItems: this.config.sync.maxBatch, timeoutMs: this.config.sync.timeoutMs };
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'status'),
-      () => responder.handleStatus(),
-      lim,
-    );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'commitments-by-range'),
-      (r) => responder.commitmentsByRange(r),
-      lim,
-    );
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'certificates-by-range'),
-      (r) => responder.certificatesByRange(r),
-      lim,
-    );
-    await handleReqResp(this.host, protocolName(this.networkIdHex, 'votes'), (r) => responder.votes(r), lim);
-    await handleReqResp(
-      this.host,
-      protocolName(this.networkIdHex, 'evidence'),
-      (r) => responder.evidence(r),
-      lim,
-    );
-    const onPeers = (): void => {
-      this.metrics.peers.set(this.host.getPeers().length);
-      this.changed();
-    };
-    this.host.addEventListener('peer:connect', onPeers);
-    this.host.addEventListener('peer:disconnect', onPeers);
-    // Remember peers' advertised listen addrs: after a restart they are redialled even without bootstrap.
-    this.host.addEventListener('peer:identify', (evt) => {
-      const { peerId, listenAddrs } = evt.detail;
-      if (this.stopped || !this.store.isOpen || listenAddrs.length === 0) return;
-      const id = peerId.toString();
-      this.store.upsertPeer({
-        peerId: id,
-        lab: this.peerLab.get(id) ?? null,
-        addrs: listenAddrs.slice(0, 8).map((a) => a.toString()),
-        lastSeen: Date.now(),
-      });
+    const limits = this.config.limits;
+    registerGossipValidators({
+      host: this.host,
+      networkIdHex: this.networkIdHex,
+      limits,
+      isMember: (p) => this.peers.isMember(p),
+      metrics: this.metrics,
+      logger: this.logger,
+      ingestBatch: (items) => this.ingest.ingestBatch(items),
+      onReject: (peer) => this.peers.onReject(peer),
     });
+    await registerSyncHandlers({
+      host: this.host,
+      networkIdHex: this.networkIdHex,
+      store: this.store,
+      status: () => this.syncStatus(),
+      sync: this.config.sync,
+      reqRespPerPeerPerSec: limits.reqRespPerPeerPerSec,
+      metrics: this.metrics,
+    });
+    this.peers.watch();
     await this.host.start();
-    for (const gk of GOSSIP_KINDS) ps.subscribe(topicName(this.networkIdHex, gk));
-    await this.agreementImpl.start();
+    await this.peers.start();
+    // Record this run (docs/protocol.md "First seen") before anything is ingested, and keep it alive.
+    this.runStartedAt = this.store.relaxed(() => this.store.runs.start(this.now()));
+    this.aliveTimer = setInterval(() => {
+      if (!this.stopped && this.store.isOpen)
+        this.store.relaxed(() => this.store.runs.alive(this.runStartedAt, this.now()));
+    }, ALIVE_MS);
+    this.aliveTimer.unref();
+    // The agreement has loaded its state before the first message (gossip or sync) is applied to it.
+    await this.agreement.start();
+    for (const gk of GOSSIP_KINDS) this.host.services.pubsub.subscribe(topicName(this.networkIdHex, gk));
     this.syncer.start();
 
     const token = loadOrCreateApiToken(dataPaths(this.config).apiToken);
@@ -385,53 +261,52 @@ export class PausenetNode {
       host: this.config.api.host,
       port: this.config.api.port,
       token,
-      backend: this.apiBackend(),
+      backend: createApiHandlers({
+        genesis: this.genesis,
+        networkId: this.networkId,
+        self: this.self,
+        store: this.store,
+        agreement: this.agreement,
+        views: this.views,
+        now: this.now,
+        publish: (kind, msg) => this.publish(kind, msg),
+        ingestOwn: (kind, msg) => this.ingest.ingestMessage(kind, msg, { source: 'local' }),
+        gossip: (kind, bytes) => void this.gossip(kind, bytes),
+        onChange: (fn) => this.onChange(fn),
+      }),
       metrics: this.metrics,
       beforeMetrics: () => {
         this.metrics.storeBytes.set(this.store.sizeBytes());
-        this.metrics.commitments.set(this.store.countCommitments());
+        this.metrics.commitments.set(this.store.commitments.count());
         this.metrics.peers.set(this.host.getPeers().length);
+        this.metrics.inboundPending.set(this.gate.pending().total);
       },
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
+      maxSseClients: this.config.api.maxSseClients,
+      sseMaxBufferBytes: this.config.api.sseMaxBufferBytes,
     });
     const url = await this.api.start();
     writeFileSync(dataPaths(this.config).apiUrl, `${url}\n`, { mode: 0o600 });
-    this.dialKnownPeers();
-    this.dialTimer = setInterval(() => this.dialKnownPeers(), Math.max(1000, this.config.sync.intervalMs));
-    this.dialTimer.unref();
+    this.peers.startDialling();
     this.logger.info(
       { multiaddrs: this.multiaddrs, api: url, network: this.networkIdHex },
       'pausenet node started',
     );
   }
 
-  /** A REJECT from `peer`: past the flood limit a non-member peer is banned and disconnected now. */
-  private onReject(peer: string): void {
-    if (!this.bans.noteReject(peer)) return;
-    this.metrics.peersBanned.inc();
-    this.logger.warn({ peer }, 'peer banned for 10 min: too many invalid messages (flood defence)');
-    let id: PeerId;
-    try {
-      id = peerIdFromString(peer);
-    } catch {
-      return;
-    }
-    this.host
-      .hangUp(id)
-      .catch((err: Error) => this.logger.debug({ peer, err: err.message }, 'hang up failed'));
-  }
-
   /** Stop everything and close the store (idempotent). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.dialTimer);
+    this.peers.stop();
+    clearInterval(this.aliveTimer);
+    if (this.runStartedAt > 0 && this.store.isOpen)
+      this.store.relaxed(() => this.store.runs.alive(this.runStartedAt, this.now()));
     // Each step is bounded: a stuck peer stream or hook must not keep the store open forever.
     await this.bounded('api', () => this.api?.stop());
     await this.bounded('sync', () => this.syncer.stop());
-    await this.bounded('agreement', () => this.agreementImpl.stop());
-    await this.bounded('ingest', () => this.ingest.drain());
+    await this.bounded('agreement', () => this.agreement.stop());
     await this.bounded('libp2p', () => this.host.stop());
     this.store.close();
     this.listeners.clear();
@@ -458,7 +333,11 @@ export class PausenetNode {
     }
   }
 
-  /** Persist through the ingest path, then gossip. Resolves to the ingest verdict. */
+  /**
+   * The local door: this node's own message (the agreement's evidence, votes and certificates, the API's
+   * evidence) takes the ingest path — validated once, stored, applied — and is then gossiped. Resolves to
+   * the ingest verdict.
+   */
   async publish<K extends MessageKind>(kind: K, msg: MessageOf[K]): Promise<Validation> {
     const out = this.ingest.ingestMessage(kind, msg, { source: 'local' });
     if (out.validation.ok) await this.gossip(kind, out.bytes);
@@ -474,151 +353,32 @@ export class PausenetNode {
     }
   }
 
-  /** Sign, chain, store and publish this lab's next commitment (POST /v1/commitments). */
-  async submitCommitment(body: unknown): Promise<unknown> {
-    const self = this.requireMember();
-    const request = parseCommitmentRequest(body);
-    const sc = buildCommitment({
-      genesis: this.genesis,
-      networkId: this.networkId,
-      self,
-      head: this.store.lastCommitment(self.lab),
-      request,
-      now: this.now(),
-    });
-    // Build, sign and ingest run synchronously: concurrent submissions cannot take the same seq.
-    const out = this.ingest.ingestMessage('commitment', sc, { source: 'local' });
-    if (!out.validation.ok) {
-      throw new ApiError(422, out.validation.code, `commitment not accepted: ${out.validation.detail}`);
-    }
-    void this.gossip('commitment', out.bytes);
-    return {
-      ...commitmentToJson(sc),
-      ...(request.runs.length > 0 ? { runs: runsToJson(request.runs) } : {}),
-    };
-  }
-
-  private requireMember(): SelfIdentity {
-    if (!this.self) {
-      throw new ApiError(
-        403,
-        'OBSERVER_READ_ONLY',
-        'this node runs as an observer: it has no signing key and accepts no writes',
-      );
-    }
-    return this.self;
-  }
-
-  private async submitEvidence(body: unknown): Promise<unknown> {
-    const self = this.requireMember();
-    const b = (body ?? {}) as Record<string, unknown>;
-    let evidence: Evidence;
-    const epoch = b.epoch;
-    if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0)
-      throw new ApiError(400, 'BAD_EVIDENCE', 'epoch must be a non-negative integer');
-    if (b.kind === 'missed') {
-      if (typeof b.lab !== 'string') throw new ApiError(400, 'BAD_EVIDENCE', 'missed evidence needs "lab"');
-      evidence = { kind: 'missed', lab: b.lab, epoch };
-    } else if (b.kind === 'report') {
-      const digest = typeof b.digest === 'string' ? fromHexOrNull(b.digest) : null;
-      if (typeof b.subject !== 'string' || !digest || typeof b.summary !== 'string') {
-        throw new ApiError(
-          400,
-          'BAD_EVIDENCE',
-          'report evidence needs "subject", "digest" (hex) and "summary"',
-        );
-      }
-      evidence = { kind: 'report', subject: b.subject, epoch, digest, summary: b.summary };
-    } else {
-      throw new ApiError(
-        400,
-        'BAD_EVIDENCE',
-        'kind must be "report" or "missed" (cap-exceeded and equivocation are filed automatically)',
-      );
-    }
-    const se = signEvidence(
-      { networkId: this.networkId, evidence, reporter: self.lab, issuedAt: this.now() },
-      self.identitySecretKey,
-    );
-    const v = await this.publish('evidence', se);
-    if (!v.ok) throw new ApiError(422, v.code, `evidence not accepted: ${v.detail}`);
-    return evidenceToJson(se);
-  }
-
-  /** A fork of a lab's chain: the agreement files evidence; without one, a member files it here. */
-  private onConflict(sc: SignedCommitment): void {
-    if (!(this.agreementImpl instanceof NoAgreement)) {
-      void this.ingest.handOff('commitment', sc);
-      return;
-    }
-    const c = sc.commitment;
-    const rivals = [
-      ...(this.store.getCommitment(c.lab, c.seq)
-        ? [this.store.getCommitment(c.lab, c.seq) as CommitmentRow]
-        : []),
-      ...this.store.commitmentsByEpoch(c.lab, c.epoch, c.epoch, 4),
-    ];
-    for (const r of rivals) {
-      const ev = detectEquivocation(decodeSignedCommitment(r.bytes), sc);
-      if (ev) {
-        this.fileEvidence(ev);
-        return;
-      }
-    }
-  }
-
-  private fileEvidence(evidence: Evidence): void {
-    if (!this.self) return;
-    const se = signEvidence(
-      { networkId: this.networkId, evidence, reporter: this.self.lab, issuedAt: this.now() },
-      this.self.identitySecretKey,
-    );
-    // Deferred: we are inside the synchronous ingest step of the conflicting commitment.
-    setImmediate(() => {
-      if (!this.stopped) void this.publish('evidence', se);
-    });
-  }
-
   /** What this node advertises in the req/resp status exchange. */
   syncStatus(): StatusMessage {
-    const height = this.store.certifiedHeight();
+    const height = this.store.certificates.height();
     return {
       networkId: this.networkIdHex,
       role: this.config.role,
-      heads: this.store.chainHeads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
+      heads: this.store.commitments.heads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
       certifiedHeight: height,
-      openVotes: this.store.countVotes(height + 1),
-      evidenceCount: this.store.countEvidence(),
+      openVotes: this.store.votes.count(height + 1),
+      evidenceCount: this.store.evidence.count(),
     };
+  }
+
+  /** Lateness of a stored commitment, judged on its first-seen time (docs/protocol.md "First seen"). */
+  latenessOf(row: CommitmentRow): Lateness {
+    return this.views.latenessOf(row);
+  }
+
+  /** GET /v1/health body. */
+  health(): ReturnType<NodeViews['health']> {
+    return this.views.health();
   }
 
   /** GET /v1/status body. */
-  status(): unknown {
-    const a: AgreementStatus = this.agreementImpl.status();
-    const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    return {
-      networkId: this.networkIdHex,
-      role: this.config.role,
-      self: this.self?.lab ?? null,
-      peerId: this.peerId,
-      peers: [...connected].sort().map((p) => ({ peerId: p, lab: this.peerLab.get(p) ?? null })),
-      state: a.state,
-      height: a.height,
-      since: a.since,
-      threshold: this.genesis.threshold,
-      labs: this.genesis.members.map((m) => {
-        const last = this.store.lastCommitment(m.id);
-        return {
-          id: m.id,
-          name: m.name,
-          connected: m.peerIds.some((p) => connected.has(p)) || m.id === this.self?.lab,
-          lastCommitment: last ? commitmentToJson(decodeSignedCommitment(last.bytes)) : null,
-        };
-      }),
-      pendingVotes: a.pendingVotes,
-      approvals: a.approvals,
-      hooks: a.hooks,
-    };
+  status(): ReturnType<NodeViews['status']> {
+    return this.views.status();
   }
 
   /** Register a status-change listener (SSE); returns an unsubscribe function. */
@@ -634,83 +394,6 @@ export class PausenetNode {
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'status listener failed');
       }
-    }
-  }
-
-  private apiBackend(): ApiBackend {
-    return {
-      status: () => this.status(),
-      genesis: () => genesisToJson(this.genesis),
-      submitCommitment: (b) => this.submitCommitment(b),
-      listCommitments: (q) => {
-        const labs = q.lab ? [q.lab] : this.genesis.members.map((m) => m.id);
-        if (q.lab && !this.genesis.members.some((m) => m.id === q.lab))
-          throw new ApiError(404, 'UNKNOWN_LAB', `no member "${q.lab}" in genesis`);
-        const out: unknown[] = [];
-        for (const lab of labs) {
-          for (const r of this.store.commitmentsByEpoch(
-            lab,
-            q.from ?? 0,
-            q.to ?? Number.MAX_SAFE_INTEGER,
-            10_000,
-          )) {
-            out.push(commitmentToJson(decodeSignedCommitment(r.bytes)));
-          }
-        }
-        return out;
-      },
-      submitEvidence: (b) => this.submitEvidence(b),
-      listEvidence: () =>
-        this.store.listEvidence(10_000).map((r) => evidenceToJson(decodeSignedEvidence(r.bytes))),
-      approve: async (body) => {
-        this.requireMember();
-        const b = (body ?? {}) as { height?: unknown; target?: unknown };
-        if (typeof b.height !== 'number' || !Number.isInteger(b.height) || b.height < 1)
-          throw new ApiError(400, 'BAD_APPROVAL', 'height must be a positive integer');
-        if (b.target !== 'PAUSED' && b.target !== 'RUNNING')
-          throw new ApiError(400, 'BAD_APPROVAL', 'target must be "PAUSED" or "RUNNING"');
-        return this.agreementImpl.approve(b.height, b.target as PauseState);
-      },
-      listCertificates: () =>
-        this.store
-          .certificatesRange(1, Number.MAX_SAFE_INTEGER, 10_000)
-          .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), storedAt: r.receivedAt })),
-      onChange: (fn) => this.onChange(fn),
-    };
-  }
-
-  /** Keep connections to bootstrap addrs, genesis members' addrs and remembered peers (every sync interval). */
-  private dialKnownPeers(): void {
-    if (this.stopped) return;
-    const connected = new Set(this.host.getPeers().map((p) => p.toString()));
-    const remembered = this.store
-      .listPeers()
-      .slice(0, 32)
-      .flatMap((p) => p.addrs.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`)));
-    const addrs = new Set<string>([
-      ...this.config.bootstrap,
-      ...this.genesis.members.flatMap((m) => m.addrs),
-      ...remembered,
-    ]);
-    const byPeer = new Map<string, string[]>();
-    for (const a of addrs) {
-      const id = a.split('/p2p/')[1];
-      if (!id || id === this.peerId || connected.has(id)) continue;
-      byPeer.set(id, [...(byPeer.get(id) ?? []), a]);
-    }
-    for (const [id, list] of byPeer) {
-      let peer: PeerId;
-      let mas: ReturnType<typeof multiaddr>[];
-      try {
-        peer = peerIdFromString(id);
-        mas = list.map((a) => multiaddr(a));
-      } catch {
-        continue; // malformed address in config/genesis/peers table: nothing to dial
-      }
-      this.host.peerStore
-        .merge(peer, { multiaddrs: mas })
-        .then(() => this.host.dial(peer, { signal: AbortSignal.timeout(5000) }))
-        .catch((err: Error) => this.logger.debug({ peer: id, err: err.message }, 'dial failed'));
     }
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
-import { commitment, makeAgreementGenesis } from './helpers/agreementNet.js';
+import { commitment, makeAgreementGenesis } from './helpers/agreement-net.js';
 
 const FIXTURE = new URL('./fixtures/agreement-member.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -109,15 +109,12 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(r1.lines.filter((l) => l.kind === 'vote')).toEqual([]); // killed before anything left the process
 
     const s = Store.open(dataDir);
-    const rows = s.db.prepare('SELECT height, target, vote FROM signed_heights').all() as {
-      height: number;
-      target: string;
-      vote: Uint8Array;
-    }[];
+    const rows = s.signedHeights.all().map(({ height, target }) => ({ height, target }));
+    const signed1 = s.signedHeights.signedAt(1);
     s.close();
-    expect(rows.length).toBe(1);
-    const stored = rows[0] as { height: number; target: string; vote: Uint8Array };
-    expect(stored).toMatchObject({ height: 1, target: 'PAUSED' });
+    expect(rows).toEqual([{ height: 1, target: 'PAUSED' }]);
+    if (signed1 === undefined) throw new Error('no vote stored at height 1');
+    const stored = { height: 1, target: signed1.target, vote: signed1.vote };
 
     // Restart with different evidence and an operator approval: still exactly the stored vote bytes.
     const second = writeSetup(dir, 'run2', {
@@ -133,19 +130,24 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     const votes = r2.lines.filter((l) => l.kind === 'vote').map((l) => l.hex);
     expect(votes.length).toBeGreaterThanOrEqual(1);
     expect(new Set(votes)).toEqual(new Set([toHex(stored.vote)]));
-    expect(r2.lines.find((l) => l.event === 'approve')?.result).toEqual({ signed: true });
+    expect(r2.lines.find((l) => l.event === 'approve')?.result).toMatchObject({ signed: true });
     const s2 = Store.open(dataDir);
-    const after = s2.db.prepare('SELECT height, target, vote FROM signed_heights').all() as {
-      vote: Uint8Array;
-    }[];
+    const after = s2.signedHeights.all();
+    const vote1 = s2.signedHeights.signedAt(1)?.vote;
     s2.close();
     expect(after.length).toBe(1);
-    expect(toHex((after[0] as { vote: Uint8Array }).vote)).toBe(toHex(stored.vote));
+    expect(toHex(vote1 ?? new Uint8Array())).toBe(toHex(stored.vote));
   });
 
   it('certificate applied, process killed before its hooks ran: hooks run after restart, exactly once', async () => {
     const { dir, net, self, dataDir, hookLog } = setupNet();
-    const statement = statementBytes(net.networkId, 1, 'PAUSED');
+    const statement = statementBytes({
+      networkId: net.networkId,
+      height: 1,
+      target: 'PAUSED',
+      step: 'up',
+      resolves: [],
+    });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -154,7 +156,9 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       networkId: net.networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: net.labs.slice(0, 3).map((l) => l.id),
+      resolves: [],
       signature: recoverSignature(partials, 3),
     };
     const hash = toHex(certificateHash(cert));
@@ -171,12 +175,14 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(() => readFileSync(hookLog, 'utf8')).toThrow(); // the hook never ran
 
     const s = Store.open(dataDir);
-    expect(s.db.prepare('SELECT height, state FROM pause_state').get()).toEqual({
-      height: 1,
-      state: 'PAUSED',
-    });
+    expect(s.pauseState.get()).toMatchObject({ height: 1, state: 'PAUSED' });
     expect(
-      s.db.prepare('SELECT certificate_hash, hook_name, status, attempts FROM hook_journal').all(),
+      s.hookJournal.latest(100).map((e) => ({
+        certificate_hash: e.certificateHash,
+        hook_name: e.hookName,
+        status: e.status,
+        attempts: e.attempts,
+      })),
     ).toEqual([{ certificate_hash: hash, hook_name: 'log', status: 'pending', attempts: 0 }]);
     s.close();
 
@@ -193,9 +199,14 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       height: 1,
       hooks: [{ height: 1, action: 'halt', hook: 'log', status: 'ok', attempts: 1 }],
     });
-    // A third start finds nothing unfinished: still exactly one hook run.
+    // A third start finds nothing unfinished, but the state is PAUSED: it re-asserts the halt once
+    // (docs/protocol.md "Re-assert on start"), and the journal says so.
     const r3 = await runMember(writeSetup(dir, 'run3', { dataDir, genesis, self, hookLog, inject: [] }));
     expect(r3.code, r3.stderr).toBe(0);
-    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual([`halt 1 ${hash}`]);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual([`halt 1 ${hash}`, `halt 1 ${hash}`]);
+    expect(r3.lines.find((l) => l.event === 'status')?.status).toMatchObject({
+      ready: true,
+      hooks: [{ height: 1, action: 'halt', status: 'ok', attempts: 2, reasserts: 1 }],
+    });
   });
 });

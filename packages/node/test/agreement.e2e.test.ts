@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { certificateToJson, decodeCertificate, networkIdOf, statementBytes, toHex } from '@pausenet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PausenetNode } from '../src/node.js';
-import { nobleVerify } from './helpers/agreementNet.js';
+import { nobleVerify } from './helpers/agreement-net.js';
 import { makeTestNetwork, metricsBody, type TestNetwork, waitFor } from './helpers/network.js';
 import { get, post, startNode } from './helpers/nodes.js';
 
@@ -66,24 +66,30 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     // signer list is advisory (any t partials give this signature): under heavy load a node may have
     // recovered it from another t before hearing the canonical set, so stored bytes can differ there.
     const certs = all.map((n) => {
-      const r = n.store.getCertificate(1);
+      const r = n.store.certificates.get(1);
       if (!r) throw new Error('no certificate');
       return certificateToJson(decodeCertificate(r.bytes));
     });
     const cert = certs[0] as (typeof certs)[number];
-    expect(cert).toMatchObject({ height: 1, target: 'PAUSED' });
+    expect(cert).toMatchObject({ height: 1, target: 'PAUSED', step: 'up' });
     for (const c of certs)
       expect({ s: c.statement, g: c.signature }).toEqual({ s: cert.statement, g: cert.signature });
     // Each lab's hook fired exactly once, for the certificate that lab applied.
     for (let i = 0; i < 4; i++) expect(lines(i)).toEqual([`halt 1 ${(certs[i] as { hash: string }).hash}`]);
     const dkg = net.genesis.dkg;
     if (!dkg) throw new Error('dkg');
-    const row = observer.store.getCertificate(1);
+    const row = observer.store.certificates.get(1);
     if (!row) throw new Error('observer has no certificate');
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes(networkIdOf(net.genesis), 1, 'PAUSED'),
+        statementBytes({
+          networkId: networkIdOf(net.genesis),
+          height: 1,
+          target: 'PAUSED',
+          step: 'up',
+          resolves: [],
+        }),
         decodeCertificate(row.bytes).signature,
       ),
     ).toBe(true);
@@ -93,7 +99,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
       state: 'PAUSED',
       height: 1,
       threshold: 3,
-      approvals: [{ height: 2, target: 'RUNNING', approved: false }],
+      approvals: [{ height: 2, target: 'RUNNING', step: 'down', approved: false }],
     });
 
     const t1 = Date.now();
@@ -111,7 +117,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     const c2 = (await get(observer, '/v1/certificates')).body[1] as { signature: string };
     for (let i = 0; i < 4; i++) {
       const mine = certificateToJson(
-        decodeCertificate((labs[i] as PausenetNode).store.getCertificate(2)?.bytes ?? new Uint8Array()),
+        decodeCertificate((labs[i] as PausenetNode).store.certificates.get(2)?.bytes ?? new Uint8Array()),
       );
       expect(mine.signature).toBe(c2.signature);
       expect(lines(i)).toEqual([`halt 1 ${(certs[i] as { hash: string }).hash}`, `resume 2 ${mine.hash}`]);

@@ -1,4 +1,4 @@
-import type { PauseState, Policy } from './types.js';
+import type { Policy } from './types.js';
 
 /** Epoch arithmetic (pure; `now` always comes from the caller). */
 
@@ -17,13 +17,13 @@ export function missedAfter(policy: Policy, epoch: number): number {
   return commitmentDeadline(policy, epoch) + policy.graceMs;
 }
 
+/** After this instant judged evidence (`missed`, `report`) about epoch `e` is stale (E_STALE). */
+export function judgedStaleAfter(policy: Policy, epoch: number): number {
+  return missedAfter(policy, epoch) + policy.judgedMaxAgeEpochs * policy.epochMs;
+}
+
 /** Epoch containing instant `now` (-1 before genesisTime). */
 export function epochAt(policy: Policy, now: number): number {
   if (now < policy.genesisTime) return -1;
   return Math.floor((now - policy.genesisTime) / policy.epochMs);
-}
-
-/** State after the certificate at `height` (height 0 is RUNNING; every transition flips). */
-export function stateAtHeight(height: number): PauseState {
-  return height % 2 === 1 ? 'PAUSED' : 'RUNNING';
 }

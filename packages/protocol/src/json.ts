@@ -1,25 +1,44 @@
-import { bytesEqual, fromHexOrNull, toHex } from './bytes.js';
-import { checkGenesis } from './codec/codec.js';
+import { breachIdOf } from './breach.js';
+import { bytesEqual, fromHexOrNull, sha256, toHex } from './bytes.js';
+import { checkGenesis, encodeSignedReleaseVote } from './codec/codec.js';
 import {
   certificateField,
   genesisField,
   metricsField,
+  releaseCertificateField,
   runRecordField,
   signedCommitmentField,
   signedEvidenceField,
+  signedReceiptField,
+  signedReleaseVoteField,
   signedVoteField,
 } from './codec/messages.js';
 import type { Field } from './codec/schema.js';
 import { ProtocolError } from './errors.js';
-import { certificateHash, evidenceHash, hashSignedCommitment, statementBytes, voteHash } from './signing.js';
+import {
+  certificateHash,
+  evidenceHash,
+  hashSignedCommitment,
+  receiptHash,
+  releaseCertificateHash,
+  releaseStatementBytes,
+  statementBytes,
+  statementOf,
+  voteHash,
+} from './signing.js';
 import type {
   Certificate,
   Genesis,
+  Level,
   Metrics,
+  ReleaseCertificate,
   RunRecord,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
+  Step,
 } from './types.js';
 
 /** JSON views for APIs: bytes -> lowercase hex, bigint -> decimal string; `fromJson` validates like decode. */
@@ -42,6 +61,8 @@ export interface CommitmentJson {
   seq: number;
   prev: string;
   issuedAt: number;
+  height: number;
+  level: Level;
   metrics: MetricsJson;
   runsRoot: string;
   attestations: { attester: string; publicKey: string; signature: string }[];
@@ -52,12 +73,39 @@ export interface CertificateJson {
   hash: string;
   networkId: string;
   height: number;
-  target: 'RUNNING' | 'PAUSED';
-  /** statementBytes(networkId, height, target), hex: what the group signature covers. */
+  target: Level;
+  step: Step;
+  /** statementBytes of (networkId, height, target, step, resolves), hex: what the group signature covers. */
   statement: string;
   signature: string;
   signers: string[];
+  /** Breach ids (hex) a step down resolves; empty for a step up. */
+  resolves: string[];
+  /** Genesis revision of `signers` (absent = revision 1). */
+  revision?: number;
 }
+
+/** A signed receipt, flattened, with its hash. */
+export interface ReceiptJson {
+  /** receiptHash, hex. */
+  hash: string;
+  networkId: string;
+  lab: string;
+  height: number;
+  target: Level;
+  certificateHash: string;
+  hooksDoneAt: number;
+  hooks: { name: string; outcome: 'ok' | 'failed'; attempts: number }[];
+  schedulerDigest: string;
+  issuedAt: number;
+  signature: string;
+}
+
+/**
+ * Node-local metadata the API adds to message views (first-seen time, lateness judgement, the old
+ * `storedAt` name): not part of any signed message, stripped before parsing.
+ */
+const LOCAL_KEYS = ['firstSeenAt', 'storedAt', 'lateness'];
 
 function wrap<T>(fn: () => T): T {
   try {
@@ -128,7 +176,7 @@ export function commitmentToJson(sc: SignedCommitment): CommitmentJson {
 
 /** Parse CommitmentJson back (a present `hash` must match). */
 export function commitmentFromJson(json: unknown): SignedCommitment {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest))
     throw new ProtocolError('WRONG_TYPE', 'expected a CommitmentJson object');
   const { signature, ...commitment } = rest as Record<string, unknown>;
@@ -141,22 +189,30 @@ export function commitmentFromJson(json: unknown): SignedCommitment {
   return sc;
 }
 
-/** Signed evidence as JSON, with its hash (the reference votes carry). */
-export function evidenceToJson(se: SignedEvidence): Record<string, unknown> & { hash: string } {
+/** Signed evidence as JSON, with its hash (the reference votes carry) and the id of the breach it proves. */
+export function evidenceToJson(
+  se: SignedEvidence,
+): Record<string, unknown> & { hash: string; breach: string } {
   return {
     hash: toHex(evidenceHash(se)),
+    breach: toHex(breachIdOf(se.evidence)),
     ...(signedEvidenceField.writeJson(se, '') as Record<string, unknown>),
   };
 }
 
-/** Parse evidence JSON back (a present `hash` must match). */
+/** Parse evidence JSON back (present `hash` and `breach` must match). */
 export function evidenceFromJson(json: unknown): SignedEvidence {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', 'breach', ...LOCAL_KEYS]);
   const se = from(signedEvidenceField, rest);
   checkHash(
     computed,
     'hash',
     wrap(() => evidenceHash(se)),
+  );
+  checkHash(
+    computed,
+    'breach',
+    wrap(() => breachIdOf(se.evidence)),
   );
   return se;
 }
@@ -168,7 +224,7 @@ export function voteToJson(sv: SignedVote): Record<string, unknown> & { hash: st
 
 /** Parse vote JSON back (a present `hash` must match). */
 export function voteFromJson(json: unknown): SignedVote {
-  const { rest, computed } = withoutComputed(json, ['hash']);
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
   const sv = from(signedVoteField, rest);
   checkHash(
     computed,
@@ -184,14 +240,13 @@ export function certificateToJson(cert: Certificate): CertificateJson {
   return {
     hash: toHex(certificateHash(cert)),
     ...j,
-    statement: toHex(statementBytes(cert.networkId, cert.height, cert.target)),
+    statement: toHex(statementBytes(statementOf(cert))),
   };
 }
 
 /** Parse CertificateJson back (present `hash`/`statement` must match). */
 export function certificateFromJson(json: unknown): Certificate {
-  // `storedAt` is node-local metadata that GET /v1/certificates adds; it is not part of the certificate.
-  const { rest, computed } = withoutComputed(json, ['hash', 'statement', 'storedAt']);
+  const { rest, computed } = withoutComputed(json, ['hash', 'statement', ...LOCAL_KEYS]);
   const cert = from(certificateField, rest);
   checkHash(
     computed,
@@ -201,9 +256,81 @@ export function certificateFromJson(json: unknown): Certificate {
   checkHash(
     computed,
     'statement',
-    wrap(() => statementBytes(cert.networkId, cert.height, cert.target)),
+    wrap(() => statementBytes(statementOf(cert))),
   );
   return cert;
+}
+
+/** A signed receipt as ReceiptJson (flattened, with its hash). */
+export function receiptToJson(sr: SignedReceipt): ReceiptJson {
+  const j = signedReceiptField.writeJson(sr, '') as {
+    receipt: Omit<ReceiptJson, 'hash' | 'signature'>;
+    signature: string;
+  };
+  return { hash: toHex(receiptHash(sr)), ...j.receipt, signature: j.signature };
+}
+
+/** Parse ReceiptJson back (a present `hash` must match). */
+export function receiptFromJson(json: unknown): SignedReceipt {
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
+  if (typeof rest !== 'object' || rest === null || Array.isArray(rest))
+    throw new ProtocolError('WRONG_TYPE', 'expected a ReceiptJson object');
+  const { signature, ...receipt } = rest as Record<string, unknown>;
+  const sr = from(signedReceiptField, { receipt, signature });
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => receiptHash(sr)),
+  );
+  return sr;
+}
+
+/** A signed release vote as JSON, with its hash. */
+export function releaseVoteToJson(sv: SignedReleaseVote): Record<string, unknown> & { hash: string } {
+  return {
+    hash: toHex(sha256(encodeSignedReleaseVote(sv))),
+    ...(signedReleaseVoteField.writeJson(sv, '') as Record<string, unknown>),
+  };
+}
+
+/** Parse release vote JSON back (a present `hash` must match). */
+export function releaseVoteFromJson(json: unknown): SignedReleaseVote {
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
+  const sv = from(signedReleaseVoteField, rest);
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => sha256(encodeSignedReleaseVote(sv))),
+  );
+  return sv;
+}
+
+/** A release certificate as JSON, with its hash and the signed release statement (hex). */
+export function releaseCertificateToJson(
+  c: ReleaseCertificate,
+): Record<string, unknown> & { hash: string; statement: string } {
+  return {
+    hash: toHex(releaseCertificateHash(c)),
+    ...(releaseCertificateField.writeJson(c, '') as Record<string, unknown>),
+    statement: toHex(releaseStatementBytes(c)),
+  };
+}
+
+/** Parse release certificate JSON back (present `hash`/`statement` must match). */
+export function releaseCertificateFromJson(json: unknown): ReleaseCertificate {
+  const { rest, computed } = withoutComputed(json, ['hash', 'statement', ...LOCAL_KEYS]);
+  const c = from(releaseCertificateField, rest);
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => releaseCertificateHash(c)),
+  );
+  checkHash(
+    computed,
+    'statement',
+    wrap(() => releaseStatementBytes(c)),
+  );
+  return c;
 }
 
 /** Run record as JSON (for disclosure to an auditor). */

@@ -38,7 +38,9 @@ const cert: Certificate = {
   networkId,
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
+  resolves: [],
   signature: new Uint8Array(96).fill(7),
 };
 
@@ -94,7 +96,9 @@ describe('decoder rejections (typed, never untyped)', () => {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     signers: ['lab-a', 'lab-b', 'lab-c'],
+    resolves: [],
     signature: new Uint8Array(96).fill(7),
   };
   it('OVERSIZED before parsing', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { breachIdOf } from '../src/breach.js';
 import { toHex } from '../src/bytes.js';
 import { ProtocolError } from '../src/errors.js';
 import { detectEquivocation } from '../src/evidence.js';
@@ -26,7 +27,9 @@ const cert: Certificate = {
   networkId,
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
+  resolves: [],
   signature: new Uint8Array(96).fill(2),
 };
 
@@ -74,7 +77,11 @@ describe('JSON views', () => {
     const a = signed({ epoch: 1 });
     const b = signed({ epoch: 1, issuedAt: a.commitment.issuedAt + 5 });
     const se = fileEvidence(detectEquivocation(a, b)!);
-    expect(evidenceFromJson(JSON.parse(JSON.stringify(evidenceToJson(se))))).toEqual(se);
+    const ej = evidenceToJson(se);
+    // The JSON view names the breach the evidence proves; a wrong breach id is refused on the way back.
+    expect(ej.breach).toBe(toHex(breachIdOf(se.evidence)));
+    expect(evidenceFromJson(JSON.parse(JSON.stringify(ej)))).toEqual(se);
+    expect(errOf(() => evidenceFromJson({ ...ej, breach: '00'.repeat(32) })).path).toBe('breach');
     const sv = vote('lab-c', 1, 'PAUSED', { evidence: [new Uint8Array(32).fill(4)] });
     expect(voteFromJson(JSON.parse(JSON.stringify(voteToJson(sv))))).toEqual(sv);
     expect(genesisFromJson(JSON.parse(JSON.stringify(genesisToJson(genesis))))).toEqual(genesis);
@@ -91,13 +98,16 @@ describe('JSON views', () => {
   it('certificate JSON carries hash and the statement bytes; both are checked on the way back', () => {
     const j = certificateToJson(cert);
     expect(j.hash).toBe(toHex(certificateHash(cert)));
-    expect(j.statement).toBe(toHex(statementBytes(networkId, 1, 'PAUSED')));
-    expect(certificateFromJson(JSON.parse(JSON.stringify(j)))).toEqual(cert);
-    // A GET /v1/certificates element (with the node's storedAt) is accepted as it is downloaded.
-    expect(certificateFromJson({ ...j, storedAt: 1_700_000_000_000 })).toEqual(cert);
-    expect(errOf(() => certificateFromJson({ ...j, statement: j.statement.replace(/01$/, '00') })).path).toBe(
-      'statement',
+    expect(j.statement).toBe(
+      toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] })),
     );
+    expect(j.step).toBe('up');
+    expect(j.resolves).toEqual([]);
+    expect(certificateFromJson(JSON.parse(JSON.stringify(j)))).toEqual(cert);
+    // A GET /v1/certificates element (with the node's firstSeenAt) is accepted as it is downloaded.
+    expect(certificateFromJson({ ...j, firstSeenAt: 1_700_000_000_000 })).toEqual(cert);
+    const flipped = `${j.statement.slice(0, -66)}00${j.statement.slice(-64)}`;
+    expect(errOf(() => certificateFromJson({ ...j, statement: flipped })).path).toBe('statement');
   });
   it('toJsonValue converts bytes and bigints anywhere', () => {
     expect(toJsonValue({ a: [Uint8Array.of(1, 255)], b: 10n ** 26n, c: undefined, d: 'x' })).toEqual({

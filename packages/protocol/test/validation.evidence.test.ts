@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missedAfter } from '../src/epoch.js';
+import { judgedStaleAfter, missedAfter } from '../src/epoch.js';
 import { checkCaps, detectEquivocation } from '../src/evidence.js';
 import { networkIdOf, signEvidence } from '../src/signing.js';
 import type { Evidence, SignedCommitment, Validation } from '../src/types.js';
@@ -170,5 +170,22 @@ describe('evidence validation (E_*)', () => {
     const t = missedAfter(genesis.policy, 1) - 30_001;
     const se = fileEvidence({ kind: 'missed', lab: 'lab-d', epoch: 1 }, 'lab-b', t);
     expectFail(validateEvidence(se, { ...ctx, now: t }), 'E_MISSED_EARLY', 'ignore');
+  });
+  it('E_STALE: judged evidence past judgedMaxAgeEpochs epochs after the missed point is ignored; self-proving never', () => {
+    const limit = judgedStaleAfter(genesis.policy, 1);
+    expect(limit).toBe(missedAfter(genesis.policy, 1) + 30 * genesis.policy.epochMs);
+    const missed = fileEvidence({ kind: 'missed', lab: 'lab-d', epoch: 1 }, 'lab-b', limit);
+    const report = fileEvidence(
+      { kind: 'report', subject: 'lab-d', epoch: 1, digest: new Uint8Array(32).fill(3), summary: 'audit' },
+      'auditor-x',
+      limit,
+    );
+    for (const se of [missed, report]) {
+      expect(validateEvidence(se, { ...ctx, now: limit + 30_000 })).toEqual({ ok: true });
+      expectFail(validateEvidence(se, { ...ctx, now: limit + 30_001 }), 'E_STALE', 'ignore');
+    }
+    // A cap-exceeded proof about an old epoch stays valid: self-proving evidence does not go stale.
+    const old = fileEvidence(checkCaps(over, genesis.policy) as Evidence, 'lab-b', limit);
+    expect(validateEvidence(old, { ...ctx, now: limit + 10 * genesis.policy.epochMs })).toEqual({ ok: true });
   });
 });

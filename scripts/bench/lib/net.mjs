@@ -106,7 +106,7 @@ export async function makeBenchNetwork({
   const obs = [];
   for (let j = 0; j < observers; j++) obs.push(await mkDir(`observer-${j}`));
   const genesis = {
-    version: 1,
+    version: 2,
     name: `pausenet-bench-${labs}`,
     members: ids.map((l, i) => ({
       id: l.id,
@@ -211,6 +211,8 @@ export function signedCommitment(net, lab, { seq = 0, prev = ZERO_HASH, epoch, i
     seq,
     prev,
     issuedAt: issuedAt ?? epochStart(net.genesis.policy, e),
+    height: 0,
+    level: 'RUNNING',
     metrics: m ?? metrics(seq),
     runsRoot: new Uint8Array(32),
     attestations: [],
@@ -225,6 +227,8 @@ export function signedCommitment(net, lab, { seq = 0, prev = ZERO_HASH, epoch, i
       seq,
       prev,
       issuedAt: issuedAt ?? epochStart(net.genesis.policy, e),
+      height: 0,
+      level: 'RUNNING',
       metrics: m ?? metrics(seq),
       runsRoot: new Uint8Array(32),
       attestations: [],
@@ -304,7 +308,7 @@ export function durableWriteMs(root = os.tmpdir(), writes = 40) {
     const samples = [];
     for (let i = 0; i < writes; i++) {
       const s = performance.now();
-      store.insertCommitment({
+      store.commitments.insert({
         lab: 'bench',
         seq: i,
         epoch: i,

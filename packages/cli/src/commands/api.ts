@@ -1,88 +1,24 @@
+import type {
+  ApproveRequestBody,
+  ApproveResultBody,
+  EvidenceRequestBody,
+  EvidenceView,
+  StatusBody,
+} from '@pausenet/protocol/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { apiCall } from '../io/api-client.js';
-import { parseBigArg, parseHexArg, parseIntArg } from '../io/options.js';
+import { parseHexArg, parseIntArg } from '../io/options.js';
 import { addTargetOptions, resolveTarget, type TargetOptions } from '../io/target.js';
-import { formatStatus, type StatusJson } from './status-format.js';
+import { formatStatus } from './status-format.js';
 
-function print(json: boolean, value: unknown, human: string): void {
+/** Print `value` as one JSON line, or the human text. */
+export function print(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 }
 
-interface CommitOptions extends TargetOptions {
-  trainingFlop: string;
-  largestRunFlop: string;
-  maxParams: string;
-  datasetTokens: string;
-  acceleratorHours: string;
-  utilizationBps: number;
-  epoch?: number;
-  json?: boolean;
-}
-
-/** `pausenet commit`: have the local member node sign and gossip a compute commitment. */
-export function registerCommit(program: Command): void {
-  const cmd = program
-    .command('commit')
-    .description("sign and publish this lab's compute commitment for the current epoch (via the local node)")
-    .requiredOption(
-      '--training-flop <n>',
-      'total training compute this epoch (FLOP)',
-      parseBigArg('--training-flop'),
-    )
-    .requiredOption('--largest-run-flop <n>', 'largest single run (FLOP)', parseBigArg('--largest-run-flop'))
-    .requiredOption('--max-params <n>', 'largest model trained (parameters)', parseBigArg('--max-params'))
-    .requiredOption('--dataset-tokens <n>', 'largest dataset used (tokens)', parseBigArg('--dataset-tokens'))
-    .option(
-      '--accelerator-hours <n>',
-      'accelerator hours this epoch',
-      parseBigArg('--accelerator-hours'),
-      '0',
-    )
-    .option(
-      '--utilization-bps <n>',
-      'average utilisation in basis points (0..10000)',
-      parseIntArg('--utilization-bps'),
-      0,
-    )
-    .option('--epoch <n>', 'epoch to commit for (default: the current epoch)', parseIntArg('--epoch'))
-    .option('--json', 'print the signed commitment as JSON');
-  addTargetOptions(cmd).addHelpText(
-    'after',
-    `
-Examples:
-  $ pausenet commit --data-dir /var/lib/pausenet --training-flop 3e24 --largest-run-flop 1e24 \\
-      --max-params 7e10 --dataset-tokens 2e12 --accelerator-hours 120000 --utilization-bps 8200
-  $ pausenet commit --api http://127.0.0.1:8645 --token-file ./api-token --training-flop 0 \\
-      --largest-run-flop 0 --max-params 0 --dataset-tokens 0 --json`,
-  );
-  cmd.action(async (o: CommitOptions) => {
-    if (o.utilizationBps > 10_000)
-      throw new CliError('USAGE', `--utilization-bps must be 0..10000, got ${o.utilizationBps}`);
-    const target = await resolveTarget(o, true);
-    const body: Record<string, unknown> = {
-      metrics: {
-        trainingFlop: o.trainingFlop,
-        largestRunFlop: o.largestRunFlop,
-        maxParams: o.maxParams,
-        datasetTokens: o.datasetTokens,
-        acceleratorHours: o.acceleratorHours,
-        utilizationBps: o.utilizationBps,
-      },
-    };
-    if (o.epoch !== undefined) body.epoch = o.epoch;
-    const c = await apiCall<{ hash: string; lab: string; epoch: number; seq: number }>(
-      target,
-      'POST',
-      '/v1/commitments',
-      body,
-    );
-    print(!!o.json, c, `committed: lab ${c.lab} epoch ${c.epoch} seq ${c.seq} hash ${c.hash}`);
-  });
-}
-
 interface ReportOptions extends TargetOptions {
-  subject?: string;
+  subject: string;
   epoch: number;
   digest?: string;
   summary?: string;
@@ -116,7 +52,7 @@ Examples:
   $ pausenet report --data-dir /var/lib/pausenet --subject lab-c --epoch 12 --missed`,
   );
   cmd.action(async (o: ReportOptions) => {
-    let body: Record<string, unknown>;
+    let body: EvidenceRequestBody;
     if (o.missed) {
       if (o.digest || o.summary) throw new CliError('USAGE', '--missed takes no --digest/--summary');
       body = { kind: 'missed', lab: o.subject, epoch: o.epoch };
@@ -131,44 +67,98 @@ Examples:
       body = { kind: 'report', subject: o.subject, epoch: o.epoch, digest: o.digest, summary: o.summary };
     }
     const target = await resolveTarget(o, true);
-    const ev = await apiCall<{ hash?: string }>(target, 'POST', '/v1/evidence', body);
+    const ev = await apiCall<EvidenceView>(target, 'POST', '/v1/evidence', body);
     print(!!o.json, ev, `evidence filed${ev.hash ? `: ${ev.hash}` : ''}`);
   });
 }
 
 interface ApproveOptions extends TargetOptions {
   resume?: boolean;
+  breach?: string[];
+  force?: boolean;
+  dryRun?: boolean;
   json?: boolean;
+}
+
+/** Human lines for an approval: what it names and where that set came from. */
+export function formatApproval(a: ApproveResultBody): string {
+  const resume = a.target === 'RUNNING';
+  const n = a.breaches.length;
+  const source =
+    a.source === 'explicit'
+      ? 'named with --breach'
+      : a.source === 'pending-vote'
+        ? `the set of the pending resume vote of ${(a.voters ?? []).join(', ')}`
+        : resume
+          ? 'every breach open on this node'
+          : 'every open judged breach on this node';
+  const out = [
+    `${a.dryRun ? 'would approve' : 'approving'} ${resume ? 'RESUME' : 'PAUSE'} at height ${a.height}: ${resume ? 'resolves' : 'approves'} ${n} breach${n === 1 ? '' : 'es'} (source: ${source})`,
+  ];
+  for (const b of a.breaches) {
+    const what = b.kind ? `${b.kind} ${b.lab} epoch ${b.epoch}` : 'not seen on this node';
+    out.push(
+      `  ${b.id}  ${what}${b.evidence ? `  evidence ${b.evidence.slice(0, 16)}…` : ''}  [${b.status}]`,
+    );
+  }
+  if (resume && (a.leftOpen ?? 0) > 0)
+    out.push(
+      `  ${a.leftOpen} open breach(es) are not resolved by this resume: they lead to a new pause by policy`,
+    );
+  if (a.dryRun) out.push(a.signed ? 'already voted for this statement' : 'nothing recorded (--dry-run)');
+  else
+    out.push(
+      a.signed
+        ? `voted ${a.target} at height ${a.height}`
+        : `approval recorded, vote not signed yet: ${a.reason ?? 'waiting'}`,
+    );
+  return out.join('\n');
 }
 
 /** `pausenet approve <height>`: the operator approves this member's vote for a transition. */
 export function registerApprove(program: Command): void {
   const cmd = program
     .command('approve')
-    .description("approve this member's vote to PAUSE (default) or RESUME (--resume) at <height>")
+    .description(
+      "approve this member's vote to PAUSE (default) or RESUME (--resume) at <height>, naming the breaches it approves / resolves",
+    )
     .argument('<height>', 'the height of the transition (current height + 1)', parseIntArg('<height>', 1))
     .option('--resume', 'approve the transition back to RUNNING instead of PAUSED')
+    .option(
+      '--breach <id>',
+      'breach id (64 hex) the approval names; repeatable. PAUSE: judged breaches approved; RESUME: what it resolves',
+      (v: string, prev: string[] = []) => [...prev, parseHexArg('--breach', 32)(v)],
+    )
+    .option('--force', 'RESUME: approve a set that differs from a pending resume vote (splits the resume)')
+    .option('--dry-run', 'print what would be approved, change nothing')
     .option('--json', 'print the API answer as JSON');
   addTargetOptions(cmd).addHelpText(
     'after',
     `
+Without --breach, a PAUSE approval names every open judged breach on the node, and a RESUME adopts the
+resolves set of a resume vote another member already cast at that height (so operators converge on one
+statement), else every breach open on the node. Members that approve different sets at one height split
+the resume: the network stays PAUSED at that height (docs/protocol.md "Approvals").
+
 Examples:
-  $ pausenet status --data-dir /var/lib/pausenet        # read the current height first
-  $ pausenet approve 1 --data-dir /var/lib/pausenet     # vote PAUSE at height 1
-  $ pausenet approve 2 --resume --data-dir /var/lib/pausenet`,
+  $ pausenet status --data-dir /var/lib/pausenet        # read the height and the open breaches first
+  $ pausenet approve 1 --data-dir /var/lib/pausenet     # vote PAUSE at height 1 for the open judged breaches
+  $ pausenet approve 2 --resume --dry-run --data-dir /var/lib/pausenet
+  $ pausenet approve 2 --resume --breach 3f1c…(64 hex) --data-dir /var/lib/pausenet`,
   );
   cmd.action(async (height: number, o: ApproveOptions) => {
     const target = await resolveTarget(o, true);
     const want = o.resume ? 'RUNNING' : 'PAUSED';
-    const res = await apiCall<{ signed?: boolean; reason?: string }>(target, 'POST', '/v1/approve', {
+    if (o.force && !o.resume) throw new CliError('USAGE', '--force applies to --resume only');
+    const request: ApproveRequestBody = {
       height,
       target: want,
-    });
-    const human =
-      res.signed === false
-        ? `approval recorded for height ${height} -> ${want}, vote not signed yet: ${res.reason ?? 'waiting'}`
-        : `approved: voted ${want} at height ${height}`;
-    print(!!o.json, res, human);
+      ...(o.breach ? { breaches: o.breach } : {}),
+      ...(o.force ? { force: true } : {}),
+      ...(o.dryRun ? { dryRun: true } : {}),
+    };
+    const res = await apiCall<ApproveResultBody>(target, 'POST', '/v1/approve', request);
+    print(!!o.json, res, formatApproval(res));
   });
 }
 
@@ -191,7 +181,7 @@ Examples:
   );
   cmd.action(async (o: StatusOptions) => {
     const target = await resolveTarget(o, false);
-    const s = await apiCall<StatusJson>(target, 'GET', '/v1/status');
+    const s = await apiCall<StatusBody>(target, 'GET', '/v1/status');
     print(!!o.json, s, formatStatus(s, Date.now()));
   });
 }

@@ -47,6 +47,8 @@ Scenarios:
   equivocation  one lab signs two different commitments for one epoch (injected by the devnet)
   missed        one lab misses its commitment deadline; operators approve the pause
   partition     only 2 labs online: no certificate; the others join, the pause completes
+  rejoin        cap-breach with the last lab offline during the pause and the resume; it joins afterwards,
+                syncs the old over-cap commitment and the network stays RUNNING at height 2 (no hook re-runs)
 
 Examples:
   $ npm run demo                                   # = pausenet devnet
@@ -58,6 +60,11 @@ Examples:
       const threshold = o.threshold ?? Math.floor((2 * o.labs) / 3) + 1;
       if (threshold * 2 <= o.labs || threshold > o.labs)
         throw new CliError('USAGE', `--threshold must be > labs/2 and <= labs (${o.labs}), got ${threshold}`);
+      if (o.scenario === 'rejoin' && threshold > o.labs - 1)
+        throw new CliError(
+          'USAGE',
+          `the rejoin scenario keeps one lab offline during the pause: needs threshold <= labs - 1 (${o.labs - 1}), got ${threshold}`,
+        );
       if (o.scenario === 'partition' && (o.labs < 3 || threshold <= 2))
         throw new CliError(
           'USAGE',

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { createHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/node';
+import { createDkgHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/node';
 import { CliError, toCliError } from '../errors.js';
 import { loadGenesis, writeGenesis } from '../io/genesis.js';
-import { openKeystore, writeKeystore } from '../io/keystore.js';
+import { keepOldKeystore, openKeystore, writeKeystore } from '../io/keystore.js';
 import { dataPaths, loadConfigFile, passphraseSourceOf } from '../io/node-config.js';
 import { resolvePassphrase } from '../io/passphrase.js';
-import { type DkgOptions, formatDkgProgress } from './dkg.js';
+import { type DkgOptions, dkgNextStep, FORCE_EXPLAINED, formatDkgProgress } from './dkg.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -22,8 +22,8 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
   const genesis = await loadGenesis(config.genesisFile);
   if (genesis.dkg && !o.force)
     throw new CliError(
-      'CONFIG',
-      `genesis ${config.genesisFile} already holds a DKG result; pass --force to run a new ceremony (changes the network id)`,
+      'REFUSED',
+      `genesis ${config.genesisFile} already holds a DKG result; nothing was changed. ${FORCE_EXPLAINED}`,
     );
   const { dkg: _old, ...preGenesis } = genesis;
   const passphrase = await resolvePassphrase(passphraseSourceOf(config, o.passphraseFile));
@@ -34,6 +34,11 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       'CONFIG',
       `keystore lab "${secrets.lab}" is not a member of genesis ${config.genesisFile}`,
     );
+  if (secrets.blsShare && !o.force)
+    throw new CliError(
+      'REFUSED',
+      `keystore ${paths.keystore} already holds a BLS share from an earlier ceremony, although genesis ${config.genesisFile} has no DKG result (a fresh genesis copy?); nothing was changed. If this member's network already ran its DKG, use that network's genesis.yaml. ${FORCE_EXPLAINED}`,
+    );
   const identitySecretKey = new Uint8Array(Buffer.from(secrets.identitySecretKey, 'hex'));
 
   const log = (line: string) =>
@@ -42,12 +47,14 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
   const peerId = peerIdFromPrivateKey(privateKey).toString();
   if (member.peerIds.length && !member.peerIds.includes(peerId))
     log(`warning: this node key's peer id ${peerId} is not in genesis peerIds for ${member.id}`);
-  let host: Awaited<ReturnType<typeof createHost>>;
+  let host: Awaited<ReturnType<typeof createDkgHost>>;
   try {
-    host = await createHost({ privateKey, listen: config.listen });
+    // genesis members' peers only; gossip restricted to the ceremony topic
+    host = await createDkgHost({ privateKey, listen: config.listen, genesis: preGenesis });
   } catch (err) {
     throw toCliError(err, { configFile: o.config });
   }
+  let connected: string[] = [];
   const abort = new AbortController();
   // every dial and poll listens on this signal; there are many per member, by design
   setMaxListeners(1000, abort.signal);
@@ -63,9 +70,17 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       timeouts: { deal: o.phaseTimeout, response: o.phaseTimeout, justification: o.phaseTimeout },
       connectTimeoutMs: o.connectTimeout,
       lingerMs: o.linger,
-      onProgress: (p) => log(formatDkgProgress(p)),
+      onProgress: (p) => {
+        if (p.type === 'connecting') connected = p.connected;
+        log(formatDkgProgress(p));
+      },
       signal: abort.signal,
     });
+    if (secrets.blsShare) {
+      // --force replaces a share: keep the old keystore so a mistaken rerun can be undone
+      const kept = await keepOldKeystore(paths.keystore, Date.now());
+      log(`kept the previous keystore (with its old BLS share) as ${kept}`);
+    }
     await writeKeystore(
       paths.keystore,
       { ...secrets, blsShare: hex(res.output.secretShare) },
@@ -88,9 +103,17 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       );
   } catch (err) {
     if ((err as { name?: string }).name === 'DkgCeremonyError') {
-      const e = err as Error & { code: string };
+      const e = err as Error & { code: string; detail?: { missing?: string[] } };
       if (e.code === 'ABORTED') throw new CliError('INTERRUPTED', 'DKG interrupted; nothing was written');
-      throw new CliError('DKG', `DKG failed (${e.code}): ${e.message}; nothing was written`);
+      const next = dkgNextStep({
+        code: e.code,
+        missing: e.detail?.missing ?? [],
+        connected,
+        others: preGenesis.members.filter((m) => m.id !== member.id),
+        self: member,
+        connectTimeoutMs: o.connectTimeout,
+      });
+      throw new CliError('DKG', `DKG failed (${e.code}): ${e.message}; nothing was written. Next: ${next}`);
     }
     throw err;
   } finally {

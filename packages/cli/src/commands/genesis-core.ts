@@ -1,4 +1,10 @@
-import { ceremonyIdOf, type Genesis, networkIdOf } from '@pausenet/protocol';
+import {
+  ceremonyIdOf,
+  DEFAULT_JUDGED_MAX_AGE_EPOCHS,
+  DEFAULT_JUDGED_QUOTA_PER_EPOCH,
+  type Genesis,
+  networkIdOf,
+} from '@pausenet/protocol';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -14,6 +20,8 @@ export function defaultPolicy(now: number): Record<string, unknown> {
     approvalRequired: ['missed', 'report'],
     resumeNeedsApproval: true,
     auditors: [],
+    judgedQuotaPerEpoch: DEFAULT_JUDGED_QUOTA_PER_EPOCH,
+    judgedMaxAgeEpochs: DEFAULT_JUDGED_MAX_AGE_EPOCHS,
   };
 }
 

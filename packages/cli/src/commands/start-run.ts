@@ -13,49 +13,55 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
       throw new CliError('USAGE', `--log-level must be one of ${levels.join('|')}, got "${o.logLevel}"`);
     config.logLevel = o.logLevel as typeof config.logLevel;
   }
+  let passphrase: string | undefined;
   if (config.role === 'member' && config.keystore) {
     const src = passphraseSourceOf(config, o.passphraseFile);
     if (o.passphraseFile) config.keystore = { ...config.keystore, passphraseFile: o.passphraseFile };
-    else if (!src.file) {
-      // env or TTY prompt: hand the node the passphrase through its configured env var
-      const envName = config.keystore.passphraseEnv ?? 'PAUSENET_PASSPHRASE';
-      process.env[envName] = await resolvePassphrase(src);
-      config.keystore = { ...config.keystore, passphraseEnv: envName };
-    }
+    // env or TTY prompt: handed to the node directly, never through an environment variable (every
+    // child process, e.g. an exec hook, would inherit it); resolvePassphrase deletes the env var it read.
+    else if (!src.file) passphrase = await resolvePassphrase(src);
   }
   const logger = createLogger(config.logLevel, { role: config.role });
   const ctx = { configFile: o.config, dataDir: config.dataDir };
+  // Signals are handled from before the node starts, so a SIGTERM while it starts, or the moment "started" is
+  // printed, stops it gracefully once start() has returned (without a listener Node.js dies at once).
+  let stopRequested = false;
+  let requestStop = () => {};
+  const stopSignal = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopRequested) {
+      process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
+      process.exit(130);
+    }
+    stopRequested = true;
+    process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let node: PausenetNode | undefined;
   try {
-    node = await PausenetNode.create(config, { logger });
+    node = await PausenetNode.create(config, { logger, ...(passphrase !== undefined ? { passphrase } : {}) });
     await node.start();
   } catch (err) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // release what did start (store lock, sockets) before reporting; never hang on it
     if (node) await Promise.race([node.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     throw toCliError(err, ctx);
   }
   const started = node;
-  process.stdout.write(
-    `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
-  );
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
-      started
-        .stop()
-        .catch((err: unknown) =>
-          process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
-        )
-        .finally(() => resolve());
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  if (!stopRequested)
+    process.stdout.write(
+      `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
+    );
+  await stopSignal;
+  await started
+    .stop()
+    .catch((err: unknown) =>
+      process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
+    );
   process.stdout.write('pausenet stopped\n');
 }

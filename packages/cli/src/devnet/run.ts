@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StatusJson } from '../commands/status-format.js';
+import type { StatusBody } from '@pausenet/protocol/api';
 import { apiCall, readApiToken } from '../io/api-client.js';
 import { loadGenesis } from '../io/genesis.js';
 import { ChildSet, type ManagedChild } from './children.js';
@@ -178,16 +178,22 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       tl.event(n.id, `${n.role} node started (api ${n.api.url})`);
     };
     const partitioned = o.scenario === 'partition' ? L.labs.slice(2) : [];
-    const firstWave = all.filter((n) => !partitioned.includes(n));
+    // rejoin: the last lab is offline during the pause and the resume, and starts afterwards.
+    const offline = o.scenario === 'rejoin' ? L.labs.slice(-1) : [];
+    const firstWave = all.filter((n) => !partitioned.includes(n) && !offline.includes(n));
+    // The labs that live through the pause and the resume (whose hooks the scenario waits for).
+    const onlineLabs = L.labs.filter((l) => !offline.includes(l));
     tl.phase(
       partitioned.length
         ? `start nodes (partition: ${partitioned.map((n) => n.id).join(', ')} held back)`
-        : 'start nodes',
+        : offline.length
+          ? `start nodes (${offline.map((n) => n.id).join(', ')} offline until after the resume)`
+          : 'start nodes',
     );
     await Promise.all(firstWave.map(startNode));
     watcher = new StatusWatcher(all, tl);
     const status = (n: DevnetNode) =>
-      apiCall<StatusJson>(n.api, 'GET', '/v1/status', undefined, { timeoutMs: 3000 });
+      apiCall<StatusBody>(n.api, 'GET', '/v1/status', undefined, { timeoutMs: 3000 });
     const running = () => all.filter((n) => n.child?.running);
     const upLabs = () => L.labs.filter((n) => n.child?.running);
     await waitFor(
@@ -225,7 +231,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     };
     // One commitment per lab per epoch: the breaching lab's epoch commitment is the breach itself;
     // in `missed` the last lab stays silent.
-    const breacher = o.scenario === 'cap-breach' || o.scenario === 'partition' ? L.labs[1] : undefined;
+    const capBreach = o.scenario === 'cap-breach' || o.scenario === 'partition' || o.scenario === 'rejoin';
+    const breacher = capBreach ? L.labs[1] : undefined;
     const silent = o.scenario === 'missed' ? L.labs[L.labs.length - 1] : undefined;
     for (const [i, l] of upLabs().entries())
       if (l !== breacher && l !== silent) await commit(l, normalMetrics(i));
@@ -272,7 +279,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     } else {
       // --- breach
       let breachAt = 0;
-      if (o.scenario === 'cap-breach' || o.scenario === 'partition') {
+      if (capBreach) {
         tl.phase(
           `breach: ${L.labs[1]!.id} reports a training run over the largest-run cap (${fmtFlop(BREACH_METRICS.largestRunFlop)} > 1e25 FLOP)`,
         );
@@ -305,7 +312,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         );
         await sleep(Math.max(0, due - Date.now()) + 300);
         breachAt = Date.now();
-        await apiCall(
+        const ev = await apiCall<{ breach: string }>(
           L.labs[0]!.api,
           'POST',
           '/v1/evidence',
@@ -314,11 +321,18 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         );
         tl.event(
           L.labs[0]!.id,
-          `filed "missed" evidence against ${missing.id} for epoch ${epoch} (judged evidence: needs operator approval)`,
+          `filed "missed" evidence against ${missing.id} for epoch ${epoch} (judged evidence: needs operator approval; breach ${ev.breach.slice(0, 12)}…)`,
         );
+        // Approvals name the breach they approve (it may not have reached every lab yet: the vote waits for it).
         for (const l of L.labs.slice(0, o.threshold)) {
-          await apiCall(l.api, 'POST', '/v1/approve', { height: 1, target: 'PAUSED' }, { timeoutMs: 30_000 });
-          tl.event(l.id, 'operator approved PAUSE at height 1');
+          await apiCall(
+            l.api,
+            'POST',
+            '/v1/approve',
+            { height: 1, target: 'PAUSED', breaches: [ev.breach] },
+            { timeoutMs: 30_000 },
+          );
+          tl.event(l.id, `operator approved PAUSE at height 1 for breach ${ev.breach.slice(0, 12)}…`);
         }
       }
       tl.mark('breach', breachAt);
@@ -341,13 +355,13 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       }
 
       const certAt = await firstCertAt(1);
-      const halted = await waitHooks(1, 'halt', L.labs);
+      const halted = await waitHooks(1, 'halt', onlineLabs);
       // precise times come from the SSE streams (marks); the polling results are the fallback
       result.timings.breachToCertificateMs = (tl.marks.get('certificate:1') ?? certAt) - breachAt;
       result.timings.breachToAllHaltedMs =
         lastMark(
           tl,
-          L.labs.map((l) => `hook:halt:1:${l.id}`),
+          onlineLabs.map((l) => `hook:halt:1:${l.id}`),
           halted,
         ) - breachAt;
       await waitAllAt(1, 'PAUSED', running());
@@ -365,18 +379,61 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         await apiCall(l.api, 'POST', '/v1/approve', { height: 2, target: 'RUNNING' }, { timeoutMs: 30_000 });
         tl.event(l.id, 'operator approved RESUME at height 2');
       }
-      const resumed = await waitHooks(2, 'resume', L.labs);
+      const resumed = await waitHooks(2, 'resume', onlineLabs);
       await waitAllAt(2, 'RUNNING', running());
       result.timings.resumeToAllResumedMs =
         lastMark(
           tl,
-          L.labs.map((l) => `hook:resume:2:${l.id}`),
+          onlineLabs.map((l) => `hook:resume:2:${l.id}`),
           resumed,
         ) - resumeAt;
       tl.event(
         'network',
         `every node RUNNING at height 2; every lab's resume hook ran (${result.timings.resumeToAllResumedMs} ms after the approvals)`,
       );
+
+      if (offline.length > 0) {
+        // --- rejoin: the lab that missed the pause and the resume starts now, syncs the old commitments
+        // (the over-cap one included) and the certificates; the network must stay RUNNING at 2.
+        const before = await Promise.all(onlineLabs.map((l) => hookLog(l)));
+        tl.phase(`rejoin: ${offline.map((n) => n.id).join(', ')} starts after the pause and the resume`);
+        const rejoinAt = Date.now();
+        await Promise.all(offline.map(startNode));
+        watcher.start();
+        await waitAllAt(2, 'RUNNING', running());
+        const want = (await status(onlineLabs[0]!)).labs.map((l) => l.lastCommitment?.hash ?? null);
+        await waitFor(
+          `${offline.map((n) => n.id).join(', ')} to sync every commitment`,
+          async () => {
+            const ss = await Promise.all(offline.map(status));
+            return ss.every((x) => x.labs.every((l, i) => (l.lastCommitment?.hash ?? null) === want[i]))
+              ? true
+              : undefined;
+          },
+          { timeoutMs: stepMs, intervalMs: 200 },
+        );
+        tl.event(
+          'network',
+          `${offline.map((n) => n.id).join(', ')} synced (${Date.now() - rejoinAt} ms): the breach it re-detects is the one the resume resolved`,
+        );
+        await sleep(REJOIN_QUIET_MS);
+        const ss = await Promise.all(running().map(status));
+        if (ss.some((x) => x.height !== 2 || x.state !== 'RUNNING'))
+          problems.push(
+            `after the rejoin: ${ss.map((x, i) => `${running()[i]!.id} ${x.state}@${x.height}`).join(', ')}, expected RUNNING at 2`,
+          );
+        if (ss.some((x) => x.pendingVotes.some((v) => v.height > 2)))
+          problems.push('after the rejoin a vote for height 3 is pending');
+        const after = await Promise.all(onlineLabs.map((l) => hookLog(l)));
+        onlineLabs.forEach((l, i) => {
+          if (after[i] !== before[i]) problems.push(`${l.id}: a hook ran again after the rejoin`);
+        });
+        if (problems.length === 0)
+          tl.event(
+            'network',
+            `${REJOIN_QUIET_MS / 1000} s later: still RUNNING at height 2 everywhere, no vote, no hook ran again`,
+          );
+      }
     }
     await sleep(300);
     await watcher.stop();
@@ -405,7 +462,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       }))
       .sort((a, b) => a.height - b.height);
     for (const n of all) {
-      const s = await get<StatusJson>(n, '/v1/status');
+      const s = await get<StatusBody>(n, '/v1/status');
       const commitments = await get<unknown[]>(n, '/v1/commitments');
       const nc = await get<unknown[]>(n, '/v1/certificates');
       result.nodes.push({
@@ -421,7 +478,11 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     const first = result.nodes[0]!;
     result.finalState = first.state as 'RUNNING' | 'PAUSED';
     result.height = first.height;
-    checkExpectations(o, result);
+    checkExpectations(
+      o,
+      result,
+      offline.map((n) => n.id),
+    );
     for (const c of result.certificates)
       tl.event(
         'certificate',
@@ -469,8 +530,16 @@ async function stopAll(
   await set.close();
 }
 
+/** How long the rejoin scenario watches for a re-pause after the rejoining lab has synced. */
+const REJOIN_QUIET_MS = 5_000;
+
+/** The lab's exec hook log ('' when no hook ran). */
+async function hookLog(n: DevnetNode): Promise<string> {
+  return readFile(n.hookLog, 'utf8').catch(() => '');
+}
+
 /** Runs per (height, action) from the lab's hook log file, ok from its status. */
-async function hookRuns(n: DevnetNode, s: StatusJson) {
+async function hookRuns(n: DevnetNode, s: StatusBody) {
   let lines: string[] = [];
   try {
     lines = (await readFile(n.hookLog, 'utf8')).split('\n').filter(Boolean);
@@ -498,13 +567,26 @@ async function hookRuns(n: DevnetNode, s: StatusJson) {
     .sort((a, b) => a.height - b.height);
 }
 
-function checkExpectations(o: DevnetOptions, r: DevnetResult): void {
+function checkExpectations(o: DevnetOptions, r: DevnetResult, offline: readonly string[]): void {
   const p = r.problems;
   const expectHeight = o.scenario === 'honest' ? 0 : 2;
   for (const n of r.nodes) {
     if (n.height !== expectHeight || n.state !== 'RUNNING')
       p.push(`${n.id} ended ${n.state} at height ${n.height}, expected RUNNING at ${expectHeight}`);
     if (n.role !== 'member') continue;
+    if (offline.includes(n.id)) {
+      // Offline during the pause and the resume: catching up, it applies heights 1 and 2 in order and
+      // its hooks end in the certified state (a halt superseded by the resume may not have run at all).
+      const resume = n.hooks.find((x) => x.height === 2 && x.action === 'resume');
+      const halt = n.hooks.find((x) => x.height === 1 && x.action === 'halt');
+      if (resume?.runs !== 1 || !resume.ok)
+        p.push(
+          `${n.id}: resume hook for height 2 ran ${resume?.runs ?? 0} time(s), ok=${resume?.ok ?? false}`,
+        );
+      if ((halt?.runs ?? 0) > 1) p.push(`${n.id}: halt hook for height 1 ran ${halt?.runs} times`);
+      if (n.hooks.some((x) => x.height > 2)) p.push(`${n.id}: a hook ran for a height above 2`);
+      continue;
+    }
     for (const [h, action] of expectHeight
       ? ([
           [1, 'halt'],

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Genesis } from '@pausenet/protocol';
+import { type Genesis, PROTOCOL_VERSION } from '@pausenet/protocol';
 import { stringify } from 'yaml';
 import { ensureNodeKey, initMember, type MemberInfo } from '../commands/init-core.js';
 import { parseGenesisText, writeGenesis } from '../io/genesis.js';
@@ -122,7 +122,7 @@ export async function setupDevnet(o: SetupOptions): Promise<DevnetLayout> {
   const now = Date.now();
   const text = stringify(
     {
-      version: 1,
+      version: PROTOCOL_VERSION,
       name: `devnet-${o.scenario}`,
       threshold: o.threshold,
       members: infos,

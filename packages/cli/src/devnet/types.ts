@@ -1,8 +1,15 @@
 import type { ApiTarget } from '../io/api-client.js';
 import type { ManagedChild } from './children.js';
 
-export type Scenario = 'honest' | 'cap-breach' | 'equivocation' | 'missed' | 'partition';
-export const SCENARIOS: Scenario[] = ['honest', 'cap-breach', 'equivocation', 'missed', 'partition'];
+export type Scenario = 'honest' | 'cap-breach' | 'equivocation' | 'missed' | 'partition' | 'rejoin';
+export const SCENARIOS: Scenario[] = [
+  'honest',
+  'cap-breach',
+  'equivocation',
+  'missed',
+  'partition',
+  'rejoin',
+];
 
 /** One node process of a devnet. */
 export interface DevnetNode {

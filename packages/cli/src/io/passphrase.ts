@@ -14,7 +14,7 @@ export interface PassphraseSource {
 /** Minimum length enforced for new keystores. */
 export const MIN_PASSPHRASE = 8;
 
-/** Resolve the keystore passphrase: --passphrase-file, then $PAUSENET_PASSPHRASE (or the configured env var), then a TTY prompt. */
+/** Resolve the keystore passphrase: --passphrase-file, then $PAUSENET_PASSPHRASE (or the configured env var, deleted once read), then a TTY prompt. */
 export async function resolvePassphrase(src: PassphraseSource): Promise<string> {
   if (src.file) {
     let text: string;
@@ -29,7 +29,11 @@ export async function resolvePassphrase(src: PassphraseSource): Promise<string> 
   }
   const envName = src.env ?? 'PAUSENET_PASSPHRASE';
   const fromEnv = process.env[envName];
-  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
+  if (fromEnv !== undefined && fromEnv.length > 0) {
+    // Read once, then gone: child processes (hooks, scontrol) must never inherit it.
+    delete process.env[envName];
+    return fromEnv;
+  }
   if (!process.stdin.isTTY) {
     throw new CliError(
       'KEYSTORE',

@@ -82,7 +82,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   const keys = LABS.map(() => ed25519Generate());
   const dealt = dealShares(LABS.length, THRESHOLD);
   const genesis: Genesis = {
-    version: 1,
+    version: 2,
     name: 'devnet-dashboard',
     members: LABS.map((l, i) => ({
       id: l.id,
@@ -103,6 +103,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       approvalRequired: ['missed', 'report'],
       resumeNeedsApproval: true,
       auditors: [],
+      judgedQuotaPerEpoch: 8,
+      judgedMaxAgeEpochs: 30,
     },
     dkg: {
       groupPublicKey: dealt.groupPublicKey,
@@ -112,6 +114,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   };
   const networkId = networkIdOf(genesis);
   const chains = new Map<string, SignedCommitment[]>(LABS.map((l) => [l.id, []]));
+  const certs: Certificate[] = [];
   const commit = (li: number, epoch: number, metrics: Metrics, issuedAt?: number): SignedCommitment => {
     const lab = LABS[li]!.id;
     const chain = chains.get(lab)!;
@@ -124,6 +127,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         seq: chain.length,
         prev: prevSc ? hashOf(prevSc) : ZERO_HASH,
         issuedAt: issuedAt ?? genesis.policy.genesisTime + (epoch + 1) * EPOCH_MS + 2_000 + li * 500,
+        height: certs.length,
+        level: certs.length % 2 === 1 ? 'PAUSED' : 'RUNNING',
         metrics,
         runsRoot: new Uint8Array(32),
         attestations: [],
@@ -155,7 +160,6 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   }
 
   const evidence: Record<string, unknown>[] = [];
-  const certs: Certificate[] = [];
   const hooks: {
     height: number;
     action: string;
@@ -279,7 +283,15 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
     certify(o = {}) {
       const height = certs.length + 1;
       const target: PauseState = height % 2 === 1 ? 'PAUSED' : 'RUNNING';
-      const msg = statementBytes(networkId, height, target);
+      // A resume resolves every breach the mock's evidence proved (ascending ids).
+      const resolves =
+        target === 'RUNNING'
+          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))]
+              .sort()
+              .map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+          : [];
+      const step = target === 'RUNNING' ? 'down' : 'up';
+      const msg = statementBytes({ networkId, height, target, step, resolves });
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
       const voters = [1, 2, 4];
       const signature = recoverSignature(
@@ -291,7 +303,9 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         networkId,
         height,
         target,
+        step,
         signers: voters.map((i) => LABS[i - 1]!.id),
+        resolves,
         signature,
       };
       certs.push(cert);

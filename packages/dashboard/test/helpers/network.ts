@@ -73,7 +73,7 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
       labs.push({ id, index: i + 1, name: LAB_NAMES[i] ?? id, ...ed25519Generate(), ...(await dataDir(id)) });
     }
     const genesis: Genesis = {
-      version: 1,
+      version: 2,
       name: 'pausenet-dashboard-e2e',
       members: labs.map((l) => ({
         id: l.id,
@@ -87,7 +87,9 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
       policy: {
         genesisTime: now - 10 * 3_600_000,
         epochMs: EPOCH_MS,
-        deadlineMs: 86_400_000,
+        // deadlines pass within the page's 12-epoch window (genesisTime is 600 epochs back), so the page
+        // must tell epochs before the network ran from missed ones
+        deadlineMs: 30_000,
         graceMs: 3_600_000,
         caps: {
           trainingFlop: 10n ** 26n,
@@ -99,6 +101,8 @@ export async function startLocalNetwork(opts: { labs: number; observers: number 
         approvalRequired: ['missed', 'report'],
         resumeNeedsApproval: true,
         auditors: [],
+        judgedQuotaPerEpoch: 8,
+        judgedMaxAgeEpochs: 30,
       },
       dkg: {
         groupPublicKey: dealt.groupPublicKey,

@@ -23,12 +23,14 @@ const nidHex = bytesToHex(networkId);
 function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
   const sk = sigs.keygen().secretKey;
   const pk = sigs.getPublicKey(sk).toBytes();
-  const statement = protocolStatementBytes(networkId, height, target);
+  const step = target === 'RUNNING' ? 'down' : 'up';
+  const statement = protocolStatementBytes({ networkId, height, target, step, resolves: [] });
   const sig = sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes();
   const cert: CertificateJson = {
     hash: 'ab'.repeat(32),
     height,
     target,
+    step,
     statement: bytesToHex(statement),
     signature: bytesToHex(sig),
     signers: ['lab-a', 'lab-b'],
@@ -43,16 +45,51 @@ function flipHex(hex: string, at: number): string {
 }
 
 describe('in-page certificate verifier', () => {
-  it('statementBytes matches @pausenet/protocol byte for byte', () => {
-    for (const [h, t] of [
-      [1, 'PAUSED'],
-      [2, 'RUNNING'],
-      [2 ** 40 + 3, 'PAUSED'],
+  it('statementBytes matches @pausenet/protocol byte for byte (v2: level byte, step by the resolves digest)', () => {
+    const ids = [new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22)];
+    for (const [h, t, step, resolves] of [
+      [1, 'PAUSED', 'up', []],
+      [1, 'REDUCED', 'up', []],
+      [2, 'RUNNING', 'down', []],
+      [2, 'RUNNING', 'down', ids],
+      [2, 'REDUCED', 'down', ids],
+      [2 ** 40 + 3, 'PAUSED', 'up', []],
     ] as const) {
-      expect(bytesToHex(statementBytes(networkId, h, t))).toBe(
-        toHex(protocolStatementBytes(networkId, h, t)),
+      expect(bytesToHex(statementBytes(networkId, h, t, step, resolves))).toBe(
+        toHex(protocolStatementBytes({ networkId, height: h, target: t, step, resolves })),
       );
     }
+    expect(() => statementBytes(networkId, 2, 'RUNNING', 'down', [ids[1]!, ids[0]!])).toThrow(/ascending/);
+    expect(() => statementBytes(networkId, 2, 'RUNNING', 'up', [])).toThrow(/cannot move to RUNNING/);
+    expect(() => statementBytes(networkId, 2, 'PAUSED', 'down', [])).toThrow(/cannot move to PAUSED/);
+  });
+
+  it('a resume certificate names what it resolves: another set under the same signature is a BAD_STATEMENT', () => {
+    const sk = sigs.keygen().secretKey;
+    const pk = bytesToHex(sigs.getPublicKey(sk).toBytes());
+    const resolves = [new Uint8Array(32).fill(0x0a), new Uint8Array(32).fill(0x0b)];
+    const statement = protocolStatementBytes({
+      networkId,
+      height: 2,
+      target: 'RUNNING',
+      step: 'down',
+      resolves,
+    });
+    const cert: CertificateJson = {
+      hash: 'ab'.repeat(32),
+      height: 2,
+      target: 'RUNNING',
+      step: 'down',
+      statement: bytesToHex(statement),
+      signature: bytesToHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
+      signers: ['lab-a', 'lab-b'],
+      resolves: resolves.map(bytesToHex),
+    };
+    expect(verifyCertificateFull(pk, nidHex, cert)).toEqual({ ok: true });
+    expect(verifyCertificateFull(pk, nidHex, { ...cert, resolves: [cert.resolves![0]!] })).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+    });
   });
 
   it('accepts a real certificate signed with noble under the group key', () => {
@@ -63,7 +100,7 @@ describe('in-page certificate verifier', () => {
 
   it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
     const dealt = dealShares(5, 3);
-    const msg = protocolStatementBytes(networkId, 3, 'PAUSED');
+    const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', step: 'up', resolves: [] });
     const signature = recoverSignature(
       [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
       3,
@@ -72,6 +109,7 @@ describe('in-page certificate verifier', () => {
       hash: '00'.repeat(32),
       height: 3,
       target: 'PAUSED',
+      step: 'up',
       statement: bytesToHex(msg),
       signature: bytesToHex(signature),
       signers: ['lab-b', 'lab-c', 'lab-e'],
@@ -88,13 +126,20 @@ describe('in-page certificate verifier', () => {
   it('rejects a tampered statement, signature, key or target', () => {
     const { pk, cert } = nobleCert(1, 'PAUSED');
     // Statement changed to "height 1 -> RUNNING": signature no longer matches.
-    const otherStatement = bytesToHex(protocolStatementBytes(networkId, 1, 'RUNNING'));
+    const otherStatement = bytesToHex(
+      protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', step: 'down', resolves: [] }),
+    );
     expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
       ok: false,
       code: 'BAD_SIGNATURE',
     });
     // Labelled PAUSED at height 2 but the signed statement says height 1: the statement check catches it.
     expect(verifyCertificateFull(pk, nidHex, { ...cert, height: 2 })).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+    });
+    // Labelled REDUCED but the group signed PAUSED: the level byte differs.
+    expect(verifyCertificateFull(pk, nidHex, { ...cert, target: 'REDUCED' })).toMatchObject({
       ok: false,
       code: 'BAD_STATEMENT',
     });
@@ -144,10 +189,16 @@ describe('checkChain', () => {
     threshold: 2,
     members: [{ id: 'lab-a' }, { id: 'lab-b' }, { id: 'lab-c' }],
   } as unknown as GenesisJson;
-  const c = (height: number, target: 'RUNNING' | 'PAUSED', signers: string[]): CertificateJson => ({
+  const c = (
+    height: number,
+    target: 'RUNNING' | 'REDUCED' | 'PAUSED',
+    signers: string[],
+    step: 'up' | 'down' = target === 'RUNNING' ? 'down' : 'up',
+  ): CertificateJson => ({
     hash: '',
     height,
     target,
+    step,
     statement: '',
     signature: '',
     signers,
@@ -159,17 +210,39 @@ describe('checkChain', () => {
     ).toEqual([]);
   });
 
-  it('flags gaps, wrong targets, too few, duplicate and unknown signers', () => {
+  it('accepts escalations within a height: REDUCED then PAUSED at 1, a step down at 2', () => {
+    const ab = ['lab-a', 'lab-b'];
+    expect(
+      checkChain(
+        [c(1, 'PAUSED', ab), c(2, 'REDUCED', ab, 'down'), c(1, 'REDUCED', ab), c(2, 'PAUSED', ab)],
+        genesis,
+      ),
+    ).toEqual([]);
+  });
+
+  it('flags gaps, impossible steps, too few, duplicate and unknown signers', () => {
     const issues = checkChain(
-      [c(1, 'RUNNING', ['lab-a', 'lab-a']), c(3, 'PAUSED', ['lab-a', 'lab-x'])],
+      [c(1, 'RUNNING', ['lab-a', 'lab-a'], 'up'), c(3, 'PAUSED', ['lab-a', 'lab-x'])],
       genesis,
     ).map((i) => `${i.height}:${i.detail}`);
     expect(issues).toEqual([
-      '1:height 1 must move to PAUSED, not RUNNING',
+      '1:a step up cannot move to RUNNING',
       '1:duplicate signer',
       '1:1 signers, threshold is 2',
       '3:expected height 2',
       '3:signer lab-x is not a member',
+    ]);
+  });
+
+  it('flags two certificates of one level at a height and a step down above a lower level', () => {
+    const ab = ['lab-a', 'lab-b'];
+    const issues = checkChain(
+      [c(1, 'PAUSED', ab), c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')],
+      genesis,
+    ).map((i) => `${i.height}:${i.detail}`);
+    expect(issues).toEqual([
+      '1:two certificates for PAUSED at height 1',
+      '2:a step down at height 2 after a lower level there',
     ]);
   });
 });

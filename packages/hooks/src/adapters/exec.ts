@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { ExecHookConfig } from '../config.js';
 import { startDeadline } from '../deadline.js';
+import { childEnv } from '../env.js';
 import { type HookAction, type HookAdapter, type HookContext, HookError } from '../types.js';
 
 const STDERR_TAIL = 2048;
 
 /**
- * Runs a command with the certificate JSON on stdin and PAUSENET_* env vars. The command must be idempotent;
+ * Runs a command with the certificate JSON on stdin and PAUSENET_* env vars (in an allow-listed environment). The command must be idempotent;
  * exit 0 is success, anything else (or a timeout, which kills the whole process group) is a HookError.
  */
 export class ExecHook implements HookAdapter {
@@ -34,16 +35,21 @@ export class ExecHook implements HookAdapter {
           // Own process group, so a timeout kills the script's children too.
           detached: true,
           stdio: ['pipe', 'ignore', 'pipe'],
-          env: {
-            ...process.env,
-            ...c.env,
-            PAUSENET_ACTION: action,
-            PAUSENET_STATE: ctx.target,
-            PAUSENET_HEIGHT: String(ctx.height),
-            PAUSENET_CERT_HASH: ctx.certificateHash,
-            PAUSENET_NETWORK_ID: ctx.networkId,
-            PAUSENET_HOOK_NAME: this.name,
-          },
+          // Never the node's whole environment: it may hold secrets (docs/hooks.md "Environment").
+          env: childEnv({
+            passthrough: c.envPassthrough,
+            set: {
+              ...c.env,
+              PAUSENET_ACTION: action === 'reduce' && c.onReduce === 'halt' ? 'halt' : action,
+              PAUSENET_STATE: ctx.target,
+              PAUSENET_LEVEL: ctx.target,
+              PAUSENET_LIMITS: JSON.stringify(ctx.limits ?? {}),
+              PAUSENET_HEIGHT: String(ctx.height),
+              PAUSENET_CERT_HASH: ctx.certificateHash,
+              PAUSENET_NETWORK_ID: ctx.networkId,
+              PAUSENET_HOOK_NAME: this.name,
+            },
+          }),
         });
         const killGroup = (sig: NodeJS.Signals) => {
           // The leader may have exited while its children still hold the group: signal the group anyway.

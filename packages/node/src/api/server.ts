@@ -1,24 +1,41 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type ApproveResultBody,
+  type CertificateView,
+  COMMITMENTS_QUERY_CODES,
+  type CommitmentView,
+  commitmentsQuerySchema,
+  type EvidenceView,
+  type HealthBody,
+  parseApiBody,
+  type StatusBody,
+  type SubmittedCommitment,
+} from '@pausenet/protocol/api';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
+import { StatusStream } from './sse.js';
 import { type DashboardFiles, serveStatic } from './static.js';
 import { checkBearer } from './token.js';
 
 const MAX_BODY = 65_536;
-const SSE_KEEPALIVE_MS = 15_000;
 
-/** What the HTTP API needs from the node (implemented by PausenetNode). */
+/**
+ * What the HTTP API needs from the node (api/handlers.ts). Response shapes are the shared ones of
+ * @pausenet/protocol/api; request bodies arrive as parsed JSON and each handler checks its own schema.
+ */
 export interface ApiBackend {
-  status(): unknown;
-  genesis(): unknown;
-  submitCommitment(body: unknown): Promise<unknown>;
-  listCommitments(query: { lab?: string; from?: number; to?: number }): unknown;
-  submitEvidence(body: unknown): Promise<unknown>;
-  listEvidence(): unknown;
-  approve(body: unknown): Promise<unknown>;
-  listCertificates(): unknown;
+  status(): StatusBody;
+  /** Readiness (GET /v1/health: 200 when ready, else 503). */
+  health(): HealthBody;
+  genesis(): Record<string, unknown>;
+  submitCommitment(body: unknown): Promise<SubmittedCommitment>;
+  listCommitments(query: { lab?: string; from?: number; to?: number }): CommitmentView[];
+  submitEvidence(body: unknown): Promise<EvidenceView>;
+  listEvidence(): EvidenceView[];
+  approve(body: unknown): Promise<ApproveResultBody>;
+  listCertificates(): CertificateView[];
   /** Subscribe to status changes (SSE); returns an unsubscribe function. */
   onChange(fn: () => void): () => void;
 }
@@ -33,6 +50,10 @@ export interface ApiServerOptions {
   beforeMetrics?: () => void;
   logger: Logger;
   dashboard?: DashboardFiles | null;
+  /** Most `GET /v1/events` streams at once (default 64). */
+  maxSseClients?: number;
+  /** An events client whose unsent backlog passes this many bytes is dropped (default 1 MiB). */
+  sseMaxBufferBytes?: number;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -58,21 +79,21 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function intParam(v: string | null, name: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new ApiError(400, 'BAD_QUERY', `${name} must be a non-negative integer, got "${v}"`);
-  return n;
-}
-
 /** The node's local HTTP API (docs/node.md "HTTP API"): loopback by default, bearer token for writes. */
 export class ApiServer {
   private server: Server | undefined;
-  private readonly sse = new Set<ServerResponse>();
+  private readonly sse: StatusStream;
   private url = '';
 
-  constructor(private readonly opts: ApiServerOptions) {}
+  constructor(private readonly opts: ApiServerOptions) {
+    this.sse = new StatusStream({
+      status: () => opts.backend.status(),
+      onChange: (fn) => opts.backend.onChange(fn),
+      maxClients: opts.maxSseClients ?? 64,
+      maxBufferBytes: opts.sseMaxBufferBytes ?? 1_048_576,
+      onDrop: () => opts.metrics.sseDropped.inc(),
+    });
+  }
 
   /** Listen; resolves to the base URL (http://host:port). */
   async start(): Promise<string> {
@@ -98,8 +119,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
-    for (const r of this.sse) r.end();
-    this.sse.clear();
+    this.sse.close();
     const s = this.server;
     if (!s) return;
     this.server = undefined;
@@ -151,11 +171,16 @@ export class ApiServer {
     const m = req.method ?? 'GET';
     const p = url.pathname;
     if (m === 'GET' && p === '/v1/status') return this.ok(res, b.status());
+    if (m === 'GET' && p === '/v1/health') {
+      const h = b.health();
+      return this.ok(res, h, h.ready ? 200 : 503);
+    }
     if (m === 'GET' && p === '/v1/genesis') return this.ok(res, b.genesis());
     if (m === 'GET' && p === '/v1/commitments') {
-      const lab = url.searchParams.get('lab') ?? undefined;
-      const from = intParam(url.searchParams.get('from'), 'from');
-      const to = intParam(url.searchParams.get('to'), 'to');
+      const query = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ''));
+      const q = parseApiBody(commitmentsQuerySchema, query, COMMITMENTS_QUERY_CODES);
+      if (!q.ok) throw new ApiError(400, q.code, q.message);
+      const { lab, from, to } = q.value;
       return this.ok(
         res,
         b.listCommitments({
@@ -195,6 +220,7 @@ export class ApiServer {
       p.startsWith('/v1/') &&
       [
         '/v1/status',
+        '/v1/health',
         '/v1/genesis',
         '/v1/commitments',
         '/v1/evidence',
@@ -213,40 +239,15 @@ export class ApiServer {
     return status;
   }
 
-  /** Server-Sent Events: `event: status` with the /v1/status body now and whenever it changes. */
-  private events(req: IncomingMessage, res: ServerResponse): number {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    let last = '';
-    const push = (): void => {
-      const body = JSON.stringify(this.opts.backend.status());
-      if (body === last) return;
-      last = body;
-      res.write(`event: status\ndata: ${body}\n\n`);
-    };
-    let pending: NodeJS.Timeout | undefined;
-    const schedule = (): void => {
-      if (pending) return;
-      pending = setTimeout(() => {
-        pending = undefined;
-        push();
-      }, 100);
-    };
-    push();
-    const unsubscribe = this.opts.backend.onChange(schedule);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
+  /** Server-Sent Events: `event: status` with the /v1/status body now and whenever it changes (shared). */
+  private events(_req: IncomingMessage, res: ServerResponse): number {
+    if (!this.sse.canAccept())
+      throw new ApiError(
+        503,
+        'TOO_MANY_EVENT_STREAMS',
+        `${this.sse.size} event streams are open (api.maxSseClients); close one or poll GET /v1/status`,
+      );
     this.sse.add(res);
-    const cleanup = (): void => {
-      clearInterval(keepalive);
-      clearTimeout(pending);
-      unsubscribe();
-      this.sse.delete(res);
-    };
-    req.on('close', cleanup);
-    res.on('close', cleanup);
     return 200;
   }
 }

@@ -13,7 +13,7 @@ import {
 } from '@pausenet/crypto';
 import { ceremonyIdOf, type DkgResult, type Genesis } from '@pausenet/protocol';
 import type { PausenetLibp2p } from '../host.js';
-import { DkgTransport } from './transport.js';
+import { DkgTransport, envelopeLimits } from './transport.js';
 import { bundleEnvelope, decodeFinish, ENVELOPE_BUNDLE, ENVELOPE_FINISH, encodeFinish } from './wire.js';
 
 /** Why a ceremony failed; the message names the members (lab ids) who were missing or cheated. */
@@ -81,6 +81,8 @@ export interface DkgCeremonyResult {
   output: DkgOutput;
   /** Wall time from dealing to agreement, ms. */
   ms: number;
+  /** Qualified members (lab ids) whose attestation differed from the result t others agreed on. */
+  dissenters: string[];
 }
 
 export const defaultDkgTimeouts: DkgTimeouts = { deal: 30_000, response: 15_000, justification: 15_000 };
@@ -123,27 +125,40 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
   const queue: DkgBundle[] = [];
   const finishes = new Map<number, { transcriptHash: string; groupPublicKey: string }>();
 
-  const transport = new DkgTransport(host, sessionHex, (bytes) => {
-    if (bytes[0] === ENVELOPE_FINISH) {
-      const f = decodeFinish(bytes, ceremonyId, pkOf);
-      if (!f || finishes.has(f.index)) return f !== null;
-      finishes.set(f.index, { transcriptHash: hex(f.transcriptHash), groupPublicKey: hex(f.groupPublicKey) });
-      return true;
-    }
-    if (bytes[0] !== ENVELOPE_BUNDLE) return false;
-    let b: DkgBundle;
-    try {
-      b = decodeDkgBundle(bytes.subarray(1));
-    } catch {
-      return false;
-    }
-    if (hex(b.sessionId) !== sessionHex) return false;
-    const from = b.type === 'response' ? b.from : b.dealer;
-    const pk = pkOf(from);
-    if (!pk || !verifyDkgBundleSignature(b, pk)) return false;
-    queue.push(b);
-    return true;
-  });
+  // Every envelope names its sender and kind: its transport slot (the first finish per member counts).
+  const transport = new DkgTransport(
+    host,
+    sessionHex,
+    (bytes) => {
+      if (bytes[0] === ENVELOPE_FINISH) {
+        const f = decodeFinish(bytes, ceremonyId, pkOf);
+        if (!f) return null;
+        return {
+          slot: `finish:${f.index}`,
+          accept: () => {
+            if (!finishes.has(f.index))
+              finishes.set(f.index, {
+                transcriptHash: hex(f.transcriptHash),
+                groupPublicKey: hex(f.groupPublicKey),
+              });
+          },
+        };
+      }
+      if (bytes[0] !== ENVELOPE_BUNDLE) return null;
+      let b: DkgBundle;
+      try {
+        b = decodeDkgBundle(bytes.subarray(1));
+      } catch {
+        return null;
+      }
+      if (hex(b.sessionId) !== sessionHex) return null;
+      const from = b.type === 'response' ? b.from : b.dealer;
+      const pk = pkOf(from);
+      if (!pk || !verifyDkgBundleSignature(b, pk)) return null;
+      return { slot: `${b.type}:${from}`, accept: () => queue.push(b) };
+    },
+    envelopeLimits(members.length, genesis.threshold),
+  );
   await transport.start();
 
   const peerIdsOf = new Map<string, number>();
@@ -279,33 +294,45 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
       excluded: out.excluded.map((e) => ({ lab: labOf(e.dealer), reason: e.reason })),
     });
 
-    // 3. Agree on the result: everyone signs (transcriptHash, groupPublicKey); all must match.
+    // 3. Agree on the result: every qualified dealer signs (transcriptHash, groupPublicKey). Only their
+    // attestations count (a member that never dealt, or was excluded, has no say in this key), and t of
+    // them agreeing with ours is enough: a dissenter is reported and left out, it cannot abort the rest.
     const mine = { transcriptHash: hex(out.transcriptHash), groupPublicKey: hex(out.groupPublicKey) };
     finishes.set(self.index, mine);
     await transport.publish(
       encodeFinish(ceremonyId, self.index, out.transcriptHash, out.groupPublicKey, self.identitySecretKey),
     );
+    const qualified = new Set(out.qualified);
     const reported = new Set<number>([self.index]);
+    const dissenters: number[] = [];
     const finishDeadline = now() + (opts.finishTimeoutMs ?? 20_000);
     for (;;) {
+      let agree = qualified.has(self.index) ? 0 : 1;
       for (const [i, f] of finishes) {
+        if (!qualified.has(i) && i !== self.index) continue;
+        const agrees = f.transcriptHash === mine.transcriptHash && f.groupPublicKey === mine.groupPublicKey;
+        if (agrees) agree++;
         if (reported.has(i)) continue;
         reported.add(i);
-        const agrees = f.transcriptHash === mine.transcriptHash && f.groupPublicKey === mine.groupPublicKey;
         progress({ type: 'attested', from: labOf(i), agrees });
-        if (!agrees)
+        if (!agrees) dissenters.push(i);
+      }
+      const pending = [...qualified].filter((i) => !finishes.has(i));
+      if (agree >= genesis.threshold && (pending.length === 0 || now() > finishDeadline)) break;
+      if (agree + pending.length < genesis.threshold || (now() > finishDeadline && dissenters.length > 0)) {
+        const d = dissenters[0] as number | undefined;
+        const f = d === undefined ? undefined : finishes.get(d);
+        if (f)
           throw new DkgCeremonyError(
             'TRANSCRIPT_MISMATCH',
-            `${labOf(i)} computed a different DKG result (transcript ${f.transcriptHash.slice(0, 16)}… vs ours ${mine.transcriptHash.slice(0, 16)}…); do not use this key, rerun the ceremony`,
+            `${dissenters.map(labOf).join(', ')} computed a different DKG result (transcript ${f.transcriptHash.slice(0, 16)}… vs ours ${mine.transcriptHash.slice(0, 16)}…) and only ${agree} of the ${genesis.threshold} needed agree with ours; do not use this key, rerun the ceremony`,
           );
       }
-      if (finishes.size >= members.length) break;
       if (now() > finishDeadline) {
-        const silent = members.filter((m) => !finishes.has(m.index)).map((m) => m.id);
-        if (finishes.size >= genesis.threshold) break; // t members agree: enough to operate; the rest can re-fetch
+        const silent = pending.map(labOf);
         throw new DkgCeremonyError(
           'TIMEOUT',
-          `only ${finishes.size} of ${members.length} members confirmed the result (need ${genesis.threshold}); silent: ${silent.join(', ')}`,
+          `only ${agree} qualified members confirmed the result (need ${genesis.threshold}); silent: ${silent.join(', ')}`,
           { missing: silent },
         );
       }
@@ -328,6 +355,7 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
       },
       output: out,
       ms,
+      dissenters: dissenters.map(labOf),
     };
   } finally {
     await transport.stop();

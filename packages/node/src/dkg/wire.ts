@@ -11,7 +11,8 @@ import { ed25519Sign, ed25519Verify } from '@pausenet/crypto';
  */
 export const ENVELOPE_BUNDLE = 0x01;
 export const ENVELOPE_FINISH = 0x02;
-const FINISH_LEN = 1 + 2 + 32 + 48 + 64;
+/** Bytes of a finish envelope. */
+export const FINISH_LEN = 1 + 2 + 32 + 48 + 64;
 const FINISH_DOMAIN = new TextEncoder().encode('pausenet/dkg-finish/v1');
 
 export interface FinishAttestation {

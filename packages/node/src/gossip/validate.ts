@@ -1,13 +1,12 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import type { Validation } from '@pausenet/protocol';
-import type { MessageKind } from '../agreement-port.js';
-import type { Logger } from '../logger.js';
+import { type Logger, LogThrottle } from '../logger.js';
+import type { MessageKind, MessageSource } from '../message.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { PeerRateLimiter } from './ratelimit.js';
+import type { AdmissionDrop } from './admission.js';
 
-/** Where a message came from: a gossip peer, a sync response, or this node itself (API/agreement). */
-export type MessageSource = 'gossip' | 'sync' | 'local';
+export type { MessageSource } from '../message.js';
 
 /**
  * THE mapping from protocol validation to the gossipsub verdict (docs/protocol.md "Topics and gossip
@@ -23,16 +22,26 @@ export class VerdictRecorder {
   constructor(
     private readonly metrics: NodeMetrics,
     private readonly logger: Logger,
+    /** Told of every peer that delivered an accepted message (the peer book remembers useful peers). */
+    private readonly onAccept?: (peer: string) => void,
+    private readonly throttle: LogThrottle = new LogThrottle(),
   ) {}
 
   record(kind: MessageKind, v: Validation, source: MessageSource, peer?: string): void {
     const result = v.ok ? 'accept' : v.action;
     const code = v.ok ? 'OK' : v.code;
     this.metrics.messages.inc({ topic: kind, result, code, source });
+    if (v.ok && peer !== undefined && source !== 'local') this.onAccept?.(peer);
     if (v.ok) this.logger.debug({ kind, source, peer }, 'message accepted');
-    else if (v.action === 'reject')
-      this.logger.warn({ kind, source, peer, code: v.code, detail: v.detail }, 'message rejected');
-    else this.logger.debug({ kind, source, peer, code: v.code, detail: v.detail }, 'message ignored');
+    else if (v.action === 'reject') {
+      // One warn line per (kind, code, source) every 10 s: a flood must not become a log flood.
+      const suppressed = this.throttle.admit(`${kind}|${v.code}|${source}`);
+      if (suppressed !== null)
+        this.logger.warn(
+          { kind, source, peer, code: v.code, detail: v.detail, ...(suppressed > 0 ? { suppressed } : {}) },
+          'message rejected',
+        );
+    } else this.logger.debug({ kind, source, peer, code: v.code, detail: v.detail }, 'message ignored');
   }
 }
 
@@ -43,35 +52,31 @@ export type IngestFn = (
 ) => Validation | Promise<Validation>;
 
 /**
- * Build the gossipsub topic validator: per-peer rate limit (-> Ignore, counted), then `prepare` if given
- * (votes: the batch BLS pre-check), then the ingest path (decode, validate, agreement check, persist;
- * the node batches one event-loop turn of gossip into one transaction), then the one mapping above.
+ * Build the gossipsub topic validator: admission (per-peer rate limit, non-members' shared signature-check
+ * budget: -> Ignore, counted), then the ingest path (decode, validate once, persist, apply; the node batches
+ * one event-loop turn of gossip into one transaction, its vote partials into one multi-pairing), then the
+ * one mapping above.
  */
 export function makeTopicValidator(opts: {
   kind: MessageKind;
   ingest: IngestFn;
-  limiter: PeerRateLimiter;
+  admission: { admit(peer: string, kind: MessageKind): AdmissionDrop | null };
   metrics: NodeMetrics;
   logger: Logger;
-  prepare?: (data: Uint8Array) => Promise<void>;
   /** Told of every REJECT verdict (the node's flood defence: PeerBans). */
   onReject?: (peer: string) => void;
 }): (peer: PeerId, msg: { data: Uint8Array }) => Promise<TopicValidatorResult> {
   return async (peer, msg) => {
     const id = peer.toString();
-    if (!opts.limiter.take(id)) {
-      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate.
-      opts.metrics.rateLimited.inc({ topic: opts.kind });
-      opts.metrics.messages.inc({
-        topic: opts.kind,
-        result: 'ignore',
-        code: 'RATE_LIMITED',
-        source: 'gossip',
-      });
-      opts.logger.debug({ kind: opts.kind, peer: id }, 'rate limited');
+    const drop = opts.admission.admit(id, opts.kind);
+    if (drop !== null) {
+      // [IGNORE] RATE_LIMITED: the sender exceeded its per-peer message rate (a non-member: its small burst).
+      // [IGNORE] VERIFY_BUDGET: non-members together exceeded their signature-check budget.
+      if (drop === 'RATE_LIMITED') opts.metrics.rateLimited.inc({ topic: opts.kind });
+      opts.metrics.messages.inc({ topic: opts.kind, result: 'ignore', code: drop, source: 'gossip' });
+      opts.logger.debug({ kind: opts.kind, peer: id, code: drop }, 'message dropped before validation');
       return TopicValidatorResult.Ignore;
     }
-    if (opts.prepare) await opts.prepare(msg.data);
     const result = toTopicResult(await opts.ingest(opts.kind, msg.data, id));
     if (result === TopicValidatorResult.Reject) opts.onReject?.(id);
     return result;

@@ -12,6 +12,8 @@ export interface Migration {
  * Never edit an applied migration: append a new one.
  * 1 (node engineer): meta, commitments, evidence, votes, certificates, peers.
  * 2 (agreement engineer): signed_heights, pause_state, approvals, hook_journal, hook_state.
+ * 3 (core, protocol v2): breaches, evidence breach/reporter/epoch, approval_breaches, node_runs,
+ *   hook_journal.reasserts. `received_at` in every message table is the node's own first-seen time.
  */
 export const migrations: Migration[] = [
   {
@@ -113,6 +115,52 @@ export const migrations: Migration[] = [
           value     TEXT NOT NULL,
           PRIMARY KEY (hook_name, key)
         ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'breaches',
+    up(db) {
+      db.exec(`
+        -- Evidence admission (docs/protocol.md "Evidence floods"): the breach it proves, who filed it, the
+        -- epoch it is about. One evidence per (breach, reporter) is stored; judged evidence is counted per
+        -- (reporter, epoch) against policy.judgedQuotaPerEpoch.
+        ALTER TABLE evidence ADD COLUMN breach_id BLOB;
+        ALTER TABLE evidence ADD COLUMN reporter TEXT;
+        ALTER TABLE evidence ADD COLUMN epoch INTEGER;
+        CREATE INDEX evidence_breach_reporter ON evidence (breach_id, reporter);
+        CREATE INDEX evidence_reporter_epoch ON evidence (reporter, epoch, kind);
+        -- Breaches by id (docs/protocol.md "Breach identity"). kind/lab/epoch/evidence_hash/first_seen_at are
+        -- NULL for a breach this node knows only because a certified resume named it (its evidence never
+        -- reached this node). acted_on_height: the first pause certificate applied while it was open;
+        -- resolved_height: the resume certificate that named it. Both set in the certificate's transaction.
+        CREATE TABLE breaches (
+          id              BLOB    PRIMARY KEY,
+          kind            TEXT,
+          lab             TEXT,
+          epoch           INTEGER,
+          evidence_hash   BLOB,
+          first_seen_at   INTEGER,
+          acted_on_height INTEGER,
+          resolved_height INTEGER
+        ) STRICT;
+        CREATE INDEX breaches_open ON breaches (resolved_height, first_seen_at);
+        -- The breach ids an operator approval names (PAUSED: approved judged breaches; RUNNING: what the
+        -- resume resolves). An approval row without breach rows resolves / approves nothing.
+        CREATE TABLE approval_breaches (
+          height    INTEGER NOT NULL,
+          target    TEXT    NOT NULL CHECK (target IN ('RUNNING', 'PAUSED')),
+          breach_id BLOB    NOT NULL,
+          PRIMARY KEY (height, target, breach_id)
+        ) STRICT;
+        -- When this node was up (first-seen lateness is judged only for deadlines it observed).
+        CREATE TABLE node_runs (
+          started_at INTEGER PRIMARY KEY,
+          alive_at   INTEGER NOT NULL
+        ) STRICT;
+        -- Start-up re-asserts that ran a hook again after its row was ok.
+        ALTER TABLE hook_journal ADD COLUMN reasserts INTEGER NOT NULL DEFAULT 0;
       `);
     },
   },

@@ -34,6 +34,8 @@ export interface ReqRespLimits {
   maxItemBytes: number;
   /** Max items in one response (default 1024). */
   maxItems: number;
+  /** Max bytes of all items of one response together (requester side; default 16 MiB). */
+  maxTotalBytes: number;
   /** Whole-exchange timeout in ms (default 10 s). */
   timeoutMs: number;
 }
@@ -42,6 +44,7 @@ export const defaultReqRespLimits: ReqRespLimits = {
   maxRequestBytes: 4096,
   maxItemBytes: 262_144,
   maxItems: 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
   timeoutMs: 10_000,
 };
 
@@ -88,12 +91,20 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   }
 }
 
+export interface ReqRespServeOptions {
+  /** Asked before the handler runs; false answers `RATE_LIMITED` (docs/protocol.md "Req/resp sync"). */
+  admit?(peer: string): boolean;
+  /** Told of every request refused by `admit`. */
+  onRefused?(peer: string): void;
+}
+
 /** Register a req/resp handler on `protocol`; handler errors become `{ok:false}` headers. */
 export async function handleReqResp(
   host: PausenetLibp2p,
   protocol: string,
   handler: ReqRespHandler,
   limits: Partial<ReqRespLimits> = {},
+  serve: ReqRespServeOptions = {},
 ): Promise<void> {
   const lim = { ...defaultReqRespLimits, ...limits };
   await host.handle(
@@ -112,8 +123,13 @@ export async function handleReqResp(
         let frames: Uint8Array[];
         try {
           if (!request) throw new ReqRespRemoteError('BAD_REQUEST', 'missing request frame');
+          const peerId = connection.remotePeer.toString();
+          if (serve.admit && !serve.admit(peerId)) {
+            serve.onRefused?.(peerId);
+            throw new ReqRespRemoteError('RATE_LIMITED', 'too many requests from this peer; retry later');
+          }
           const req = parseJson(request, 'request');
-          const res = await handler(req, { peerId: connection.remotePeer.toString(), signal });
+          const res = await handler(req, { peerId, signal });
           const items = res.items ?? [];
           frames = [jsonFrame({ ...res.header, ok: true, n: items.length }), ...items];
         } catch (err) {
@@ -141,7 +157,12 @@ export interface ReqRespResult {
   items: Uint8Array[];
 }
 
-/** Send one request to `peer` on `protocol` and collect the bounded response. */
+/**
+ * Send one request to `peer` on `protocol` and collect the bounded response. It travels over an open
+ * connection to the peer and never dials one (`NOT_CONNECTED`): whom a node connects to is decided by its
+ * own dialling (genesis, bootstrap, remembered peers), never by the addresses a peer announced about itself
+ * (else every peer that connects and leaves would make us dial wherever it pointed).
+ */
 export async function requestReqResp(
   host: PausenetLibp2p,
   peer: PeerId,
@@ -153,9 +174,12 @@ export async function requestReqResp(
   const timeout = AbortSignal.timeout(lim.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   if (signal.aborted) throw new SyncError('ABORTED', `request ${protocol} aborted before start`);
+  const connection = host.getConnections(peer).find((c) => c.status === 'open');
+  if (!connection)
+    throw new SyncError('NOT_CONNECTED', `request ${protocol}: not connected to ${peer.toString()}`);
   let stream: Stream;
   try {
-    stream = await host.dialProtocol(peer, protocol, { signal });
+    stream = await connection.newStream(protocol, { signal });
   } catch (err) {
     const code = timeout.aborted ? 'TIMEOUT' : signal.aborted ? 'ABORTED' : 'REMOTE_ERROR';
     throw new SyncError(code, `cannot open ${protocol} to ${peer.toString()}: ${(err as Error).message}`, {
@@ -169,6 +193,7 @@ export async function requestReqResp(
     const sent = pipe([jsonFrame(request)], (s) => lp.encode(s), duplex.sink);
     let header: Record<string, unknown> | undefined;
     const items: Uint8Array[] = [];
+    let total = 0;
     for await (const frame of lp.decode(duplex.source, { maxDataLength: lim.maxItemBytes })) {
       if (!header) {
         const h = parseJson(frame.subarray(), 'response header');
@@ -190,6 +215,10 @@ export async function requestReqResp(
           `${protocol}: peer sent more than ${Math.min(lim.maxItems, Number(header.n))} items`,
         );
       }
+      total += frame.byteLength;
+      // Never buffer more than the caller can use: the answer is dropped as soon as it is too big.
+      if (total > lim.maxTotalBytes)
+        throw new SyncError('OVERSIZED', `${protocol}: response exceeds ${lim.maxTotalBytes} bytes`);
       items.push(frame.subarray());
     }
     await sent;

@@ -38,6 +38,10 @@ describe('local HTTP API (real server on 127.0.0.1, one member node)', () => {
     });
     expect(s.body.networkId).toBe(node.networkIdHex);
     expect(s.body.labs.map((l: { id: string }) => l.id)).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d']);
+    expect(s.body).toMatchObject({ ready: true, breaches: { open: [], openCount: 0, resolvedCount: 0 } });
+    // Nothing to re-assert at height 0: ready at once.
+    const h = await get(node, '/v1/health');
+    expect([h.status, h.body]).toEqual([200, { ready: true, reason: null, state: 'RUNNING', height: 0 }]);
     const g = await get(node, '/v1/genesis');
     expect(g.body.members[0].id).toBe('lab-a');
     expect(g.body.policy.caps.trainingFlop).toBe(String(10n ** 26n));
@@ -92,10 +96,39 @@ describe('local HTTP API (real server on 127.0.0.1, one member node)', () => {
       summary: 'audit finding',
     });
     expect(ev.status, JSON.stringify(ev.body)).toBe(201);
+    expect(ev.body.breach).toMatch(/^[0-9a-f]{64}$/);
     const list = await get(node, '/v1/evidence');
-    expect(list.body.map((e: { hash: string }) => e.hash)).toContain(ev.body.hash);
+    const listed = list.body.find((e: { hash: string }) => e.hash === ev.body.hash);
+    expect(listed).toMatchObject({ breach: ev.body.breach });
+    expect(listed.firstSeenAt).toBeGreaterThan(0);
+    // The open judged breach is listed in the status with its id and the evidence that proved it.
+    const st = await get(node, '/v1/status');
+    expect(st.body.breaches.open).toEqual([
+      expect.objectContaining({
+        id: ev.body.breach,
+        kind: 'report',
+        lab: 'lab-b',
+        epoch: 1,
+        evidence: ev.body.hash,
+      }),
+    ]);
     const bad = await post(node, '/v1/approve', { height: 0, target: 'PAUSED' });
     expect(bad.status).toBe(400);
+    const badIds = await post(node, '/v1/approve', { height: 1, target: 'PAUSED', breaches: ['XYZ'] });
+    expect([badIds.status, badIds.body.error.code]).toEqual([400, 'BAD_APPROVAL']);
+    // A dry run names the open judged breach and records nothing; refusals are 409 with a code.
+    const dry = await post(node, '/v1/approve', { height: 1, target: 'PAUSED', dryRun: true });
+    expect([dry.status, dry.body]).toMatchObject([
+      200,
+      {
+        dryRun: true,
+        signed: false,
+        source: 'open-breaches',
+        breaches: [{ id: ev.body.breach, status: 'open' }],
+      },
+    ]);
+    const wrong = await post(node, '/v1/approve', { height: 2, target: 'RUNNING' });
+    expect([wrong.status, wrong.body.error.code]).toEqual([409, 'NOT_OPEN_HEIGHT']);
     expect((await get(node, '/v1/certificates')).body).toEqual([]);
   });
 

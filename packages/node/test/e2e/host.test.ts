@@ -62,6 +62,17 @@ describe('libp2p host', () => {
     });
   });
 
+  it('a request never dials: to a peer whose addresses we know but are not connected to, NOT_CONNECTED', async () => {
+    const a = await host();
+    const b = await host();
+    const proto = `/pausenet/${NET}/test/1`;
+    await handleReqResp(b, proto, () => ({ items: [] }));
+    // what identify would have stored about a peer that connected and left
+    await a.peerStore.merge(b.peerId, { multiaddrs: b.getMultiaddrs() });
+    await expect(requestReqResp(a, b.peerId, proto, {})).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
+    expect(b.getConnections()).toEqual([]);
+  });
+
   it('gossips on a network topic between two hosts', async () => {
     const a = await host();
     const b = await host();

@@ -72,7 +72,7 @@ export async function makeTestNetwork(opts: {
   const observers: { dataDir: string; peerId: string }[] = [];
   for (let j = 0; j < (opts.observers ?? 0); j++) observers.push(await mkDir(`observer-${j}`));
   const genesis: Genesis = {
-    version: 1,
+    version: 2,
     name: 'pausenet-test',
     members: labs.map((l, i) => ({
       id: l.id,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNodeConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
-import { PeerRateLimiter } from '../../src/gossip/ratelimit.js';
+import { PeerRateLimiter } from '../../src/gossip/rate-limit.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,7 +38,22 @@ describe('NodeConfig', () => {
       passphraseFile: join(dir, 'pass.txt'),
     });
     expect(c.listen).toEqual(['/ip4/127.0.0.1/tcp/0']);
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 0, maxSseClients: 64, sseMaxBufferBytes: 1_048_576 });
+    expect(c.limits).toEqual({
+      perPeerMsgsPerSec: 50,
+      maxMessageBytes: 262_144,
+      maxPendingInbound: 64,
+      maxPendingInboundPerIp: 4,
+      inboundUpgradeTimeoutMs: 5_000,
+      inboundConnectionsPerIpPerSec: 5,
+      maxConnections: 300,
+      reqRespPerPeerPerSec: 20,
+      maxRememberedPeers: 32,
+      outsiderMsgsPerSec: 10,
+      outsiderBurst: 8,
+      outsiderBlsPerSec: 20,
+      outsiderEd25519PerSec: 400,
+    });
     expect(c.failSafe).toEqual({ enabled: false, afterMs: 3_600_000 });
     expect(c.logLevel).toBe('info');
   });
@@ -56,6 +71,23 @@ describe('NodeConfig', () => {
     const m = configError({ role: 'member', dataDir: '/d' });
     expect(m.field).toBe('genesisFile');
     expect(m.message).toContain('missing');
+  });
+
+  it('admission limits are validated with the field, the value and the fix named', () => {
+    const base = { role: 'observer', dataDir: '/d', genesisFile: '/g' };
+    const b = configError({ ...base, limits: { outsiderBurst: 0 } });
+    expect(b.field).toBe('limits.outsiderBurst');
+    expect(b.message).toContain('has value 0');
+    expect(b.message).toMatch(/fix: an integer 1\.\.10000, e\.g\. 8/);
+    const r = configError({ ...base, limits: { reqRespPerPeerPerSec: -1 } });
+    expect(r.field).toBe('limits.reqRespPerPeerPerSec');
+    expect(r.message).toMatch(/e\.g\. 20/);
+    const p = configError({ ...base, limits: { maxPendingInbound: 8, maxPendingInboundPerIp: 16 } });
+    expect(p.field).toBe('limits.maxPendingInboundPerIp');
+    expect(p.message).toMatch(/must not exceed limits.maxPendingInbound \(8\)/);
+    const s = configError({ ...base, api: { maxSseClients: 0 } });
+    expect(s.field).toBe('api.maxSseClients');
+    expect(s.message).toMatch(/e\.g\. 64/);
   });
 
   it('rejects unknown fields, observers with a keystore and malformed bootstrap addrs', () => {

@@ -56,6 +56,22 @@ describe('member keystore', () => {
     expect(loadSelfIdentity({ file, passphraseFile: passFile }, genesis, {}).lab).toBe('lab-a');
   });
 
+  it('a passphrase read from the process environment is deleted from it; one handed over directly is never set', () => {
+    const genesis = parseGenesisYaml(readFileSync(net.genesisFile, 'utf8'));
+    const file = join(net.members[0]?.dataDir as string, 'keystore.json');
+    process.env[TEST_PASSPHRASE_ENV] = TEST_PASSPHRASE;
+    try {
+      expect(loadSelfIdentity({ file, passphraseEnv: TEST_PASSPHRASE_ENV }, genesis).lab).toBe('lab-a');
+      expect(process.env[TEST_PASSPHRASE_ENV]).toBeUndefined();
+      const before = { ...process.env };
+      expect(loadSelfIdentity({ file }, genesis, process.env, TEST_PASSPHRASE).lab).toBe('lab-a');
+      expect(process.env).toEqual(before);
+      expect(Object.values(process.env)).not.toContain(TEST_PASSPHRASE);
+    } finally {
+      delete process.env[TEST_PASSPHRASE_ENV];
+    }
+  });
+
   it('wrong passphrase, missing env, or a key that is not this member give clear ConfigErrors', () => {
     const genesis = parseGenesisYaml(readFileSync(net.genesisFile, 'utf8'));
     const file = join(net.members[0]?.dataDir as string, 'keystore.json');

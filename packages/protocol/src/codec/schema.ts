@@ -271,12 +271,3 @@ export function variants<T extends { kind: string }>(
 export function literal<T extends string>(value: T): Field<T> {
   return oneOf([value]);
 }
-
-/** Literal unsigned integer (e.g. `version: 1`). */
-export function literalUint<T extends number>(value: T): Field<T> {
-  const check = (v: unknown, path: string): T => {
-    if (v !== value) throw new ProtocolError('OUT_OF_RANGE', `expected ${value}, got ${String(v)}`, path);
-    return value;
-  };
-  return { read: check, write: check, readJson: check, writeJson: check };
-}

@@ -58,11 +58,22 @@ export interface ThresholdSetup {
   secretShares: Uint8Array[];
 }
 
-/** Deterministic dealer: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1}; share i = f(i). */
-export function dealShares(n: number, t: number, seed = 'pausenet-test/bls'): ThresholdSetup {
+/**
+ * Deterministic dealer: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1}; share i = f(i). `secretSeed` (default
+ * `seed`) fixes a0 alone: two setups with one secretSeed share one group key (a deterministic stand-in for
+ * a reshare, so that vectors are reproducible; the real reshare is tested in @pausenet/crypto and below).
+ */
+export function dealShares(
+  n: number,
+  t: number,
+  seed = 'pausenet-test/bls',
+  secretSeed = seed,
+): ThresholdSetup {
   const coeffs = Array.from({ length: t }, (_, k) => {
     const c = mod(
-      BigInt(`0x${Buffer.from(sha256(new TextEncoder().encode(`${seed}/${k}`))).toString('hex')}`),
+      BigInt(
+        `0x${Buffer.from(sha256(new TextEncoder().encode(`${k === 0 ? secretSeed : seed}/${k}`))).toString('hex')}`,
+      ),
     );
     return c === 0n ? 1n : c;
   });

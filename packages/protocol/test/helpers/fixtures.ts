@@ -1,4 +1,5 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
+import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
 import {
   hashSignedCommitment,
@@ -14,9 +15,12 @@ import type {
   Genesis,
   Metrics,
   PauseState,
+  Pledge,
+  Policy,
   SignedCommitment,
   SignedEvidence,
   SignedVote,
+  Step,
 } from '../../src/types.js';
 import { blsSign, dealShares, type ThresholdSetup } from './bls.js';
 
@@ -37,9 +41,11 @@ export const auditorKey = seedKey('auditor-x');
 export const outsiderKey = seedKey('outsider');
 export const bls: ThresholdSetup = dealShares(4, 3);
 
-export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
+export function makeGenesis(
+  opts: { withDkg?: boolean; policy?: Partial<Policy>; pledges?: Record<string, Pledge> } = {},
+): Genesis {
   const g: Genesis = {
-    version: 1,
+    version: 2,
     name: 'pausenet-test',
     members: LABS.map((id, i) => ({
       id,
@@ -48,6 +54,7 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
       publicKey: ed25519PublicKey(labKeys[id] as Uint8Array),
       peerIds: [],
       addrs: [`/ip4/127.0.0.1/tcp/${9001 + i}`],
+      ...(opts.pledges?.[id] ? { pledge: opts.pledges[id] } : {}),
     })),
     threshold: 3,
     policy: {
@@ -65,6 +72,9 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
       approvalRequired: ['missed', 'report'],
       resumeNeedsApproval: true,
       auditors: [{ id: 'auditor-x', name: 'Auditor X', publicKey: ed25519PublicKey(auditorKey) }],
+      judgedQuotaPerEpoch: 8,
+      judgedMaxAgeEpochs: 30,
+      ...opts.policy,
     },
   };
   if (opts.withDkg !== false)
@@ -104,6 +114,8 @@ export function commitment(over: Partial<Commitment> = {}): Commitment {
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: epochStart(epoch + 1) + 60_000,
+    height: 0,
+    level: 'RUNNING',
     metrics: metrics(),
     runsRoot: sha256(utf8('runs')),
     attestations: [],
@@ -135,22 +147,39 @@ export function fileEvidence(
   return signEvidence({ networkId, evidence, reporter, issuedAt }, key);
 }
 
+/** A fixed breach id for votes that need one (a pause vote always cites a breach). */
+export const SOME_BREACH = breachIdOf({ kind: 'missed', lab: 'lab-d', epoch: 0 });
+
 export function vote(
   voter: string,
   height: number,
   target: PauseState = height % 2 ? 'PAUSED' : 'RUNNING',
-  over: { evidence?: Uint8Array[]; issuedAt?: number; partial?: Uint8Array } = {},
+  over: {
+    evidence?: Uint8Array[];
+    breaches?: Uint8Array[];
+    resolves?: Uint8Array[];
+    issuedAt?: number;
+    partial?: Uint8Array;
+    /** Default: down for RUNNING, up otherwise. */
+    step?: Step;
+  } = {},
 ): SignedVote {
   const index = LABS.indexOf(voter as (typeof LABS)[number]);
   const share = bls.secretShares[Math.max(index, 0)] as Uint8Array;
+  const resolves = over.resolves ?? [];
+  const step: Step = over.step ?? (target === 'RUNNING' ? 'down' : 'up');
+  const breaches = over.breaches ?? (step === 'up' ? [SOME_BREACH] : []);
   return signVote(
     {
       networkId,
       height,
       target,
+      step,
       voter,
-      partial: over.partial ?? blsSign(share, statementBytes(networkId, height, target)),
+      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, step, resolves })),
       evidence: over.evidence ?? [],
+      breaches,
+      resolves,
       issuedAt: over.issuedAt ?? epochStart(2),
     },
     labKeys[voter] ?? outsiderKey,

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { missedAfter } from '@pausenet/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { judgeLateness } from '../../src/lateness.js';
+import { Store } from '../../src/store/index.js';
+import { makeAgreementGenesis } from '../helpers/agreement-net.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('first seen and lateness', () => {
+  const { genesis } = makeAgreementGenesis(4);
+  const due = missedAfter(genesis.policy, 3);
+  const skew = 30_000;
+
+  it('on time by first-seen; late only if this node observed the deadline; otherwise not judged', () => {
+    const always = () => true;
+    const never = () => false;
+    expect(judgeLateness(genesis.policy, 3, due + skew, never)).toBe('on-time');
+    expect(judgeLateness(genesis.policy, 3, due + skew + 1, always)).toBe('late');
+    expect(judgeLateness(genesis.policy, 3, due + skew + 1, never)).toBe('not-judged');
+  });
+
+  it('node_runs: a deadline is observed only by a run that was up (and past its settle time) at that instant', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-runs-'));
+    dirs.push(dir);
+    const store = Store.open(dir);
+    try {
+      const t0 = 1_000_000;
+      const run = store.runs.start(t0);
+      store.runs.alive(run, t0 + 60_000);
+      expect(store.runs.observed(t0 + 30_000, 10_000)).toBe(true);
+      expect(store.runs.observed(t0 + 5_000, 10_000)).toBe(false); // still starting (settle 10 s)
+      expect(store.runs.observed(t0 + 90_000, 10_000)).toBe(false); // down after its last heartbeat
+      const again = store.runs.start(t0 + 200_000);
+      store.runs.alive(again, t0 + 300_000);
+      expect(store.runs.observed(t0 + 150_000, 10_000)).toBe(false); // the gap between runs
+      expect(store.runs.observed(t0 + 250_000, 10_000)).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+});
