@@ -53,6 +53,29 @@ describe('CPU profile attribution', () => {
     expect(a.byLayer).toEqual({ 'BLS/Ed25519': 1, 'libp2p gossipsub': 1 });
   });
 
+  it('charges the hook journal to the hooks and other store modules to the store', () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 3] },
+        {
+          id: 2,
+          callFrame: frame('list', 'file:///repo/packages/node/dist/store/hook-journal.js'),
+          children: [],
+        },
+        {
+          id: 3,
+          callFrame: frame('last', 'file:///repo/packages/node/dist/store/commitments.js'),
+          children: [],
+        },
+      ],
+      startTime: 0,
+      endTime: 300,
+      samples: [2, 2, 3],
+      timeDeltas: [100, 100, 100],
+    };
+    expect(attribute(p).byLayer).toEqual({ 'halt hooks': 2, 'store (SQLite)': 1 });
+  });
+
   it('shortens URLs to the package path', () => {
     expect(shortUrl(`${NM}/@libp2p/gossipsub/dist/src/gossipsub.js`)).toBe(
       '@libp2p/gossipsub/dist/src/gossipsub.js',

@@ -12,8 +12,9 @@ const LAYERS = [
   ['libp2p gossipsub', /\/@libp2p\/gossipsub\//],
   ['libp2p tcp', /\/@libp2p\/tcp\//],
   ['BLS/Ed25519', /\/@chainsafe\/blst\/|\/packages\/crypto\//],
+  // the hook journal (store/hook-journal) counts with the hooks it records, before the store's own row
+  ['halt hooks', /\/packages\/hooks\/|\/packages\/node\/dist\/(agreement\/hook|store\/hook-journal)/],
   ['store (SQLite)', /\/better-sqlite3\/|\/packages\/node\/dist\/store\//],
-  ['halt hooks', /\/packages\/hooks\/|\/packages\/node\/dist\/agreement\/hook/],
   ['node: ingest, validation, agreement, sync', /\/packages\/node\/dist\//],
   ['protocol codec (CBOR)', /\/packages\/protocol\/|\/cborg\//],
   ['logging', /\/pino\/|\/sonic-boom\/|\/pino-/],
