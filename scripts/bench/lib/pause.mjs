@@ -143,7 +143,13 @@ async function propagationFloor(n, runs, size, mode) {
 
 /** Median ms of the crypto on the pause path: 1 partial sign, t partial verifies, 1 recovery, 1 group verify. */
 function cryptoFloor(net, reps) {
-  const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] });
+  const stmt = statementBytes({
+    networkId: net.networkId,
+    height: 1,
+    target: 'PAUSED',
+    step: 'up',
+    resolves: [],
+  });
   const t = net.threshold;
   const shares = net.shares;
   const pubs = net.genesis.dkg.publicShares;
