@@ -123,6 +123,14 @@ function mapsAsObjects(_key: string, value: unknown): unknown {
   return value instanceof Map ? Object.fromEntries(value) : value;
 }
 
+/**
+ * A job the halt requeued held shows COMPLETING until slurmd has ended its old run (longer on a loaded
+ * machine), then PENDING; nothing of it runs meanwhile.
+ */
+function notCompleting(j: Record<string, string>): boolean {
+  return j['JobState'] !== 'COMPLETING';
+}
+
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T>,
@@ -625,6 +633,8 @@ describe('slurm resume: relaunch of jobs Slurm fails right after their release (
     const store = new JsonFileHookStore(join(dir, 'hooks.json'));
     const h = ckptHook();
     await h.apply('halt', complianceContext('halt', store.stateFor(h.name)));
+    // Requeued held: COMPLETING (held, Restarts 1) until slurmd has ended the old run, then PENDING.
+    await waitFor('the checkpointed job to finish completing', () => scontrolJob(id), notCompleting);
     expect(await scontrolJob(id)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
     const ctx = complianceContext('resume', store.stateFor(h.name));
     await h.apply('resume', ctx);
@@ -791,7 +801,9 @@ describe('slurm halt re-asserted while paused (node restart): convergent, origin
 
     const restarted = hook({ running: 'checkpoint', checkpointGraceMs: 15_000 });
     await restarted.apply('halt', complianceContext('halt', store.stateFor(restarted.name)));
-    const halted = await scontrolJobs();
+    const halted = await waitFor('the checkpointed jobs to finish completing', scontrolJobs, (js) =>
+      [a, b].every((id) => notCompleting(js.get(id) ?? {})),
+    );
     expect(halted.get(a)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '2' });
     expect(halted.get(b)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
     expect(await partitionStates()).toEqual({ [TRAIN]: 'inactive', [INFER]: 'up' });
@@ -875,7 +887,9 @@ describe('slurm hook as an unprivileged service user with a Slurm AdminLevel (no
     } as const;
     expect(await applyAs(OPERATOR, 'halt', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
     expect(await sh('scontrol', ['show', 'reservation', `${P}-maint`, '-o'])).toMatch(/Flags=MAINT/);
-    const halted = await scontrolJobs();
+    const halted = await waitFor('the checkpointed job to finish completing', scontrolJobs, (js) =>
+      notCompleting(js.get(ck) ?? {}),
+    );
     expect(halted.get(ck)).toMatchObject({ JobState: 'PENDING', Priority: '0', Restarts: '1' });
     expect(halted.get(pend)?.['Priority']).toBe('0');
     expect(await applyAs(OPERATOR, 'resume', mode, dir)).toEqual(expect.objectContaining({ ok: true }));
