@@ -360,8 +360,7 @@ export class Ingest {
       case 'certificate': {
         const cert = msg as MessageOf['certificate'];
         const hash = certificateHash(cert);
-        const existing = this.deps.store.certificates.get(cert.height);
-        if (existing && bytesEqual(existing.hash, hash))
+        if (this.deps.store.certificates.byHash(hash) !== undefined)
           return { validation: ignore('DUPLICATE', 'certificate already stored') };
         const v = validateCertificate(cert, {
           genesis: this.deps.genesis,
@@ -374,16 +373,30 @@ export class Ingest {
           if (v.code === 'K_FUTURE') this.deps.onGap?.(opts.peer, 'certificates');
           return { validation: v };
         }
+        // One certificate per (height, target, step), one step down per height (docs/protocol.md "Levels"):
+        // REDUCED and then PAUSED at one height are two rows; a rival at one slot is a conflict.
         const res = this.write(kind, opts, () =>
-          this.deps.store.certificates.insert({ height: cert.height, hash, bytes, receivedAt }),
+          this.deps.store.certificates.insert({
+            height: cert.height,
+            target: cert.target,
+            step: cert.step,
+            hash,
+            bytes,
+            receivedAt,
+          }),
         );
         if (res === 'conflict') {
           this.deps.logger.error(
-            { height: cert.height },
-            'two valid group-signed certificates at one height: the group key is compromised',
+            { height: cert.height, target: cert.target, step: cert.step },
+            'two valid group-signed certificates for one height and level (or two steps down at one height): the threshold assumption is broken',
           );
           return {
-            validation: ignore('K_CONFLICT', `another certificate is stored at height ${cert.height}`),
+            validation: ignore(
+              'K_CONFLICT',
+              cert.step === 'down'
+                ? `another step down is stored at height ${cert.height}`
+                : `another step up to ${cert.target} is stored at height ${cert.height}`,
+            ),
           };
         }
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', 'certificate already stored') };

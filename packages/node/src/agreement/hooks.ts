@@ -1,5 +1,5 @@
 import { actionForTarget, type HookCertificate } from '@pausenet/hooks';
-import { type Certificate, toHex } from '@pausenet/protocol';
+import { type Certificate, certificateHash, toHex } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor, type FailSafeStatus } from './fail-safe.js';
@@ -150,7 +150,7 @@ export class HookDriver {
   private reassertOnStart(): void {
     const cert = this.core.machine.certificate;
     const runner = this.runner;
-    const row = cert === null ? undefined : this.core.store.certificates.get(cert.height);
+    const row = cert === null ? undefined : this.core.store.certificates.byHash(certificateHash(cert));
     if (runner === null || cert === null || row === undefined) {
       this.setReady(null);
       return;
@@ -164,21 +164,22 @@ export class HookDriver {
       return;
     }
     const hc = hookCertificateOf(cert, row.hash);
-    this.readyReason = `re-asserting the halt hooks of height ${cert.height}`;
+    const action = actionForTarget(cert.target);
+    this.readyReason = `re-asserting the ${action} hooks of height ${cert.height}`;
     this.core.log.info(
       { height: cert.height, hooks: this.names },
-      're-asserting PAUSED: running halt hooks again',
+      `re-asserting ${cert.target}: running ${action} hooks again`,
     );
     this.track(
       runner.reassert(hc, { signal: this.abort.signal }).then((results) => {
         const failed = results.filter((r) => r.status === 'failed');
         if (failed.length === 0) {
-          this.core.log.info({ height: cert.height }, 'halt re-asserted: ready');
+          this.core.log.info({ height: cert.height, level: cert.target }, `${action} re-asserted: ready`);
           this.setReady(null);
         } else {
           const why = failed.map((r) => `${r.hookName}: ${r.lastError ?? 'failed'}`).join('; ');
-          this.core.log.error({ height: cert.height, failed: why }, 'halt re-assert failed: not ready');
-          this.readyReason = `halt hooks of height ${cert.height} failed on start: ${why}`;
+          this.core.log.error({ height: cert.height, failed: why }, `${action} re-assert failed: not ready`);
+          this.readyReason = `${action} hooks of height ${cert.height} failed on start: ${why}`;
           this.core.emitChange();
         }
       }),

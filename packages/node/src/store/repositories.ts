@@ -1,5 +1,5 @@
 import type { HookAction, HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
-import type { EvidenceKind, PauseState } from '@pausenet/protocol';
+import type { EvidenceKind, Level, PauseState, Step } from '@pausenet/protocol';
 
 /**
  * The store's repositories, one per table group (docs/node.md "Storage"). The node runs them on SQLite
@@ -35,6 +35,8 @@ export interface VoteRow {
 }
 export interface CertificateRow {
   height: number;
+  target: Level;
+  step: Step;
   hash: Uint8Array;
   bytes: Uint8Array;
   receivedAt: number;
@@ -97,14 +99,24 @@ export interface VoteRepository {
   count(height: number): number;
 }
 
-/** Certificates (table certificates). */
+/**
+ * Certificates (table certificates), one per (height, target, step) (docs/protocol.md "Levels": a height
+ * holds at most one step down and steps up of increasing levels).
+ */
 export interface CertificateRepository {
-  /** Insert the certificate of its height; a different certificate at the same height -> conflict. */
+  /**
+   * Insert at (height, target, step): the same certificate -> duplicate; a different one at that slot, or a
+   * second step down at the height -> conflict (two t-sets signed rival statements: a broken threshold).
+   */
   insert(row: CertificateRow): InsertResult;
+  /** The highest certificate at `height` in chain order (the one that decides the height). */
   get(height: number): CertificateRow | undefined;
+  /** Every certificate at `height`, in chain order (protocol orderChain). */
+  atHeight(height: number): CertificateRow[];
   byHash(hash: Uint8Array): CertificateRow | undefined;
   /** Highest certified height (0 if none). */
   height(): number;
+  /** Certificates with fromHeight <= height <= toHeight in chain order, at most `limit`. */
   range(fromHeight: number, toHeight: number, limit: number): CertificateRow[];
 }
 
@@ -161,35 +173,46 @@ export interface PeerRepository {
   list(limit: number): PeerRow[];
 }
 
-/** Outcome of asking slashing protection to sign at a height. */
+/** Outcome of asking slashing protection to sign a statement at a height. */
 export type SignOnceResult =
-  /** Nothing was signed at this height before: `sign()` ran and its bytes are now durable. */
+  /** The signing rule allows it: `sign()` ran and its bytes are now durable. */
   | { kind: 'new'; vote: Uint8Array }
   /** The same statement was signed before: these are the stored bytes (never re-signed). */
   | { kind: 'same'; vote: Uint8Array }
-  /** A different statement was signed at this height: refused. */
-  | { kind: 'conflict'; signedTarget: PauseState };
+  /** The signing rule refuses it (P_DOWN_NOT_FIRST, P_LEVEL_ORDER). */
+  | { kind: 'refused'; code: string; detail: string };
+
+/** One statement this member signed at a height, with the vote that carries it. */
+export interface SignedRecord {
+  height: number;
+  target: PauseState;
+  step: Step;
+  statement: Uint8Array;
+  vote: Uint8Array;
+}
 
 /**
- * Slashing protection (table signed_heights; EIP-3076 spirit): at most one signed statement per height,
+ * Slashing protection (table signed_heights; EIP-3076 spirit): the statements this member signed, one row
+ * per (height, target, step), under the signing rule of docs/protocol.md "Levels" (protocol checkSigning),
  * recorded durably BEFORE the vote leaves the process.
  */
 export interface SignedHeightRepository {
   /**
-   * Signs (via `sign`) only if nothing or the same statement was signed at `height`; the check and the
-   * insert are one transaction, committed (fsynced) before this returns. Refused inside another transaction.
+   * Signs (via `sign`) only if the signing rule allows `statement` (its fields in `st`) after what was
+   * signed at `height`; the check and the insert are one transaction, committed (fsynced) before this
+   * returns. The same statement again returns the stored vote. Refused inside another transaction.
    */
   signOnce(
     height: number,
-    target: PauseState,
+    st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
     statement: Uint8Array,
     sign: () => Uint8Array,
     now: number,
   ): SignOnceResult;
-  /** Every vote this member signed (its bytes carry the statement: target, step, resolves), ascending height. */
-  all(): { height: number; target: PauseState; vote: Uint8Array }[];
-  /** The vote bytes stored for a height, if this member signed there. */
-  signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined;
+  /** Every statement this member signed, ascending height, in signing order within a height. */
+  all(): SignedRecord[];
+  /** The statements signed at `height`, in signing order (empty if none). */
+  signedAt(height: number): SignedRecord[];
 }
 
 /** The applied (certified) pause state of this node. */
