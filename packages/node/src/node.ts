@@ -137,6 +137,7 @@ export class PausenetNode {
       ingestBatch: (kind, items, peer) =>
         this.ingest.ingestBatch(items.map((bytes) => ({ kind, bytes, opts: { source: 'sync', peer } }))),
       currentHeight: () => this.agreement.height,
+      currentLevel: () => this.agreement.level,
       metrics,
       logger: logger.child({ component: 'sync' }),
       intervalMs: config.sync.intervalMs,
@@ -361,6 +362,7 @@ export class PausenetNode {
       role: this.config.role,
       heads: this.store.commitments.heads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
       certifiedHeight: height,
+      certifiedLevel: this.store.certificates.get(height)?.target ?? 'RUNNING',
       openVotes: this.store.votes.count(height + 1),
       evidenceCount: this.store.evidence.count(),
     };

@@ -9,6 +9,11 @@ export interface StatusMessage {
   heads: { lab: string; seq: number; hash: string }[];
   /** Highest stored certificate height (0 = none). */
   certifiedHeight: number;
+  /**
+   * The highest level certified at certifiedHeight (a height may hold escalations: docs/protocol.md
+   * "Levels"); a peer at our height with a higher one holds an escalation we miss. Absent: not compared.
+   */
+  certifiedLevel?: string;
   /** Votes held for certifiedHeight + 1 (the open round). */
   openVotes: number;
   evidenceCount: number;

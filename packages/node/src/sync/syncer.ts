@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { Validation } from '@pausenet/protocol';
+import { type Level, levelRank, PAUSE_STATES, type Validation } from '@pausenet/protocol';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +22,8 @@ export interface SyncerDeps {
   ingestBatch: (kind: MessageKind, items: readonly Uint8Array[], peer: string) => IngestOutcome[];
   /** Current applied pause height (agreement). */
   currentHeight: () => number;
+  /** Current applied level (agreement). */
+  currentLevel: () => Level;
   metrics: NodeMetrics;
   logger: Logger;
   intervalMs: number;
@@ -161,12 +163,18 @@ export class Syncer {
     // Certificates first: a lab that was away learns what was certified (which breaches were acted on or
     // resolved) before it sees the commitments that prove them, so it neither files evidence for an old
     // breach again nor votes at a height the network has passed (docs/protocol.md "Req/resp sync").
+    // A peer at our height with more certificates there holds an escalation we miss (REDUCED@h, then
+    // PAUSED@h: docs/protocol.md "Levels"): fetch from our height itself; what we hold there is a duplicate.
+    const remoteLevel = (PAUSE_STATES as readonly unknown[]).indexOf(st.certifiedLevel); // -1: not advertised
     for (;;) {
       const height = this.deps.currentHeight();
-      if (certifiedHeight <= height) break;
+      const same =
+        height > 0 && certifiedHeight === height && remoteLevel > levelRank(this.deps.currentLevel());
+      if (certifiedHeight <= height && !same) break;
+      // `count` is in certificates (a height may hold several).
       const res = await this.req(peer, 'certificates-by-range', {
-        fromHeight: height + 1,
-        count: Math.min(this.deps.maxBatch, certifiedHeight - height),
+        fromHeight: same ? height : height + 1,
+        count: this.deps.maxBatch,
       });
       if (res.items.length === 0) break;
       let progressed = false;
