@@ -8,6 +8,7 @@ import {
   bytesEqual,
   type Certificate,
   certificateHash,
+  decodeCertificate,
   type Genesis,
   hashOfCanonical,
   type Level,
@@ -19,6 +20,7 @@ import {
   validateCommitment,
   validateCommitmentIntrinsic,
   validateEvidence,
+  validateReceipt,
   validateVote,
 } from '@pausenet/protocol';
 import type { VerdictRecorder } from './gossip/validate.js';
@@ -402,19 +404,48 @@ export class Ingest {
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', 'certificate already stored') };
         return accept(hash);
       }
+      case 'receipt': {
+        const sr = msg as MessageOf['receipt'];
+        const r = sr.receipt;
+        const hash = hashOfCanonical(bytes); // = receiptHash(sr)
+        if (this.deps.store.receipts.has(hash))
+          return { validation: ignore('DUPLICATE', 'receipt already stored') };
+        // The certificate it names, from the store (R_UNKNOWN_CERTIFICATE: none held yet; sync fetches
+        // certificates before receipts), and what is stored of this lab for it (R_SUPERSEDED, R_QUOTA).
+        const row = this.deps.store.certificates.byHash(r.certificateHash);
+        const v = validateReceipt(sr, {
+          ...base,
+          certificate: row === undefined ? null : decodeCertificate(row.bytes),
+          stored: this.deps.store.receipts.stored(r.lab, r.certificateHash),
+        });
+        if (!v.ok) return { validation: v };
+        const stored = this.write(kind, opts, () =>
+          this.deps.store.receipts.insert({
+            hash,
+            lab: r.lab,
+            certificateHash: r.certificateHash,
+            issuedAt: r.issuedAt,
+            bytes,
+            receivedAt,
+          }),
+        );
+        if (!stored) return { validation: ignore('DUPLICATE', 'receipt already stored') };
+        return accept(hash);
+      }
       default:
         return { validation: reject('UNKNOWN_KIND', String(kind)) };
     }
   }
 
   /**
-   * Durability rule (docs/protocol.md "Durability"): this node's own commitments and evidence are fsynced
+   * Durability rule (docs/protocol.md "Durability"): this node's own commitments, evidence and receipts are fsynced
    * before they are acknowledged or gossiped; everything else is a relaxed commit. Other nodes' messages are
    * re-fetched by sync after a power loss; an own vote is already durable in the slashing-protection table
    * before it is published, and a certificate is fsynced by the transaction that applies it.
    */
   private write<T>(kind: MessageKind, opts: IngestOptions, fn: () => T): T {
-    const durable = opts.source === 'local' && (kind === 'commitment' || kind === 'evidence');
+    const durable =
+      opts.source === 'local' && (kind === 'commitment' || kind === 'evidence' || kind === 'receipt');
     return durable ? this.deps.store.transaction(fn) : this.deps.store.relaxed(fn);
   }
 

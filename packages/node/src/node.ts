@@ -365,6 +365,7 @@ export class PausenetNode {
       certifiedLevel: this.store.certificates.get(height)?.target ?? 'RUNNING',
       openVotes: this.store.votes.count(height + 1),
       evidenceCount: this.store.evidence.count(),
+      receiptCount: this.store.receipts.count(),
     };
   }
 

@@ -1,9 +1,10 @@
-import { actionForTarget, type HookCertificate } from '@pausenet/hooks';
+import { actionForTarget, type HookAdapter, type HookCertificate } from '@pausenet/hooks';
 import { type Certificate, certificateHash, toHex } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor, type FailSafeStatus } from './fail-safe.js';
 import { hookCertificateOf } from './hook-runner.js';
+import { OwnReceipts } from './receipts.js';
 import type { AgreementStatus, Readiness } from './types.js';
 
 interface RunOutcome {
@@ -19,6 +20,7 @@ export interface RunnerLike {
   resumeUnfinished(opts?: { signal?: AbortSignal }): Promise<unknown>;
   stop?(): Promise<void>;
   readonly hookNames?: readonly string[];
+  readonly adapters?: readonly HookAdapter[];
 }
 
 /** The hooks handed to the agreement, checked: a HookRunner (createHookRunner) or null. */
@@ -65,6 +67,8 @@ export class HookDriver {
   private readyReason: string | null = 'starting';
   private readonly hookRuns = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  /** This member's receipts (null on observers). */
+  private readonly receipts: OwnReceipts | null;
 
   constructor(
     private readonly core: AgreementCore,
@@ -72,6 +76,7 @@ export class HookDriver {
     opts: HookDriverOptions = {},
   ) {
     this.names = runner?.hookNames ?? [];
+    this.receipts = core.self !== null ? new OwnReceipts(core, runner?.adapters ?? []) : null;
     if (opts.failSafe?.enabled === true && opts.connectedMembers === undefined) missingConnectivity();
     this.failSafe =
       opts.failSafe?.enabled === true && runner !== null
@@ -130,7 +135,10 @@ export class HookDriver {
   /** Run the hooks of an applied certificate (halt on PAUSED, resume on RUNNING). */
   run(cert: Certificate, hash: Uint8Array): void {
     const runner = this.runner;
-    if (runner === null) return;
+    if (runner === null) {
+      this.receipt(cert, hash); // a member without hooks still acknowledges the certificate
+      return;
+    }
     const hc = hookCertificateOf(cert, hash);
     this.track(
       runner.runFor(hc, { signal: this.abort.signal }).then((results) => {
@@ -138,8 +146,22 @@ export class HookDriver {
         // A node whose start-up re-assert failed is ready again once the hooks of a newer state all ran.
         if (!this.ready && hc.height === this.core.machine.height && results.every((r) => r.status === 'ok'))
           this.setReady(null);
+        // A run a newer certificate superseded is not receipted: the newer one's receipt follows.
+        if (!results.some((r) => r.status === 'superseded')) this.receipt(cert, hash);
       }),
     );
+  }
+
+  /** Sign and send this member's receipt for an applied certificate whose hooks finished (members only). */
+  private receipt(cert: Certificate, hash: Uint8Array): void {
+    const receipts = this.receipts;
+    if (receipts === null || this.core.stopped) return;
+    this.track(receipts.issue(cert, hash, this.abort.signal));
+  }
+
+  /** After a restart: the receipt for the applied certificate, if a crash came before it was stored. */
+  private receiptIfMissing(cert: Certificate, hash: Uint8Array): void {
+    if (this.receipts !== null && !this.receipts.held(hash)) this.receipt(cert, hash);
   }
 
   /**
@@ -152,6 +174,7 @@ export class HookDriver {
     const runner = this.runner;
     const row = cert === null ? undefined : this.core.store.certificates.byHash(certificateHash(cert));
     if (runner === null || cert === null || row === undefined) {
+      if (cert !== null && row !== undefined) this.receiptIfMissing(cert, row.hash);
       this.setReady(null);
       return;
     }
@@ -159,7 +182,7 @@ export class HookDriver {
       if (this.core.store.hookJournal.entriesFor(toHex(row.hash)).length === 0) {
         this.core.log.info({ height: cert.height }, 'running hooks of the applied certificate after restart');
         this.run(cert, row.hash);
-      }
+      } else this.receiptIfMissing(cert, row.hash);
       this.setReady(null);
       return;
     }
@@ -176,6 +199,7 @@ export class HookDriver {
         if (failed.length === 0) {
           this.core.log.info({ height: cert.height, level: cert.target }, `${action} re-asserted: ready`);
           this.setReady(null);
+          this.receiptIfMissing(cert, row.hash);
         } else {
           const why = failed.map((r) => `${r.hookName}: ${r.lastError ?? 'failed'}`).join('; ');
           this.core.log.error({ height: cert.height, failed: why }, `${action} re-assert failed: not ready`);

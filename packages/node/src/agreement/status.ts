@@ -1,6 +1,7 @@
 import { escalationHeight, pauseStatus } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import type { HookDriver } from './hooks.js';
+import { appliedConfirmations } from './receipts.js';
 import type { AgreementStatus } from './types.js';
 import type { Voting } from './voting.js';
 
@@ -33,5 +34,6 @@ export function agreementStatus(core: AgreementCore, voting: Voting, hooks: Hook
     breaches: s.breaches,
     ready: readiness.ready,
     readyReason: readiness.reason,
+    receipts: appliedConfirmations(core),
   };
 }

@@ -120,6 +120,7 @@ export class NodeViews {
       approvals: a.approvals,
       breaches: this.breaches(),
       hooks: a.hooks,
+      receipts: a.receipts,
     };
   }
 }

@@ -21,6 +21,8 @@ import type {
   PauseStateRepository,
   PeerRepository,
   PeerRow,
+  ReceiptRepository,
+  ReceiptRow,
   SignedHeightRepository,
   SignedRecord,
   SignOnceResult,
@@ -183,6 +185,43 @@ class MemoryCertificates implements CertificateRepository {
       0,
       limit,
     );
+  }
+}
+
+class MemoryReceipts implements ReceiptRepository {
+  private readonly rows: ReceiptRow[] = [];
+  insert(r: ReceiptRow): boolean {
+    if (this.has(r.hash)) return false;
+    this.rows.push({ ...r });
+    return true;
+  }
+  has(hash: Uint8Array): boolean {
+    const h = toHex(hash);
+    return this.rows.some((r) => toHex(r.hash) === h);
+  }
+  stored(
+    lab: string,
+    certificateHash: Uint8Array,
+  ): { count: number; newest?: { hash: Uint8Array; issuedAt: number } } {
+    const c = toHex(certificateHash);
+    const mine = this.rows.filter((r) => r.lab === lab && toHex(r.certificateHash) === c);
+    const top = [...mine].sort((a, b) => b.issuedAt - a.issuedAt)[0];
+    return {
+      count: mine.length,
+      ...(top !== undefined ? { newest: { hash: top.hash, issuedAt: top.issuedAt } } : {}),
+    };
+  }
+  forCertificate(certificateHash: Uint8Array): ReceiptRow[] {
+    const c = toHex(certificateHash);
+    return this.list(Number.MAX_SAFE_INTEGER).filter((r) => toHex(r.certificateHash) === c);
+  }
+  count(): number {
+    return this.rows.length;
+  }
+  list(limit = 1000, offset = 0): ReceiptRow[] {
+    return [...this.rows]
+      .sort((a, b) => a.receivedAt - b.receivedAt || compareBytes(a.hash, b.hash))
+      .slice(offset, offset + limit);
   }
 }
 
@@ -441,6 +480,7 @@ export class MemoryStore implements NodeStore {
   readonly evidence = new MemoryEvidence();
   readonly votes = new MemoryVotes();
   readonly certificates = new MemoryCertificates();
+  readonly receipts = new MemoryReceipts();
   readonly breaches = new MemoryBreaches();
   readonly peers = new MemoryPeers();
   readonly signedHeights = new MemorySignedHeights(() => this.depth > 0);

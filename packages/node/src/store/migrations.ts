@@ -16,7 +16,8 @@ export interface Migration {
  * 3 (core, protocol v2): breaches, evidence breach/reporter/epoch, approval_breaches, node_runs,
  *   hook_journal.reasserts. `received_at` in every message table is the node's own first-seen time.
  * 4 (levels): certificates and signed_heights keyed by (height, target, step); REDUCED allowed wherever a
- *   level is stored (signed_heights, pause_state, approvals, approval_breaches) and `reduce` as a hook action.
+ *   level is stored (signed_heights, pause_state, approvals, approval_breaches) and `reduce` as a hook action;
+ *   receipts.
  */
 export const migrations: Migration[] = [
   {
@@ -274,6 +275,18 @@ export const migrations: Migration[] = [
         DROP TABLE hook_journal;
         ALTER TABLE hook_journal_v4 RENAME TO hook_journal;
         CREATE INDEX hook_journal_height ON hook_journal (height);
+
+        -- Signed receipts (docs/protocol.md "Receipts"), at most 8 per (lab, certificate) (R_QUOTA).
+        CREATE TABLE receipts (
+          hash             BLOB    PRIMARY KEY,
+          lab              TEXT    NOT NULL,
+          certificate_hash BLOB    NOT NULL,
+          issued_at        INTEGER NOT NULL,
+          bytes            BLOB    NOT NULL,
+          received_at      INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX receipts_certificate_lab ON receipts (certificate_hash, lab, issued_at);
+        CREATE INDEX receipts_arrival ON receipts (received_at, hash);
       `);
     },
   },

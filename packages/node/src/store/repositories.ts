@@ -120,6 +120,34 @@ export interface CertificateRepository {
   range(fromHeight: number, toHeight: number, limit: number): CertificateRow[];
 }
 
+/** A stored signed receipt (table receipts, migration 4). */
+export interface ReceiptRow {
+  /** receiptHash. */
+  hash: Uint8Array;
+  lab: string;
+  certificateHash: Uint8Array;
+  issuedAt: number;
+  bytes: Uint8Array;
+  receivedAt: number;
+}
+
+/** Signed receipts (table receipts; docs/protocol.md "Receipts"): at most 8 per (lab, certificate). */
+export interface ReceiptRepository {
+  /** Insert keyed by hash; false if already present (its first-seen time is kept). */
+  insert(row: ReceiptRow): boolean;
+  has(hash: Uint8Array): boolean;
+  /** What R_DUPLICATE / R_SUPERSEDED / R_QUOTA judge: the count and newest of (lab, certificate). */
+  stored(
+    lab: string,
+    certificateHash: Uint8Array,
+  ): { count: number; newest?: { hash: Uint8Array; issuedAt: number } };
+  /** Receipts of one certificate, oldest first. */
+  forCertificate(certificateHash: Uint8Array): ReceiptRow[];
+  count(): number;
+  /** All receipts in arrival order (first-seen time, then hash), paged. */
+  list(limit?: number, offset?: number): ReceiptRow[];
+}
+
 /** A breach row (table breaches, migration 3). */
 export interface BreachRow {
   id: Uint8Array;
@@ -295,6 +323,7 @@ export interface NodeStore extends Transactions {
   readonly evidence: EvidenceRepository;
   readonly votes: VoteRepository;
   readonly certificates: CertificateRepository;
+  readonly receipts: ReceiptRepository;
   readonly breaches: BreachRepository;
   readonly peers: PeerRepository;
   readonly signedHeights: SignedHeightRepository;

@@ -239,6 +239,32 @@ export class Syncer {
         if (res.items.length < this.deps.maxBatch) break;
       }
     }
+
+    // Receipts last: the certificates they name are held by now (R_UNKNOWN_CERTIFICATE otherwise). A
+    // network holds at most 8 per (lab, certificate) and at most 3 certificates per height.
+    const advertisedReceipts = Number.isSafeInteger(st.receiptCount)
+      ? Math.max(0, st.receiptCount as number)
+      : 0;
+    const receiptBound = this.deps.bounds.members() * 8 * 3 * (this.deps.currentHeight() + 1);
+    const receiptCount = Math.min(advertisedReceipts, receiptBound);
+    if (receiptCount > 0 && receiptCount !== this.deps.store.receipts.count()) {
+      const seen = new Set<string>();
+      for (let offset = 0; offset < receiptCount; offset += this.deps.maxBatch) {
+        const res = await this.req(peer, 'receipts', { offset, count: this.deps.maxBatch });
+        for (const item of res.items) {
+          const id = createHash('sha256').update(item).digest('base64');
+          if (seen.has(id)) {
+            this.deps.metrics.syncRounds.inc({ method: 'receipts', outcome: 'REPEATED_ITEM' });
+            return;
+          }
+          seen.add(id);
+          const out = this.deps.ingest('receipt', item, peerStr);
+          if (!out.validation.ok && out.validation.action === 'reject')
+            return this.rejected(peerStr, 'receipts', out.validation);
+        }
+        if (res.items.length < this.deps.maxBatch) break;
+      }
+    }
     this.deps.metrics.syncLag.set(lag());
   }
 }

@@ -1,0 +1,113 @@
+import { type HookAdapter, observeHooks } from '@pausenet/hooks';
+import {
+  type Certificate,
+  certificateHash,
+  decodeSignedReceipt,
+  fromHexOrNull,
+  type HookOutcome,
+  receiptConfirmations,
+  receiptDeadlineOf,
+  signReceipt,
+  toHex,
+} from '@pausenet/protocol';
+import type { ReceiptStatus } from '@pausenet/protocol/api';
+import type { AgreementCore } from './core.js';
+
+/** No hook observes its scheduler: the digest is 32 zero bytes (docs/protocol.md "Receipts"). */
+const NO_OBSERVATION = new Uint8Array(32);
+
+/**
+ * This member's receipts (docs/protocol.md "Receipts"): after its hooks ran for an applied certificate, it
+ * signs what they did (outcome and attempts per hook, from the hook journal) and the digest of what its
+ * scheduler adapters' `observe()` report, and sends it through the local door (stored, then gossiped).
+ * The observation report itself stays on this node (logged for auditors). Observers never receipt.
+ */
+export class OwnReceipts {
+  constructor(
+    private readonly core: AgreementCore,
+    private readonly adapters: readonly HookAdapter[],
+  ) {}
+
+  /** Sign and send the receipt for `cert` (its hooks have finished; none when this node has no hooks). */
+  async issue(cert: Certificate, hash: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const self = this.core.self;
+    // Let a synchronous catch-up (several certificates applied from one sync response) finish first.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (self === null || this.core.stopped || !this.applied(hash)) return;
+    const hooksDoneAt = this.core.now();
+    const hooks: HookOutcome[] = this.core.store.hookJournal
+      .entriesFor(toHex(hash))
+      .map((e) => ({ name: e.hookName, outcome: e.status === 'ok' ? 'ok' : 'failed', attempts: e.attempts }));
+    let schedulerDigest: Uint8Array = NO_OBSERVATION;
+    if (this.adapters.some((h) => typeof h.observe === 'function')) {
+      const seen = await observeHooks(this.adapters, signal !== undefined ? { signal } : {});
+      schedulerDigest = fromHexOrNull(seen.digest) ?? NO_OBSERVATION;
+      this.core.log.info(
+        { height: cert.height, digest: seen.digest, complete: seen.complete, report: seen.report },
+        'scheduler observation for the receipt',
+      );
+    }
+    if (this.core.stopped || !this.applied(hash)) return;
+    const receipt = signReceipt(
+      {
+        networkId: this.core.networkId,
+        lab: self.lab,
+        height: cert.height,
+        target: cert.target,
+        certificateHash: hash,
+        hooksDoneAt,
+        hooks,
+        schedulerDigest,
+        issuedAt: Math.max(this.core.now(), hooksDoneAt),
+      },
+      self.identitySecretKey,
+    );
+    this.core.log.info(
+      { height: cert.height, target: cert.target, hooks: hooks.map((h) => `${h.name}:${h.outcome}`) },
+      'receipt signed',
+    );
+    this.core.send('receipt', receipt);
+    await this.core.flush();
+  }
+
+  /**
+   * Only the applied certificate is receipted: a node catching up several certificates at once acknowledges
+   * the one in force, not those it passed through (their hook runs were superseded too).
+   */
+  private applied(hash: Uint8Array): boolean {
+    const cert = this.core.machine.certificate;
+    return cert !== null && toHex(certificateHash(cert)) === toHex(hash);
+  }
+
+  /** Whether this member's receipt for the certificate `hash` is stored. */
+  held(hash: Uint8Array): boolean {
+    const self = this.core.self;
+    return self !== null && this.core.store.receipts.stored(self.lab, hash).count > 0;
+  }
+}
+
+/**
+ * Per member: is the applied certificate confirmed by its receipt (protocol receiptConfirmations), judged
+ * from when this node applied it and policy.receiptDeadlineMs (status). Null at height 0.
+ */
+export function appliedConfirmations(core: AgreementCore): ReceiptStatus | null {
+  const cert = core.machine.certificate;
+  if (cert === null) return null;
+  const hash = certificateHash(cert);
+  const appliedAt = core.store.pauseState.get().since ?? core.machine.since;
+  return {
+    height: cert.height,
+    target: cert.target,
+    certificate: toHex(hash),
+    deadline: appliedAt + receiptDeadlineOf(core.genesis.policy),
+    labs: receiptConfirmations({
+      genesis: core.genesis,
+      certificate: cert,
+      appliedAt,
+      now: core.now(),
+      receipts: core.store.receipts
+        .forCertificate(hash)
+        .map((r) => ({ receipt: decodeSignedReceipt(r.bytes), firstSeenAt: r.receivedAt })),
+    }),
+  };
+}
