@@ -34,7 +34,7 @@ async function net(opts: ConstructorParameters<typeof SimNet>[0] = {}): Promise<
 }
 
 describe('levels: several certificates at one height', () => {
-  it('a valid REDUCED then a valid PAUSED certificate at height 1: both stored, PAUSED applied, hooks reduce then halt', async () => {
+  it('a valid REDUCED then a valid PAUSED certificate at height 1: both stored, PAUSED applied, its halt hook runs', async () => {
     // Only node 1 and the observer take part: the certificates come in from outside (gossip).
     const n = await net({ labs: 4, observers: 1, connected: [] });
     const reduced = groupCertificate(n, { height: 1, target: 'REDUCED', step: 'up' });
@@ -152,6 +152,28 @@ describe('levels: a real conflict', () => {
       toHex(certificateHash(up)),
     ]);
     expect(node.store.breaches.resolved().map((r) => toHex(r.id))).toEqual([toHex(a)]);
+  });
+});
+
+describe('levels: approvals', () => {
+  it('a step-down approval to REDUCED names exactly one set (a second replaces it); escalation approvals add up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-levels-appr-'));
+    const s = Store.open(dir);
+    try {
+      const a = new Uint8Array(32).fill(1);
+      const b = new Uint8Array(32).fill(2);
+      s.approvals.approve(2, 'REDUCED', 'down', [a], 1);
+      s.approvals.approve(2, 'REDUCED', 'down', [b], 2);
+      s.approvals.approve(3, 'REDUCED', 'up', [a], 3);
+      s.approvals.approve(3, 'REDUCED', 'up', [b], 4);
+      expect(s.approvals.above(1).map((x) => [x.height, x.target, x.breaches.map(toHex)])).toEqual([
+        [2, 'REDUCED', [toHex(b)]],
+        [3, 'REDUCED', [toHex(a), toHex(b)]],
+      ]);
+    } finally {
+      s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

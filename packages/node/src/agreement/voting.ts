@@ -259,7 +259,7 @@ export class Voting {
         );
       }
       if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
-      this.core.store.approvals.approve(height, target, chosen.ids, this.core.now());
+      this.core.store.approvals.approve(height, target, step, chosen.ids, this.core.now());
       this.core.log.info(
         { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
         'operator approval recorded',

@@ -358,11 +358,17 @@ class MemoryPauseState implements PauseStateRepository {
 
 class MemoryApprovals implements ApprovalRepository {
   private readonly rows = new Map<string, ApprovalRecord>();
-  approve(height: number, target: PauseState, breaches: readonly Uint8Array[], now: number): void {
+  approve(
+    height: number,
+    target: PauseState,
+    step: Step,
+    breaches: readonly Uint8Array[],
+    now: number,
+  ): void {
     const k = `${height}|${target}`;
     const at = this.rows.get(k) ?? { height, target, at: now, breaches: [] };
-    // A resume names exactly one set; pause approvals add up.
-    const ids = target === 'RUNNING' ? [...breaches] : [...at.breaches, ...breaches];
+    // A step down names exactly one set; escalation approvals add up.
+    const ids = step === 'down' ? [...breaches] : [...at.breaches, ...breaches];
     const unique = new Map(ids.map((id) => [toHex(id), id]));
     this.rows.set(k, { ...at, breaches: [...unique.values()].sort(compareBytes) });
   }

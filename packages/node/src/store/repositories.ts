@@ -261,7 +261,7 @@ export interface PauseStateRepository {
   set(s: AppliedState): void;
 }
 
-/** An operator approval: PAUSED -> the judged breach ids approved; RUNNING -> what the resume resolves. */
+/** An operator approval: a step up -> the judged breach ids approved; a step down -> what it resolves. */
 export interface ApprovalRecord {
   height: number;
   target: PauseState;
@@ -271,8 +271,11 @@ export interface ApprovalRecord {
 
 /** Tables approvals and approval_breaches. */
 export interface ApprovalRepository {
-  /** Durably record an operator approval and the breach ids it names (one fsynced transaction). */
-  approve(height: number, target: PauseState, breaches: readonly Uint8Array[], now: number): void;
+  /**
+   * Durably record an operator approval and the breach ids it names (one fsynced transaction): a step down
+   * names exactly one set (a second approval replaces it), escalation approvals add up.
+   */
+  approve(height: number, target: PauseState, step: Step, breaches: readonly Uint8Array[], now: number): void;
   /** Approvals for heights above `height`, with the breach ids each names. */
   above(height: number): ApprovalRecord[];
 }
