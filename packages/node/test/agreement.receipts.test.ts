@@ -1,3 +1,4 @@
+import { mkdirSync, rmdirSync } from 'node:fs';
 import {
   certificateHash,
   decodeSignedReceipt,
@@ -119,5 +120,38 @@ describe('receipts', () => {
     expect(await n.ingest(1, 'receipt', later)).toEqual({ ok: true });
     expect(labB()).toMatchObject({ status: 'confirmed', receipt: toHex(receiptHash(later)) });
     expect(store.receipts.count()).toBe(3);
+  });
+
+  it('a hook that failed is receipted as failing; once a retry after a restart makes it ok, a newer receipt says so', async () => {
+    const n = await net({ labs: 4, observers: 0, connected: [] });
+    const cert = groupCertificate(n, { height: 1, target: 'PAUSED', step: 'up' });
+    const hash = certificateHash(cert);
+    const lab = n.labs[0]?.id;
+    // The exec hook appends to its log file: a directory in its place makes every attempt fail.
+    mkdirSync(n.node(1).hookLog);
+    expect(await n.ingest(1, 'certificate', cert)).toEqual({ ok: true });
+    const own = () =>
+      n
+        .node(1)
+        .store.receipts.forCertificate(hash)
+        .map((r) => decodeSignedReceipt(r.bytes).receipt)
+        .filter((r) => r.lab === lab)
+        .sort((a, b) => a.issuedAt - b.issuedAt);
+    await n.until(() => own().length === 1, 'the failing receipt');
+    expect(own()[0]?.hooks).toMatchObject([{ name: 'log', outcome: 'failed' }]);
+    expect(n.node(1).agreement.status().receipts?.labs[0]).toMatchObject({
+      status: 'failing',
+      failed: ['log'],
+    });
+
+    rmdirSync(n.node(1).hookLog);
+    await n.restart(1);
+    await n.until(() => own().length === 2, 'a newer receipt after the retry');
+    expect(own().map((r) => r.hooks[0]?.outcome)).toEqual(['failed', 'ok']);
+    expect(n.node(1).agreement.status().receipts?.labs[0]).toMatchObject({ status: 'confirmed' });
+    // A further restart with nothing changed signs nothing new.
+    await n.restart(1);
+    await n.settle();
+    expect(own().length).toBe(2);
   });
 });

@@ -100,7 +100,14 @@ export class HookDriver {
   /** Start-up work: re-assert, finish unfinished journal rows, start the fail-safe clock. */
   start(): void {
     this.reassertOnStart();
-    if (this.runner !== null) this.track(this.runner.resumeUnfinished({ signal: this.abort.signal }));
+    if (this.runner !== null)
+      this.track(
+        this.runner.resumeUnfinished({ signal: this.abort.signal }).then(() => {
+          // Unfinished rows of the applied certificate may have become ok: its receipt says so.
+          const applied = this.appliedStored();
+          if (applied !== null) this.receiptIfMissing(applied.cert, applied.hash);
+        }),
+      );
     this.failSafe?.start();
   }
 
@@ -159,9 +166,19 @@ export class HookDriver {
     this.track(receipts.issue(cert, hash, this.abort.signal));
   }
 
-  /** After a restart: the receipt for the applied certificate, if a crash came before it was stored. */
+  /**
+   * After a restart: a receipt for the applied certificate if none is stored (a crash came before it), or a
+   * newer one if its hooks' outcome changed since (a failed hook that a retry on start made ok).
+   */
   private receiptIfMissing(cert: Certificate, hash: Uint8Array): void {
-    if (this.receipts !== null && !this.receipts.held(hash)) this.receipt(cert, hash);
+    if (this.receipts !== null && !this.receipts.current(hash)) this.receipt(cert, hash);
+  }
+
+  /** The applied certificate and its hash, if it is stored. */
+  private appliedStored(): { cert: Certificate; hash: Uint8Array } | null {
+    const cert = this.core.machine.certificate;
+    const row = cert === null ? undefined : this.core.store.certificates.byHash(certificateHash(cert));
+    return cert === null || row === undefined ? null : { cert, hash: row.hash };
   }
 
   /**
@@ -205,6 +222,7 @@ export class HookDriver {
           this.core.log.error({ height: cert.height, failed: why }, `${action} re-assert failed: not ready`);
           this.readyReason = `${action} hooks of height ${cert.height} failed on start: ${why}`;
           this.core.emitChange();
+          this.receiptIfMissing(cert, row.hash);
         }
       }),
     );

@@ -23,6 +23,9 @@ const NO_OBSERVATION = new Uint8Array(32);
  * The observation report itself stays on this node (logged for auditors). Observers never receipt.
  */
 export class OwnReceipts {
+  /** Certificates (hash hex) whose receipt is being signed now: one at a time each. */
+  private readonly issuing = new Set<string>();
+
   constructor(
     private readonly core: AgreementCore,
     private readonly adapters: readonly HookAdapter[],
@@ -30,6 +33,17 @@ export class OwnReceipts {
 
   /** Sign and send the receipt for `cert` (its hooks have finished; none when this node has no hooks). */
   async issue(cert: Certificate, hash: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const key = toHex(hash);
+    if (this.issuing.has(key)) return;
+    this.issuing.add(key);
+    try {
+      await this.sign(cert, hash, signal);
+    } finally {
+      this.issuing.delete(key);
+    }
+  }
+
+  private async sign(cert: Certificate, hash: Uint8Array, signal?: AbortSignal): Promise<void> {
     const self = this.core.self;
     // Let a synchronous catch-up (several certificates applied from one sync response) finish first.
     await new Promise((resolve) => setImmediate(resolve));
@@ -79,10 +93,26 @@ export class OwnReceipts {
     return cert !== null && toHex(certificateHash(cert)) === toHex(hash);
   }
 
-  /** Whether this member's receipt for the certificate `hash` is stored. */
-  held(hash: Uint8Array): boolean {
+  /**
+   * Whether this member's newest stored receipt for the certificate `hash` says what its hook journal says
+   * now (each hook's outcome): false when there is none, or when a hook that failed has since succeeded
+   * (a retry after a restart) or the reverse.
+   */
+  current(hash: Uint8Array): boolean {
     const self = this.core.self;
-    return self !== null && this.core.store.receipts.stored(self.lab, hash).count > 0;
+    if (self === null) return true;
+    const journal = this.core.store.hookJournal.entriesFor(toHex(hash));
+    // A hook still running (a re-assert, a retry) has no outcome yet: its run's end decides.
+    if (journal.some((e) => e.status === 'pending')) return true;
+    const newest = this.core.store.receipts.stored(self.lab, hash).newest;
+    if (newest === undefined) return false;
+    const row = this.core.store.receipts
+      .forCertificate(hash)
+      .find((r) => toHex(r.hash) === toHex(newest.hash));
+    if (row === undefined) return false;
+    const said = decodeSignedReceipt(row.bytes).receipt.hooks.map((h) => `${h.name}:${h.outcome}`);
+    const now = journal.map((e) => `${e.hookName}:${e.status === 'ok' ? 'ok' : 'failed'}`);
+    return said.length === now.length && said.every((x, i) => x === now[i]);
   }
 }
 
