@@ -74,6 +74,17 @@ export class NodeMetrics {
     labelNames: ['protocol'] as const,
     registers: [this.registry],
   });
+  readonly level = new Gauge({
+    name: 'pausenet_level',
+    help: 'Applied level: 0 RUNNING, 1 REDUCED, 2 PAUSED',
+    registers: [this.registry],
+  });
+  readonly receiptStatus = new Gauge({
+    name: 'pausenet_receipt_status',
+    help: 'Per lab, 1 for its receipt status of the applied certificate (confirmed | failing | pending | not-confirmed), else 0',
+    labelNames: ['lab', 'status'] as const,
+    registers: [this.registry],
+  });
   readonly apiRequests = new Histogram({
     name: 'pausenet_api_request_seconds',
     help: 'Local API latency by route and status',

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { createHook } from '@pausenet/hooks';
-import { type Genesis, toHex, type Validation } from '@pausenet/protocol';
+import { type Genesis, levelRank, toHex, type Validation } from '@pausenet/protocol';
 import { Agreement } from './agreement/agreement.js';
 import { createHookRunner } from './agreement/hook-runner.js';
 import type { SelfIdentity } from './agreement/types.js';
@@ -281,6 +281,12 @@ export class PausenetNode {
         this.metrics.commitments.set(this.store.commitments.count());
         this.metrics.peers.set(this.host.getPeers().length);
         this.metrics.inboundPending.set(this.gate.pending().total);
+        this.metrics.level.set(levelRank(this.agreement.level));
+        // Per lab one series per status, 1 on the current one (docs/protocol.md "Receipts").
+        this.metrics.receiptStatus.reset();
+        for (const l of this.agreement.status().receipts?.labs ?? [])
+          for (const st of ['confirmed', 'failing', 'pending', 'not-confirmed'] as const)
+            this.metrics.receiptStatus.set({ lab: l.lab, status: st }, l.status === st ? 1 : 0);
       },
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
