@@ -64,8 +64,8 @@ export function approveEvent(
 }
 
 /**
- * Voting: signs votes behind slashing protection (one statement per height, durable before it leaves the
- * process) and handles operator approvals (docs/protocol.md "Approvals").
+ * Voting: signs votes behind slashing protection (the signing rule per height of docs/protocol.md "Levels",
+ * durable before a vote leaves the process) and handles operator approvals (docs/protocol.md "Approvals").
  */
 export class Voting {
   /** Heights for which the machine asked the operator (approval-needed). */
