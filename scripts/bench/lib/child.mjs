@@ -1,6 +1,10 @@
-// Bench child process: hosts one LabController or RawController and serves its methods over IPC.
+// Bench child process: hosts one LabController, RawController, DelayRelay or DelayPinger and serves its methods over IPC.
 import '../../../packages/node/dist/polyfill.js';
+import { DelayRelay } from './delay.mjs';
 import { LabController, RawController } from './lab.mjs';
+import { DelayPinger } from './netdelay.mjs';
+
+const KINDS = { lab: LabController, raw: RawController, relay: DelayRelay, pinger: DelayPinger };
 
 let controller;
 process.on('message', async ({ id, method, args }) => {
@@ -8,7 +12,7 @@ process.on('message', async ({ id, method, args }) => {
     let result;
     if (method === 'init') {
       const [kind, init] = args;
-      controller = kind === 'lab' ? await LabController.start(init) : await RawController.start(init);
+      controller = await KINDS[kind].start(init);
       result = controller.info();
     } else if (method === 'stop') {
       // Bounded: a libp2p stop that hangs on a half-closed stream must not hold the bench.

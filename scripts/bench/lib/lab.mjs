@@ -13,6 +13,8 @@ import {
   decodeSignedEvidence,
   encodeSignedCommitment,
 } from '../../../packages/protocol/dist/index.js';
+import { DelayRelay } from './delay.mjs';
+import { DelayPinger, installReceiveDelay, netDelayStats } from './netdelay.mjs';
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -38,21 +40,129 @@ function waitValue(get, timeoutMs) {
   });
 }
 
-export class LabController {
-  static async start({ config, env }) {
-    const node = await PausenetNode.create(parseNodeConfig(config), { env: { ...process.env, ...env } });
-    await node.start();
-    return new LabController(node);
+/** 'host:port' of an /ip4|ip6/<host>/tcp/<port> multiaddr (null for anything else). */
+function hostPort(ma) {
+  const m = /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(String(ma));
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+/**
+ * Wide-area emulation: a connection gater that lets this lab dial only addresses that carry the delay
+ * (`allowDial`, 'host:port': the other labs' own addresses, or this lab's relay routes) and accept only
+ * connections from such addresses (remote address starting with `inboundPrefix`). So no address a node
+ * learns elsewhere (identify, its peers table, a redial) can carry a connection around the delay.
+ */
+export function wanGater({ allowDial, inboundPrefix }, denied) {
+  const allowed = new Set(allowDial);
+  return {
+    denyDialMultiaddr: (ma) => {
+      const deny = !allowed.has(hostPort(ma));
+      if (deny) denied.dial++;
+      return deny;
+    },
+    denyInboundConnection: (maConn) => {
+      const deny = !(hostPort(maConn.remoteAddr) ?? '').startsWith(inboundPrefix);
+      if (deny) denied.inbound++;
+      return deny;
+    },
+  };
+}
+
+/**
+ * A cheap identity for a received payload (length + its last 48 bytes, which hold signature bytes in
+ * every pausenet message): hashing every copy would add measurable CPU to the figures it counts.
+ */
+function messageKey(data) {
+  const tail = Math.min(48, data.length);
+  return `${data.length}:${Buffer.from(data.buffer, data.byteOffset + data.length - tail, tail).toString('base64')}`;
+}
+
+/**
+ * Counts every gossip RPC this node receives and sends, by kind: messages (all copies, and the distinct
+ * ones by payload) and control entries (IHAVE/IWANT/IDONTWANT message ids, GRAFT/PRUNE topics). Wraps
+ * the gossipsub instance's two RPC entry points (bench only).
+ */
+class GossipCounter {
+  constructor(ps, networkIdHex) {
+    this.kindOf = new Map(
+      ['evidence', 'votes', 'certificates', 'commitments'].map((k) => [topicName(networkIdHex, k), k]),
+    );
+    this.seen = new Set();
+    this.c = { rpcIn: 0, rpcOut: 0, in: {}, distinct: {}, out: {}, ctrlIn: {}, ctrlOut: {} };
+    const recv = ps.handleReceivedRpc.bind(ps);
+    ps.handleReceivedRpc = (from, rpc) => {
+      this.count(rpc, 'in');
+      return recv(from, rpc);
+    };
+    const send = ps.sendRpc.bind(ps);
+    ps.sendRpc = (id, rpc) => {
+      this.count(rpc, 'out');
+      return send(id, rpc);
+    };
   }
 
-  constructor(node) {
+  count(rpc, dir) {
+    const c = this.c;
+    const add = (o, k, n = 1) => {
+      o[k] = (o[k] ?? 0) + n;
+    };
+    add(c, dir === 'in' ? 'rpcIn' : 'rpcOut');
+    for (const m of rpc.messages ?? []) {
+      const kind = this.kindOf.get(m.topic) ?? 'other';
+      add(c[dir], kind);
+      if (dir === 'in' && m.data) {
+        const id = messageKey(m.data);
+        if (!this.seen.has(id)) {
+          this.seen.add(id);
+          add(c.distinct, kind);
+        }
+      }
+    }
+    const ctl = rpc.control;
+    if (!ctl) return;
+    const o = dir === 'in' ? c.ctrlIn : c.ctrlOut;
+    for (const k of ['ihave', 'iwant', 'idontwant'])
+      for (const e of ctl[k] ?? []) add(o, k, e.messageIDs?.length ?? 0);
+    for (const k of ['graft', 'prune']) add(o, k, (ctl[k] ?? []).length);
+  }
+
+  snapshot() {
+    return structuredClone(this.c);
+  }
+}
+
+export class LabController {
+  static async start({ config, env, gate, netDelay }) {
+    // wide-area emulation in this process (lib/netdelay.mjs), before any socket exists
+    if (netDelay) installReceiveDelay(netDelay);
+    const denied = { dial: 0, inbound: 0 };
+    const node = await PausenetNode.create(parseNodeConfig(config), {
+      env: { ...process.env, ...env },
+      ...(gate ? { connectionGater: wanGater(gate, denied) } : {}),
+    });
+    await node.start();
+    return new LabController(node, denied);
+  }
+
+  constructor(node, denied = { dial: 0, inbound: 0 }) {
     this.node = node;
+    this.denied = denied;
+    this.gossip = new GossipCounter(node.host.services.pubsub, node.networkIdHex);
     /** `${action}:${height}` -> wall ms when the hook was first seen done ('ok'). */
     this.hookAt = new Map();
     /** height -> wall ms of each stage on the pause path (first time this node got there). */
     this.stages = new Map();
     this.votesAt = new Map();
-    node.onChange(() => this.scanHooks());
+    // Hook completion: the moment the journal records a hook 'ok' (the runner writes that row when the
+    // hook returned). Watching the journal's writes instead of reading its rows on every change keeps
+    // the bench's own SQLite reads out of the labs' measured CPU.
+    const journal = node.store.hookJournal;
+    const put = journal.put.bind(journal);
+    journal.put = async (e) => {
+      await put(e);
+      const key = `${e.action}:${e.height}`;
+      if (e.status === 'ok' && !this.hookAt.has(key)) this.hookAt.set(key, wallMs());
+    };
     // Stage trace: wrap the agreement's one entry (every message the ingest path accepted, gossip, sync and
     // local alike, reaches it once, after it is stored).
     const agreement = node.agreement;
@@ -73,8 +183,7 @@ export class LabController {
   }
 
   traceAccepted(kind, msg, source) {
-    const h = this.node.agreement.height + 1;
-    if (kind === 'evidence') this.mark(h, 'evidence');
+    if (kind === 'evidence') this.mark(this.node.agreement.height + 1, 'evidence');
     else if (kind === 'vote') {
       const vh = msg.vote.height;
       if (source === 'local') this.mark(vh, 'ownVote');
@@ -87,19 +196,10 @@ export class LabController {
 
   /** Stage times (wall ms) for `height`, plus when its halt/resume hook was seen done. */
   trace(height) {
-    this.scanHooks();
     const s = { ...(this.stages.get(height) ?? {}) };
     const hook = this.hookAt.get(`halt:${height}`) ?? this.hookAt.get(`resume:${height}`);
     if (hook !== undefined) s.hookDone = hook;
     return s;
-  }
-
-  scanHooks() {
-    const now = wallMs();
-    for (const h of this.node.agreement.status().hooks ?? []) {
-      const key = `${h.action}:${h.height}`;
-      if (h.status === 'ok' && !this.hookAt.has(key)) this.hookAt.set(key, now);
-    }
   }
 
   info() {
@@ -138,10 +238,7 @@ export class LabController {
 
   /** Wall ms at which the `action` hook for `height` completed. */
   waitHook(height, action, timeoutMs = 60_000) {
-    return waitValue(() => {
-      this.scanHooks();
-      return this.hookAt.get(`${action}:${height}`);
-    }, timeoutMs);
+    return waitValue(() => this.hookAt.get(`${action}:${height}`), timeoutMs);
   }
 
   rss() {
@@ -152,6 +249,78 @@ export class LabController {
   cpuMs() {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
+  }
+
+  /**
+   * Gossip RPC counts so far (see GossipCounter), this node's sync requests by method, and the dials and
+   * inbound connections the wide-area gater refused.
+   */
+  async counters() {
+    const m = await this.node.metrics.syncRounds.get();
+    const sync = {};
+    for (const v of m.values) sync[v.labels.method] = (sync[v.labels.method] ?? 0) + v.value;
+    return { gossip: this.gossip.snapshot(), sync, denied: { ...this.denied } };
+  }
+
+  /** What the in-process wide-area emulation did here (null when it is not installed). */
+  netDelayStats(reset = false) {
+    return netDelayStats(reset);
+  }
+
+  /** Open connections: remote peer, direction, remote address (the wide-area bench audits them). */
+  connections() {
+    return this.node.host.getConnections().map((c) => ({
+      peer: c.remotePeer.toString(),
+      direction: c.direction,
+      remoteAddr: c.remoteAddr.toString(),
+    }));
+  }
+
+  /**
+   * Connected peers whose gossip state is lost: gossipsub forgot the peer (the connection carrying its
+   * inbound gossip stream failed while a second connection to it stayed open: gossipsub removes the
+   * peer and the remaining connection never announces it again), or it never learnt the peer's
+   * subscriptions. Every bench lab subscribes to all four topics, so either lasts until the
+   * connections close: no messages are sent to that peer directly.
+   */
+  gossipOrphans() {
+    const ps = this.node.host.services.pubsub;
+    const topics = ['evidence', 'votes', 'certificates', 'commitments'].map(
+      (k) => new Set(ps.getSubscribers(topicName(this.node.networkIdHex, k)).map(String)),
+    );
+    return this.node.host
+      .getPeers()
+      .map(String)
+      .filter((p) => !ps.peers.has(p) || topics.some((t) => !t.has(p)));
+  }
+
+  /**
+   * Close every connection to each of `peers` still orphaned (gossipOrphans) and dial it again through
+   * the addresses this node knows from its bootstrap list and genesis, so both sides start a clean
+   * gossip session. Returns the peers repaired.
+   */
+  async repairGossipOrphans(peers) {
+    const { multiaddr } = await import('@multiformats/multiaddr');
+    const now = new Set(this.gossipOrphans());
+    const orphans = peers.filter((p) => now.has(p));
+    for (const p of orphans) {
+      const conns = this.node.host.getConnections().filter((c) => c.remotePeer.toString() === p);
+      await Promise.all(conns.map((c) => c.close().catch(() => c.abort(new Error('bench repair')))));
+      const addrs = [
+        ...this.node.config.bootstrap,
+        ...this.node.genesis.members.flatMap((m) => m.addrs),
+      ].filter((a) => a.endsWith(`/p2p/${p}`));
+      for (const a of addrs)
+        await this.node.host
+          .dial(multiaddr(a), { signal: AbortSignal.timeout(20_000) })
+          .catch(() => undefined);
+    }
+    return orphans;
+  }
+
+  /** Monotonic clock in microseconds (the time base of V8 CPU profiles on Linux). */
+  monoUs() {
+    return Number(process.hrtime.bigint() / 1000n);
   }
 
   /** Peers this node has banned (flood defence). */
@@ -235,6 +404,30 @@ export class RawController {
       peers: this.host.getPeers().length,
       minSubscribers: this.host.services.pubsub.getSubscribers(this.topic).length,
     };
+  }
+
+  /** Connected peers gossipsub lost or never learnt the subscriptions of (see LabController). */
+  gossipOrphans() {
+    const ps = this.host.services.pubsub;
+    const subs = new Set(ps.getSubscribers(this.topic).map(String));
+    return this.host
+      .getPeers()
+      .map(String)
+      .filter((p) => !ps.peers.has(p) || !subs.has(p));
+  }
+
+  /** Close every connection to each of `peers` still orphaned; whichever side dialled re-dials (dial()). */
+  async repairGossipOrphans(peers) {
+    const now = new Set(this.gossipOrphans());
+    const orphans = peers.filter((p) => now.has(p));
+    for (const p of orphans)
+      await Promise.all(
+        this.host
+          .getConnections()
+          .filter((c) => c.remotePeer.toString() === p)
+          .map((c) => c.close().catch(() => c.abort(new Error('bench repair')))),
+      );
+    return orphans;
   }
 
   /** Publish `hexData` on the evidence topic; returns [wall ms before, tag]. */
@@ -368,7 +561,9 @@ export class ChildHandle {
 /** The same `call` interface over a controller in this process. */
 export class LocalHandle {
   static async spawn(kind, init) {
-    const c = kind === 'lab' ? await LabController.start(init) : await RawController.start(init);
+    const c = await { lab: LabController, raw: RawController, relay: DelayRelay, pinger: DelayPinger }[
+      kind
+    ].start(init);
     return new LocalHandle(c);
   }
 

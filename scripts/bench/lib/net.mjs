@@ -30,16 +30,15 @@ const PASSPHRASE = 'bench only';
 /** Cheap scrypt: keystore decryption is not what these benchmarks measure. */
 const BENCH_SCRYPT = { n: 2 ** 10, r: 8, p: 1 };
 
-/** `count` distinct free TCP ports on 127.0.0.1 (held open together, then released). */
-async function freePorts(count) {
+/** A free TCP port on each of `hosts` (held open together, then released). */
+async function freePorts(hosts) {
   const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
+    hosts.map(
+      (host) =>
         new Promise((resolve, reject) => {
           const s = createServer();
           s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
+          s.listen(0, host, () => resolve(s));
         }),
     ),
   );
@@ -76,6 +75,8 @@ export async function makeBenchNetwork({
   historyEpochs = 36_000,
   root,
   fixedPorts = false,
+  genesisAddrs = true,
+  listenHost = () => '127.0.0.1',
 } = {}) {
   const dir = mkdtempSync(join(root ?? os.tmpdir(), 'pn-bench-'));
   const t = thresholdFor(labs);
@@ -96,9 +97,12 @@ export async function makeBenchNetwork({
   };
   const members = [];
   for (const l of ids) members.push(await mkDir(l.id));
-  // Fixed loopback ports listed in genesis: every node dials every member at start (full mesh, no bootstrap order).
-  const ports = fixedPorts ? await freePorts(labs) : [];
-  const addrOf = (i) => `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${members[i].peerId}`;
+  // Fixed loopback ports listed in genesis: every node dials every member at start (full mesh, no bootstrap
+  // order). genesisAddrs false: the ports are fixed but genesis lists no address (the wide-area bench
+  // gives each lab its own addresses for the others, its delay routes).
+  const hosts = Array.from({ length: labs }, (_, i) => listenHost(i));
+  const ports = fixedPorts ? await freePorts(hosts) : [];
+  const addrOf = (i) => `/ip4/${hosts[i]}/tcp/${ports[i]}/p2p/${members[i].peerId}`;
   const obs = [];
   for (let j = 0; j < observers; j++) obs.push(await mkDir(`observer-${j}`));
   const genesis = {
@@ -110,7 +114,7 @@ export async function makeBenchNetwork({
       index: l.index,
       publicKey: l.publicKey,
       peerIds: [members[i].peerId],
-      addrs: fixedPorts ? [addrOf(i)] : [],
+      addrs: fixedPorts && genesisAddrs ? [addrOf(i)] : [],
     })),
     threshold: t,
     policy: makePolicy({
@@ -168,10 +172,13 @@ export async function makeBenchNetwork({
     memberConfig: (i, extra = {}) => ({
       role: 'member',
       keystore: { file: join(members[i].dataDir, 'keystore.json'), passphraseEnv: PASSPHRASE_ENV },
-      ...(fixedPorts ? { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`] } : {}),
+      ...(fixedPorts ? { listen: [`/ip4/${hosts[i]}/tcp/${ports[i]}`] } : {}),
       ...base(members[i].dataDir, extra),
     }),
     memberAddrs: fixedPorts ? members.map((_, i) => addrOf(i)) : [],
+    /** Each member's fixed listen host and port (fixedPorts only). */
+    hosts,
+    ports,
     observerConfig: (j, extra = {}) => ({ role: 'observer', ...base(obs[j].dataDir, extra) }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -12,6 +12,8 @@ import {
   statementBytes,
 } from '../../../packages/protocol/dist/index.js';
 import { ChildHandle, LocalHandle } from './lab.mjs';
+import { waitMeshed } from './mesh.mjs';
+import { messagesPerTransition } from './messages.mjs';
 import {
   breachEvidence,
   durableWriteMs,
@@ -54,28 +56,24 @@ export async function startLabNet(n, { observers = 0, mode = 'processes' }) {
     await Promise.all(all.map((h) => h.stop()));
     net.cleanup();
   };
-  const peersWanted = n - 1 + observers;
+  let gossipOrphansRepaired;
   try {
-    await waitFor(
-      async () => {
-        const st = await Promise.all(labs.map((h) => h.call('state')));
-        return st.every((s) => s.peers >= peersWanted && s.minSubscribers >= peersWanted);
-      },
-      `${n} labs fully meshed`,
-      120_000,
-      100,
-    );
+    // observers are counted among each lab's peers and subscribers
+    gossipOrphansRepaired = await waitMeshed(labs, n + observers, 180_000, 'loopback labs');
   } catch (e) {
     await stop(); // never leave lab processes behind
     throw e;
   }
-  return { net, labs, all, stop };
+  return { net, labs, all, stop, gossipOrphansRepaired };
 }
 
-/** One pause (evidence -> all halt hooks) then resume (t approvals -> all resume hooks); returns pause ms. */
-export async function pauseCycle(ln, run, height) {
+/**
+ * One pause (evidence from lab `origin` -> all halt hooks) then resume (t approvals -> all resume hooks);
+ * `run` makes the breach unique. Returns the pause ms and when the last lab reached each stage.
+ */
+export async function pauseCycle(ln, run, height, origin = run % ln.labs.length) {
   const { net, labs } = ln;
-  const reporter = run % labs.length;
+  const reporter = origin;
   const se = breachEvidence(net, net.labs[reporter], run);
   const t0 = await labs[reporter].call('publishEvidence', hex(encodeSignedEvidence(se)));
   const halted = await Promise.all(labs.map((h) => h.call('waitHook', height, 'halt')));
@@ -87,7 +85,7 @@ export async function pauseCycle(ln, run, height) {
   return { pauseMs, stages: lastLabStages(traces, t0) };
 }
 
-const STAGES = ['evidence', 'ownVote', 'tVotes', 'certFormed', 'hookDone'];
+export const STAGES = ['evidence', 'ownVote', 'tVotes', 'certFormed', 'hookDone'];
 
 /** For each stage on the pause path: ms after t0 at which the LAST lab reached it (null if one never did). */
 function lastLabStages(traces, t0) {
@@ -100,7 +98,7 @@ function lastLabStages(traces, t0) {
 }
 
 /** Median over runs of each stage's last-lab offset. */
-function medianStages(list) {
+export function medianStages(list) {
   const out = {};
   for (const st of STAGES) {
     const xs = list.map((s) => s[st]).filter((x) => x !== null);
@@ -126,13 +124,7 @@ async function propagationFloor(n, runs, size, mode) {
             ),
       ),
     );
-    await waitFor(
-      async () =>
-        (await Promise.all(hosts.map((h) => h.call('state')))).every((s) => s.minSubscribers >= n - 1),
-      `${n} raw hosts meshed`,
-      90_000,
-      100,
-    );
+    await waitMeshed(hosts, n, 90_000, 'raw hosts');
     const samples = [];
     for (let r = -2; r < runs; r++) {
       const data = new Uint8Array(size);
@@ -151,7 +143,13 @@ async function propagationFloor(n, runs, size, mode) {
 
 /** Median ms of the crypto on the pause path: 1 partial sign, t partial verifies, 1 recovery, 1 group verify. */
 function cryptoFloor(net, reps) {
-  const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+  const stmt = statementBytes({
+    networkId: net.networkId,
+    height: 1,
+    target: 'PAUSED',
+    step: 'up',
+    resolves: [],
+  });
   const t = net.threshold;
   const shares = net.shares;
   const pubs = net.genesis.dkg.publicShares;
@@ -247,8 +245,11 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
     const stageRuns = [];
     const cpuPerCycle = [];
     const cpuNow = () => Promise.all(ln.labs.map((h) => h.call('cpuMs')));
+    const countersNow = () => Promise.all(ln.labs.map((h) => h.call('counters')));
+    let counters0;
     let height = 1;
     for (let r = -1; r < runs; r++) {
+      if (r === 0) counters0 = await countersNow();
       const c0 = await cpuNow();
       const w0 = performance.now();
       const { pauseMs: ms, stages } = await pauseCycle(ln, r + 1, height);
@@ -267,12 +268,15 @@ async function measureSize(n, { runs, mode, withObserverForRss, floodRuns = 0 })
         `pause ${n} labs: run ${r + 1}/${runs} ${round1(ms)} ms${r < 0 ? ' (warm-up)' : ''} [last lab: ${st}]`,
       );
     }
+    const messages = messagesPerTransition(counters0, await countersNow(), 2 * runs);
     let flood;
     if (floodRuns > 0) flood = await underFlood(ln, floodRuns, height, mode);
     return {
       samples,
       stages: medianStages(stageRuns),
       cpuPerCycle,
+      messages,
+      gossipOrphansRepaired: ln.gossipOrphansRepaired,
       propagation,
       floorError,
       idle,
@@ -370,6 +374,11 @@ export async function run(opts = {}) {
         wallMs: Math.round(median(m.cpuPerCycle.map((c) => c.wallMs))),
         cores: os.cpus().length,
       },
+      // median over labs: gossip messages received (all copies / distinct / duplicates) and sent by
+      // kind, control entries, RPCs, sync requests, per lab per transition (lib/messages.mjs)
+      messagesPerLabTransition: m.messages,
+      // peers left connected but forgotten by gossipsub while the mesh formed, reconnected by the bench
+      gossipOrphansRepaired: m.gossipOrphansRepaired,
       floorParts: {
         ...(m.floorError ? { error: m.floorError } : {}),
         gossipHopP50Ms: prop === null ? null : round1(prop),

@@ -57,7 +57,13 @@ export class OwnReceipts {
       const seen = await observeHooks(this.adapters, signal !== undefined ? { signal } : {});
       schedulerDigest = fromHexOrNull(seen.digest) ?? NO_OBSERVATION;
       this.core.log.info(
-        { height: cert.height, digest: seen.digest, complete: seen.complete, report: seen.report },
+        {
+          event: 'receipt.observed',
+          height: cert.height,
+          digest: seen.digest,
+          complete: seen.complete,
+          report: seen.report,
+        },
         'scheduler observation for the receipt',
       );
     }
@@ -77,7 +83,12 @@ export class OwnReceipts {
       self.identitySecretKey,
     );
     this.core.log.info(
-      { height: cert.height, target: cert.target, hooks: hooks.map((h) => `${h.name}:${h.outcome}`) },
+      {
+        event: 'receipt.signed',
+        height: cert.height,
+        target: cert.target,
+        hooks: hooks.map((h) => `${h.name}:${h.outcome}`),
+      },
       'receipt signed',
     );
     this.core.send('receipt', receipt);

@@ -27,7 +27,7 @@ export function recoverOnStart(core: AgreementCore, certificates: Certificates, 
     core.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });
   for (const sv of ownOpenVotes(core)) {
     core.log.info(
-      { height: sv.vote.height, target: sv.vote.target, step: sv.vote.step },
+      { event: 'vote.republished', height: sv.vote.height, target: sv.vote.target, step: sv.vote.step },
       're-publishing own stored vote',
     );
     core.send('vote', sv);

@@ -78,7 +78,7 @@ export class Voting {
     if (this.awaitingApproval.has(e.height)) return;
     this.awaitingApproval.add(e.height);
     this.core.log.warn(
-      { height: e.height, target: e.target, breaches: e.breaches.map(toHex) },
+      { event: 'approval.needed', height: e.height, target: e.target, breaches: e.breaches.map(toHex) },
       'judged evidence: waiting for operator approval (pausenet approve)',
     );
     this.core.emitChange();
@@ -142,7 +142,7 @@ export class Voting {
     );
     if (res.kind === 'refused') {
       this.core.log.error(
-        { height, target, step, code: res.code, detail: res.detail },
+        { event: 'vote.refused', height, target, step, code: res.code, detail: res.detail },
         'slashing protection: refusing to sign a statement the signing rule forbids at this height',
       );
       return { signed: false, reason: `${res.code}: ${res.detail}` };
@@ -150,6 +150,7 @@ export class Voting {
     if (res.kind === 'new')
       this.core.log.info(
         {
+          event: 'vote.signed',
           height,
           target,
           breaches: what.breaches.map(toHex),
@@ -261,7 +262,13 @@ export class Voting {
       if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
       this.core.store.approvals.approve(height, target, step, chosen.ids, this.core.now());
       this.core.log.info(
-        { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
+        {
+          event: 'approval.recorded',
+          height,
+          target,
+          breaches: chosen.ids.map(toHex),
+          source: chosen.source,
+        },
         'operator approval recorded',
       );
       const v = this.core.step(approveEvent(machine.state, height, target, chosen.ids));

@@ -94,7 +94,7 @@ describe('receipts over real nodes', () => {
       ]);
       // The same in the metrics: the level and one series per lab and status.
       const metrics = (await get(n, '/metrics')).body as string;
-      expect(metrics).toMatch(/^pausenet_level 2$/m);
+      expect(metrics).toMatch(/^pausenet_pause_level 2$/m);
       expect(metrics).toMatch(/^pausenet_receipt_status\{lab="lab-a",status="confirmed"\} 1$/m);
       expect(metrics).toMatch(/^pausenet_receipt_status\{lab="lab-d",status="not-confirmed"\} 1$/m);
       expect(metrics).toMatch(/^pausenet_receipt_status\{lab="lab-d",status="confirmed"\} 0$/m);
