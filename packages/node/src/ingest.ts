@@ -76,7 +76,10 @@ export interface IngestDeps {
    * agreement steps it synchronously; what it sends back comes in again through the local door.
    */
   apply: (v: Validated) => void;
-  /** A commitment (of `lab`) or a certificate (`what` = 'certificates') arrived ahead of us: fetch the gap from `peer`. */
+  /**
+   * A commitment (of `lab`), a certificate or a receipt naming a certificate we lack (`what` = 'certificates')
+   * arrived ahead of us: fetch the gap from `peer`.
+   */
   onGap?: (peer: string | undefined, what: string) => void;
   /** Called after every newly persisted message (status/SSE refresh). */
   onStored?: (kind: MessageKind) => void;
@@ -421,7 +424,11 @@ export class Ingest {
           certificate: row === undefined ? null : decodeCertificate(row.bytes),
           stored: this.deps.store.receipts.stored(r.lab, r.certificateHash),
         });
-        if (!v.ok) return { validation: v };
+        if (!v.ok) {
+          // A receipt ahead of its certificate: the sender holds the certificate, fetch it from there.
+          if (v.code === 'R_UNKNOWN_CERTIFICATE') this.deps.onGap?.(opts.peer, 'certificates');
+          return { validation: v };
+        }
         const stored = this.write(kind, opts, () =>
           this.deps.store.receipts.insert({
             hash,

@@ -128,3 +128,42 @@ describe('receipts over real nodes', () => {
     }
   }, 180_000);
 });
+
+// Two labs with sync rounds only on connect and every 10 minutes: a receipt that arrives by gossip before
+// the certificate it names makes the node fetch from that peer at once (docs/protocol.md "Req/resp sync").
+describe('a receipt ahead of its certificate', () => {
+  let net: TestNetwork;
+  const nodes: PausenetNode[] = [];
+  const slowSync = { sync: { intervalMs: 600_000, timeoutMs: 5_000, maxBatch: 64 } };
+
+  beforeAll(async () => {
+    net = await makeTestNetwork({ labs: 4 });
+    const a = await startNode(net.memberConfig(0, [], slowSync), { env: net.env });
+    nodes.push(a);
+    const addrs = a.multiaddrs.map((x) => (x.includes('/p2p/') ? x : `${x}/p2p/${a.peerId}`));
+    nodes.push(await startNode(net.memberConfig(1, addrs, slowSync), { env: net.env }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    net?.cleanup();
+  }, 120_000);
+
+  it('the node that lacks the certificate syncs it from the peer that sent the receipt', async () => {
+    const [a, b] = nodes as [PausenetNode, PausenetNode];
+    await waitFor(() => a.host.getPeers().length >= 1 && b.host.getPeers().length >= 1, 'connected', 60_000);
+    await b.syncer.idle();
+    const g = {
+      networkId: networkIdOf(net.genesis),
+      labs: net.labs,
+      shares: net.shares,
+      threshold: net.genesis.threshold,
+    };
+    const cert = groupCertificate(g, { height: 1, target: 'PAUSED', step: 'up' });
+    // lab-a takes the certificate without gossiping it (as if the gossip to lab-b had been lost); its own
+    // receipt is gossiped as usual.
+    expect(a.ingest.ingestMessage('certificate', cert, { source: 'local' }).validation).toEqual({ ok: true });
+    await waitFor(() => b.agreement.height === 1, 'lab-b applied the certificate', 60_000);
+    await waitFor(() => b.store.receipts.count() >= 1, "lab-b holds lab-a's receipt", 60_000);
+  }, 180_000);
+});
