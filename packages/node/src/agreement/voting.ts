@@ -1,3 +1,5 @@
+// Just over 400 lines: casting a vote behind slashing protection and the operator's approvals share the
+// signing rule of one height (docs/protocol.md "Levels", "Approvals"), so they stay in one file.
 import { blsSign } from '@pausenet/crypto';
 import {
   bytesEqual,
