@@ -60,7 +60,14 @@ const hex = (b: Uint8Array | Buffer): string => Buffer.from(b).toString('hex');
 export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
   const db = new Database(join(n.dataDir, 'pausenet.db'), { readonly: true, fileMustExist: true });
   try {
-    const certRows = db.prepare('SELECT height, hash, bytes FROM certificates ORDER BY height').all() as {
+    // Chain order within a height (a height may hold REDUCED, then PAUSED): the map below keeps the last,
+    // the certificate that decides the height.
+    const certRows = db
+      .prepare(
+        `SELECT height, hash, bytes FROM certificates ORDER BY height, CASE WHEN step = 'down' THEN -1
+           WHEN target = 'RUNNING' THEN 0 WHEN target = 'REDUCED' THEN 1 ELSE 2 END`,
+      )
+      .all() as {
       height: number;
       hash: Buffer;
       bytes: Buffer;
@@ -170,7 +177,7 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
       detail: problems.length ? problems.slice(0, 8).join('; ') : okDetail,
     });
 
-  // 1. no two different certificates for one height (over every node's store)
+  // 1. no two different certificates decide one height (over every node's store)
   const byHeight = new Map<number, Set<string>>();
   for (const s of snapshots)
     for (const [h, c] of s.certificates) byHeight.set(h, (byHeight.get(h) ?? new Set()).add(c));

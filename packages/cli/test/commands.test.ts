@@ -467,8 +467,20 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
       expect(hookEnv?.PAUSENET_ACTION).toBe('halt');
       expect(hookEnv?.PAUSENET_PASSPHRASE).toBeUndefined();
       expect(Object.values(hookEnv ?? {})).not.toContain(PASS.PAUSENET_PASSPHRASE);
+      // After its hook ran, the member signs its receipt for the pause (docs/protocol.md "Receipts").
+      for (let i = 0; i < 60 && s.receipts?.labs[0]?.status !== 'confirmed'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        s = await status();
+      }
+      expect(s.receipts).toMatchObject({
+        height: 1,
+        target: 'PAUSED',
+        labs: [{ lab: 'lab-a', status: 'confirmed' }],
+      });
       const human = await run(['status', '--data-dir', dataDir]);
       expect(human.stdout).toMatch(/state\s+PAUSED at height 1/);
+      expect(human.stdout).toMatch(/receipts\s+height 1 PAUSED \(deadline/);
+      expect(human.stdout).toMatch(/lab-a\s+confirmed$/m);
       expect(human.stdout).toMatch(/ready\s+yes/);
       expect(human.stdout).toMatch(/lab-a .*last: epoch 0 seq 0/);
       // Two open breaches: the over-cap commitment (acted on by the pause) and the judged report.

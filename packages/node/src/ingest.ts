@@ -8,6 +8,7 @@ import {
   bytesEqual,
   type Certificate,
   certificateHash,
+  decodeCertificate,
   type Genesis,
   hashOfCanonical,
   type Level,
@@ -19,6 +20,7 @@ import {
   validateCommitment,
   validateCommitmentIntrinsic,
   validateEvidence,
+  validateReceipt,
   validateVote,
 } from '@pausenet/protocol';
 import type { VerdictRecorder } from './gossip/validate.js';
@@ -74,7 +76,10 @@ export interface IngestDeps {
    * agreement steps it synchronously; what it sends back comes in again through the local door.
    */
   apply: (v: Validated) => void;
-  /** A commitment (of `lab`) or a certificate (`what` = 'certificates') arrived ahead of us: fetch the gap from `peer`. */
+  /**
+   * A commitment (of `lab`), a certificate or a receipt naming a certificate we lack (`what` = 'certificates')
+   * arrived ahead of us: fetch the gap from `peer`.
+   */
   onGap?: (peer: string | undefined, what: string) => void;
   /** Called after every newly persisted message (status/SSE refresh). */
   onStored?: (kind: MessageKind) => void;
@@ -363,8 +368,7 @@ export class Ingest {
       case 'certificate': {
         const cert = msg as MessageOf['certificate'];
         const hash = certificateHash(cert);
-        const existing = this.deps.store.certificates.get(cert.height);
-        if (existing && bytesEqual(existing.hash, hash))
+        if (this.deps.store.certificates.byHash(hash) !== undefined)
           return { validation: ignore('DUPLICATE', 'certificate already stored') };
         const v = validateCertificate(cert, {
           genesis: this.deps.genesis,
@@ -377,19 +381,65 @@ export class Ingest {
           if (v.code === 'K_FUTURE') this.deps.onGap?.(opts.peer, 'certificates');
           return { validation: v };
         }
+        // One certificate per (height, target, step), one step down per height (docs/protocol.md "Levels"):
+        // REDUCED and then PAUSED at one height are two rows; a rival at one slot is a conflict.
         const res = this.write(kind, opts, () =>
-          this.deps.store.certificates.insert({ height: cert.height, hash, bytes, receivedAt }),
+          this.deps.store.certificates.insert({
+            height: cert.height,
+            target: cert.target,
+            step: cert.step,
+            hash,
+            bytes,
+            receivedAt,
+          }),
         );
         if (res === 'conflict') {
           this.deps.logger.error(
-            { event: 'certificate.conflict', height: cert.height },
-            'two valid group-signed certificates at one height: the group key is compromised',
+            { event: 'certificate.conflict', height: cert.height, target: cert.target, step: cert.step },
+            'two valid group-signed certificates for one height and level (or two steps down at one height): the threshold assumption is broken',
           );
           return {
-            validation: ignore('K_CONFLICT', `another certificate is stored at height ${cert.height}`),
+            validation: ignore(
+              'K_CONFLICT',
+              cert.step === 'down'
+                ? `another step down is stored at height ${cert.height}`
+                : `another step up to ${cert.target} is stored at height ${cert.height}`,
+            ),
           };
         }
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', 'certificate already stored') };
+        return accept(hash);
+      }
+      case 'receipt': {
+        const sr = msg as MessageOf['receipt'];
+        const r = sr.receipt;
+        const hash = hashOfCanonical(bytes); // = receiptHash(sr)
+        if (this.deps.store.receipts.has(hash))
+          return { validation: ignore('DUPLICATE', 'receipt already stored') };
+        // The certificate it names, from the store (R_UNKNOWN_CERTIFICATE: none held yet; sync fetches
+        // certificates before receipts), and what is stored of this lab for it (R_SUPERSEDED, R_QUOTA).
+        const row = this.deps.store.certificates.byHash(r.certificateHash);
+        const v = validateReceipt(sr, {
+          ...base,
+          certificate: row === undefined ? null : decodeCertificate(row.bytes),
+          stored: this.deps.store.receipts.stored(r.lab, r.certificateHash),
+        });
+        if (!v.ok) {
+          // A receipt ahead of its certificate: the sender holds the certificate, fetch it from there.
+          if (v.code === 'R_UNKNOWN_CERTIFICATE') this.deps.onGap?.(opts.peer, 'certificates');
+          return { validation: v };
+        }
+        const stored = this.write(kind, opts, () =>
+          this.deps.store.receipts.insert({
+            hash,
+            lab: r.lab,
+            certificateHash: r.certificateHash,
+            issuedAt: r.issuedAt,
+            bytes,
+            receivedAt,
+          }),
+        );
+        if (!stored) return { validation: ignore('DUPLICATE', 'receipt already stored') };
         return accept(hash);
       }
       default:
@@ -398,13 +448,14 @@ export class Ingest {
   }
 
   /**
-   * Durability rule (docs/protocol.md "Durability"): this node's own commitments and evidence are fsynced
+   * Durability rule (docs/protocol.md "Durability"): this node's own commitments, evidence and receipts are fsynced
    * before they are acknowledged or gossiped; everything else is a relaxed commit. Other nodes' messages are
    * re-fetched by sync after a power loss; an own vote is already durable in the slashing-protection table
    * before it is published, and a certificate is fsynced by the transaction that applies it.
    */
   private write<T>(kind: MessageKind, opts: IngestOptions, fn: () => T): T {
-    const durable = opts.source === 'local' && (kind === 'commitment' || kind === 'evidence');
+    const durable =
+      opts.source === 'local' && (kind === 'commitment' || kind === 'evidence' || kind === 'receipt');
     return durable ? this.deps.store.transaction(fn) : this.deps.store.relaxed(fn);
   }
 

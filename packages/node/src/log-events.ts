@@ -56,6 +56,8 @@ export const NODE_LOG_EVENTS = [
   'hooks.reasserted',
   'hooks.reassert_failed',
   'hooks.run_failed',
+  'receipt.observed',
+  'receipt.signed',
   'failsafe.tripped',
   'failsafe.cleared',
   // API (api/*)

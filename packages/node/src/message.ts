@@ -3,25 +3,29 @@ import {
   decodeCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
+  decodeSignedReceipt,
   decodeSignedVote,
   encodeCertificate,
   encodeSignedCommitment,
   encodeSignedEvidence,
+  encodeSignedReceipt,
   encodeSignedVote,
   MAX_BYTES,
   type SignedCommitment,
   type SignedEvidence,
+  type SignedReceipt,
   type SignedVote,
 } from '@pausenet/protocol';
 
-/** The four message kinds that flow through the one ingest path. */
-export type MessageKind = 'commitment' | 'evidence' | 'vote' | 'certificate';
+/** The message kinds that flow through the one ingest path. */
+export type MessageKind = 'commitment' | 'evidence' | 'vote' | 'certificate' | 'receipt';
 
 export interface MessageOf {
   commitment: SignedCommitment;
   evidence: SignedEvidence;
   vote: SignedVote;
   certificate: Certificate;
+  receipt: SignedReceipt;
 }
 export type AnyMessage = MessageOf[MessageKind];
 
@@ -34,6 +38,7 @@ export const MAX_SIZE: Record<MessageKind, number> = {
   evidence: MAX_BYTES.signedEvidence,
   vote: MAX_BYTES.signedVote,
   certificate: MAX_BYTES.certificate,
+  receipt: MAX_BYTES.signedReceipt,
 };
 
 declare const validatedBrand: unique symbol;
@@ -71,6 +76,8 @@ export function encodeMessage<K extends MessageKind>(kind: K, msg: MessageOf[K])
       return encodeSignedEvidence(msg as MessageOf['evidence']);
     case 'vote':
       return encodeSignedVote(msg as MessageOf['vote']);
+    case 'receipt':
+      return encodeSignedReceipt(msg as MessageOf['receipt']);
     default:
       return encodeCertificate(msg as MessageOf['certificate']);
   }
@@ -85,6 +92,8 @@ export function decodeMessage<K extends MessageKind>(kind: K, bytes: Uint8Array)
       return decodeSignedEvidence(bytes) as MessageOf[K];
     case 'vote':
       return decodeSignedVote(bytes) as MessageOf[K];
+    case 'receipt':
+      return decodeSignedReceipt(bytes) as MessageOf[K];
     default:
       return decodeCertificate(bytes) as MessageOf[K];
   }

@@ -106,6 +106,12 @@ export class NodeMetrics {
     labelNames: ['protocol'] as const,
     registers: [this.registry],
   });
+  readonly receiptStatus = new Gauge({
+    name: 'pausenet_receipt_status',
+    help: 'Per lab, 1 for its receipt status of the applied certificate (confirmed | failing | pending | not-confirmed), else 0',
+    labelNames: ['lab', 'status'] as const,
+    registers: [this.registry],
+  });
   readonly apiRequests = new Histogram({
     name: 'pausenet_api_request_seconds',
     help: 'Local API latency by route and status',

@@ -141,6 +141,7 @@ export class PausenetNode {
       ingestBatch: (kind, items, peer) =>
         this.ingest.ingestBatch(items.map((bytes) => ({ kind, bytes, opts: { source: 'sync', peer } }))),
       currentHeight: () => this.agreement.height,
+      currentLevel: () => this.agreement.level,
       metrics,
       logger: logger.child({ component: 'sync' }),
       intervalMs: config.sync.intervalMs,
@@ -298,6 +299,12 @@ export class PausenetNode {
     m.peers.set(this.host.getPeers().length);
     m.inboundPending.set(this.gate.pending().total);
     m.setPause(this.agreement.level, this.agreement.height);
+    // Per lab one series per receipt status of the applied certificate, 1 on the current one
+    // (docs/protocol.md "Receipts").
+    m.receiptStatus.reset();
+    for (const l of this.agreement.status().receipts?.labs ?? [])
+      for (const st of ['confirmed', 'failing', 'pending', 'not-confirmed'] as const)
+        m.receiptStatus.set({ lab: l.lab, status: st }, l.status === st ? 1 : 0);
     const now = this.now();
     for (const l of this.views.labDeadlines()) {
       if (l.lastIssuedAt !== null)
@@ -378,8 +385,10 @@ export class PausenetNode {
       role: this.config.role,
       heads: this.store.commitments.heads().map((h) => ({ lab: h.lab, seq: h.seq, hash: toHex(h.hash) })),
       certifiedHeight: height,
+      certifiedLevel: this.store.certificates.get(height)?.target ?? 'RUNNING',
       openVotes: this.store.votes.count(height + 1),
       evidenceCount: this.store.evidence.count(),
+      receiptCount: this.store.receipts.count(),
     };
   }
 

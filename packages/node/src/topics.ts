@@ -1,6 +1,6 @@
 /** Gossip topic and req/resp protocol names (docs/protocol.md "Topics and gossip validation"). */
 
-export const GOSSIP_KINDS = ['commitments', 'evidence', 'votes', 'certificates'] as const;
+export const GOSSIP_KINDS = ['commitments', 'evidence', 'votes', 'certificates', 'receipts'] as const;
 export type GossipKind = (typeof GOSSIP_KINDS)[number];
 
 export const REQRESP_METHODS = [
@@ -9,6 +9,7 @@ export const REQRESP_METHODS = [
   'certificates-by-range',
   'votes',
   'evidence',
+  'receipts',
 ] as const;
 export type ReqRespMethod = (typeof REQRESP_METHODS)[number];
 
@@ -17,13 +18,14 @@ export function topicName(networkIdHex: string, kind: GossipKind): string {
   return `/pausenet/${networkIdHex}/${kind}/1`;
 }
 
-/** All four gossip topics of a network, keyed by kind. */
+/** All gossip topics of a network, keyed by kind. */
 export function topicNames(networkIdHex: string): Record<GossipKind, string> {
   return {
     commitments: topicName(networkIdHex, 'commitments'),
     evidence: topicName(networkIdHex, 'evidence'),
     votes: topicName(networkIdHex, 'votes'),
     certificates: topicName(networkIdHex, 'certificates'),
+    receipts: topicName(networkIdHex, 'receipts'),
   };
 }
 

@@ -110,9 +110,10 @@ describe('crash safety (real child processes, SIGKILL)', () => {
 
     const s = Store.open(dataDir);
     const rows = s.signedHeights.all().map(({ height, target }) => ({ height, target }));
-    const signed1 = s.signedHeights.signedAt(1);
+    const [signed1, ...more] = s.signedHeights.signedAt(1);
     s.close();
     expect(rows).toEqual([{ height: 1, target: 'PAUSED' }]);
+    expect(more).toEqual([]);
     if (signed1 === undefined) throw new Error('no vote stored at height 1');
     const stored = { height: 1, target: signed1.target, vote: signed1.vote };
 
@@ -133,7 +134,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(r2.lines.find((l) => l.event === 'approve')?.result).toMatchObject({ signed: true });
     const s2 = Store.open(dataDir);
     const after = s2.signedHeights.all();
-    const vote1 = s2.signedHeights.signedAt(1)?.vote;
+    const vote1 = s2.signedHeights.signedAt(1)[0]?.vote;
     s2.close();
     expect(after.length).toBe(1);
     expect(toHex(vote1 ?? new Uint8Array())).toBe(toHex(stored.vote));

@@ -155,7 +155,7 @@ describe('votes: validation, dedupe, threshold', () => {
 });
 
 describe('slashing protection (SQLite)', () => {
-  it('signs once per height; the same statement returns the stored bytes; a different one is refused', async () => {
+  it('signs per the signing rule at a height: the same statement returns the stored bytes, escalations are signed, the rest refused', async () => {
     const n = new SimNet({ labs: 4, connected: [] });
     nets.push(n);
     await n.start();
@@ -173,24 +173,40 @@ describe('slashing protection (SQLite)', () => {
       calls++;
       return new Uint8Array([b]);
     };
-    expect(sp.signOnce(7, 'PAUSED', st('PAUSED'), sign(1), 1)).toEqual({
+    const up = (t: PauseState) => ({ target: t, step: 'up' as const, resolves: [] });
+    const down = (t: PauseState) => ({ target: t, step: 'down' as const, resolves: [] });
+    expect(sp.signOnce(7, up('REDUCED'), st('REDUCED'), sign(1), 1)).toEqual({
       kind: 'new',
       vote: new Uint8Array([1]),
     });
-    expect(sp.signOnce(7, 'PAUSED', st('PAUSED'), sign(2), 2)).toEqual({
+    expect(sp.signOnce(7, up('REDUCED'), st('REDUCED'), sign(2), 2)).toEqual({
       kind: 'same',
       vote: new Uint8Array([1]),
     });
-    expect(sp.signOnce(7, 'RUNNING', st('RUNNING'), sign(3), 3)).toEqual({
-      kind: 'conflict',
-      signedTarget: 'PAUSED',
+    // An escalation at the same height: a step up above every level signed there.
+    expect(sp.signOnce(7, up('PAUSED'), st('PAUSED'), sign(3), 3)).toEqual({
+      kind: 'new',
+      vote: new Uint8Array([3]),
     });
-    expect(calls).toBe(1);
+    expect(sp.signOnce(7, down('RUNNING'), st('RUNNING'), sign(4), 4)).toMatchObject({
+      kind: 'refused',
+      code: 'P_DOWN_NOT_FIRST',
+    });
+    expect(calls).toBe(2);
+    // A step down first, then a step up above it; a second step up to a level already signed is refused.
+    const st6 = (t: PauseState, step: 'up' | 'down') =>
+      statementBytes({ networkId: n.networkId, height: 6, target: t, step, resolves: [] });
+    expect(sp.signOnce(6, down('REDUCED'), st6('REDUCED', 'down'), sign(5), 5).kind).toBe('new');
+    expect(sp.signOnce(6, up('REDUCED'), st6('REDUCED', 'up'), sign(6), 6)).toMatchObject({
+      kind: 'refused',
+      code: 'P_LEVEL_ORDER',
+    });
+    expect(sp.signOnce(6, up('PAUSED'), st6('PAUSED', 'up'), sign(7), 7).kind).toBe('new');
     // A signer that throws leaves nothing behind (the transaction rolls back).
     expect(() =>
       sp.signOnce(
         8,
-        'RUNNING',
+        down('RUNNING'),
         statementBytes({ networkId: n.networkId, height: 8, target: 'RUNNING', step: 'down', resolves: [] }),
         () => {
           throw new Error('hsm unavailable');
@@ -198,22 +214,29 @@ describe('slashing protection (SQLite)', () => {
         4,
       ),
     ).toThrow('hsm unavailable');
-    expect(sp.signedAt(8)).toBeUndefined();
+    expect(sp.signedAt(8)).toEqual([]);
     // Never nested: inside another (e.g. relaxed) transaction its commit would not be its own fsync.
     const store = n.node(1).store;
     expect(() =>
       store.relaxed(() =>
         sp.signOnce(
           9,
-          'PAUSED',
+          up('PAUSED'),
           statementBytes({ networkId: n.networkId, height: 9, target: 'PAUSED', step: 'up', resolves: [] }),
           sign(9),
           5,
         ),
       ),
     ).toThrow(/inside a transaction/);
-    expect(sp.signedAt(9)).toBeUndefined();
-    expect(sp.all()).toEqual([{ height: 7, target: 'PAUSED', vote: new Uint8Array([1]) }]);
+    expect(sp.signedAt(9)).toEqual([]);
+    expect(sp.all().map((r) => ({ height: r.height, target: r.target, step: r.step, vote: r.vote }))).toEqual(
+      [
+        { height: 6, target: 'REDUCED', step: 'down', vote: new Uint8Array([5]) },
+        { height: 6, target: 'PAUSED', step: 'up', vote: new Uint8Array([7]) },
+        { height: 7, target: 'REDUCED', step: 'up', vote: new Uint8Array([1]) },
+        { height: 7, target: 'PAUSED', step: 'up', vote: new Uint8Array([3]) },
+      ],
+    );
   });
 });
 

@@ -51,6 +51,16 @@ export function formatStatus(s: StatusBody, now: number): string {
         `  height ${a.height} -> ${a.target}: run \`pausenet approve ${a.height}${a.target === 'RUNNING' ? ' --resume' : ''}\``,
       );
   }
+  const r = s.receipts;
+  if (r) {
+    // Self-reported by each lab (docs/protocol.md "Receipts"): what its hooks did, not proof that no work runs.
+    const deadline = `${r.deadline > now ? 'deadline' : 'deadline passed'} ${new Date(r.deadline).toISOString()}`;
+    out.push(`receipts  height ${r.height} ${r.target} (${deadline})`);
+    for (const l of r.labs) {
+      const why = l.failed.length ? `: ${l.failed.join(', ')} failed` : '';
+      out.push(`  ${l.lab.padEnd(12)} ${l.status}${why}${l.late ? ' (late)' : ''}`);
+    }
+  }
   if (s.hooks.length) {
     out.push('hooks');
     for (const h of s.hooks) {

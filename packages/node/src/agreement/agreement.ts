@@ -167,6 +167,10 @@ export class Agreement {
       case 'certificate':
         this.certificates.onCertificate(v.msg as Certificate);
         break;
+      case 'receipt':
+        // Receipts change no pause state: they feed the status's confirmations (docs/protocol.md "Receipts").
+        this.core.emitChange();
+        break;
     }
     if (this.core.queued()) void this.core.flush();
   }

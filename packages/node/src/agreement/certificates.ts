@@ -4,6 +4,7 @@ import {
   bytesEqual,
   type Certificate,
   certificateHash,
+  certificateStaleRule,
   decodeCertificate,
   encodeCertificate,
   type LabId,
@@ -139,9 +140,9 @@ export class Certificates {
   }
 
   /**
-   * A certificate dominated by a higher level at its height (the machine's P_DOMINATED): the store holds one
-   * certificate per height, so only what it resolves is kept (durably), and the resolved set does not
-   * depend on the order certificates arrived in.
+   * A certificate dominated by the applied state (the machine's P_DOMINANCE) that resolves breaches not yet
+   * resolved: ingest stored it (one row per (height, target, step)); what it resolves is recorded durably, so
+   * the resolved set does not depend on the order certificates arrived in. The level does not change.
    */
   recordDominated(cert: Certificate): void {
     this.core.store.transaction(() => this.core.store.breaches.resolve(cert.resolves, cert.height));
@@ -152,7 +153,7 @@ export class Certificates {
         target: cert.target,
         resolves: cert.resolves.map(toHex),
       },
-      'dominated certificate: its resolved breaches are recorded, the certificate itself is not stored',
+      'dominated certificate: its resolved breaches are recorded, the applied level stays',
     );
     this.core.emitChange();
   }
@@ -169,17 +170,22 @@ export class Certificates {
     this.core.store.transaction(() => {
       const r = this.core.store.certificates.insert({
         height: cert.height,
+        target: cert.target,
+        step: cert.step,
         hash,
         bytes: encodeCertificate(cert),
         receivedAt: now,
       });
       if (r === 'conflict') {
-        // Another signer set for the same height: the group signature is unique, so it is the same decision.
-        const row = this.core.store.certificates.get(cert.height);
-        if (row === undefined) throw new Error(`certificate at height ${cert.height} vanished`);
+        // Another signer set for the same statement: the group signature is unique, so it is the same decision.
+        const row = this.core.store.certificates
+          .atHeight(cert.height)
+          .find((x) => x.target === cert.target && x.step === cert.step);
+        if (row === undefined)
+          throw new Error(`certificate at height ${cert.height} (${cert.step} ${cert.target}) vanished`);
         const stored = decodeCertificate(row.bytes);
         if (!bytesEqual(stored.signature, cert.signature))
-          throw new Error(`two group signatures at height ${cert.height}`);
+          throw new Error(`two group signatures at height ${cert.height} for ${cert.step} ${cert.target}`);
         used = stored;
         hash = row.hash;
       }
@@ -221,22 +227,33 @@ export class Certificates {
     this.hooks.run(used, hash);
   }
 
-  /** Apply stored certificates above the machine's height, in order, up to `maxHeight`. */
+  /**
+   * Apply stored certificates above the applied state, in chain order, up to height `maxHeight`: at the
+   * applied height the steps up above the applied level (escalations that arrived before this node applied
+   * the lower one), then each higher height, every certificate there (docs/protocol.md "Levels").
+   */
   applyStored(maxHeight: number): void {
-    for (let h = this.core.machine.height + 1; h <= maxHeight; h = this.core.machine.height + 1) {
-      const row = this.core.store.certificates.get(h);
-      if (row === undefined) return;
-      const v = this.core.step({
-        type: 'certificate',
-        certificate: decodeCertificate(row.bytes),
-        validated: true,
-      });
-      if (!v.ok) {
-        this.core.log.error(
-          { event: 'certificate.stored_invalid', height: h, code: v.code, detail: v.detail },
-          'stored certificate does not validate',
-        );
-        return;
+    // Past the applied height + 1 there is a gap (nothing stored there applied): stop.
+    for (let h = this.core.machine.height; h <= maxHeight && h <= this.core.machine.height + 1; h++) {
+      for (const row of h === 0 ? [] : this.core.store.certificates.atHeight(h)) {
+        const cert = decodeCertificate(row.bytes);
+        // Already decided by the applied state (the applied certificate itself, or dominated by it).
+        if (certificateStaleRule(this.core.machine, cert) !== null) continue;
+        const v = this.core.step({ type: 'certificate', certificate: cert, validated: true });
+        if (!v.ok) {
+          this.core.log.error(
+            {
+              event: 'certificate.stored_invalid',
+              height: h,
+              target: cert.target,
+              step: cert.step,
+              code: v.code,
+              detail: v.detail,
+            },
+            'stored certificate does not validate',
+          );
+          return;
+        }
       }
     }
   }

@@ -87,7 +87,11 @@ export class AgreementCore {
    */
   load(): PauseMachineState {
     const applied = this.store.pauseState.get();
-    const row = applied.height > 0 ? this.store.certificates.get(applied.height) : undefined;
+    // The applied certificate by its hash: a height may hold several (REDUCED, then PAUSED).
+    const row =
+      applied.height > 0 && applied.certificateHash !== null
+        ? this.store.certificates.byHash(applied.certificateHash)
+        : undefined;
     return createPauseState(this.genesis, {
       networkId: this.networkId,
       ...(this.voter !== null ? { self: this.voter.lab } : {}),

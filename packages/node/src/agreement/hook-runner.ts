@@ -29,9 +29,12 @@ export function hookCertificateOf(cert: Certificate, hash: Uint8Array): HookCert
 /** A HookRunner that also names its hooks, so the agreement can journal them in the apply transaction. */
 export class StoreHookRunner extends HookRunner {
   readonly hookNames: readonly string[];
+  /** The hooks themselves (their `observe()` feeds this member's receipts). */
+  readonly adapters: readonly HookAdapter[];
   constructor(opts: ConstructorParameters<typeof HookRunner>[0]) {
     super(opts);
     this.hookNames = opts.hooks.map((h) => h.name);
+    this.adapters = opts.hooks;
   }
 }
 

@@ -1,9 +1,10 @@
-import { actionForTarget, type HookCertificate } from '@pausenet/hooks';
-import { type Certificate, toHex } from '@pausenet/protocol';
+import { actionForTarget, type HookAdapter, type HookCertificate } from '@pausenet/hooks';
+import { type Certificate, certificateHash, toHex } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import { AgreementError } from './errors.js';
 import { FailSafeMonitor, type FailSafeStatus } from './fail-safe.js';
 import { hookCertificateOf } from './hook-runner.js';
+import { OwnReceipts } from './receipts.js';
 import type { AgreementStatus, Readiness } from './types.js';
 
 interface RunOutcome {
@@ -19,6 +20,7 @@ export interface RunnerLike {
   resumeUnfinished(opts?: { signal?: AbortSignal }): Promise<unknown>;
   stop?(): Promise<void>;
   readonly hookNames?: readonly string[];
+  readonly adapters?: readonly HookAdapter[];
 }
 
 /** The hooks handed to the agreement, checked: a HookRunner (createHookRunner) or null. */
@@ -65,6 +67,8 @@ export class HookDriver {
   private readyReason: string | null = 'starting';
   private readonly hookRuns = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  /** This member's receipts (null on observers). */
+  private readonly receipts: OwnReceipts | null;
 
   constructor(
     private readonly core: AgreementCore,
@@ -72,6 +76,7 @@ export class HookDriver {
     opts: HookDriverOptions = {},
   ) {
     this.names = runner?.hookNames ?? [];
+    this.receipts = core.self !== null ? new OwnReceipts(core, runner?.adapters ?? []) : null;
     if (opts.failSafe?.enabled === true && opts.connectedMembers === undefined) missingConnectivity();
     this.failSafe =
       opts.failSafe?.enabled === true && runner !== null
@@ -95,7 +100,14 @@ export class HookDriver {
   /** Start-up work: re-assert, finish unfinished journal rows, start the fail-safe clock. */
   start(): void {
     this.reassertOnStart();
-    if (this.runner !== null) this.track(this.runner.resumeUnfinished({ signal: this.abort.signal }));
+    if (this.runner !== null)
+      this.track(
+        this.runner.resumeUnfinished({ signal: this.abort.signal }).then(() => {
+          // Unfinished rows of the applied certificate may have become ok: its receipt says so.
+          const applied = this.appliedStored();
+          if (applied !== null) this.receiptIfMissing(applied.cert, applied.hash);
+        }),
+      );
     this.failSafe?.start();
   }
 
@@ -130,7 +142,10 @@ export class HookDriver {
   /** Run the hooks of an applied certificate (halt on PAUSED, resume on RUNNING). */
   run(cert: Certificate, hash: Uint8Array): void {
     const runner = this.runner;
-    if (runner === null) return;
+    if (runner === null) {
+      this.receipt(cert, hash); // a member without hooks still acknowledges the certificate
+      return;
+    }
     const hc = hookCertificateOf(cert, hash);
     this.track(
       runner.runFor(hc, { signal: this.abort.signal }).then((results) => {
@@ -141,8 +156,32 @@ export class HookDriver {
         // A node whose start-up re-assert failed is ready again once the hooks of a newer state all ran.
         if (!this.ready && hc.height === this.core.machine.height && results.every((r) => r.status === 'ok'))
           this.setReady(null);
+        // A run a newer certificate superseded is not receipted: the newer one's receipt follows.
+        if (!results.some((r) => r.status === 'superseded')) this.receipt(cert, hash);
       }),
     );
+  }
+
+  /** Sign and send this member's receipt for an applied certificate whose hooks finished (members only). */
+  private receipt(cert: Certificate, hash: Uint8Array): void {
+    const receipts = this.receipts;
+    if (receipts === null || this.core.stopped) return;
+    this.track(receipts.issue(cert, hash, this.abort.signal));
+  }
+
+  /**
+   * After a restart: a receipt for the applied certificate if none is stored (a crash came before it), or a
+   * newer one if its hooks' outcome changed since (a failed hook that a retry on start made ok).
+   */
+  private receiptIfMissing(cert: Certificate, hash: Uint8Array): void {
+    if (this.receipts !== null && !this.receipts.current(hash)) this.receipt(cert, hash);
+  }
+
+  /** The applied certificate and its hash, if it is stored. */
+  private appliedStored(): { cert: Certificate; hash: Uint8Array } | null {
+    const cert = this.core.machine.certificate;
+    const row = cert === null ? undefined : this.core.store.certificates.byHash(certificateHash(cert));
+    return cert === null || row === undefined ? null : { cert, hash: row.hash };
   }
 
   /**
@@ -153,8 +192,9 @@ export class HookDriver {
   private reassertOnStart(): void {
     const cert = this.core.machine.certificate;
     const runner = this.runner;
-    const row = cert === null ? undefined : this.core.store.certificates.get(cert.height);
+    const row = cert === null ? undefined : this.core.store.certificates.byHash(certificateHash(cert));
     if (runner === null || cert === null || row === undefined) {
+      if (cert !== null && row !== undefined) this.receiptIfMissing(cert, row.hash);
       this.setReady(null);
       return;
     }
@@ -165,30 +205,36 @@ export class HookDriver {
           'running hooks of the applied certificate after restart',
         );
         this.run(cert, row.hash);
-      }
+      } else this.receiptIfMissing(cert, row.hash);
       this.setReady(null);
       return;
     }
     const hc = hookCertificateOf(cert, row.hash);
-    this.readyReason = `re-asserting the halt hooks of height ${cert.height}`;
+    const action = actionForTarget(cert.target);
+    this.readyReason = `re-asserting the ${action} hooks of height ${cert.height}`;
     this.core.log.info(
       { event: 'hooks.reasserting', height: cert.height, hooks: this.names },
-      're-asserting PAUSED: running halt hooks again',
+      `re-asserting ${cert.target}: running ${action} hooks again`,
     );
     this.track(
       runner.reassert(hc, { signal: this.abort.signal }).then((results) => {
         const failed = results.filter((r) => r.status === 'failed');
         if (failed.length === 0) {
-          this.core.log.info({ event: 'hooks.reasserted', height: cert.height }, 'halt re-asserted: ready');
+          this.core.log.info(
+            { event: 'hooks.reasserted', height: cert.height, target: cert.target },
+            `${action} re-asserted: ready`,
+          );
           this.setReady(null);
+          this.receiptIfMissing(cert, row.hash);
         } else {
           const why = failed.map((r) => `${r.hookName}: ${r.lastError ?? 'failed'}`).join('; ');
           this.core.log.error(
             { event: 'hooks.reassert_failed', height: cert.height, failed: why },
-            'halt re-assert failed: not ready',
+            `${action} re-assert failed: not ready`,
           );
-          this.readyReason = `halt hooks of height ${cert.height} failed on start: ${why}`;
+          this.readyReason = `${action} hooks of height ${cert.height} failed on start: ${why}`;
           this.core.emitChange();
+          this.receiptIfMissing(cert, row.hash);
         }
       }),
     );

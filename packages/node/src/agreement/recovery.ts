@@ -1,8 +1,8 @@
-import { decodeSignedVote } from '@pausenet/protocol';
+import { decodeSignedVote, escalationHeight } from '@pausenet/protocol';
 import type { Certificates } from './certificates.js';
 import type { AgreementCore } from './core.js';
 import type { HookDriver } from './hooks.js';
-import { approveEvent } from './voting.js';
+import { approveEvent, ownOpenVotes } from './voting.js';
 
 /**
  * Recovery on restart (docs/protocol.md "Restart", "Re-assert on start"): rebuild the machine from the
@@ -16,18 +16,20 @@ export function recoverOnStart(core: AgreementCore, certificates: Certificates, 
   core.machine = core.load();
   hooks.start();
   certificates.applyStored(Number.POSITIVE_INFINITY);
+  // The open heights: the escalation height (the applied one after a step up) and the next height.
   const open = core.machine.height + 1;
-  for (const a of core.store.approvals.above(core.machine.height)) {
-    if (a.height === open) core.step(approveEvent(core.machine.state, a.height, a.target, a.breaches));
+  const esc = escalationHeight(core.machine);
+  for (const a of core.store.approvals.above(esc - 1)) {
+    if (a.height === open || a.height === esc)
+      core.step(approveEvent(core.machine.state, a.height, a.target, a.breaches));
   }
-  for (const row of core.store.votes.range(open, open, 10_000))
+  for (const row of core.store.votes.range(esc, open, 10_000))
     core.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });
-  const mine = core.store.signedHeights.signedAt(open);
-  if (mine !== undefined) {
+  for (const sv of ownOpenVotes(core)) {
     core.log.info(
-      { event: 'vote.republished', height: open, target: mine.target },
+      { event: 'vote.republished', height: sv.vote.height, target: sv.vote.target, step: sv.vote.step },
       're-publishing own stored vote',
     );
-    core.send('vote', decodeSignedVote(mine.vote));
+    core.send('vote', sv);
   }
 }

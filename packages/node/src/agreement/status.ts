@@ -1,6 +1,7 @@
-import { pauseStatus } from '@pausenet/protocol';
+import { escalationHeight, pauseStatus } from '@pausenet/protocol';
 import type { AgreementCore } from './core.js';
 import type { HookDriver } from './hooks.js';
+import { appliedConfirmations } from './receipts.js';
 import type { AgreementStatus } from './types.js';
 import type { Voting } from './voting.js';
 
@@ -9,7 +10,9 @@ export function agreementStatus(core: AgreementCore, voting: Voting, hooks: Hook
   const readiness = hooks.readiness();
 
   const s = pauseStatus(core.machine);
+  // The open heights: the next one, and the applied one while an escalation can still join it.
   const open = core.machine.height + 1;
+  const esc = escalationHeight(core.machine);
   const approvals =
     core.voter === null
       ? []
@@ -20,7 +23,7 @@ export function agreementStatus(core: AgreementCore, voting: Voting, hooks: Hook
     since: core.machine.height === 0 ? null : core.machine.since,
     threshold: core.threshold,
     pendingVotes: s.pendingVotes
-      .filter((p) => p.height === open)
+      .filter((p) => p.height === open || (p.height === esc && p.target !== core.machine.state))
       .map((p) => ({
         ...p,
         voters: [...p.voters].sort((a, b) => (core.memberIndex.get(a) ?? 0) - (core.memberIndex.get(b) ?? 0)),
@@ -31,5 +34,6 @@ export function agreementStatus(core: AgreementCore, voting: Voting, hooks: Hook
     breaches: s.breaches,
     ready: readiness.ready,
     readyReason: readiness.reason,
+    receipts: appliedConfirmations(core),
   };
 }

@@ -1,5 +1,6 @@
 import type { HookAction } from '@pausenet/hooks';
 import type { EvidenceKind, Genesis, LabId, PauseState, Step, Validation } from '@pausenet/protocol';
+import type { ReceiptStatus } from '@pausenet/protocol/api';
 import type { Logger } from '../logger.js';
 import type { MessageKind, MessageOf } from '../message.js';
 import type { NodeStore } from '../store/repositories.js';
@@ -153,4 +154,6 @@ export interface AgreementStatus extends AgreementStatusCore {
   failSafe: FailSafeStatus;
   /** How many breaches the pause machine holds open (of them automatic) and knows as resolved. */
   breaches: { open: number; openAuto: number; resolved: number };
+  /** Per member, its receipt for the applied certificate (docs/protocol.md "Receipts"); null at height 0. */
+  receipts: ReceiptStatus | null;
 }

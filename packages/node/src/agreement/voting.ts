@@ -1,6 +1,9 @@
+// Just over 400 lines: casting a vote behind slashing protection and the operator's approvals share the
+// signing rule of one height (docs/protocol.md "Levels", "Approvals"), so they stay in one file.
 import { blsSign } from '@pausenet/crypto';
 import {
   bytesEqual,
+  checkSigning,
   compareBytes,
   decodeSignedVote,
   encodeSignedVote,
@@ -12,13 +15,29 @@ import {
   type PauseEvent,
   type PauseState,
   resolvesDigest,
+  type SignedVote,
   type Step,
   signVote,
   statementBytes,
   toHex,
 } from '@pausenet/protocol';
+import type { SignedRecord } from '../store/repositories.js';
 import type { AgreementCore } from './core.js';
 import type { ApprovalSource, ApprovedBreach, ApproveOptions, ApproveResult } from './types.js';
+
+/**
+ * This member's stored votes at the heights still open: the escalation height and the next height (where a
+ * step down goes), in signing order (docs/protocol.md "Levels").
+ */
+export function ownOpenVotes(core: AgreementCore): SignedVote[] {
+  const { height, state } = core.machine;
+  // At the applied height only an escalation above the applied level is still open.
+  const current = escalationHeight(core.machine) === height ? core.store.signedHeights.signedAt(height) : [];
+  return [
+    ...current.filter((r) => r.step === 'up' && levelRank(r.target) > levelRank(state)),
+    ...core.store.signedHeights.signedAt(height + 1),
+  ].map((r) => decodeSignedVote(r.vote));
+}
 
 /** Ascending, distinct breach ids. */
 function sortedIds(ids: readonly Uint8Array[]): Uint8Array[] {
@@ -47,8 +66,8 @@ export function approveEvent(
 }
 
 /**
- * Voting: signs votes behind slashing protection (one statement per height, durable before it leaves the
- * process) and handles operator approvals (docs/protocol.md "Approvals").
+ * Voting: signs votes behind slashing protection (the signing rule per height of docs/protocol.md "Levels",
+ * durable before a vote leaves the process) and handles operator approvals (docs/protocol.md "Approvals").
  */
 export class Voting {
   /** Heights for which the machine asked the operator (approval-needed). */
@@ -78,9 +97,10 @@ export class Voting {
   }
 
   /**
-   * Slashing protection: sign only if nothing, or the same statement, was signed at this height — the
-   * check and the insert are one fsynced transaction before anything leaves the process; a repeat
-   * re-sends the stored bytes, a different statement is refused.
+   * Slashing protection (docs/protocol.md "Levels", P_NO_DOUBLE_SIGN): sign only what the signing rule
+   * allows after the statements already signed at this height — the check and the insert are one fsynced
+   * transaction before anything leaves the process; a repeat re-sends the stored bytes, a statement the
+   * rule refuses (a step down after anything, a step up not above every level signed there) is not signed.
    */
   castVote(
     height: number,
@@ -100,7 +120,7 @@ export class Voting {
     });
     const res = this.core.store.signedHeights.signOnce(
       height,
-      target,
+      { target, step, resolves: what.resolves },
       statement,
       () =>
         encodeSignedVote(
@@ -122,12 +142,12 @@ export class Voting {
         ),
       this.core.now(),
     );
-    if (res.kind === 'conflict') {
+    if (res.kind === 'refused') {
       this.core.log.error(
-        { event: 'vote.refused', height, target, alreadySigned: res.signedTarget },
-        'slashing protection: refusing to sign a different statement at an already signed height',
+        { event: 'vote.refused', height, target, step, code: res.code, detail: res.detail },
+        'slashing protection: refusing to sign a statement the signing rule forbids at this height',
       );
-      return { signed: false, reason: `already signed ${res.signedTarget} at height ${height}` };
+      return { signed: false, reason: `${res.code}: ${res.detail}` };
     }
     if (res.kind === 'new')
       this.core.log.info(
@@ -146,13 +166,13 @@ export class Voting {
     return { signed: true };
   }
 
-  /** Send this member's stored vote for the open height again (timer; see AgreementOptions.republishMs). */
+  /**
+   * Send this member's stored votes for the open heights again (timer; see AgreementOptions.republishMs):
+   * the escalation height and the next height (a step down), every statement signed there.
+   */
   republishOwnVote(): void {
     if (this.core.voter === null || this.core.stopped) return;
-    const open = this.core.machine.height + 1;
-    const mine = this.core.store.signedHeights.signedAt(open);
-    if (mine === undefined) return;
-    this.core.send('vote', decodeSignedVote(mine.vote));
+    for (const sv of ownOpenVotes(this.core)) this.core.send('vote', sv);
     void this.core.flush();
   }
 
@@ -192,13 +212,17 @@ export class Voting {
       const chosen = this.chooseBreaches(step, opts);
       if ('refused' in chosen) {
         // Nothing judged to approve, but this member already voted PAUSED (an automatic breach): say so.
-        const mine = this.core.store.signedHeights.signedAt(height);
-        if (chosen.refused === 'NOTHING_TO_APPROVE' && mine !== undefined && mine.target === 'PAUSED') {
+        // The step up to `target` (or above it) this member signed at that height, if any.
+        const mine = this.core.store.signedHeights
+          .signedAt(height)
+          .filter((s) => s.step === 'up' && levelRank(s.target) >= levelRank(target))
+          .at(-1);
+        if (chosen.refused === 'NOTHING_TO_APPROVE' && mine !== undefined) {
           this.core.send('vote', decodeSignedVote(mine.vote));
           const cited = decodeSignedVote(mine.vote).vote.breaches;
           return {
             signed: true,
-            reason: `already voted PAUSED at height ${height} (automatic breach evidence)`,
+            reason: `already voted ${mine.target} at height ${height} (automatic breach evidence)`,
             height,
             target,
             breaches: cited.map((id) => this.describeBreach(id)),
@@ -218,15 +242,27 @@ export class Voting {
       };
       const resolves = step === 'down' ? chosen.ids : [];
       const statement = statementBytes({ networkId: this.core.networkId, height, target, step, resolves });
-      const mine = this.core.store.signedHeights.signedAt(height);
-      // One member signs one statement per height: a resume with another set cannot be signed any more.
-      if (mine !== undefined && !bytesEqual(mine.statement, statement))
+      const signedHere = this.core.store.signedHeights.signedAt(height);
+      const mine = signedHere.find((x) => bytesEqual(x.statement, statement));
+      // The signing rule (docs/protocol.md "Levels"): at one height a step down only first, steps up only
+      // to a level above every level signed there; a resume with another set cannot be signed any more.
+      const check = checkSigning(
+        signedHere.map((x) => ({
+          target: x.target,
+          step: x.step,
+          resolves: decodeSignedVote(x.vote).vote.resolves,
+        })),
+        { target, step, resolves },
+      );
+      if (check.kind === 'refused') {
+        const last = signedHere.at(-1) as SignedRecord;
         return refuse(
           'ALREADY_SIGNED',
-          `this member already signed a different ${mine.target} statement at height ${height} (its vote resolves ${this.votedResolves(mine.vote)}); one member signs one statement per height`,
+          `this member already signed ${last.step} ${last.target} at height ${height} (its vote resolves ${this.votedResolves(last.vote)}); ${check.detail} (${check.code})`,
         );
+      }
       if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
-      this.core.store.approvals.approve(height, target, chosen.ids, this.core.now());
+      this.core.store.approvals.approve(height, target, step, chosen.ids, this.core.now());
       this.core.log.info(
         {
           event: 'approval.recorded',
@@ -240,7 +276,9 @@ export class Voting {
       const v = this.core.step(approveEvent(machine.state, height, target, chosen.ids));
       this.core.emitChange();
       if (!v.ok) return { ...result, reason: v.detail };
-      const signed = this.core.store.signedHeights.signedAt(height);
+      const signed = this.core.store.signedHeights
+        .signedAt(height)
+        .find((x) => bytesEqual(x.statement, statement));
       if (signed !== undefined) {
         if (!this.core.queued('vote')) this.core.send('vote', decodeSignedVote(signed.vote));
         return { ...result, signed: true };

@@ -3,11 +3,13 @@ import {
   commitmentToJson,
   decodeCertificate,
   decodeSignedEvidence,
+  decodeSignedReceipt,
   type Evidence,
   evidenceToJson,
   fromHexOrNull,
   type Genesis,
   genesisToJson,
+  receiptToJson,
   signEvidence,
   type Validation,
 } from '@pausenet/protocol';
@@ -18,6 +20,7 @@ import {
   type EvidenceView,
   evidenceRequestSchema,
   parseApiBody,
+  type ReceiptView,
 } from '@pausenet/protocol/api';
 import type { z } from 'zod';
 import type { Agreement } from '../agreement/agreement.js';
@@ -165,6 +168,14 @@ export function createApiHandlers(d: ApiHandlerDeps): ApiBackend {
       d.store.certificates
         .range(1, Number.MAX_SAFE_INTEGER, 10_000)
         .map((r) => ({ ...certificateToJson(decodeCertificate(r.bytes)), firstSeenAt: r.receivedAt })),
+
+    listReceipts: () =>
+      d.store.receipts
+        .list(10_000)
+        .map(
+          (r) =>
+            ({ ...receiptToJson(decodeSignedReceipt(r.bytes)), firstSeenAt: r.receivedAt }) as ReceiptView,
+        ),
 
     onChange: (fn) => d.onChange(fn),
   };

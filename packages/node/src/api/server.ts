@@ -9,6 +9,7 @@ import {
   type EvidenceView,
   type HealthBody,
   parseApiBody,
+  type ReceiptView,
   type StatusBody,
   type SubmittedCommitment,
 } from '@pausenet/protocol/api';
@@ -36,6 +37,7 @@ export interface ApiBackend {
   listEvidence(): EvidenceView[];
   approve(body: unknown): Promise<ApproveResultBody>;
   listCertificates(): CertificateView[];
+  listReceipts(): ReceiptView[];
   /** Subscribe to status changes (SSE); returns an unsubscribe function. */
   onChange(fn: () => void): () => void;
 }
@@ -207,6 +209,7 @@ export class ApiServer {
       return this.ok(res, await b.approve(await readJson(req)));
     }
     if (m === 'GET' && p === '/v1/certificates') return this.ok(res, b.listCertificates());
+    if (m === 'GET' && p === '/v1/receipts') return this.ok(res, b.listReceipts());
     if (m === 'GET' && p === '/v1/events') return this.events(req, res);
     if (m === 'GET' && p === '/metrics') {
       this.opts.beforeMetrics?.();
@@ -229,6 +232,7 @@ export class ApiServer {
         '/v1/evidence',
         '/v1/approve',
         '/v1/certificates',
+        '/v1/receipts',
         '/v1/events',
       ].includes(p)
     ) {

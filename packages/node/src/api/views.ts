@@ -143,6 +143,7 @@ export class NodeViews {
       approvals: a.approvals,
       breaches: this.breaches(),
       hooks: a.hooks,
+      receipts: a.receipts,
     };
   }
 }

@@ -11,6 +11,8 @@ const COST: Record<MessageKind, { bls: number; ed25519: number }> = {
   commitment: { bls: 0, ed25519: 1 },
   // E_SIGNATURE + up to two embedded commitments (equivocation)
   evidence: { bls: 0, ed25519: 3 },
+  // R_SIGNATURE
+  receipt: { bls: 0, ed25519: 1 },
 };
 
 /** One token bucket shared by every peer it is charged for. */

@@ -14,12 +14,14 @@ export const TOPIC_KIND: Record<GossipKind, MessageKind> = {
   evidence: 'evidence',
   votes: 'vote',
   certificates: 'certificate',
+  receipts: 'receipt',
 };
 export const KIND_TOPIC: Record<MessageKind, GossipKind> = {
   commitment: 'commitments',
   evidence: 'evidence',
   vote: 'votes',
   certificate: 'certificates',
+  receipt: 'receipts',
 };
 
 /**

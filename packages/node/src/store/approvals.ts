@@ -1,3 +1,4 @@
+import type { Step } from '@pausenet/protocol';
 import type { SqliteDatabase } from './database.js';
 import type { ApprovalRecord, ApprovalRepository } from './repositories.js';
 import { levelOf } from './signed-heights.js';
@@ -9,6 +10,7 @@ export class SqliteApprovals implements ApprovalRepository {
   approve(
     height: number,
     target: ApprovalRecord['target'],
+    step: Step,
     breaches: readonly Uint8Array[],
     now: number,
   ): void {
@@ -16,8 +18,8 @@ export class SqliteApprovals implements ApprovalRepository {
       this.db
         .sql('INSERT OR IGNORE INTO approvals (height, target, at) VALUES (?, ?, ?)')
         .run(height, target, now);
-      // A resume names exactly one set; pause approvals add up.
-      if (target === 'RUNNING')
+      // A step down names exactly one set; escalation approvals add up.
+      if (step === 'down')
         this.db.sql('DELETE FROM approval_breaches WHERE height = ? AND target = ?').run(height, target);
       for (const id of breaches)
         this.db

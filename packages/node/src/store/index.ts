@@ -23,6 +23,8 @@ export type {
   PauseStateRepository,
   PeerRepository,
   PeerRow,
+  ReceiptRepository,
+  ReceiptRow,
   SignedHeightRepository,
   SignOnceResult,
   Transactions,

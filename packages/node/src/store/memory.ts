@@ -1,7 +1,7 @@
 // Over 400 lines on purpose: the in-memory NodeStore implements every repository of store/repositories.ts
 // with the same rules as SQLite, for agreement unit tests; one file mirrors the one interface file.
 import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
-import { compareBytes, type PauseState, toHex } from '@pausenet/protocol';
+import { compareBytes, orderChain, type PauseState, type Step, toHex } from '@pausenet/protocol';
 import type {
   AppliedState,
   ApprovalRecord,
@@ -23,11 +23,15 @@ import type {
   PauseStateRepository,
   PeerRepository,
   PeerRow,
+  ReceiptRepository,
+  ReceiptRow,
   SignedHeightRepository,
+  SignedRecord,
   SignOnceResult,
   VoteRepository,
   VoteRow,
 } from './repositories.js';
+import { signingVerdict } from './signed-heights.js';
 
 /*
  * In-memory repositories with the SQLite ones' semantics (orderings, duplicate/conflict rules, first row
@@ -35,8 +39,6 @@ import type {
  * their function and roll nothing back: durability and crash behaviour are tested on the real store.
  * Long, on purpose: one small class per repository, kept side by side so their rules stay comparable.
  */
-
-const byNum = (a: number, b: number): number => a - b;
 
 class MemoryCommitments implements CommitmentRepository {
   private readonly rows: CommitmentRow[] = [];
@@ -160,30 +162,71 @@ class MemoryVotes implements VoteRepository {
 }
 
 class MemoryCertificates implements CertificateRepository {
-  private readonly rows = new Map<number, CertificateRow>();
+  private readonly rows: CertificateRow[] = [];
 
   insert(r: CertificateRow): InsertResult {
-    const at = this.rows.get(r.height);
-    if (at) return toHex(at.hash) === toHex(r.hash) ? 'duplicate' : 'conflict';
-    this.rows.set(r.height, { ...r });
+    const same = this.rows.find((x) => x.height === r.height && x.target === r.target && x.step === r.step);
+    if (same) return toHex(same.hash) === toHex(r.hash) ? 'duplicate' : 'conflict';
+    if (r.step === 'down' && this.rows.some((x) => x.height === r.height && x.step === 'down'))
+      return 'conflict';
+    this.rows.push({ ...r });
     return 'inserted';
   }
   get(height: number): CertificateRow | undefined {
-    return this.rows.get(height);
+    return this.atHeight(height).at(-1);
+  }
+  atHeight(height: number): CertificateRow[] {
+    return orderChain(this.rows.filter((r) => r.height === height));
   }
   byHash(hash: Uint8Array): CertificateRow | undefined {
     const h = toHex(hash);
-    return [...this.rows.values()].find((r) => toHex(r.hash) === h);
+    return this.rows.find((r) => toHex(r.hash) === h);
   }
   height(): number {
-    return Math.max(0, ...this.rows.keys());
+    return Math.max(0, ...this.rows.map((r) => r.height));
   }
   range(fromHeight: number, toHeight: number, limit: number): CertificateRow[] {
-    return [...this.rows.keys()]
-      .filter((h) => h >= fromHeight && h <= toHeight)
-      .sort(byNum)
-      .slice(0, limit)
-      .map((h) => this.rows.get(h) as CertificateRow);
+    return orderChain(this.rows.filter((r) => r.height >= fromHeight && r.height <= toHeight)).slice(
+      0,
+      limit,
+    );
+  }
+}
+
+class MemoryReceipts implements ReceiptRepository {
+  private readonly rows: ReceiptRow[] = [];
+  insert(r: ReceiptRow): boolean {
+    if (this.has(r.hash)) return false;
+    this.rows.push({ ...r });
+    return true;
+  }
+  has(hash: Uint8Array): boolean {
+    const h = toHex(hash);
+    return this.rows.some((r) => toHex(r.hash) === h);
+  }
+  stored(
+    lab: string,
+    certificateHash: Uint8Array,
+  ): { count: number; newest?: { hash: Uint8Array; issuedAt: number } } {
+    const c = toHex(certificateHash);
+    const mine = this.rows.filter((r) => r.lab === lab && toHex(r.certificateHash) === c);
+    const top = [...mine].sort((a, b) => b.issuedAt - a.issuedAt)[0];
+    return {
+      count: mine.length,
+      ...(top !== undefined ? { newest: { hash: top.hash, issuedAt: top.issuedAt } } : {}),
+    };
+  }
+  forCertificate(certificateHash: Uint8Array): ReceiptRow[] {
+    const c = toHex(certificateHash);
+    return this.list(Number.MAX_SAFE_INTEGER).filter((r) => toHex(r.certificateHash) === c);
+  }
+  count(): number {
+    return this.rows.length;
+  }
+  list(limit = 1000, offset = 0): ReceiptRow[] {
+    return [...this.rows]
+      .sort((a, b) => a.receivedAt - b.receivedAt || compareBytes(a.hash, b.hash))
+      .slice(offset, offset + limit);
   }
 }
 
@@ -280,12 +323,12 @@ class MemoryPeers implements PeerRepository {
 }
 
 class MemorySignedHeights implements SignedHeightRepository {
-  private readonly rows = new Map<number, { target: PauseState; statement: Uint8Array; vote: Uint8Array }>();
+  private readonly rows: SignedRecord[] = [];
   constructor(private readonly inTransaction: () => boolean) {}
 
   signOnce(
     height: number,
-    target: PauseState,
+    st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
     statement: Uint8Array,
     sign: () => Uint8Array,
     _now: number,
@@ -294,23 +337,17 @@ class MemorySignedHeights implements SignedHeightRepository {
       throw new Error(
         'slashing protection must commit (fsync) on its own: signOnce ran inside a transaction',
       );
-    const at = this.rows.get(height);
-    if (at !== undefined) {
-      if (at.target === target && toHex(at.statement) === toHex(statement))
-        return { kind: 'same', vote: at.vote };
-      return { kind: 'conflict', signedTarget: at.target };
-    }
+    const verdict = signingVerdict(this.signedAt(height), st, statement);
+    if (verdict.kind !== 'new') return verdict;
     const vote = sign();
-    this.rows.set(height, { target, statement, vote });
+    this.rows.push({ height, target: st.target, step: st.step, statement, vote });
     return { kind: 'new', vote };
   }
-  all(): { height: number; target: PauseState; vote: Uint8Array }[] {
-    return [...this.rows.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([height, r]) => ({ height, target: r.target, vote: r.vote }));
+  all(): SignedRecord[] {
+    return [...this.rows].sort((a, b) => a.height - b.height);
   }
-  signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined {
-    return this.rows.get(height);
+  signedAt(height: number): SignedRecord[] {
+    return this.rows.filter((r) => r.height === height);
   }
 }
 
@@ -326,11 +363,17 @@ class MemoryPauseState implements PauseStateRepository {
 
 class MemoryApprovals implements ApprovalRepository {
   private readonly rows = new Map<string, ApprovalRecord>();
-  approve(height: number, target: PauseState, breaches: readonly Uint8Array[], now: number): void {
+  approve(
+    height: number,
+    target: PauseState,
+    step: Step,
+    breaches: readonly Uint8Array[],
+    now: number,
+  ): void {
     const k = `${height}|${target}`;
     const at = this.rows.get(k) ?? { height, target, at: now, breaches: [] };
-    // A resume names exactly one set; pause approvals add up.
-    const ids = target === 'RUNNING' ? [...breaches] : [...at.breaches, ...breaches];
+    // A step down names exactly one set; escalation approvals add up.
+    const ids = step === 'down' ? [...breaches] : [...at.breaches, ...breaches];
     const unique = new Map(ids.map((id) => [toHex(id), id]));
     this.rows.set(k, { ...at, breaches: [...unique.values()].sort(compareBytes) });
   }
@@ -448,6 +491,7 @@ export class MemoryStore implements NodeStore {
   readonly evidence = new MemoryEvidence();
   readonly votes = new MemoryVotes();
   readonly certificates = new MemoryCertificates();
+  readonly receipts = new MemoryReceipts();
   readonly breaches = new MemoryBreaches();
   readonly peers = new MemoryPeers();
   readonly signedHeights = new MemorySignedHeights(() => this.depth > 0);

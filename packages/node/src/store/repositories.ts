@@ -1,5 +1,5 @@
 import type { HookAction, HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
-import type { EvidenceKind, PauseState } from '@pausenet/protocol';
+import type { EvidenceKind, Level, PauseState, Step } from '@pausenet/protocol';
 
 /**
  * The store's repositories, one per table group (docs/node.md "Storage"). The node runs them on SQLite
@@ -35,6 +35,8 @@ export interface VoteRow {
 }
 export interface CertificateRow {
   height: number;
+  target: Level;
+  step: Step;
   hash: Uint8Array;
   bytes: Uint8Array;
   receivedAt: number;
@@ -98,15 +100,53 @@ export interface VoteRepository {
   count(height: number): number;
 }
 
-/** Certificates (table certificates). */
+/**
+ * Certificates (table certificates), one per (height, target, step) (docs/protocol.md "Levels": a height
+ * holds at most one step down and steps up of increasing levels).
+ */
 export interface CertificateRepository {
-  /** Insert the certificate of its height; a different certificate at the same height -> conflict. */
+  /**
+   * Insert at (height, target, step): the same certificate -> duplicate; a different one at that slot, or a
+   * second step down at the height -> conflict (two t-sets signed rival statements: a broken threshold).
+   */
   insert(row: CertificateRow): InsertResult;
+  /** The highest certificate at `height` in chain order (the one that decides the height). */
   get(height: number): CertificateRow | undefined;
+  /** Every certificate at `height`, in chain order (protocol orderChain). */
+  atHeight(height: number): CertificateRow[];
   byHash(hash: Uint8Array): CertificateRow | undefined;
   /** Highest certified height (0 if none). */
   height(): number;
+  /** Certificates with fromHeight <= height <= toHeight in chain order, at most `limit`. */
   range(fromHeight: number, toHeight: number, limit: number): CertificateRow[];
+}
+
+/** A stored signed receipt (table receipts, migration 4). */
+export interface ReceiptRow {
+  /** receiptHash. */
+  hash: Uint8Array;
+  lab: string;
+  certificateHash: Uint8Array;
+  issuedAt: number;
+  bytes: Uint8Array;
+  receivedAt: number;
+}
+
+/** Signed receipts (table receipts; docs/protocol.md "Receipts"): at most 8 per (lab, certificate). */
+export interface ReceiptRepository {
+  /** Insert keyed by hash; false if already present (its first-seen time is kept). */
+  insert(row: ReceiptRow): boolean;
+  has(hash: Uint8Array): boolean;
+  /** What R_DUPLICATE / R_SUPERSEDED / R_QUOTA judge: the count and newest of (lab, certificate). */
+  stored(
+    lab: string,
+    certificateHash: Uint8Array,
+  ): { count: number; newest?: { hash: Uint8Array; issuedAt: number } };
+  /** Receipts of one certificate, oldest first. */
+  forCertificate(certificateHash: Uint8Array): ReceiptRow[];
+  count(): number;
+  /** All receipts in arrival order (first-seen time, then hash), paged. */
+  list(limit?: number, offset?: number): ReceiptRow[];
 }
 
 /** A breach row (table breaches, migration 3). */
@@ -162,35 +202,46 @@ export interface PeerRepository {
   list(limit: number): PeerRow[];
 }
 
-/** Outcome of asking slashing protection to sign at a height. */
+/** Outcome of asking slashing protection to sign a statement at a height. */
 export type SignOnceResult =
-  /** Nothing was signed at this height before: `sign()` ran and its bytes are now durable. */
+  /** The signing rule allows it: `sign()` ran and its bytes are now durable. */
   | { kind: 'new'; vote: Uint8Array }
   /** The same statement was signed before: these are the stored bytes (never re-signed). */
   | { kind: 'same'; vote: Uint8Array }
-  /** A different statement was signed at this height: refused. */
-  | { kind: 'conflict'; signedTarget: PauseState };
+  /** The signing rule refuses it (P_DOWN_NOT_FIRST, P_LEVEL_ORDER). */
+  | { kind: 'refused'; code: string; detail: string };
+
+/** One statement this member signed at a height, with the vote that carries it. */
+export interface SignedRecord {
+  height: number;
+  target: PauseState;
+  step: Step;
+  statement: Uint8Array;
+  vote: Uint8Array;
+}
 
 /**
- * Slashing protection (table signed_heights; EIP-3076 spirit): at most one signed statement per height,
+ * Slashing protection (table signed_heights; EIP-3076 spirit): the statements this member signed, one row
+ * per (height, target, step), under the signing rule of docs/protocol.md "Levels" (protocol checkSigning),
  * recorded durably BEFORE the vote leaves the process.
  */
 export interface SignedHeightRepository {
   /**
-   * Signs (via `sign`) only if nothing or the same statement was signed at `height`; the check and the
-   * insert are one transaction, committed (fsynced) before this returns. Refused inside another transaction.
+   * Signs (via `sign`) only if the signing rule allows `statement` (its fields in `st`) after what was
+   * signed at `height`; the check and the insert are one transaction, committed (fsynced) before this
+   * returns. The same statement again returns the stored vote. Refused inside another transaction.
    */
   signOnce(
     height: number,
-    target: PauseState,
+    st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
     statement: Uint8Array,
     sign: () => Uint8Array,
     now: number,
   ): SignOnceResult;
-  /** Every vote this member signed (its bytes carry the statement: target, step, resolves), ascending height. */
-  all(): { height: number; target: PauseState; vote: Uint8Array }[];
-  /** The vote bytes stored for a height, if this member signed there. */
-  signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined;
+  /** Every statement this member signed, ascending height, in signing order within a height. */
+  all(): SignedRecord[];
+  /** The statements signed at `height`, in signing order (empty if none). */
+  signedAt(height: number): SignedRecord[];
 }
 
 /** The applied (certified) pause state of this node. */
@@ -211,7 +262,7 @@ export interface PauseStateRepository {
   set(s: AppliedState): void;
 }
 
-/** An operator approval: PAUSED -> the judged breach ids approved; RUNNING -> what the resume resolves. */
+/** An operator approval: a step up -> the judged breach ids approved; a step down -> what it resolves. */
 export interface ApprovalRecord {
   height: number;
   target: PauseState;
@@ -221,8 +272,11 @@ export interface ApprovalRecord {
 
 /** Tables approvals and approval_breaches. */
 export interface ApprovalRepository {
-  /** Durably record an operator approval and the breach ids it names (one fsynced transaction). */
-  approve(height: number, target: PauseState, breaches: readonly Uint8Array[], now: number): void;
+  /**
+   * Durably record an operator approval and the breach ids it names (one fsynced transaction): a step down
+   * names exactly one set (a second approval replaces it), escalation approvals add up.
+   */
+  approve(height: number, target: PauseState, step: Step, breaches: readonly Uint8Array[], now: number): void;
   /** Approvals for heights above `height`, with the breach ids each names. */
   above(height: number): ApprovalRecord[];
 }
@@ -273,6 +327,7 @@ export interface NodeStore extends Transactions {
   readonly evidence: EvidenceRepository;
   readonly votes: VoteRepository;
   readonly certificates: CertificateRepository;
+  readonly receipts: ReceiptRepository;
   readonly breaches: BreachRepository;
   readonly peers: PeerRepository;
   readonly signedHeights: SignedHeightRepository;

@@ -1,13 +1,13 @@
-import type { PauseState } from '@pausenet/protocol';
+import { checkSigning, type PauseState, type Step } from '@pausenet/protocol';
 import type { SqliteDatabase } from './database.js';
-import type { SignedHeightRepository, SignOnceResult } from './repositories.js';
+import type { SignedHeightRepository, SignedRecord, SignOnceResult } from './repositories.js';
 
 interface SignedRow {
   height: number;
   target: string;
+  step: string;
   statement: Uint8Array;
   vote: Uint8Array;
-  at: number;
 }
 
 /** A stored level name (pause_state, signed_heights, approvals). */
@@ -15,50 +15,83 @@ export function levelOf(s: string): PauseState {
   return s === 'PAUSED' || s === 'REDUCED' ? s : 'RUNNING';
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+const record = (r: SignedRow): SignedRecord => ({
+  height: r.height,
+  target: levelOf(r.target),
+  step: r.step === 'down' ? 'down' : 'up',
+  statement: new Uint8Array(r.statement),
+  vote: new Uint8Array(r.vote),
+});
+
+/**
+ * The signing rule over what was signed at one height (docs/protocol.md "Levels", P_NO_DOUBLE_SIGN): the
+ * same statement is re-sent, else protocol checkSigning decides. Shared by the SQLite and memory stores.
+ */
+export function signingVerdict(
+  signed: readonly SignedRecord[],
+  st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
+  statement: Uint8Array,
+): { kind: 'new' } | { kind: 'same'; vote: Uint8Array } | Extract<SignOnceResult, { kind: 'refused' }> {
+  const same = signed.find((r) => Buffer.from(r.statement).equals(statement));
+  if (same !== undefined) return { kind: 'same', vote: same.vote };
+  // The statement bytes already told "same" apart, so the rule is judged on (target, step) alone; a record
+  // with the same target and step is then another statement at one (height, level, step): refused.
+  const check = checkSigning(
+    signed.map((r) => ({ target: r.target, step: r.step, resolves: [] })),
+    { target: st.target, step: st.step, resolves: [] },
+  );
+  if (check.kind === 'refused') return { kind: 'refused', code: check.code, detail: check.detail };
+  if (check.kind === 'same')
+    return st.step === 'down'
+      ? {
+          kind: 'refused',
+          code: 'P_DOWN_NOT_FIRST',
+          detail: 'a step down that resolves another set was already signed at this height',
+        }
+      : {
+          kind: 'refused',
+          code: 'P_LEVEL_ORDER',
+          detail: `a step up to ${st.target} was already signed at this height`,
+        };
+  return { kind: 'new' };
 }
 
-/** Slashing protection on SQLite (table signed_heights, migration 2; synchronous=FULL). */
+/** Slashing protection on SQLite (table signed_heights: migration 2, per (height, target, step) from 4; synchronous=FULL). */
 export class SqliteSignedHeights implements SignedHeightRepository {
   private readonly signOnceTx: (
     height: number,
-    target: PauseState,
+    st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
     statement: Uint8Array,
     sign: () => Uint8Array,
     now: number,
   ) => SignOnceResult;
 
   constructor(private readonly db: SqliteDatabase) {
-    // IMMEDIATE: take the write lock before reading, so two writers can never both see "nothing signed".
+    // IMMEDIATE: take the write lock before reading, so two writers can never both see the same record.
     this.signOnceTx = db.connection.transaction(
-      (height: number, target: PauseState, statement: Uint8Array, sign: () => Uint8Array, now: number) => {
-        const row = this.row(height);
-        if (row !== undefined) {
-          if (row.target === target && equalBytes(row.statement, statement))
-            return { kind: 'same', vote: new Uint8Array(row.vote) } as const;
-          return { kind: 'conflict', signedTarget: levelOf(row.target) } as const;
-        }
+      (
+        height: number,
+        st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
+        statement: Uint8Array,
+        sign: () => Uint8Array,
+        now: number,
+      ) => {
+        const verdict = signingVerdict(this.signedAt(height), st, statement);
+        if (verdict.kind !== 'new') return verdict;
         const vote = sign();
         this.db
-          .sql('INSERT INTO signed_heights (height, target, statement, vote, at) VALUES (?, ?, ?, ?, ?)')
-          .run(height, target, statement, vote, now);
+          .sql(
+            'INSERT INTO signed_heights (height, target, step, statement, vote, at) VALUES (?, ?, ?, ?, ?, ?)',
+          )
+          .run(height, st.target, st.step, statement, vote, now);
         return { kind: 'new', vote } as const;
       },
     ).immediate;
   }
 
-  private row(height: number): SignedRow | undefined {
-    return this.db
-      .sql('SELECT height, target, statement, vote, at FROM signed_heights WHERE height = ?')
-      .get(height) as SignedRow | undefined;
-  }
-
   signOnce(
     height: number,
-    target: PauseState,
+    st: { target: PauseState; step: Step; resolves: readonly Uint8Array[] },
     statement: Uint8Array,
     sign: () => Uint8Array,
     now: number,
@@ -68,26 +101,24 @@ export class SqliteSignedHeights implements SignedHeightRepository {
       throw new Error(
         'slashing protection must commit (fsync) on its own: signOnce ran inside a transaction',
       );
-    return this.signOnceTx(height, target, statement, sign, now);
+    return this.signOnceTx(height, st, statement, sign, now);
   }
 
-  all(): { height: number; target: PauseState; vote: Uint8Array }[] {
+  all(): SignedRecord[] {
     return (
-      this.db.sql('SELECT height, target, vote FROM signed_heights ORDER BY height').all() as {
-        height: number;
-        target: string;
-        vote: Uint8Array;
-      }[]
-    ).map((r) => ({ height: r.height, target: levelOf(r.target), vote: new Uint8Array(r.vote) }));
+      this.db
+        .sql('SELECT height, target, step, statement, vote FROM signed_heights ORDER BY height, rowid')
+        .all() as SignedRow[]
+    ).map(record);
   }
 
-  signedAt(height: number): { target: PauseState; statement: Uint8Array; vote: Uint8Array } | undefined {
-    const row = this.row(height);
-    if (row === undefined) return undefined;
-    return {
-      target: levelOf(row.target),
-      statement: new Uint8Array(row.statement),
-      vote: new Uint8Array(row.vote),
-    };
+  signedAt(height: number): SignedRecord[] {
+    return (
+      this.db
+        .sql(
+          'SELECT height, target, step, statement, vote FROM signed_heights WHERE height = ? ORDER BY rowid',
+        )
+        .all(height) as SignedRow[]
+    ).map(record);
   }
 }

@@ -9,6 +9,7 @@ import { SqliteHookJournal, SqliteHookStateStore } from './hook-journal.js';
 import { SqliteMeta } from './meta.js';
 import { SqlitePauseState } from './pause-state.js';
 import { SqlitePeers } from './peers.js';
+import { SqliteReceipts } from './receipts.js';
 import type { NodeStore } from './repositories.js';
 import { SqliteNodeRuns } from './runs.js';
 import { SqliteSignedHeights } from './signed-heights.js';
@@ -22,6 +23,7 @@ export type {
   EvidenceRow,
   InsertResult,
   PeerRow,
+  ReceiptRow,
   VoteRow,
 } from './repositories.js';
 
@@ -35,6 +37,7 @@ export class Store implements NodeStore {
   readonly evidence: SqliteEvidence;
   readonly votes: SqliteVotes;
   readonly certificates: SqliteCertificates;
+  readonly receipts: SqliteReceipts;
   readonly breaches: SqliteBreaches;
   readonly peers: SqlitePeers;
   readonly signedHeights: SqliteSignedHeights;
@@ -49,6 +52,7 @@ export class Store implements NodeStore {
     this.evidence = new SqliteEvidence(db);
     this.votes = new SqliteVotes(db);
     this.certificates = new SqliteCertificates(db);
+    this.receipts = new SqliteReceipts(db);
     this.breaches = new SqliteBreaches(db);
     this.peers = new SqlitePeers(db);
     this.signedHeights = new SqliteSignedHeights(db);

@@ -13,6 +13,8 @@ export interface SyncBounds {
   maxSeq(): number;
   /** Most evidence items a genesis-valid network can hold by now. */
   maxEvidence(): number;
+  /** Number of genesis members. */
+  members(): number;
 }
 
 /**
@@ -34,6 +36,7 @@ export function syncBounds(genesis: Genesis, now: () => number, skewMs = 30_000)
   return {
     isLab: (lab) => labs.has(lab),
     maxSeq: () => epochs() - 1,
+    members: () => labs.size,
     maxEvidence: () => epochs() * reporters * (quota + genesis.members.length * SELF_PROVING_PER_LAB_EPOCH),
   };
 }

@@ -9,9 +9,16 @@ export interface StatusMessage {
   heads: { lab: string; seq: number; hash: string }[];
   /** Highest stored certificate height (0 = none). */
   certifiedHeight: number;
+  /**
+   * The highest level certified at certifiedHeight (a height may hold escalations: docs/protocol.md
+   * "Levels"); a peer at our height with a higher one holds an escalation we miss. Absent: not compared.
+   */
+  certifiedLevel?: string;
   /** Votes held for certifiedHeight + 1 (the open round). */
   openVotes: number;
   evidenceCount: number;
+  /** Stored receipts (absent: not compared). */
+  receiptCount?: number;
 }
 
 export interface CommitmentsByRangeRequest {
@@ -25,6 +32,10 @@ export interface CertificatesByRangeRequest {
 }
 export interface VotesRequest {
   height: number;
+}
+export interface ReceiptsRequest {
+  offset: number;
+  count: number;
 }
 export interface EvidenceRequest {
   offset: number;
@@ -83,5 +94,12 @@ export class SyncResponder {
     const offset = int(r.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     const count = Math.min(int(r.count, 'count', 1, 1_000_000), this.maxBatch);
     return { items: this.store.evidence.list(count, offset).map((x) => x.bytes) };
+  }
+
+  receipts(raw: unknown): { items: Uint8Array[] } {
+    const r = obj(raw);
+    const offset = int(r.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const count = Math.min(int(r.count, 'count', 1, 1_000_000), this.maxBatch);
+    return { items: this.store.receipts.list(count, offset).map((x) => x.bytes) };
   }
 }

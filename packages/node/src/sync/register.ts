@@ -9,7 +9,7 @@ import { handleReqResp, type ReqRespHandler } from './reqresp.js';
 
 /**
  * Serve the req/resp sync protocols (docs/protocol.md "Req/resp sync"): status, commitments, certificates,
- * votes and evidence by range, each answer capped, with one request budget per peer over all of them.
+ * votes, evidence and receipts by range, each answer capped, with one request budget per peer over all of them.
  */
 export async function registerSyncHandlers(opts: {
   host: PausenetLibp2p;
@@ -33,6 +33,7 @@ export async function registerSyncHandlers(opts: {
     ['certificates-by-range', (r) => responder.certificatesByRange(r)],
     ['votes', (r) => responder.votes(r)],
     ['evidence', (r) => responder.evidence(r)],
+    ['receipts', (r) => responder.receipts(r)],
   ];
   for (const [method, handler] of handlers)
     await handleReqResp(opts.host, protocolName(opts.networkIdHex, method), handler, lim, serve(method));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { Validation } from '@pausenet/protocol';
+import { type Level, levelRank, PAUSE_STATES, type Validation } from '@pausenet/protocol';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +22,8 @@ export interface SyncerDeps {
   ingestBatch: (kind: MessageKind, items: readonly Uint8Array[], peer: string) => IngestOutcome[];
   /** Current applied pause height (agreement). */
   currentHeight: () => number;
+  /** Current applied level (agreement). */
+  currentLevel: () => Level;
   metrics: NodeMetrics;
   logger: Logger;
   intervalMs: number;
@@ -164,12 +166,18 @@ export class Syncer {
     // Certificates first: a lab that was away learns what was certified (which breaches were acted on or
     // resolved) before it sees the commitments that prove them, so it neither files evidence for an old
     // breach again nor votes at a height the network has passed (docs/protocol.md "Req/resp sync").
+    // A peer at our height with more certificates there holds an escalation we miss (REDUCED@h, then
+    // PAUSED@h: docs/protocol.md "Levels"): fetch from our height itself; what we hold there is a duplicate.
+    const remoteLevel = (PAUSE_STATES as readonly unknown[]).indexOf(st.certifiedLevel); // -1: not advertised
     for (;;) {
       const height = this.deps.currentHeight();
-      if (certifiedHeight <= height) break;
+      const same =
+        height > 0 && certifiedHeight === height && remoteLevel > levelRank(this.deps.currentLevel());
+      if (certifiedHeight <= height && !same) break;
+      // `count` is in certificates (a height may hold several).
       const res = await this.req(peer, 'certificates-by-range', {
-        fromHeight: height + 1,
-        count: Math.min(this.deps.maxBatch, certifiedHeight - height),
+        fromHeight: same ? height : height + 1,
+        count: this.deps.maxBatch,
       });
       if (res.items.length === 0) break;
       let progressed = false;
@@ -230,6 +238,32 @@ export class Syncer {
           const out = this.deps.ingest('evidence', item, peerStr);
           if (!out.validation.ok && out.validation.action === 'reject')
             return this.rejected(peerStr, 'evidence', out.validation);
+        }
+        if (res.items.length < this.deps.maxBatch) break;
+      }
+    }
+
+    // Receipts last: the certificates they name are held by now (R_UNKNOWN_CERTIFICATE otherwise). A
+    // network holds at most 8 per (lab, certificate) and at most 3 certificates per height.
+    const advertisedReceipts = Number.isSafeInteger(st.receiptCount)
+      ? Math.max(0, st.receiptCount as number)
+      : 0;
+    const receiptBound = this.deps.bounds.members() * 8 * 3 * (this.deps.currentHeight() + 1);
+    const receiptCount = Math.min(advertisedReceipts, receiptBound);
+    if (receiptCount > 0 && receiptCount !== this.deps.store.receipts.count()) {
+      const seen = new Set<string>();
+      for (let offset = 0; offset < receiptCount; offset += this.deps.maxBatch) {
+        const res = await this.req(peer, 'receipts', { offset, count: this.deps.maxBatch });
+        for (const item of res.items) {
+          const id = createHash('sha256').update(item).digest('base64');
+          if (seen.has(id)) {
+            this.deps.metrics.syncRounds.inc({ method: 'receipts', outcome: 'REPEATED_ITEM' });
+            return;
+          }
+          seen.add(id);
+          const out = this.deps.ingest('receipt', item, peerStr);
+          if (!out.validation.ok && out.validation.action === 'reject')
+            return this.rejected(peerStr, 'receipts', out.validation);
         }
         if (res.items.length < this.deps.maxBatch) break;
       }

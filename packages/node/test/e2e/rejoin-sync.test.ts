@@ -55,8 +55,17 @@ describe('a lab that rejoins after a pause and a resume (sync)', () => {
     const metrics = (await get(d, '/metrics')).body as string;
     const local = metrics
       .split('\n')
-      .filter((l) => l.startsWith('pausenet_messages_total{') && l.includes('source="local"'));
+      .filter(
+        (l) =>
+          l.startsWith('pausenet_messages_total{') &&
+          l.includes('source="local"') &&
+          !l.includes('topic="receipt"'),
+      );
     expect(local, 'messages lab-d produced itself (evidence, votes)').toEqual([]);
+    // Its one message: the receipt for the certificate in force (height 2), none for the pause it passed.
+    await waitFor(() => d.store.receipts.count() > 0, 'lab-d receipt', 60_000);
+    const own = (await get(d, '/v1/receipts')).body as { lab: string; height: number }[];
+    expect(own.filter((r) => r.lab === 'lab-d').map((r) => r.height)).toEqual([2]);
     expect(d.agreement.status()).toMatchObject({ state: 'RUNNING', height: 2 });
   }, 180_000);
 });

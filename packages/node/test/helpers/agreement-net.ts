@@ -8,19 +8,25 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { blsSign, recoverSignature } from '@pausenet/crypto';
 import { createHook } from '@pausenet/hooks';
 import {
+  type Certificate,
   decodeCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
   decodeSignedVote,
   epochAt,
   type Genesis,
+  type Level,
   type Metrics,
   makePolicy,
   networkIdOf,
+  type Policy,
   type SignedCommitment,
+  type Step,
   signCommitment,
+  statementBytes,
   type Validation,
   ZERO_HASH,
 } from '@pausenet/protocol';
@@ -45,7 +51,7 @@ export function nobleVerify(publicKey: Uint8Array, message: Uint8Array, signatur
 }
 
 /** A genesis with n labs, t = floor(2n/3)+1, 1 h epochs, test-dealer BLS shares. */
-export function makeAgreementGenesis(n: number, now = Date.now()) {
+export function makeAgreementGenesis(n: number, now = Date.now(), levels?: Policy['levels']) {
   const labs = makeLabs(n);
   const t = Math.floor((2 * n) / 3) + 1;
   const dealer = testDealer(n, t);
@@ -72,6 +78,7 @@ export function makeAgreementGenesis(n: number, now = Date.now()) {
         maxParams: 10n ** 13n,
         datasetTokens: 10n ** 14n,
       },
+      ...(levels !== undefined ? { levels } : {}),
     }),
     dkg: {
       groupPublicKey: dealer.groupPublicKey,
@@ -80,6 +87,30 @@ export function makeAgreementGenesis(n: number, now = Date.now()) {
     },
   };
   return { genesis, networkId: networkIdOf(genesis), labs, shares: dealer.shares, threshold: t };
+}
+
+/**
+ * A certificate signed by the first `threshold` members' BLS shares (of makeAgreementGenesis): valid under the
+ * group key, as t honest members would have formed it.
+ */
+export function groupCertificate(
+  net: { networkId: Uint8Array; labs: TestLab[]; shares: Uint8Array[]; threshold: number },
+  st: { height: number; target: Level; step: Step; resolves?: Uint8Array[] },
+): Certificate {
+  const resolves = st.resolves ?? [];
+  const statement = statementBytes({ networkId: net.networkId, ...st, resolves });
+  const partials = net.shares
+    .slice(0, net.threshold)
+    .map((share, i) => ({ index: i + 1, signature: blsSign(share, statement) }));
+  return {
+    networkId: net.networkId,
+    height: st.height,
+    target: st.target,
+    step: st.step,
+    signers: net.labs.slice(0, net.threshold).map((l) => l.id),
+    resolves,
+    signature: recoverSignature(partials, net.threshold),
+  };
 }
 
 export function metrics(over: Partial<Metrics> = {}): Metrics {
@@ -148,6 +179,8 @@ export interface SimNetOptions {
   connected?: number[];
   failSafe?: { enabled: boolean; afterMs: number };
   logger?: Logger;
+  /** policy.levels of the genesis (which breach leads to which level). */
+  levels?: Policy['levels'];
 }
 
 /** Loopback network of Agreement instances over real stores and hooks. */
@@ -167,7 +200,7 @@ export class SimNet {
   readonly rejected = new Map<string, number>();
 
   constructor(private readonly opts: SimNetOptions = {}) {
-    const g = makeAgreementGenesis(opts.labs ?? 4);
+    const g = makeAgreementGenesis(opts.labs ?? 4, Date.now(), opts.levels);
     this.genesis = g.genesis;
     this.networkId = g.networkId;
     this.labs = g.labs;

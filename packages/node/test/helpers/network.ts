@@ -54,6 +54,8 @@ export async function makeTestNetwork(opts: {
   observers?: number;
   now?: number;
   epochMs?: number;
+  /** policy.receiptDeadlineMs (default: the protocol's). */
+  receiptDeadlineMs?: number;
 }): Promise<TestNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'pn-net-'));
   const labs = makeLabs(opts.labs);
@@ -95,6 +97,7 @@ export async function makeTestNetwork(opts: {
         maxParams: 10n ** 13n,
         datasetTokens: 10n ** 14n,
       },
+      ...(opts.receiptDeadlineMs !== undefined ? { receiptDeadlineMs: opts.receiptDeadlineMs } : {}),
     }),
     dkg: {
       groupPublicKey: dealer.groupPublicKey,

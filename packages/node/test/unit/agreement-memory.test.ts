@@ -114,7 +114,8 @@ describe('agreement over in-memory repositories (unit tier, no SQLite)', () => {
       true,
     );
     await a.agreement.settled();
-    expect(a.sent).toEqual(['evidence', 'vote', 'certificate']);
+    // Then its receipt for the applied certificate (docs/protocol.md "Receipts").
+    expect(a.sent).toEqual(['evidence', 'vote', 'certificate', 'receipt']);
     expect(a.agreement.height).toBe(1);
     expect(store.certificates.height()).toBe(1);
     expect(store.pauseState.get()).toMatchObject({ height: 1, state: 'PAUSED' });

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Level, Step } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import type { Migration } from '../../src/store/migrations.js';
@@ -77,9 +78,30 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
     expect(s.commitments.count('lab-a', { from: 0, to: 1 })).toBe(2);
     expect(s.commitments.count(undefined, { from: 0, to: 0 })).toBe(2);
     expect(s.commitments.count('lab-a')).toBe(2);
-    expect(s.certificates.insert({ height: 1, hash: h(9), bytes: h(9), receivedAt: 1 })).toBe('inserted');
-    expect(s.certificates.insert({ height: 1, hash: h(8), bytes: h(8), receivedAt: 1 })).toBe('conflict');
-    expect(s.certificates.height()).toBe(1);
+    const cert = (height: number, target: Level, step: Step, b: number) => ({
+      height,
+      target,
+      step,
+      hash: h(b),
+      bytes: h(b),
+      receivedAt: 1,
+    });
+    expect(s.certificates.insert(cert(1, 'PAUSED', 'up', 9))).toBe('inserted');
+    expect(s.certificates.insert(cert(1, 'PAUSED', 'up', 9))).toBe('duplicate');
+    expect(s.certificates.insert(cert(1, 'PAUSED', 'up', 8))).toBe('conflict');
+    // One row per (height, target, step): an escalation at the same height is its own row.
+    expect(s.certificates.insert(cert(1, 'REDUCED', 'up', 7))).toBe('inserted');
+    expect(s.certificates.insert(cert(2, 'REDUCED', 'down', 6))).toBe('inserted');
+    // At most one step down per height, whatever its level.
+    expect(s.certificates.insert(cert(2, 'RUNNING', 'down', 5))).toBe('conflict');
+    expect(s.certificates.height()).toBe(2);
+    expect(s.certificates.atHeight(1).map((r) => r.target)).toEqual(['REDUCED', 'PAUSED']);
+    expect(s.certificates.get(1)?.target).toBe('PAUSED');
+    expect(s.certificates.range(1, 2, 10).map((r) => `${r.height} ${r.step} ${r.target}`)).toEqual([
+      '1 up REDUCED',
+      '1 up PAUSED',
+      '2 down REDUCED',
+    ]);
     expect(s.evidence.insert({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(true);
     expect(s.evidence.insert({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(false);
     expect(s.votes.insert({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(1), receivedAt: 1 })).toBe(

@@ -28,6 +28,8 @@ export type {
   HealthBody,
   HookStatus,
   MetricsView,
+  ReceiptStatus,
+  ReceiptView,
   StatusBody,
   SubmittedCommitment,
 } from './responses.js';
@@ -45,6 +47,8 @@ export {
   metricsJsonSchema,
   openBreachSchema,
   pendingVotesSchema,
+  receiptStatusSchema,
+  receiptViewSchema,
   statusBodySchema,
   submittedCommitmentSchema,
 } from './responses.js';

@@ -101,6 +101,46 @@ export const certificateViewSchema = z.object({
 });
 export type CertificateView = z.infer<typeof certificateViewSchema>;
 
+/** GET /v1/receipts items: ReceiptJson plus this node's first-seen time (docs/protocol.md "Receipts"). */
+export const receiptViewSchema = z.object({
+  hash: hex,
+  networkId: hex,
+  lab: z.string(),
+  height: z.number(),
+  target: pauseState,
+  certificateHash: hex,
+  hooksDoneAt: z.number(),
+  hooks: z.array(z.object({ name: z.string(), outcome: z.enum(['ok', 'failed']), attempts: z.number() })),
+  schedulerDigest: hex,
+  issuedAt: z.number(),
+  signature: hex,
+  firstSeenAt: z.number(),
+});
+export type ReceiptView = z.infer<typeof receiptViewSchema>;
+
+/**
+ * Per member, whether the applied certificate is confirmed by its receipt (protocol receiptConfirmations):
+ * `confirmed`, `failing` (a hook failed), `pending` (no receipt, within policy.receiptDeadlineMs of this
+ * node applying it), `not-confirmed` (no receipt after that).
+ */
+export const receiptStatusSchema = z.object({
+  height: z.number(),
+  target: pauseState,
+  certificate: hex,
+  deadline: z.number(),
+  labs: z.array(
+    z.object({
+      lab: z.string(),
+      status: z.enum(['confirmed', 'failing', 'pending', 'not-confirmed']),
+      late: z.boolean(),
+      receipt: hex.nullable(),
+      issuedAt: z.number().nullable(),
+      failed: z.array(z.string()),
+    }),
+  ),
+});
+export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
+
 export const hookStatusSchema = z.object({
   height: z.number(),
   action: z.enum(['halt', 'reduce', 'resume']),
@@ -171,6 +211,8 @@ export const statusBodySchema = z.object({
   approvals: z.array(approvalStatusSchema),
   breaches: z.object({ open: z.array(openBreachSchema), openCount: z.number(), resolvedCount: z.number() }),
   hooks: z.array(hookStatusSchema),
+  /** Receipts for the applied certificate (null at height 0; absent from nodes without receipts). */
+  receipts: receiptStatusSchema.nullable().optional(),
 });
 export type StatusBody = z.infer<typeof statusBodySchema>;
 
