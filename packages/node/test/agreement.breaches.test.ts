@@ -116,12 +116,15 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
       // Proven while PAUSED at 1: the pause at 3 is the first certificate that acts on it.
       expect(x.store.breaches.get(second)).toMatchObject({ resolvedHeight: null, actedOnHeight: 3 });
     }
-    for (const id of [1, 2, 3, 4])
-      expect(n.hookLines(id).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
-        'halt 1',
-        'resume 2',
-        'halt 3',
-      ]);
+    // The resume at 2 may be superseded by the halt at 3 before its hook starts (docs/protocol.md
+    // "Independence, retries, supersession"): it ran at most once, and the halt at 3 ran last.
+    for (const id of [1, 2, 3, 4]) {
+      const ran = n.hookLines(id).map((l) => l.split(' ').slice(0, 2).join(' '));
+      expect([
+        ['halt 1', 'resume 2', 'halt 3'],
+        ['halt 1', 'halt 3'],
+      ]).toContainEqual(ran);
+    }
     // The next resume names it (the default: every open breach): RUNNING at 4, and it stays so.
     for (const id of [1, 2, 3]) {
       await n.node(id).agreement.approve(4, 'RUNNING');
