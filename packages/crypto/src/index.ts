@@ -15,6 +15,7 @@ export {
   recoverSignature,
   verifyPartial,
 } from './bls.js';
+export { fromHex, toHex } from './bytes.js';
 export {
   decodeDkgBundle,
   dkgBundleSigningBytes,
@@ -46,5 +47,6 @@ export type { Ed25519KeyPair } from './ed25519.js';
 export { ed25519Generate, ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
 export type { BlsErrorCode, DkgErrorCode, KeystoreErrorCode } from './errors.js';
 export { BlsError, DkgError, KeystoreError } from './errors.js';
+export { sha256Native } from './hash.js';
 export type { KeystoreJson, KeystoreOptions, ScryptParams } from './keystore.js';
 export { DEFAULT_SCRYPT, decryptKeystore, encryptKeystore, KEYSTORE_VERSION } from './keystore.js';

@@ -1,21 +1,16 @@
-import { ed25519PublicKey, ed25519Sign } from '@pausenet/crypto';
 import { compareBytes, concatBytes, sha256, u64be, utf8 } from './bytes.js';
 import {
   encodeCommitment,
-  encodeEvidenceBody,
   encodeGenesis,
   encodeSignedCommitment,
   encodeSignedEvidence,
   encodeSignedVote,
-  encodeVote,
 } from './codec/codec.js';
 import { LIMITS } from './codec/limits.js';
 import { ProtocolError } from './errors.js';
 import type {
-  Attestation,
   Certificate,
   Commitment,
-  EvidenceBody,
   Genesis,
   PauseState,
   SignedCommitment,
@@ -160,33 +155,7 @@ export function certificateHash(cert: Certificate): Uint8Array {
   return sha256(concatBytes(statementBytes(statementOf(cert)), cert.signature));
 }
 
-/** Sign a commitment with the lab's Ed25519 secret key (32-byte seed). */
-export function signCommitment(c: Commitment, secretKey: Uint8Array): SignedCommitment {
-  const sig = ed25519Sign(secretKey, signingBytes('commitment', c.networkId, encodeCommitment(c)));
-  return { commitment: c, signature: sig };
-}
-
 /** Bytes an attester co-signs: the commitment with an empty attestation list, under the 'attestation' tag. */
 export function attestationSigningBytes(c: Commitment): Uint8Array {
   return signingBytes('attestation', c.networkId, encodeCommitment({ ...c, attestations: [] }));
-}
-
-/** Produce an attestation (e.g. a datacenter operator's co-signature) over a commitment. */
-export function attestCommitment(c: Commitment, attester: string, secretKey: Uint8Array): Attestation {
-  return {
-    attester,
-    publicKey: ed25519PublicKey(secretKey),
-    signature: ed25519Sign(secretKey, attestationSigningBytes(c)),
-  };
-}
-
-/** Sign an evidence body as its reporter (member or authorised auditor). */
-export function signEvidence(body: EvidenceBody, secretKey: Uint8Array): SignedEvidence {
-  const sig = ed25519Sign(secretKey, signingBytes('evidence', body.networkId, encodeEvidenceBody(body)));
-  return { ...body, signature: sig };
-}
-
-/** Sign a vote (which already carries its BLS partial) with the voter's Ed25519 identity key. */
-export function signVote(v: Vote, secretKey: Uint8Array): SignedVote {
-  return { vote: v, signature: ed25519Sign(secretKey, signingBytes('vote', v.networkId, encodeVote(v))) };
 }

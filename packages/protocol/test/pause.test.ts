@@ -5,7 +5,8 @@ import { toHex } from '../src/bytes.js';
 import { checkCaps } from '../src/evidence.js';
 import { createPauseState, pauseStatus, pauseStep } from '../src/pause/machine.js';
 import type { PauseEffect, PauseEvent, PauseMachineState } from '../src/pause/types.js';
-import { evidenceHash, signVote } from '../src/signing.js';
+import { signVote } from '../src/sign.js';
+import { evidenceHash } from '../src/signing.js';
 import type { Certificate, Evidence, PauseState, SignedVote } from '../src/types.js';
 import { recoverSignature } from './helpers/bls.js';
 import {

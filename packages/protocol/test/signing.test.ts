@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, toHex, utf8 } from '../src/bytes.js';
 import { encodeCommitment, encodeGenesis } from '../src/codec/codec.js';
 import { ProtocolError } from '../src/errors.js';
+import { attestCommitment } from '../src/sign.js';
 import {
-  attestCommitment,
   ceremonyIdOf,
   DOMAIN_TAGS,
   networkIdOf,

@@ -1,14 +1,8 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
 import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
-import {
-  hashSignedCommitment,
-  networkIdOf,
-  signCommitment,
-  signEvidence,
-  signVote,
-  statementBytes,
-} from '../../src/signing.js';
+import { signCommitment, signEvidence, signVote } from '../../src/sign.js';
+import { hashSignedCommitment, networkIdOf, statementBytes } from '../../src/signing.js';
 import type {
   Commitment,
   Evidence,
