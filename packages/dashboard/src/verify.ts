@@ -5,9 +5,8 @@
  * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import type { CertificateJson, GenesisJson, PauseState } from './api.js';
-import { bytesToHex, hexToBytes } from './format.js';
+import { fromHex, stateAtHeight, statementBytes, toHex } from '@pausenet/protocol/browser';
+import type { CertificateJson, GenesisJson } from './api.js';
 
 /** Domain separation tag of the proof-of-possession ciphersuite (docs/protocol.md, BLS). */
 export const BLS_POP_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
@@ -63,9 +62,9 @@ export function verifyCertificate(
   let msg: Uint8Array;
   let sig: Uint8Array;
   try {
-    pk = hexToBytes(groupPublicKeyHex);
-    msg = hexToBytes(cert.statement);
-    sig = hexToBytes(cert.signature);
+    pk = fromHex(groupPublicKeyHex);
+    msg = fromHex(cert.statement);
+    sig = fromHex(cert.signature);
   } catch (err) {
     return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
   }
@@ -79,9 +78,9 @@ export interface ChainIssue {
 }
 
 /**
- * Chain rules from the pause state machine (design: height 0 is RUNNING, every height flips):
- * heights are 1..n without gaps, odd heights PAUSE and even heights RESUME, and each certificate
- * names at least `threshold` distinct signers, all genesis members.
+ * Chain rules of the pause state machine (protocol's stateAtHeight gives the target of each height):
+ * heights are 1..n without gaps, each certificate moves to the state of its height, and each names at
+ * least `threshold` distinct signers, all genesis members.
  */
 export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null): ChainIssue[] {
   const issues: ChainIssue[] = [];
@@ -89,7 +88,7 @@ export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null
   const memberIds = new Set((genesis?.members ?? []).map((m) => m.id));
   sorted.forEach((c, i) => {
     if (c.height !== i + 1) issues.push({ height: c.height, detail: `expected height ${i + 1}` });
-    const expected = c.height % 2 === 1 ? 'PAUSED' : 'RUNNING';
+    const expected = stateAtHeight(c.height);
     if (c.target !== expected) {
       issues.push({
         height: c.height,
@@ -113,46 +112,11 @@ export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null
   return issues;
 }
 
-/** Domain tag of the transition statement (docs/protocol.md; @pausenet/protocol STATEMENT_TAG). */
-export const STATEMENT_TAG = 'pausenet/v2/statement\0';
-
-/**
- * The bytes the group signs for a transition (protocol v2): `tag ‖ networkId ‖ u64be(height) ‖ target
- * byte ‖ resolvesDigest`, target byte PAUSED = 1, RUNNING = 0; resolvesDigest = SHA-256 over the
- * ascending concatenated breach ids a resume resolves, 32 zero bytes for a pause. Re-implemented here
- * because @pausenet/protocol uses node:crypto; the unit test pins it to the protocol's statementBytes.
- * Throws on ids that are not 32 bytes or not strictly ascending (callers map that to BAD_STATEMENT).
- */
-export function statementBytes(
-  networkId: Uint8Array,
-  height: number,
-  target: PauseState,
-  resolves: readonly Uint8Array[],
-): Uint8Array {
-  const tag = new TextEncoder().encode(STATEMENT_TAG);
-  const out = new Uint8Array(tag.length + 32 + 8 + 1 + 32);
-  out.set(tag, 0);
-  out.set(networkId, tag.length);
-  new DataView(out.buffer).setBigUint64(tag.length + 32, BigInt(height));
-  out[tag.length + 40] = target === 'PAUSED' ? 1 : 0;
-  if (target === 'RUNNING') {
-    const all = new Uint8Array(32 * resolves.length);
-    resolves.forEach((id, i) => {
-      if (id.length !== 32) throw new Error(`breach id ${i} is not 32 bytes`);
-      if (i > 0 && bytesToHex(resolves[i - 1] as Uint8Array) >= bytesToHex(id))
-        throw new Error('resolved breach ids are not strictly ascending');
-      all.set(id, 32 * i);
-    });
-    out.set(sha256(all), tag.length + 41);
-  } else if (resolves.length > 0) throw new Error('a pause resolves nothing');
-  return out;
-}
-
 /** Does the certificate's statement say "network `networkIdHex` moves to `target` at `height`"? */
 export function checkStatement(networkIdHex: string, cert: CertificateJson): VerifyResult {
   let nid: Uint8Array;
   try {
-    nid = hexToBytes(networkIdHex);
+    nid = fromHex(networkIdHex);
   } catch (err) {
     return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
   }
@@ -162,8 +126,8 @@ export function checkStatement(networkIdHex: string, cert: CertificateJson): Ver
   }
   let expected: string;
   try {
-    const resolves = (cert.resolves ?? []).map(hexToBytes);
-    expected = bytesToHex(statementBytes(nid, cert.height, cert.target, resolves));
+    const resolves = (cert.resolves ?? []).map((h) => fromHex(h));
+    expected = toHex(statementBytes({ networkId: nid, height: cert.height, target: cert.target, resolves }));
   } catch (err) {
     return { ok: false, code: 'BAD_STATEMENT', detail: `resolves: ${(err as Error).message}` };
   }

@@ -15,7 +15,8 @@ export {
   toHex,
   ZERO_HASH,
 } from './bytes.js';
-export { epochAt, epochStart, stateAtHeight } from './epoch.js';
+export type { EpochTiming } from './epoch.js';
+export { commitmentDeadline, epochAt, epochStart, stateAtHeight } from './epoch.js';
 export type { ProtocolErrorCode } from './errors.js';
 export { ProtocolError } from './errors.js';
 export {

@@ -83,7 +83,8 @@ describe('byte helpers', () => {
         .sort(),
     );
     expect(packages).toContain('@noble/hashes/sha2.js');
-    for (const [file, text] of files) expect(`${file}: ${/\bBuffer\s*[.(]/.test(text)}`).toBe(`${file}: false`);
+    for (const [file, text] of files)
+      expect(`${file}: ${/\bBuffer\s*[.(]/.test(text)}`).toBe(`${file}: false`);
   });
 
   it('no protocol module imports a Node built-in or uses Buffer', () => {

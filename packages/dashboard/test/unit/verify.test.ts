@@ -1,14 +1,12 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
-import { statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol';
+import { fromHex, statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol/browser';
 import { describe, expect, it } from 'vitest';
 import type { CertificateJson, GenesisJson } from '../../src/api.js';
-import { bytesToHex } from '../../src/format.js';
 import {
   BLS_POP_DST,
   checkChain,
   checkStatement,
-  statementBytes,
   verifyBls,
   verifyCertificate,
   verifyCertificateFull,
@@ -17,7 +15,7 @@ import { dealShares } from '../helpers/threshold.js';
 
 const sigs = bls12_381.longSignatures;
 const networkId = new Uint8Array(32).map((_, i) => i * 7 + 1);
-const nidHex = bytesToHex(networkId);
+const nidHex = toHex(networkId);
 
 /** A certificate signed directly with a group secret key by noble (independent of the page code). */
 function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
@@ -29,48 +27,60 @@ function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
     hash: 'ab'.repeat(32),
     height,
     target,
-    statement: bytesToHex(statement),
-    signature: bytesToHex(sig),
+    statement: toHex(statement),
+    signature: toHex(sig),
     signers: ['lab-a', 'lab-b'],
   };
-  return { pk: bytesToHex(pk), cert };
+  return { pk: toHex(pk), cert };
 }
 
 function flipHex(hex: string, at: number): string {
-  const b = Buffer.from(hex, 'hex');
+  const b = fromHex(hex);
   b[at] = b[at]! ^ 0x01;
-  return b.toString('hex');
+  return toHex(b);
 }
 
 describe('in-page certificate verifier', () => {
-  it('statementBytes matches @pausenet/protocol byte for byte (v2: with the resolves digest)', () => {
+  it('checks statements with @pausenet/protocol byte for byte (v2: with the resolves digest)', () => {
     const ids = [new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22)];
+    const certFor = (height: number, target: 'PAUSED' | 'RUNNING', resolves: readonly Uint8Array[]) => ({
+      hash: 'ab'.repeat(32),
+      height,
+      target,
+      statement: toHex(protocolStatementBytes({ networkId, height, target, resolves })),
+      signature: '',
+      signers: [],
+      resolves: resolves.map(toHex),
+    });
     for (const [h, t, resolves] of [
       [1, 'PAUSED', []],
       [2, 'RUNNING', []],
       [2, 'RUNNING', ids],
       [2 ** 40 + 3, 'PAUSED', []],
     ] as const) {
-      expect(bytesToHex(statementBytes(networkId, h, t, resolves))).toBe(
-        toHex(protocolStatementBytes({ networkId, height: h, target: t, resolves })),
-      );
+      expect(checkStatement(nidHex, certFor(h, t, resolves))).toEqual({ ok: true });
     }
-    expect(() => statementBytes(networkId, 2, 'RUNNING', [ids[1]!, ids[0]!])).toThrow(/ascending/);
+    const swapped = { ...certFor(2, 'RUNNING', ids), resolves: [toHex(ids[1]!), toHex(ids[0]!)] };
+    expect(checkStatement(nidHex, swapped)).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+      detail: expect.stringMatching(/ascending/),
+    });
   });
 
   it('a resume certificate names what it resolves: another set under the same signature is a BAD_STATEMENT', () => {
     const sk = sigs.keygen().secretKey;
-    const pk = bytesToHex(sigs.getPublicKey(sk).toBytes());
+    const pk = toHex(sigs.getPublicKey(sk).toBytes());
     const resolves = [new Uint8Array(32).fill(0x0a), new Uint8Array(32).fill(0x0b)];
     const statement = protocolStatementBytes({ networkId, height: 2, target: 'RUNNING', resolves });
     const cert: CertificateJson = {
       hash: 'ab'.repeat(32),
       height: 2,
       target: 'RUNNING',
-      statement: bytesToHex(statement),
-      signature: bytesToHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
+      statement: toHex(statement),
+      signature: toHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
       signers: ['lab-a', 'lab-b'],
-      resolves: resolves.map(bytesToHex),
+      resolves: resolves.map(toHex),
     };
     expect(verifyCertificateFull(pk, nidHex, cert)).toEqual({ ok: true });
     expect(verifyCertificateFull(pk, nidHex, { ...cert, resolves: [cert.resolves![0]!] })).toMatchObject({
@@ -96,14 +106,14 @@ describe('in-page certificate verifier', () => {
       hash: '00'.repeat(32),
       height: 3,
       target: 'PAUSED',
-      statement: bytesToHex(msg),
-      signature: bytesToHex(signature),
+      statement: toHex(msg),
+      signature: toHex(signature),
       signers: ['lab-b', 'lab-c', 'lab-e'],
     };
-    expect(verifyCertificateFull(bytesToHex(dealt.groupPublicKey), nidHex, cert)).toEqual({ ok: true });
+    expect(verifyCertificateFull(toHex(dealt.groupPublicKey), nidHex, cert)).toEqual({ ok: true });
     // A single partial is not the group signature.
-    const partialOnly = { ...cert, signature: bytesToHex(blsSign(dealt.shares[0]!, msg)) };
-    expect(verifyCertificate(bytesToHex(dealt.groupPublicKey), partialOnly)).toMatchObject({
+    const partialOnly = { ...cert, signature: toHex(blsSign(dealt.shares[0]!, msg)) };
+    expect(verifyCertificate(toHex(dealt.groupPublicKey), partialOnly)).toMatchObject({
       ok: false,
       code: 'BAD_SIGNATURE',
     });
@@ -112,7 +122,7 @@ describe('in-page certificate verifier', () => {
   it('rejects a tampered statement, signature, key or target', () => {
     const { pk, cert } = nobleCert(1, 'PAUSED');
     // Statement changed to "height 1 -> RUNNING": signature no longer matches.
-    const otherStatement = bytesToHex(
+    const otherStatement = toHex(
       protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', resolves: [] }),
     );
     expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
@@ -158,10 +168,9 @@ describe('in-page certificate verifier', () => {
     const msg = '00'.repeat(32);
     const sig =
       'b23c46be3a001c63ca711f87a005c200cc550b9429d5f4eb38d74322144f1b63926da3388979e5321012fb1a0526bcd100b5ef5fe72628ce4cd5e904aeaa3279527843fae5ca9ca675f4f51ed8f83bbf7155da9ecc9663100a885d5dc6df96d9';
-    const h = (x: string) => Uint8Array.from(Buffer.from(x, 'hex'));
-    expect(verifyBls(h(pk), h(msg), h(sig))).toEqual({ ok: true });
-    expect(verifyBls(h(pk), h('56'.repeat(32)), h(sig)).ok).toBe(false);
-    expect(verifyBls(h(pk), h(msg), h(`${sig.slice(0, -8)}ffffffff`)).ok).toBe(false);
+    expect(verifyBls(fromHex(pk), fromHex(msg), fromHex(sig))).toEqual({ ok: true });
+    expect(verifyBls(fromHex(pk), fromHex('56'.repeat(32)), fromHex(sig)).ok).toBe(false);
+    expect(verifyBls(fromHex(pk), fromHex(msg), fromHex(`${sig.slice(0, -8)}ffffffff`)).ok).toBe(false);
   });
 });
 
