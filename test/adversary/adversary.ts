@@ -114,7 +114,7 @@ export class Adversary {
   private async memberSecrets(lab: string): Promise<{ identity: Uint8Array; index: number }> {
     const n = this.cluster.node(lab);
     const s = await readKeystore(join(n.dataDir, 'keystore.json'), DEVNET_PASSPHRASE);
-    return { identity: new Uint8Array(Buffer.from(s.identitySecretKey, 'hex')), index: s.index };
+    return { identity: s.identitySecretKey, index: s.index };
   }
 
   private async latestCommitments(): Promise<CommitmentJson[]> {

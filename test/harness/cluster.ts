@@ -171,7 +171,7 @@ export class Cluster {
         await writeGenesis(l.genesisFile, g);
         const ks = join(l.dataDir, 'keystore.json');
         const { secrets } = await openKeystore(ks, DEVNET_PASSPHRASE);
-        const share = Buffer.from(c.keys.shares[l.index - 1]!).toString('hex');
+        const share = c.keys.shares[l.index - 1]!;
         await writeKeystore(ks, { ...secrets, blsShare: share }, DEVNET_PASSPHRASE, DEVNET_SCRYPT);
       }
       for (const d of [...layout.labs, ...layout.observers]) {

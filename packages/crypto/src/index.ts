@@ -50,3 +50,11 @@ export { BlsError, DkgError, KeystoreError } from './errors.js';
 export { sha256Native } from './hash.js';
 export type { KeystoreJson, KeystoreOptions, ScryptParams } from './keystore.js';
 export { DEFAULT_SCRYPT, decryptKeystore, encryptKeystore, KEYSTORE_VERSION } from './keystore.js';
+export type { MemberSecrets, OpenedMemberKeystore } from './member-keystore.js';
+export {
+  decodeMemberSecrets,
+  encodeMemberSecrets,
+  MEMBER_SECRETS_VERSION,
+  openMemberKeystore,
+  sealMemberKeystore,
+} from './member-keystore.js';
