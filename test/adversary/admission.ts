@@ -10,7 +10,7 @@ import { type TCPSocketOptions, tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { blsSign, ed25519Generate } from '@pausenet/crypto';
 import { createHost, handleReqResp, protocolName, topicName } from '@pausenet/node';
-import { encodeCertificate, encodeSignedEvidence, signEvidence } from '@pausenet/protocol';
+import { encodeCertificate, encodeSignedEvidence, fromHex, signEvidence } from '@pausenet/protocol';
 import Database from 'better-sqlite3';
 import { createLibp2p } from 'libp2p';
 import type { Cluster, HarnessNode } from '../harness/cluster.js';
@@ -184,7 +184,7 @@ async function syncLiar(
   note: (s: string) => void,
 ): Promise<void> {
   const nid = cluster.networkIdHex;
-  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const networkId = fromHex(nid);
   const stranger = ed25519Generate();
   const page = Array.from({ length: 256 }, (_, i) =>
     encodeSignedEvidence(
@@ -302,7 +302,7 @@ async function certFlood(
   note: (s: string) => void,
 ): Promise<void> {
   const nid = cluster.networkIdHex;
-  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const networkId = fromHex(nid);
   const topic = topicName(nid, 'certificates');
   const targets = cluster.nodes.filter((n) => n.child?.running);
   const signers = cluster.genesis.members.slice(0, cluster.genesis.threshold).map((m) => m.id);

@@ -20,6 +20,7 @@ import {
   epochAt,
   epochStart,
   evidenceFromJson,
+  fromHex,
   hashSignedCommitment,
   type PauseState,
   type SignedCommitment,
@@ -27,6 +28,7 @@ import {
   signEvidence,
   signVote,
   statementBytes,
+  toHex,
   ZERO_HASH,
 } from '@pausenet/protocol';
 import { DEVNET_PASSPHRASE } from '../../packages/cli/dist/devnet/setup.js';
@@ -67,7 +69,7 @@ export class Adversary {
       listen: ['/ip4/127.0.0.1/tcp/0'],
       gossip: { maxMessageBytes: 4 << 20 },
     });
-    const a = new Adversary(cluster, host, new Uint8Array(Buffer.from(cluster.networkIdHex, 'hex')));
+    const a = new Adversary(cluster, host, fromHex(cluster.networkIdHex));
     // gossipsub would relay valid messages across a partition: the harness puts this peer on one side
     cluster.outsiders.push(host.peerId.toString());
     for (const t of ['commitments', 'evidence', 'votes', 'certificates'] as Topic[])
@@ -291,7 +293,7 @@ export class Adversary {
       },
       s.identity,
     );
-    this.validAdversarialCommitments.push(Buffer.from(hashSignedCommitment(twin)).toString('hex'));
+    this.validAdversarialCommitments.push(toHex(hashSignedCommitment(twin)));
     await this.publish('commitments', 'equivocation', encodeSignedCommitment(twin));
     note(`adversary: ${lab} equivocated on epoch ${orig.commitment.epoch} seq ${orig.commitment.seq}`);
   }
@@ -421,7 +423,7 @@ export class Adversary {
       s.identity,
     );
     const bytes = encodeSignedCommitment(sc);
-    const hash = Buffer.from(hashSignedCommitment(sc)).toString('hex');
+    const hash = toHex(hashSignedCommitment(sc));
     this.validAdversarialCommitments.push(hash);
     const net = this.cluster.networkIdHex;
     const lim = { maxItems: 256, timeoutMs: 10_000 };

@@ -3,12 +3,14 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { blsSecretToPublic, blsSign } from '@pausenet/crypto';
 import {
+  fromHex,
   type Genesis,
   genesisToYaml,
   makePolicy,
   networkIdOf,
   parseGenesisYaml,
   statementBytes,
+  toHex,
 } from '@pausenet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, spawnCli, TempDirs } from './helpers.js';
@@ -23,7 +25,6 @@ function scalar(n: number): Uint8Array {
   b[0] = 0x11;
   return b;
 }
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('pausenet help and usage errors', { timeout: 120_000 }, () => {
   it('--help lists every command; commands have examples', async () => {
@@ -234,8 +235,8 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     cert = {
       height: 1,
       target: 'PAUSED',
-      statement: hex(statement),
-      signature: hex(blsSign(scalar(7), statement)),
+      statement: toHex(statement),
+      signature: toHex(blsSign(scalar(7), statement)),
       signers: ['lab-a', 'lab-b', 'lab-c'],
       resolves: [],
     };
@@ -267,7 +268,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
   it('rejects bad certificates with exit 1 and the reason', async () => {
     const badSig = {
       ...cert,
-      signature: hex(blsSign(scalar(8), Buffer.from(String(cert.statement), 'hex'))),
+      signature: toHex(blsSign(scalar(8), fromHex(String(cert.statement)))),
     };
     const notJson = join(dir, 'garbage.json');
     await writeFile(notJson, 'not json');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { breachIdOf } from '../src/breach.js';
-import { toHex } from '../src/bytes.js';
+import { fromHex, toHex } from '../src/bytes.js';
 import { checkCaps } from '../src/evidence.js';
 import { createPauseState, pauseStatus, pauseStep } from '../src/pause/machine.js';
 import type { PauseEffect, PauseEvent, PauseMachineState } from '../src/pause/types.js';
@@ -405,7 +405,7 @@ describe('pause state machine', () => {
         self: 'lab-a',
         breaches: { open: [...s.open.values()] },
       }),
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: ids.map((h) => Buffer.from(h, 'hex')) },
+      { type: 'approve', height: 1, target: 'PAUSED', breaches: ids.map((h) => fromHex(h)) },
       now,
     );
     const sign = approved.effects[0] as Extract<PauseEffect, { type: 'sign-vote' }>;

@@ -17,6 +17,7 @@ import {
   certificateToJson,
   commitmentToJson,
   evidenceToJson,
+  fromHex,
   type Genesis,
   genesisToJson,
   type Metrics,
@@ -135,8 +136,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
     chain.push(sc);
     return sc;
   };
-  const hashOf = (sc: SignedCommitment): Uint8Array =>
-    Uint8Array.from(Buffer.from(commitmentToJson(sc).hash, 'hex'));
+  const hashOf = (sc: SignedCommitment): Uint8Array => fromHex(commitmentToJson(sc).hash);
   const metricsAt = (li: number, e: number, scale = 1): Metrics => {
     const pct = BigInt(Math.round((30 + li * 9 + e * 3 + ((e * 7 + li * 5) % 11)) * scale));
     return {
@@ -284,9 +284,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       // A resume resolves every breach the mock's evidence proved (ascending ids).
       const resolves =
         target === 'RUNNING'
-          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))]
-              .sort()
-              .map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))].sort().map((h) => fromHex(h))
           : [];
       const msg = statementBytes({ networkId, height, target, resolves });
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
