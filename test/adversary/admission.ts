@@ -11,9 +11,9 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { blsSign, ed25519Generate } from '@pausenet/crypto';
 import { createHost, handleReqResp, protocolName, topicName } from '@pausenet/node';
 import { encodeCertificate, encodeSignedEvidence, fromHex, signEvidence } from '@pausenet/protocol';
+import type { Cluster, HarnessNode } from '@pausenet/testkit/cluster';
 import Database from 'better-sqlite3';
 import { createLibp2p } from 'libp2p';
-import type { Cluster, HarnessNode } from '../harness/cluster.js';
 import type { AdversarySpec } from '../harness/manifest.js';
 
 /** What the admission adversaries saw, for the scenario's assertions. */
@@ -317,7 +317,7 @@ async function certFlood(
         networkId,
         height,
         signers,
-        blsSign(cluster.keys.shares[1] as Uint8Array, randomBytes(32)),
+        blsSign(cluster.shares[1] as Uint8Array, randomBytes(32)),
       ),
     );
     const host = await createHost({

@@ -31,10 +31,7 @@ import {
   toHex,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import { DEVNET_PASSPHRASE } from '../../packages/cli/dist/devnet/setup.js';
-import { readKeystore } from '../../packages/cli/dist/io/keystore.js';
-import type { Cluster } from '../harness/cluster.js';
-import { sleep, waitFor } from '../harness/cluster.js';
+import { type Cluster, sleep, waitFor } from '@pausenet/testkit/cluster';
 import type { AdversarySpec } from '../harness/manifest.js';
 import { type AdmissionStats, isAdmissionSpec, runAdmission } from './admission.js';
 
@@ -94,8 +91,7 @@ export class Adversary {
           `connections=${host.getConnections().length} subscribers=${host.services.pubsub.getSubscribers(a.topic('votes')).length} dialErrors=${dialErrors.join('; ')}`,
         );
       },
-      60_000,
-      200,
+      { timeoutMs: 60_000, everyMs: 200 },
     );
     return a;
   }
@@ -114,9 +110,8 @@ export class Adversary {
   }
 
   private async memberSecrets(lab: string): Promise<{ identity: Uint8Array; index: number }> {
-    const n = this.cluster.node(lab);
-    const s = await readKeystore(join(n.dataDir, 'keystore.json'), DEVNET_PASSPHRASE);
-    return { identity: s.identitySecretKey, index: s.index };
+    const l = this.cluster.lab(lab);
+    return { identity: l.secretKey, index: l.index };
   }
 
   private async latestCommitments(): Promise<CommitmentJson[]> {
@@ -147,16 +142,14 @@ export class Adversary {
     const wrongHeights = Array.from({ length: POOL }, (_, i) => 50 + i);
     const wrongHeightPartials = wrongHeights.map((h) =>
       blsSign(
-        this.cluster.keys.shares[0]!,
+        this.cluster.shares[0]!,
         statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', resolves: [] }),
       ),
     );
-    const badPartials = Array.from({ length: POOL }, () =>
-      blsSign(this.cluster.keys.shares[0]!, randomBytes(32)),
-    );
+    const badPartials = Array.from({ length: POOL }, () => blsSign(this.cluster.shares[0]!, randomBytes(32)));
     const fakeGroupSigs = Array.from({ length: POOL }, (_, i) =>
       blsSign(
-        this.cluster.keys.shares[1]!,
+        this.cluster.shares[1]!,
         statementBytes({
           networkId: this.networkId,
           height: 1 + (i % 2),
@@ -257,7 +250,7 @@ export class Adversary {
     const p =
       partial ??
       blsSign(
-        this.cluster.keys.shares[idx - 1]!,
+        this.cluster.shares[idx - 1]!,
         statementBytes({ networkId: this.networkId, height, target, resolves: [] }),
       );
     return encodeSignedVote(

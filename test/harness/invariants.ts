@@ -18,8 +18,8 @@ import {
   validateCommitmentIntrinsic,
   validateVote,
 } from '@pausenet/protocol';
+import type { Cluster, HarnessNode } from '@pausenet/testkit/cluster';
 import Database from 'better-sqlite3';
-import type { Cluster, HarnessNode } from './cluster.js';
 
 /** What one node holds, read from its SQLite file (read-only) after it stopped. */
 export interface NodeSnapshot {

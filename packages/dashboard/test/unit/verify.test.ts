@@ -1,6 +1,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
 import { fromHex, statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol/browser';
+import { testDealer } from '@pausenet/testkit';
 import { describe, expect, it } from 'vitest';
 import type { CertificateJson, GenesisJson } from '../../src/api.js';
 import {
@@ -11,7 +12,6 @@ import {
   verifyCertificate,
   verifyCertificateFull,
 } from '../../src/verify.js';
-import { dealShares } from '../helpers/threshold.js';
 
 const sigs = bls12_381.longSignatures;
 const networkId = new Uint8Array(32).map((_, i) => i * 7 + 1);
@@ -96,7 +96,7 @@ describe('in-page certificate verifier', () => {
   });
 
   it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
-    const dealt = dealShares(5, 3);
+    const dealt = testDealer(5, 3);
     const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', resolves: [] });
     const signature = recoverSignature(
       [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
