@@ -136,7 +136,7 @@ describe('vote validation (V_*)', () => {
   });
   it("V_PARTIAL: partial made with another member's share", () => {
     const wrong = blsSign(
-      bls.secretShares[0]!,
+      bls.shares[0]!,
       statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] }),
     );
     expectFail(validateVote(vote('lab-b', 1, 'PAUSED', { partial: wrong }), vctx()), 'V_PARTIAL', 'reject');
@@ -147,7 +147,7 @@ describe('certificate validation (K_*)', () => {
   const stmt = statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] });
   const partials = [0, 1, 2, 3].map((i) => ({
     index: i + 1,
-    signature: blsSign(bls.secretShares[i]!, stmt),
+    signature: blsSign(bls.shares[i]!, stmt),
   }));
   const sig = recoverSignature(partials.slice(0, 3));
   const cert: Certificate = {
@@ -187,7 +187,7 @@ describe('certificate validation (K_*)', () => {
     const rsig = recoverSignature(
       [0, 1, 2].map((i) => ({
         index: i + 1,
-        signature: blsSign(bls.secretShares[i]!, statementBytes(resume)),
+        signature: blsSign(bls.shares[i]!, statementBytes(resume)),
       })),
     );
     const k2 = { ...kctx, currentHeight: 1 };

@@ -159,7 +159,7 @@ function build() {
       ],
       bls: {
         groupPublicKey: toHex(bls.groupPublicKey),
-        shares: bls.secretShares.map((s, i) => ({
+        shares: bls.shares.map((s, i) => ({
           index: i + 1,
           secret: toHex(s),
           public: toHex(bls.publicShares[i]!),

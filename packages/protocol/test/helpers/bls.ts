@@ -1,15 +1,14 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
-  blsSecretToPublic,
   recoverSignature as cryptoRecover,
   blsSign as cryptoSign,
   blsVerify as cryptoVerify,
 } from '@pausenet/crypto';
-import { sha256 } from '../../src/bytes.js';
 
 /**
- * Real threshold BLS for tests: a fixed Shamir dealer, and @pausenet/crypto (native blst) for signing, verifying and
- * recovery. noble-curves is kept as an independent implementation (`noble*`) to cross-check certificates.
+ * Real threshold BLS for tests: @pausenet/crypto (native blst) for signing, verifying and recovery (the shares come
+ * from the test kit's seeded dealer). noble-curves is kept as an independent implementation (`noble*`) to
+ * cross-check certificates.
  */
 const bls = bls12_381.longSignatures;
 const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
@@ -28,7 +27,6 @@ function pow(b: bigint, e: bigint): bigint {
   return r;
 }
 const inv = (a: bigint) => pow(a, R - 2n);
-const toBytes32 = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
 
 export const blsVerify = cryptoVerify;
 export const blsSign = cryptoSign;
@@ -50,29 +48,6 @@ export function nobleVerify(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): b
 /** Independent signer (noble-curves). */
 export function nobleSign(sk: Uint8Array, msg: Uint8Array): Uint8Array {
   return bls.sign(bls.hash(msg, DST), sk).toBytes();
-}
-
-export interface ThresholdSetup {
-  groupPublicKey: Uint8Array;
-  publicShares: Uint8Array[];
-  secretShares: Uint8Array[];
-}
-
-/** Deterministic dealer: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1}; share i = f(i). */
-export function dealShares(n: number, t: number, seed = 'pausenet-test/bls'): ThresholdSetup {
-  const coeffs = Array.from({ length: t }, (_, k) => {
-    const c = mod(
-      BigInt(`0x${Buffer.from(sha256(new TextEncoder().encode(`${seed}/${k}`))).toString('hex')}`),
-    );
-    return c === 0n ? 1n : c;
-  });
-  const f = (x: bigint) => coeffs.reduceRight((acc, c) => mod(acc * x + c), 0n);
-  const secretShares = Array.from({ length: n }, (_, i) => toBytes32(f(BigInt(i + 1))));
-  return {
-    groupPublicKey: blsSecretToPublic(toBytes32(coeffs[0] as bigint)),
-    publicShares: secretShares.map((s) => blsSecretToPublic(s)),
-    secretShares,
-  };
 }
 
 /** Independent Lagrange interpolation in the exponent at x = 0 (noble-curves). */

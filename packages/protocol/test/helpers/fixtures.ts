@@ -1,8 +1,18 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
+import {
+  type DealtKeys,
+  makeLabs,
+  seededKey,
+  signedEvidence,
+  signedVote,
+  type TestNet,
+  testDealer,
+  testGenesis,
+} from '@pausenet/testkit';
 import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
-import { signCommitment, signEvidence, signVote } from '../../src/sign.js';
-import { hashSignedCommitment, networkIdOf, statementBytes } from '../../src/signing.js';
+import { signCommitment } from '../../src/sign.js';
+import { hashSignedCommitment } from '../../src/signing.js';
 import type {
   Commitment,
   Evidence,
@@ -13,38 +23,33 @@ import type {
   SignedEvidence,
   SignedVote,
 } from '../../src/types.js';
-import { blsSign, dealShares, type ThresholdSetup } from './bls.js';
 
-/** Deterministic test network: 4 labs (t=3), one auditor, real Ed25519 keys and real BLS shares. */
+/** Deterministic test network: 4 labs (t=3), one auditor, real Ed25519 keys and real BLS shares (seeded test dealer). */
 
 export const LABS = ['lab-a', 'lab-b', 'lab-c', 'lab-d'] as const;
 export const GENESIS_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 export const EPOCH_MS = 3_600_000;
 export const DEADLINE_MS = 900_000;
 export const GRACE_MS = 900_000;
+const KEY_SEED = 'pausenet-test/ed25519';
+const BLS_SEED = 'pausenet-test/bls';
 
 export function seedKey(label: string): Uint8Array {
-  return sha256(utf8(`pausenet-test/ed25519/${label}`));
+  return seededKey(KEY_SEED, label);
 }
 
-export const labKeys: Record<string, Uint8Array> = Object.fromEntries(LABS.map((l) => [l, seedKey(l)]));
+const labs = makeLabs(LABS.length, { seed: KEY_SEED });
+export const labKeys: Record<string, Uint8Array> = Object.fromEntries(labs.map((l) => [l.id, l.secretKey]));
 export const auditorKey = seedKey('auditor-x');
 export const outsiderKey = seedKey('outsider');
-export const bls: ThresholdSetup = dealShares(4, 3);
+export const bls: DealtKeys = testDealer(4, 3, { seed: BLS_SEED });
 
-export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
-  const g: Genesis = {
-    version: 2,
-    name: 'pausenet-test',
-    members: LABS.map((id, i) => ({
-      id,
-      name: `Lab ${id.slice(4).toUpperCase()}`,
-      index: i + 1,
-      publicKey: ed25519PublicKey(labKeys[id] as Uint8Array),
-      peerIds: [],
-      addrs: [`/ip4/127.0.0.1/tcp/${9001 + i}`],
-    })),
+function makeNet(opts: { withDkg?: boolean } = {}): TestNet {
+  return testGenesis({
+    labs,
     threshold: 3,
+    name: 'pausenet-test',
+    addrs: labs.map((_, i) => [`/ip4/127.0.0.1/tcp/${9001 + i}`]),
     policy: {
       genesisTime: GENESIS_TIME,
       epochMs: EPOCH_MS,
@@ -56,25 +61,19 @@ export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
         maxParams: 2n * 10n ** 12n,
         datasetTokens: 5n * 10n ** 13n,
       },
-      autoVote: ['cap-exceeded', 'equivocation'],
-      approvalRequired: ['missed', 'report'],
-      resumeNeedsApproval: true,
       auditors: [{ id: 'auditor-x', name: 'Auditor X', publicKey: ed25519PublicKey(auditorKey) }],
-      judgedQuotaPerEpoch: 8,
-      judgedMaxAgeEpochs: 30,
     },
-  };
-  if (opts.withDkg !== false)
-    g.dkg = {
-      groupPublicKey: bls.groupPublicKey,
-      publicShares: bls.publicShares,
-      transcriptHash: sha256(utf8('t')),
-    };
-  return g;
+    dkg: opts.withDkg === false ? false : { seed: BLS_SEED, transcriptHash: sha256(utf8('t')) },
+  });
 }
 
-export const genesis = makeGenesis();
-export const networkId = networkIdOf(genesis);
+export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
+  return makeNet(opts).genesis;
+}
+
+const net = makeNet();
+export const genesis = net.genesis;
+export const networkId = net.networkId;
 
 export function epochStart(e: number): number {
   return GENESIS_TIME + e * EPOCH_MS;
@@ -128,13 +127,14 @@ export function fileEvidence(
   reporter = 'lab-b',
   issuedAt = epochStart(2),
 ): SignedEvidence {
-  const key = reporter === 'auditor-x' ? auditorKey : (labKeys[reporter] ?? outsiderKey);
-  return signEvidence({ networkId, evidence, reporter, issuedAt }, key);
+  const secretKey = reporter === 'auditor-x' ? auditorKey : (labKeys[reporter] ?? outsiderKey);
+  return signedEvidence(net, { id: reporter, secretKey }, evidence, issuedAt);
 }
 
 /** A fixed breach id for votes that need one (a pause vote always cites a breach). */
 export const SOME_BREACH = breachIdOf({ kind: 'missed', lab: 'lab-d', epoch: 0 });
 
+/** A vote by `voter`; a non-member signs with the outsider key and lab-a's share. */
 export function vote(
   voter: string,
   height: number,
@@ -147,22 +147,20 @@ export function vote(
     partial?: Uint8Array;
   } = {},
 ): SignedVote {
-  const index = LABS.indexOf(voter as (typeof LABS)[number]);
-  const share = bls.secretShares[Math.max(index, 0)] as Uint8Array;
-  const resolves = over.resolves ?? [];
-  const breaches = over.breaches ?? (target === 'PAUSED' ? [SOME_BREACH] : []);
-  return signVote(
-    {
-      networkId,
-      height,
-      target,
-      voter,
-      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, resolves })),
-      evidence: over.evidence ?? [],
-      breaches,
-      resolves,
-      issuedAt: over.issuedAt ?? epochStart(2),
-    },
-    labKeys[voter] ?? outsiderKey,
-  );
+  const lab = labs.find((l) => l.id === voter) ?? {
+    id: voter,
+    index: 1,
+    name: voter,
+    secretKey: outsiderKey,
+    publicKey: ed25519PublicKey(outsiderKey),
+  };
+  return signedVote(net, lab, {
+    height,
+    target,
+    resolves: over.resolves ?? [],
+    breaches: over.breaches ?? (target === 'PAUSED' ? [SOME_BREACH] : []),
+    evidenceHashes: over.evidence ?? [],
+    issuedAt: over.issuedAt ?? epochStart(2),
+    ...(over.partial ? { partial: over.partial } : {}),
+  });
 }
