@@ -170,7 +170,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
         expect(ready).toMatchObject({ code: 200, sentinel: true });
         const hooks = (await s.cluster.status(a)).hooks.filter((h) => h.height === 1);
         expect(hooks.map((h) => [h.hook, h.status, h.reasserts]).sort()).toEqual([
-          ['devnet-log', 'ok', 1],
+          ['cluster-log', 'ok', 1],
           ['sentinel', 'ok', 1],
         ]);
         s.note('lab-a restarted while PAUSED: sentinel back, halt re-asserted, then ready');
