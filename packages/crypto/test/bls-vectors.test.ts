@@ -56,16 +56,21 @@ describe('external vectors: ethereum/bls12-381-tests + RFC 9380 J.10.1', () => {
 
   it(`aggregate (${v.aggregate.length} cases)`, () => {
     for (const c of v.aggregate) {
-      if (c.output === null) expect(() => aggregateSignatures(c.input.map((h) => fromHex(h)))).toThrow(BlsError);
+      if (c.output === null)
+        expect(() => aggregateSignatures(c.input.map((h) => fromHex(h)))).toThrow(BlsError);
       else expect(toHex(aggregateSignatures(c.input.map((h) => fromHex(h))))).toBe(c.output);
     }
   });
 
   it(`fast_aggregate_verify (${v.fast_aggregate_verify.length} cases)`, () => {
     for (const c of v.fast_aggregate_verify)
-      expect(fastAggregateVerify(c.pubkeys.map((h) => fromHex(h)), fromHex(c.message), fromHex(c.signature))).toBe(
-        c.output,
-      );
+      expect(
+        fastAggregateVerify(
+          c.pubkeys.map((h) => fromHex(h)),
+          fromHex(c.message),
+          fromHex(c.signature),
+        ),
+      ).toBe(c.output);
   });
 
   it(`deserialization_G1 (${v.deserialization_G1.length} cases; infinity decodes, other bad encodings fail)`, () => {

@@ -27,6 +27,16 @@ import {
 
 const msg = new TextEncoder().encode('statement');
 
+describe('test setup', () => {
+  it('every vitest config installs the Promise.withResolvers polyfill (Node 20 lacks it; libp2p calls it)', () => {
+    const { promise, resolve } = (
+      Promise as unknown as { withResolvers: <T>() => { promise: Promise<T>; resolve: (v: T) => void } }
+    ).withResolvers<number>();
+    resolve(7);
+    return expect(promise).resolves.toBe(7);
+  });
+});
+
 describe('test dealer (TRUSTED: knows the group secret)', () => {
   it('any t of n shares recover the group signature; fewer do not', () => {
     const d = testDealer(5, 3);
