@@ -156,7 +156,7 @@ export interface CheckInput {
   live: InvariantResult[];
 }
 
-/** Evaluate every invariant of issue 9 over the snapshots; pure apart from BLS/Ed25519 checks. */
+/** Evaluate every invariant (docs/protocol.md "Invariants") over the snapshots; pure apart from BLS/Ed25519 checks. */
 export function checkInvariants(inp: CheckInput): InvariantReport {
   const { cluster, snapshots, published, adversarial, byzantine } = inp;
   const g: Genesis = cluster.genesis;

@@ -1,5 +1,5 @@
 /**
- * JSON shapes of the node's local HTTP API (BRIEF "node local HTTP API"): bytes are lowercase hex,
+ * JSON shapes of the node's local HTTP API (docs/node.md): bytes are lowercase hex,
  * bigints are decimal strings, times are unix ms. Fields the page does not rely on are optional so
  * that a newer node can add fields without breaking an older page.
  */

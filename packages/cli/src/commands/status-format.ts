@@ -1,4 +1,4 @@
-/** The /v1/status body (brief: node HTTP API). */
+/** The /v1/status body (docs/node.md, HTTP API). */
 export interface StatusJson {
   networkId: string;
   role: 'member' | 'observer';
