@@ -88,11 +88,15 @@ done
 MEM="$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')"
 [ -n "$MEM" ] || die "cannot read RealMemory from 'slurmd -C'"
 ACCT_TYPE=accounting_storage/none ACCT_TRES="# (no AccountingStorageTRES: needs slurmdbd)"
-if [ "$ACCOUNTING" = 1 ]; then ACCT_TYPE=accounting_storage/slurmdbd ACCT_TRES=AccountingStorageTRES=gres/gpu; fi
+ACCT_ENFORCE="# (no AccountingStorageEnforce: needs slurmdbd)"
+if [ "$ACCOUNTING" = 1 ]; then
+  ACCT_TYPE=accounting_storage/slurmdbd ACCT_TRES=AccountingStorageTRES=gres/gpu
+  ACCT_ENFORCE=AccountingStorageEnforce=associations,limits
+fi
 render() {
   sed -e "s|@HOST@|$HOST|g" -e "s|@CPUS@|$CPUS|g" -e "s|@GPUS@|$GPUS|g" -e "s|@GPU_MAX@|$((GPUS - 1))|g" -e "s|@MEM@|$MEM|g" \
     -e "s|@STATE_DIR@|$STATE_DIR|g" -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$LOG_DIR|g" \
-    -e "s|@ACCT_TYPE@|$ACCT_TYPE|g" -e "s|@ACCT_TRES@|$ACCT_TRES|g" -e "s|@DBD_PORT@|$DBD_PORT|g" \
+    -e "s|@ACCT_TYPE@|$ACCT_TYPE|g" -e "s|@ACCT_TRES@|$ACCT_TRES|g" -e "s|@ACCT_ENFORCE@|$ACCT_ENFORCE|g" -e "s|@DBD_PORT@|$DBD_PORT|g" \
     -e "s|@CTLD_PORT@|${PAUSENET_SLURMCTLD_PORT:-6817}|g" -e "s|@SLURMD_PORT@|${PAUSENET_SLURMD_PORT:-6818}|g" "$1"
 }
 render "$HERE/slurm.conf.template" >"$CONF_DIR/slurm.conf.new"

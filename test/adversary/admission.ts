@@ -284,6 +284,7 @@ function forgedCertificate(networkId: Uint8Array, height: number, signers: strin
     networkId,
     height,
     target: height % 2 === 1 ? 'PAUSED' : 'RUNNING',
+    step: height % 2 === 1 ? 'up' : 'down',
     signers,
     resolves: [],
     signature,

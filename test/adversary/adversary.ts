@@ -143,7 +143,7 @@ export class Adversary {
     const wrongHeightPartials = wrongHeights.map((h) =>
       blsSign(
         this.cluster.shares[0]!,
-        statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', resolves: [] }),
+        statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', step: 'up', resolves: [] }),
       ),
     );
     const badPartials = Array.from({ length: POOL }, () => blsSign(this.cluster.shares[0]!, randomBytes(32)));
@@ -154,6 +154,7 @@ export class Adversary {
           networkId: this.networkId,
           height: 1 + (i % 2),
           target: i % 2 ? 'RUNNING' : 'PAUSED',
+          step: i % 2 ? 'down' : 'up',
           resolves: [],
         }),
       ),
@@ -167,6 +168,7 @@ export class Adversary {
             networkId: this.networkId,
             height,
             target: 'PAUSED',
+            step: 'up',
             voter: 'lab-a',
             partial,
             evidence: [],
@@ -214,6 +216,7 @@ export class Adversary {
             networkId: this.networkId,
             height: 1 + (n % 2),
             target: n % 2 ? 'RUNNING' : 'PAUSED',
+            step: n % 2 ? 'down' : 'up',
             signers,
             resolves: [],
             signature: fakeGroupSigs[n % POOL]!,
@@ -251,7 +254,7 @@ export class Adversary {
       partial ??
       blsSign(
         this.cluster.shares[idx - 1]!,
-        statementBytes({ networkId: this.networkId, height, target, resolves: [] }),
+        statementBytes({ networkId: this.networkId, height, target, step: 'up', resolves: [] }),
       );
     return encodeSignedVote(
       signVote(
@@ -259,10 +262,11 @@ export class Adversary {
           networkId: this.networkId,
           height,
           target,
+          step: 'up',
           voter,
           partial: p,
           evidence: [],
-          breaches: target === 'PAUSED' ? [PLACEHOLDER_BREACH] : [],
+          breaches: [PLACEHOLDER_BREACH],
           resolves: [],
           issuedAt: Date.now(),
         },
@@ -291,12 +295,15 @@ export class Adversary {
     note(`adversary: ${lab} equivocated on epoch ${orig.commitment.epoch} seq ${orig.commitment.seq}`);
   }
 
-  /** A member voting two different statements for one height with its share. */
+  /**
+   * A member signing against the signing rule at one height with its share: PAUSED, then the lower REDUCED
+   * (levels signed at a height strictly increase).
+   */
   private async doubleVote(lab: string, note: (s: string) => void): Promise<void> {
     const s = await this.memberSecrets(lab);
-    await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'RUNNING', null));
     await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'PAUSED', null));
-    note(`adversary: ${lab} voted RUNNING and PAUSED for height 1`);
+    await this.publish('votes', 'double-vote', this.vote(lab, s.identity, 1, 'REDUCED', null));
+    note(`adversary: ${lab} voted PAUSED and then REDUCED for height 1`);
   }
 
   /** An observer (no member key) publishing on member topics: votes and commitments in its own name. */
@@ -314,6 +321,7 @@ export class Adversary {
             networkId: this.networkId,
             height: 1,
             target: 'PAUSED',
+            step: 'up',
             voter: 'observer-1',
             partial: randomBytes(96),
             evidence: [],
@@ -402,6 +410,8 @@ export class Adversary {
         seq: 0,
         prev: ZERO_HASH,
         issuedAt: epochStart(this.cluster.genesis.policy, epoch) + 100,
+        height: 0,
+        level: 'RUNNING',
         metrics: {
           trainingFlop: 10n ** 24n,
           largestRunFlop: 10n ** 23n,

@@ -72,6 +72,7 @@ export const vote: SignedVote = signedVote(net, 'lab-a', {
 export const certificate: Certificate = certify(net, {
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
 });
 

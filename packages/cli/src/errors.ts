@@ -1,3 +1,5 @@
+import { describeNativeLoadError } from './native-error.js';
+
 /** Exit codes of the `pausenet` command (documented in docs/cli.md). */
 export const EXIT = {
   OK: 0,
@@ -17,6 +19,11 @@ export const EXIT = {
   API: 7,
   /** The DKG ceremony failed (missing or cheating members, transcript disagreement, timeout). */
   DKG: 8,
+  /**
+   * The installation does not fit this Node.js: a native module built for another Node.js version or
+   * not built, or a Node.js older than the supported floor. Restarting does not help; rebuilding does.
+   */
+  INSTALL: 9,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
   INTERRUPTED: 130,
   /** A bug: an unexpected error (printed with its stack only under PAUSENET_DEBUG=1). */
@@ -31,6 +38,7 @@ export type CliErrorCode =
   | 'PORT_IN_USE'
   | 'API'
   | 'DKG'
+  | 'INSTALL'
   | 'FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
@@ -59,6 +67,8 @@ function errMessage(err: unknown): string {
 /** Map an error thrown by another package (node, crypto, protocol) to a CliError with a fix hint. */
 export function toCliError(err: unknown, context?: { configFile?: string; dataDir?: string }): CliError {
   if (err instanceof CliError) return err;
+  const native = describeNativeLoadError(err);
+  if (native) return new CliError('INSTALL', native, { cause: err });
   const code = errCode(err);
   const name = (err as { name?: string } | null)?.name ?? '';
   const msg = errMessage(err).split('\n')[0] ?? '';
@@ -71,6 +81,14 @@ export function toCliError(err: unknown, context?: { configFile?: string; dataDi
     );
   if (code !== 'TAMPERED' && /\bTAMPERED\b/.test(msg))
     return new CliError('KEYSTORE', `keystore file is corrupt or tampered: ${msg}; restore it from backup`);
+  // Listening on 0.0.0.0 or :: lists the interfaces over a netlink socket; a sandbox without
+  // AF_NETLINK (systemd RestrictAddressFamilies=) refuses it with EAFNOSUPPORT (97).
+  if (/uv_interface_addresses/.test(msg))
+    return new CliError(
+      'CONFIG',
+      `cannot list the host's network interfaces (${msg}): a sandbox blocks netlink sockets; allow ` +
+        'AF_NETLINK (systemd: RestrictAddressFamilies=... AF_NETLINK) or listen on a specific address instead of 0.0.0.0 or ::',
+    );
   if (/EADDRINUSE|address already in use/i.test(msg) && code !== 'EADDRINUSE')
     return new CliError(
       'PORT_IN_USE',

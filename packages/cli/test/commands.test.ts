@@ -201,6 +201,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     cert = {
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       statement: toHex(statementBytes(statementOf(c))),
       signature: toHex(c.signature),
       signers: c.signers,
@@ -241,14 +242,14 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
     const [r1, r2, r3, r4, r5] = await Promise.all([
       verify(badSig, 'badsig.json'),
       verify({ ...cert, signers: ['lab-a', 'lab-b'] }, 'few.json'),
-      verify({ ...cert, height: 2 }, 'parity.json'),
+      verify({ ...cert, step: 'down' }, 'step.json'),
       verify({ ...cert, signers: ['lab-a', 'lab-b', 'mallory'] }, 'unknown.json'),
       run(['verify', notJson, '--genesis', genesisFile]),
     ]);
     for (const r of [r1, r2, r3, r4]) expect(r!.code).toBe(1);
     expect(r1!.stdout).toMatch(/INVALID: the BLS signature does not verify under the group public key/);
     expect(r2!.stdout).toMatch(/only 2 signers, threshold is 3/);
-    expect(r3!.stdout).toMatch(/height 2 can only flip to RUNNING/);
+    expect(r3!.stdout).toMatch(/a step down cannot target PAUSED/);
     expect(r4!.stdout).toMatch(/signer mallory is not a member/);
     expect(r5!.code).toBe(2);
     expect(r5!.stderr).toMatch(/is not JSON/);

@@ -1,7 +1,7 @@
 import * as blst from '@chainsafe/blst';
 import { activeBackend as backend, nobleHashToG2, POP_DST } from './bls-backend.js';
 import { BlsError } from './errors.js';
-import { lagrangeAtZero, parseSecret } from './scalar.js';
+import { lagrangeAt, lagrangeAtZero, parseSecret } from './scalar.js';
 
 /**
  * Threshold BLS over BLS12-381, min-pk (public keys in G1, 48 B; signatures in G2, 96 B),
@@ -90,6 +90,35 @@ export function recoverSignature(partials: readonly BlsPartial[], threshold: num
   );
   if (sig[0] === 0xc0) throw new BlsError('BAD_POINT', 'recovered signature is the point at infinity');
   return sig;
+}
+
+/**
+ * Whether `publicShares` (share i at [i - 1]) are the public shares of a Shamir sharing of the secret
+ * behind `groupPublicKey` with threshold `threshold`: the first t shares interpolate (in the exponent)
+ * to the group key at 0 and to every further share at its index, so any t of them recover signatures
+ * under the group key. Never throws: malformed or infinity points, or a threshold outside 1..n, are false.
+ * Cost: n - t + 1 multi-scalar multiplications of t points in G1.
+ */
+export function verifyPublicShares(
+  groupPublicKey: Uint8Array,
+  publicShares: readonly Uint8Array[],
+  threshold: number,
+): boolean {
+  try {
+    const n = publicShares.length;
+    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > n) return false;
+    backend.checkG1(groupPublicKey, false);
+    for (const p of publicShares) backend.checkG1(p, false);
+    const basis = publicShares.slice(0, threshold) as Uint8Array[];
+    const indices = basis.map((_, i) => i + 1);
+    const at = (x: number) => backend.g1LinearCombination(basis, lagrangeAt(indices, BigInt(x)));
+    if (Buffer.compare(at(0), groupPublicKey) !== 0) return false;
+    for (let j = threshold + 1; j <= n; j++)
+      if (Buffer.compare(at(j), publicShares[j - 1] as Uint8Array) !== 0) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Throws BlsError('BAD_POINT') unless `bytes` is a canonical compressed G1 point in the subgroup (infinity rejected unless allowed). */

@@ -14,6 +14,7 @@ export {
   POP_DST,
   recoverSignature,
   verifyPartial,
+  verifyPublicShares,
 } from './bls.js';
 export { fromHex, toHex } from './bytes.js';
 export {

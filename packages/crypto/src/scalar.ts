@@ -51,6 +51,14 @@ export function evalPolynomial(coeffs: readonly bigint[], x: bigint): bigint {
 
 /** Lagrange coefficients at x = 0 for the given distinct non-zero indices. */
 export function lagrangeAtZero(indices: readonly number[]): bigint[] {
+  return lagrangeAt(indices, 0n);
+}
+
+/**
+ * Lagrange coefficients at `x` for the given distinct non-zero indices: f(x) = sum(c_i * f(i)) for
+ * every polynomial f of degree < indices.length.
+ */
+export function lagrangeAt(indices: readonly number[], x: bigint): bigint[] {
   const xs = indices.map((i) => BigInt(i));
   return xs.map((xi, i) => {
     let num = 1n;
@@ -58,7 +66,7 @@ export function lagrangeAtZero(indices: readonly number[]): bigint[] {
     for (let j = 0; j < xs.length; j++) {
       if (j === i) continue;
       const xj = xs[j]!;
-      num = Fr.mul(num, xj);
+      num = Fr.mul(num, Fr.sub(xj, x));
       den = Fr.mul(den, Fr.sub(xj, xi));
     }
     return Fr.div(num, den);

@@ -34,6 +34,8 @@ export interface Node {
   state: DkgState;
   done?: DkgOutput;
   failed?: DkgFailure;
+  /** Faults this node attributed to a signing dealer (DkgStepResult.rejected), in order. */
+  rejected: NonNullable<DkgStepResult['rejected']>[];
 }
 
 export interface RunOptions {
@@ -46,20 +48,26 @@ export interface RunOptions {
 export function runCeremony(
   starts: { name: string; init: DkgStepResult }[],
   opts: RunOptions = {},
-): { nodes: Map<string, Node>; now: number; bundles: number } {
+): { nodes: Map<string, Node>; now: number; bundles: number; log: Uint8Array[] } {
   let now = opts.start ?? 0;
   const nodes = new Map<string, Node>();
   const queue: { from: string; bytes: Uint8Array }[] = [];
+  const log: Uint8Array[] = [];
   let bundles = 0;
   const absorb = (name: string, r: DkgStepResult): void => {
     const node = nodes.get(name)!;
     node.state = r.state;
     if (r.done) node.done = r.done;
     if (r.failed) node.failed = r.failed;
-    for (const b of r.out) queue.push({ from: name, bytes: encodeDkgBundle(b) });
+    if (r.rejected) node.rejected.push(r.rejected);
+    for (const b of r.out) {
+      const bytes = encodeDkgBundle(b);
+      queue.push({ from: name, bytes });
+      log.push(bytes);
+    }
   };
   for (const s of starts) {
-    nodes.set(s.name, { name: s.name, state: s.init.state });
+    nodes.set(s.name, { name: s.name, state: s.init.state, rejected: [] });
     absorb(s.name, s.init);
   }
   const finished = () => [...nodes.values()].every((n) => n.done || n.failed);
@@ -79,7 +87,7 @@ export function runCeremony(
     }
   }
   if (!finished()) throw new Error('ceremony did not finish');
-  return { nodes, now, bundles };
+  return { nodes, now, bundles, log };
 }
 
 /** Fresh DKG among `ids` (all participating unless `silent` lists indices that never start). */

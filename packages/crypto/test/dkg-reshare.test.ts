@@ -98,7 +98,7 @@ describe('DKG resharing', () => {
     }
   });
 
-  it('a holder dealing a share that does not match its old public share is excluded (BAD_COMMITMENT)', () => {
+  it('a holder dealing a share that does not match its old public share is rejected (RESHARE_MISMATCH) and excluded', () => {
     const old = identities(4);
     const prevOut = [...freshDkg(old, 3).nodes.values()].map((n) => n.done!);
     const prev = prevOut[0]!;
@@ -138,9 +138,18 @@ describe('DKG resharing', () => {
     ];
     const { nodes } = runCeremony(starts);
     for (const name of ['m1', 'm2', 'm3']) {
-      const o = nodes.get(name)!.done!;
-      expect(o.excluded).toEqual([{ dealer: 4, reason: 'BAD_COMMITMENT' }]);
+      const node = nodes.get(name)!;
+      const o = node.done!;
+      expect(o.excluded).toEqual([{ dealer: 4, reason: 'RESHARE_MISMATCH' }]);
       expect(toHex(o.groupPublicKey)).toBe(toHex(prev.groupPublicKey));
+      // The step that received the deal names the dealer and the fault, so the transport can penalise it.
+      expect(node.rejected).toEqual([
+        {
+          dealer: 4,
+          reason: 'RESHARE_MISMATCH',
+          detail: "dealer 4: constant-term commitment differs from the dealer's old public share",
+        },
+      ]);
     }
   });
 });

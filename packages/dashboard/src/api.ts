@@ -4,7 +4,11 @@
  * that a newer node can add fields without breaking an older page.
  */
 
-export type PauseState = 'RUNNING' | 'PAUSED';
+/** Levels RUNNING < REDUCED < PAUSED (docs/protocol.md "Levels"). */
+export type PauseState = 'RUNNING' | 'REDUCED' | 'PAUSED';
+
+/** A certificate steps up (escalation, acts on breaches) or down (de-escalation, resolves breaches). */
+export type Step = 'up' | 'down';
 
 export interface MetricsJson {
   trainingFlop: string;
@@ -107,10 +111,11 @@ export interface CertificateJson {
   networkId?: string;
   height: number;
   target: PauseState;
+  step: Step;
   statement: string;
   signature: string;
   signers: string[];
-  /** Breach ids (hex, ascending) a resume resolves; bound by the signature through the statement. */
+  /** Breach ids (hex, ascending) a step down resolves; bound by the signature through the statement. */
   resolves?: string[];
   /** Optional: when this node applied the certificate (unix ms), if the node reports it. */
   appliedAt?: number;

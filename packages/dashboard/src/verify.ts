@@ -5,7 +5,7 @@
  * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { fromHex, stateAtHeight, statementBytes, toHex } from '@pausenet/protocol/browser';
+import { fromHex, levelRank, statementBytes, stepAllows, toHex } from '@pausenet/protocol/browser';
 import type { CertificateJson, GenesisJson } from './api.js';
 
 /** Domain separation tag of the proof-of-possession ciphersuite (docs/protocol.md, BLS). */
@@ -78,22 +78,38 @@ export interface ChainIssue {
 }
 
 /**
- * Chain rules of the pause state machine (protocol's stateAtHeight gives the target of each height):
- * heights are 1..n without gaps, each certificate moves to the state of its height, and each names at
+ * Chain rules of the pause state machine (docs/protocol.md "Levels"): heights 1..n without gaps; at each
+ * height at most one step down, and only as the lowest level there, then steps up in strictly increasing
+ * levels; a step up targets REDUCED or PAUSED, a step down RUNNING or REDUCED; each certificate names at
  * least `threshold` distinct signers, all genesis members.
  */
 export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null): ChainIssue[] {
   const issues: ChainIssue[] = [];
-  const sorted = [...certs].sort((a, b) => a.height - b.height);
+  const sorted = [...certs].sort((a, b) => a.height - b.height || levelRank(a.target) - levelRank(b.target));
   const memberIds = new Set((genesis?.members ?? []).map((m) => m.id));
+  let expectedHeight = 1;
   sorted.forEach((c, i) => {
-    if (c.height !== i + 1) issues.push({ height: c.height, detail: `expected height ${i + 1}` });
-    const expected = stateAtHeight(c.height);
-    if (c.target !== expected) {
-      issues.push({
-        height: c.height,
-        detail: `height ${c.height} must move to ${expected}, not ${c.target}`,
-      });
+    const prev = sorted[i - 1];
+    const sameHeight = prev !== undefined && prev.height === c.height;
+    if (!sameHeight) {
+      if (c.height !== expectedHeight)
+        issues.push({ height: c.height, detail: `expected height ${expectedHeight}` });
+      expectedHeight = c.height + 1;
+    }
+    if (!stepAllows(c.step, c.target)) {
+      issues.push({ height: c.height, detail: `a step ${c.step} cannot move to ${c.target}` });
+    } else if (c.step === 'down' && c.height === 1) {
+      issues.push({ height: 1, detail: 'height 0 is RUNNING: nothing steps down at height 1' });
+    }
+    if (sameHeight) {
+      if (levelRank(c.target) <= levelRank(prev.target)) {
+        issues.push({ height: c.height, detail: `two certificates for ${c.target} at height ${c.height}` });
+      } else if (c.step === 'down') {
+        issues.push({
+          height: c.height,
+          detail: `a step down at height ${c.height} after a lower level there`,
+        });
+      }
     }
     const distinct = new Set(c.signers);
     if (distinct.size !== c.signers.length) issues.push({ height: c.height, detail: 'duplicate signer' });
@@ -127,12 +143,13 @@ export function checkStatement(networkIdHex: string, cert: CertificateJson): Ver
   let expected: string;
   try {
     const resolves = (cert.resolves ?? []).map((h) => fromHex(h));
-    expected = toHex(statementBytes({ networkId: nid, height: cert.height, target: cert.target, resolves }));
+    const { height, target, step } = cert;
+    expected = toHex(statementBytes({ networkId: nid, height, target, step, resolves }));
   } catch (err) {
-    return { ok: false, code: 'BAD_STATEMENT', detail: `resolves: ${(err as Error).message}` };
+    return { ok: false, code: 'BAD_STATEMENT', detail: (err as Error).message };
   }
   if (expected !== cert.statement.toLowerCase()) {
-    const what = cert.target === 'RUNNING' ? ` resolving ${(cert.resolves ?? []).length} breach(es)` : '';
+    const what = cert.step === 'down' ? ` resolving ${(cert.resolves ?? []).length} breach(es)` : '';
     return {
       ok: false,
       code: 'BAD_STATEMENT',

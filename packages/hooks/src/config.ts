@@ -18,6 +18,14 @@ export function timeoutMsSchema(defaultMs: number) {
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an env variable name' });
 
+/**
+ * What exec and webhook hooks are sent at REDUCED: `halt` (default: a hook written for two levels holds REDUCED
+ * like PAUSED, with the level in its context) or `reduce` (the receiver implements the reduce level itself).
+ */
+const onReduceSchema = z
+  .enum(['halt', 'reduce'], { error: 'expected "halt" (hold REDUCED like PAUSED) or "reduce"' })
+  .default('halt');
+
 export const execHookConfigSchema = z.strictObject({
   type: z.literal('exec'),
   name: hookNameSchema,
@@ -31,6 +39,7 @@ export const execHookConfigSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   timeoutMs: timeoutMsSchema(30_000),
   killGraceMs: timeoutMsSchema(2_000),
+  onReduce: onReduceSchema,
 });
 export type ExecHookConfig = z.infer<typeof execHookConfigSchema>;
 
@@ -47,6 +56,7 @@ export const webhookHookConfigSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     timeoutMs: timeoutMsSchema(10_000),
     caFile: z.string().min(1).optional(),
+    onReduce: onReduceSchema,
   })
   .refine((c) => [c.secret, c.secretEnv, c.secretFile].filter((v) => v !== undefined).length === 1, {
     error: 'set exactly one of secret, secretEnv or secretFile (the HMAC-SHA256 signing key)',
@@ -61,6 +71,11 @@ export const fileHookConfigSchema = z.strictObject({
     .string({ error: 'expected the sentinel file path, e.g. "/run/pausenet/PAUSED"' })
     .min(1, { error: 'expected a non-empty path, e.g. "/run/pausenet/PAUSED"' }),
   mode: z.int().min(0).max(0o777).default(0o644),
+  /** Sentinel of the REDUCED level (present at REDUCED and PAUSED); absent: REDUCED is held like PAUSED. */
+  reducedPath: z
+    .string({ error: 'expected the REDUCED sentinel path, e.g. "/run/pausenet/REDUCED"' })
+    .min(1, { error: 'expected a non-empty path, e.g. "/run/pausenet/REDUCED"' })
+    .optional(),
 });
 export type FileHookConfig = z.infer<typeof fileHookConfigSchema>;
 
@@ -76,6 +91,22 @@ export const kubernetesCustomResourceSchema = z.strictObject({
     .default('spec.suspend'),
 });
 export type KubernetesCustomResource = z.infer<typeof kubernetesCustomResourceSchema>;
+
+/**
+ * The kubernetes hook's `reduce` action: selected Jobs are kept running, oldest first, while their demand for
+ * `resource` fits under `cap`; the others are suspended. Without it, REDUCED is held like PAUSED.
+ */
+export const kubernetesReduceSchema = z.strictObject({
+  /** An integer-valued container resource (requests, else limits, times parallelism), or "pods" (parallelism). */
+  resource: z
+    .string()
+    .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]+$/, {
+      error: 'expected a resource name, e.g. "nvidia.com/gpu" or "pods"',
+    })
+    .default('nvidia.com/gpu'),
+  cap: z.int().min(0).max(2_147_483_647),
+});
+export type KubernetesReduceConfig = z.infer<typeof kubernetesReduceSchema>;
 
 export const kubernetesHookConfigSchema = z
   .strictObject({
@@ -105,6 +136,8 @@ export const kubernetesHookConfigSchema = z
     customResources: z.array(kubernetesCustomResourceSchema).default([]),
     timeoutMs: timeoutMsSchema(30_000),
     conflictRetries: z.int().min(0).max(100).default(5),
+    /** How REDUCED is applied (absent: REDUCED is held like PAUSED). */
+    reduce: kubernetesReduceSchema.optional(),
   })
   .refine((c) => c.inCluster || c.kubeconfig !== undefined || c.server !== undefined, {
     error: 'set one of kubeconfig (path), inCluster: true, or server (+ token/tokenFile)',

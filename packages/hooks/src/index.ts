@@ -16,6 +16,7 @@ export type {
   FileHookConfig,
   KubernetesCustomResource,
   KubernetesHookConfig,
+  KubernetesReduceConfig,
   WebhookHookConfig,
 } from './config.js';
 export {
@@ -24,6 +25,7 @@ export {
   formatConfigIssues,
   hookNameSchema,
   kubernetesHookConfigSchema,
+  kubernetesReduceSchema,
   timeoutMsSchema,
   webhookHookConfigSchema,
 } from './config.js';
@@ -38,10 +40,13 @@ export { fsyncDir, writeFileAtomic } from './fs-atomic.js';
 export type { HookConfig, HookConfigInput, HookType } from './hook-config.js';
 export { hookConfigSchema, hookConfigSchemas, parseHookConfig, parseHookConfigs } from './hook-config.js';
 export type { KubeApplyReport, KubeUndoRecord } from './kubernetes/adapter.js';
-export { KubernetesHook } from './kubernetes/adapter.js';
+export { KUBE_REDUCE_UNDO_KEY, KubernetesHook } from './kubernetes/adapter.js';
 export type { KubeObject, KubeResource } from './kubernetes/client.js';
 export type { KubeCredentials } from './kubernetes/credentials.js';
 export { loadKubeCredentials } from './kubernetes/credentials.js';
+export { demandOf } from './kubernetes/reduce.js';
+export type { SchedulerObservation } from './observe.js';
+export { CanonicalJsonError, canonicalJson, observeHooks, schedulerDigest } from './observe.js';
 export type { HookRunnerEvent, HookRunnerOptions, HookRunResult, RetryPolicy } from './runner.js';
 export { DEFAULT_RETRY, HookRunner } from './runner.js';
 export * from './slurm/index.js';
@@ -56,9 +61,18 @@ export type {
   HookErrorCode,
   HookJournal,
   HookJournalEntry,
+  HookLevelLimits,
   HookLogger,
   HookStateStore,
   HookStatus,
+  JsonValue,
   PauseTarget,
 } from './types.js';
-export { actionForTarget, HookError, isHookError } from './types.js';
+export {
+  actionForTarget,
+  HookError,
+  isHookError,
+  levelRank,
+  PAUSE_LEVELS,
+  targetForAction,
+} from './types.js';

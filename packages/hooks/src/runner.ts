@@ -276,6 +276,7 @@ export class HookRunner {
       networkId: cert.networkId,
       height: cert.height,
       target: cert.target,
+      ...(cert.limits === undefined ? {} : { limits: cert.limits }),
       certificateHash: cert.certificateHash,
       certificateJson: cert.certificateJson,
       state: this.opts.stateFor(hook.name),

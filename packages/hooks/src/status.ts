@@ -1,9 +1,9 @@
-import type { HookJournal, HookJournalEntry } from './types.js';
+import type { HookAction, HookJournal, HookJournalEntry } from './types.js';
 
 /** One row of `GET /v1/status` → `hooks`. */
 export interface HookStatusJson {
   height: number;
-  action: 'halt' | 'resume';
+  action: HookAction;
   hook: string;
   status: 'ok' | 'failed' | 'pending';
   attempts: number;

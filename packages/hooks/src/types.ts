@@ -4,11 +4,32 @@
  * Keep this file stable: other packages and the Slurm adapter code against these names.
  */
 
-/** What a certificate asks a hook to do: PAUSED → 'halt', RUNNING → 'resume'. */
-export type HookAction = 'halt' | 'resume';
+/**
+ * What a certificate asks a hook to do, chosen by the level it names alone (docs/hooks.md "Levels"):
+ * PAUSED → 'halt', REDUCED → 'reduce', RUNNING → 'resume'. Each action means "bring this hook's effect to that
+ * level", whatever the level was before, so a re-run after a crash or a restart needs no memory of the path.
+ */
+export type HookAction = 'halt' | 'reduce' | 'resume';
 
-/** Pause state named by a certificate. */
-export type PauseTarget = 'RUNNING' | 'PAUSED';
+/** Level named by a certificate: RUNNING < REDUCED < PAUSED. */
+export type PauseTarget = 'RUNNING' | 'REDUCED' | 'PAUSED';
+
+/** The levels in order, lowest first. */
+export const PAUSE_LEVELS: readonly PauseTarget[] = ['RUNNING', 'REDUCED', 'PAUSED'];
+
+/** Rank of a level: RUNNING 0, REDUCED 1, PAUSED 2 (the statement's target byte). */
+export function levelRank(level: PauseTarget): 0 | 1 | 2 {
+  return level === 'RUNNING' ? 0 : level === 'REDUCED' ? 1 : 2;
+}
+
+/**
+ * The policy's limits for the level being applied, as data (bigints as decimal strings, e.g.
+ * `{"trainingFlop": "1000000000000000000000"}`); empty at RUNNING or when the policy sets none.
+ */
+export type HookLevelLimits = Readonly<Record<string, string | number | boolean>>;
+
+/** A JSON value (what `observe` returns and the canonical encoding accepts). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Per-hook durable key/value store for undo data (what halt changed, so resume restores exactly that). */
 export interface HookStateStore {
@@ -25,7 +46,10 @@ export interface HookContext {
   networkId: string;
   /** Height of the certificate being applied. */
   height: number;
+  /** The level the certificate names (the action follows from it: {@link actionForTarget}). */
   target: PauseTarget;
+  /** The policy's limits for `target` (absent: none given; adapters then use their own configuration). */
+  limits?: HookLevelLimits;
   /** Certificate hash, lowercase hex. */
   certificateHash: string;
   /** The certificate as JSON text (bytes as hex, bigint as decimal strings). */
@@ -39,6 +63,11 @@ export interface HookAdapter {
   readonly type: string;
   readonly name: string;
   apply(action: HookAction, ctx: HookContext, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Optional: what the scheduler now says about this hook's selection, as JSON (for receipts; its digest is
+   * {@link schedulerDigest} in observe.ts). Reads only; throws {@link HookError} when the scheduler cannot be read.
+   */
+  observe?(opts?: { signal?: AbortSignal }): Promise<JsonValue>;
 }
 
 /** Certificate data the runner needs to build a {@link HookContext}. */
@@ -46,6 +75,8 @@ export interface HookCertificate {
   networkId: string;
   height: number;
   target: PauseTarget;
+  /** The policy's limits for `target`, passed on to the hooks' context. */
+  limits?: HookLevelLimits;
   certificateHash: string;
   certificateJson: string;
 }
@@ -135,7 +166,12 @@ export function isHookError(e: unknown): e is HookError {
   return e instanceof HookError;
 }
 
-/** Maps a certificate target to the hook action. */
+/** Maps a certificate's level to the hook action: PAUSED → halt, REDUCED → reduce, RUNNING → resume. */
 export function actionForTarget(target: PauseTarget): HookAction {
-  return target === 'PAUSED' ? 'halt' : 'resume';
+  return target === 'PAUSED' ? 'halt' : target === 'REDUCED' ? 'reduce' : 'resume';
+}
+
+/** The level an action brings a hook to (inverse of {@link actionForTarget}). */
+export function targetForAction(action: HookAction): PauseTarget {
+  return action === 'halt' ? 'PAUSED' : action === 'reduce' ? 'REDUCED' : 'RUNNING';
 }

@@ -29,6 +29,7 @@ describe('hook config', () => {
       envPassthrough: [],
       timeoutMs: 30_000,
       killGraceMs: 2_000,
+      onReduce: 'halt',
     });
   });
 

@@ -67,6 +67,8 @@ describe('exec hook', () => {
       `PAUSENET_CERT_HASH=${ctx.certificateHash}`,
       'PAUSENET_HEIGHT=1',
       'PAUSENET_HOOK_NAME=exec-test',
+      'PAUSENET_LEVEL=PAUSED',
+      'PAUSENET_LIMITS={}',
       `PAUSENET_NETWORK_ID=${ctx.networkId}`,
       'PAUSENET_STATE=PAUSED',
     ]);

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { complianceContext, runHookCompliance } from '../src/compliance.js';
+import { levelContext, runLevelCompliance } from '../src/compliance-levels.js';
+import { schedulerDigest } from '../src/observe.js';
 import { HookRunner } from '../src/runner.js';
 import {
   collectSlurmMetering,
@@ -93,6 +95,8 @@ const FIELDS = [
   'BatchFlag',
   'SubmitTime',
   'EligibleTime',
+  'SuspendTime',
+  'SecsPreSuspend',
 ];
 
 /** Jobs' fields straight from `scontrol show job [id] -o`, by regex (independent of the adapter's parser). */
@@ -204,6 +208,74 @@ function hook(over: Partial<SlurmHookConfigInput>): SlurmHook {
 async function resetCluster(): Promise<void> {
   for (const p of [TRAIN, INFER]) await sh('scontrol', ['update', `PartitionName=${p}`, 'State=UP']);
   await run('scontrol', ['delete', `ReservationName=${P}-maint`], { env }).catch(() => undefined);
+}
+
+// Users scripts/slurm/start.sh creates (OS user + sacctmgr AdminLevel); see docs/slurm.md.
+const OPERATOR = 'pausenet-slurm-op';
+const ADMIN = 'pausenet-slurm-admin';
+
+/** The hook in its own process as `user`, confined like the systemd unit: NoNewPrivileges, no capabilities. */
+async function applyAs(
+  user: string,
+  action: 'halt' | 'reduce' | 'resume',
+  over: Partial<SlurmHookConfigInput>,
+  dir: string,
+): Promise<{ ok: boolean; code?: string; message?: string }> {
+  const level = await sh('sacctmgr', ['-n', '-P', 'list', 'user', user, 'format=adminlevel']).then(
+    (out) => out.trim(),
+    () => '',
+  );
+  if (level === '')
+    throw new Error(
+      `${user} has no Slurm AdminLevel (no accounting?): start the cluster with accounting: sudo scripts/slurm/start.sh`,
+    );
+  const script = join(dir, 'apply-as.mjs');
+  const dist = new URL('../dist/index.js', import.meta.url).href;
+  await writeFile(
+    script,
+    [
+      `import { JsonFileHookStore, SlurmHook, slurmHookConfigSchema } from ${JSON.stringify(dist)};`,
+      'const [action, cfg, cert, storePath] = process.argv.slice(2);',
+      'const hook = new SlurmHook(slurmHookConfigSchema.parse(JSON.parse(cfg)), { pollMs: 100 });',
+      'const state = new JsonFileHookStore(storePath).stateFor(hook.name);',
+      'const out = await hook.apply(action, { ...JSON.parse(cert), state }).then(',
+      '  () => ({ ok: true, uid: process.getuid() }),',
+      '  (e) => ({ ok: false, code: e.code, message: e.message, uid: process.getuid() }),',
+      ');',
+      'console.log(JSON.stringify(out));',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  const gid = (await sh('id', ['-g', user])).trim();
+  const cfg = { type: 'slurm', name: 'slurm-svc', partitions: [TRAIN], ...over };
+  const { state: _state, ...cert } =
+    action === 'reduce'
+      ? levelContext('REDUCED', 3, new MemoryHookStateStore())
+      : complianceContext(action, new MemoryHookStateStore());
+  const { stdout } = await run(
+    'setpriv',
+    [
+      ...['--reuid', user, '--regid', gid, '--clear-groups'],
+      ...['--no-new-privs', '--inh-caps=-all', '--bounding-set=-all'],
+      ...[
+        process.execPath,
+        script,
+        action,
+        JSON.stringify(cfg),
+        JSON.stringify(cert),
+        join(dir, 'hooks.json'),
+      ],
+    ],
+    { env, timeout: 60_000 },
+  );
+  const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    uid: number;
+    ok: boolean;
+    code?: string;
+    message?: string;
+  };
+  expect(out.uid).toBe(Number((await sh('id', ['-u', user])).trim())); // really not root
+  return out;
 }
 
 describe('slurm adapter against the live test cluster', () => {
@@ -736,66 +808,6 @@ describe('slurm hook as an unprivileged service user with a Slurm AdminLevel (no
   beforeEach(resetCluster);
   afterEach(cancelOurJobs);
 
-  // Users scripts/slurm/start.sh creates (OS user + sacctmgr AdminLevel); see docs/slurm.md.
-  const OPERATOR = 'pausenet-slurm-op';
-  const ADMIN = 'pausenet-slurm-admin';
-
-  /** The hook in its own process as `user`, confined like the systemd unit: NoNewPrivileges, no capabilities. */
-  async function applyAs(
-    user: string,
-    action: 'halt' | 'resume',
-    over: Partial<SlurmHookConfigInput>,
-    dir: string,
-  ): Promise<{ ok: boolean; code?: string; message?: string }> {
-    const level = await sh('sacctmgr', ['-n', '-P', 'list', 'user', user, 'format=adminlevel']).then(
-      (out) => out.trim(),
-      () => '',
-    );
-    if (level === '')
-      throw new Error(
-        `${user} has no Slurm AdminLevel (no accounting?): start the cluster with accounting: sudo scripts/slurm/start.sh`,
-      );
-    const script = join(dir, 'apply-as.mjs');
-    const dist = new URL('../dist/index.js', import.meta.url).href;
-    await writeFile(
-      script,
-      [
-        `import { JsonFileHookStore, SlurmHook, slurmHookConfigSchema } from ${JSON.stringify(dist)};`,
-        'const [action, cfg, cert, storePath] = process.argv.slice(2);',
-        'const hook = new SlurmHook(slurmHookConfigSchema.parse(JSON.parse(cfg)), { pollMs: 100 });',
-        'const state = new JsonFileHookStore(storePath).stateFor(hook.name);',
-        'const out = await hook.apply(action, { ...JSON.parse(cert), state }).then(',
-        '  () => ({ ok: true, uid: process.getuid() }),',
-        '  (e) => ({ ok: false, code: e.code, message: e.message, uid: process.getuid() }),',
-        ');',
-        'console.log(JSON.stringify(out));',
-      ].join('\n'),
-      { mode: 0o644 },
-    );
-    const gid = (await sh('id', ['-g', user])).trim();
-    const cfg = { type: 'slurm', name: 'slurm-svc', partitions: [TRAIN], ...over };
-    const { state: _state, ...cert } = complianceContext(action, new MemoryHookStateStore());
-    const { stdout } = await run(
-      'setpriv',
-      [
-        ...['--reuid', user, '--regid', gid, '--clear-groups'],
-        ...['--no-new-privs', '--inh-caps=-all', '--bounding-set=-all'],
-        ...[
-          process.execPath,
-          script,
-          action,
-          JSON.stringify(cfg),
-          JSON.stringify(cert),
-          join(dir, 'hooks.json'),
-        ],
-      ],
-      { env, timeout: 60_000 },
-    );
-    const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { uid: number };
-    expect(out.uid).toBe(Number((await sh('id', ['-u', user])).trim())); // really not root
-    return out as { ok: boolean; code?: string; message?: string };
-  }
-
   it('AdminLevel=Administrator: halt (partition INACTIVE, hold, suspend) and resume succeed', async () => {
     const dir = await tmp();
     const running = await sbatch(['-p', TRAIN, '-J', `${P}-svc-run`, '--wrap', 'sleep 300']);
@@ -945,5 +957,352 @@ describe('slurm adapter compliance (live cluster, suspend mode)', () => {
     }),
     // Interrupts land mid-way (a Slurm command takes ~100 ms here), not only before the first command.
     { failureCodes: ['NOT_FOUND'], interruptAfterMs: [150, 400] },
+  );
+});
+
+// --- Levels: reduce ---------------------------------------------------------------------------------------------
+
+const QOS = `${P}-q`;
+const ACCT = `${P}-acct`;
+
+/** The QOS's GrpTRES in the accounting database, as sacctmgr prints it. */
+async function qosGrpTres(name = QOS): Promise<string> {
+  return (await sh('sacctmgr', ['-n', '-P', 'show', 'qos', name, 'format=grptres'])).trim();
+}
+
+/** What slurmctld enforces for the QOS's gres/gpu: the limit ("N": none) and the use, by regex. */
+async function qosEnforced(): Promise<{ limit: string; used: number }> {
+  const out = await sh('scontrol', ['show', 'assoc_mgr', 'flags=qos', `qos=${QOS}`]);
+  const m = /GrpTRES=.*?gres\/gpu=(\w+)\((\d+)\)/.exec(out);
+  return { limit: m?.[1] ?? 'missing', used: Number(m?.[2] ?? -1) };
+}
+
+async function accountGrpTres(): Promise<string> {
+  const rows = await sh('sacctmgr', [
+    ...['-n', '-P', 'show', 'assoc', 'where', `account=${ACCT}`, 'cluster=pausenet'],
+    'format=user,grptres',
+  ]);
+  return (rows.split('\n').find((l) => l.startsWith('|')) ?? 'missing').slice(1);
+}
+
+beforeAll(async () => {
+  // A QOS the root user may submit to (GrpTRES cpu=12: the reduce changes only its gres/gpu), and an account.
+  await sh('sacctmgr', ['-i', 'add', 'qos', QOS, 'GrpTRES=cpu=12']);
+  await sh('sacctmgr', ['-i', 'modify', 'user', 'where', 'name=root', 'set', `qos+=${QOS}`]);
+  await sh('sacctmgr', ['-i', 'add', 'account', ACCT, 'parent=root', 'cluster=pausenet']);
+});
+
+afterAll(async () => {
+  await cancelOurJobs().catch(() => undefined);
+  await run('sacctmgr', ['-i', 'modify', 'user', 'where', 'name=root', 'set', `qos-=${QOS}`], { env }).catch(
+    () => undefined,
+  );
+  await run('sacctmgr', ['-i', 'delete', 'qos', QOS], { env }).catch(() => undefined);
+  await run('sacctmgr', ['-i', 'delete', 'account', ACCT], { env }).catch(() => undefined);
+}, 60_000);
+
+function reduceHook(over: Partial<SlurmHookConfigInput> = {}, cap = 4): SlurmHook {
+  return hook({ qos: [QOS], reduce: { limit: 'qos', name: QOS, cap }, ...over });
+}
+
+/** Puts the test QOS's and account's limits back, so a failed test does not leave a cap for the next one. */
+async function resetLimits(): Promise<void> {
+  await sh('sh', [
+    '-c',
+    `sacctmgr -i modify qos where name=${QOS} set GrpTRES=cpu=12,gres/gpu=-1 >/dev/null; ` +
+      `sacctmgr -i modify account where name=${ACCT} cluster=pausenet set GrpTRES=cpu=-1,gres/gpu=-1 >/dev/null; true`,
+  ]);
+}
+
+describe('slurm reduce: a QOS GrpTRES cap on the training selection (live cluster)', () => {
+  beforeEach(resetCluster);
+  afterEach(async () => {
+    await cancelOurJobs();
+    await resetLimits();
+  });
+
+  it('caps the selection (running jobs above it suspended, new ones held back by Slurm), converges when changed by hand, steps through PAUSED and back, restores exactly; metering: a suspended job accrues nothing, the selection accrues within the cap', async () => {
+    const dir = await tmp();
+    const train = (n: string) =>
+      sbatch(['-p', TRAIN, `--qos=${QOS}`, '-J', `${P}-rd-${n}`, '--gres=gpu:2', '--wrap', 'sleep 300']);
+    const j1 = await train('1');
+    const j2 = await train('2');
+    const j3 = await train('3');
+    const inf = await sbatch(['-p', INFER, '-J', `${P}-rd-infer`, '--gres=gpu:1', '--wrap', 'sleep 300']);
+    // Every training job has run at least 2 s before the reduce (so a formula that ignores when a job was
+    // suspended would meter it in a window after its suspension).
+    await waitFor('jobs to run 2 s', scontrolJobs, (js) =>
+      [j1, j2, j3, inf].every(
+        (id) => js.get(id)?.['JobState'] === 'RUNNING' && (js.get(id)?.['RunTime'] ?? '') >= '00:00:02',
+      ),
+    );
+    expect(await qosGrpTres()).toBe('cpu=12');
+    expect(await qosEnforced()).toEqual({ limit: 'N', used: 6 });
+
+    // Each step reads the hook state from the file afresh, as a restarted process would.
+    const fresh = () => new JsonFileHookStore(join(dir, 'hooks.json')).stateFor('slurm-live');
+    await reduceHook().apply('reduce', levelContext('REDUCED', 1, fresh()));
+    expect(await qosGrpTres()).toBe('cpu=12,gres/gpu=4');
+    expect((await qosEnforced()).limit).toBe('4');
+    const reduced = await scontrolJobs();
+    // Oldest first while they fit under 4 GPUs: j1 and j2 keep running, j3 is suspended; inference untouched.
+    expect([j1, j2, j3, inf].map((id) => reduced.get(id)?.['JobState'])).toEqual([
+      'RUNNING',
+      'RUNNING',
+      'SUSPENDED',
+      'RUNNING',
+    ]);
+    expect(await SlurmHook.reduceRecord(fresh())).toMatchObject({
+      limit: { kind: 'qos', name: QOS, tres: 'gres/gpu', previous: null },
+      suspended: [j3],
+    });
+    expect(await SlurmHook.undoRecord(fresh())).toBeUndefined(); // no halt layer
+    // Idempotent.
+    await reduceHook().apply('reduce', levelContext('REDUCED', 1, fresh()));
+    expect(await qosGrpTres()).toBe('cpu=12,gres/gpu=4');
+    expect((await scontrolJobs()).get(j3)?.['JobState']).toBe('SUSPENDED');
+    // A new training job waits for the cap (Slurm enforces it), not for resources.
+    const j5 = await sbatch([
+      '-p',
+      TRAIN,
+      `--qos=${QOS}`,
+      '-J',
+      `${P}-rd-5`,
+      '--gres=gpu:1',
+      '--wrap',
+      'sleep 300',
+    ]);
+    await waitFor(
+      'the new job to wait for the QOS limit',
+      () => scontrolJob(j5),
+      (j) => j['JobState'] === 'PENDING' && j['Reason'] === 'QOSGrpGRES',
+    );
+
+    // What the hook reports for a receipt: the selection's jobs and the limit as slurmctld enforces it.
+    const report = (await reduceHook().observe()) as {
+      jobs: { id: string; state: string; held: boolean }[];
+      partitions: unknown;
+      limit: unknown;
+    };
+    expect(report.jobs.map((j) => [j.id, j.state, j.held])).toEqual([
+      [j1, 'RUNNING', false],
+      [j2, 'RUNNING', false],
+      [j3, 'SUSPENDED', false],
+      [j5, 'PENDING', false],
+    ]);
+    expect(report.partitions).toEqual([{ name: TRAIN, state: 'UP' }]);
+    expect(report.limit).toEqual({ kind: 'qos', name: QOS, tres: 'gres/gpu', cap: 4, limit: 4, used: 6 });
+    expect(schedulerDigest(report)).toMatch(/^[0-9a-f]{64}$/);
+
+    // Metering (slurmctld's clock): j3 was suspended at SuspendTime; a window wholly after that meters nothing for
+    // it, and the selection meters exactly 4 GPUs x the window, from scontrol and from sacct.
+    const susp = Date.parse(`${(await scontrolJob(j3))['SuspendTime']}Z`);
+    await waitFor(
+      "slurmctld's clock to pass the metering window",
+      async () => Date.now(),
+      (now) => now >= susp + 3_500,
+      10_000,
+    );
+    const meterCfg = {
+      partitions: [TRAIN],
+      accounts: [],
+      qos: [QOS],
+      peakFlopsPerAccelerator: 989_000_000_000_000n,
+      utilizationBps: 4000,
+    };
+    const window = { startMs: susp + 1000, endMs: susp + 3000 };
+    for (const source of ['scontrol', 'sacct'] as const) {
+      const m = await collectSlurmMetering(meterCfg, window, { source });
+      expect(
+        m.runs.map((r) => [r.id, r.seconds, r.flop > 0n]),
+        source,
+      ).toEqual([
+        [j1, 2, true],
+        [j2, 2, true],
+        [j3, 0, false], // suspended all through the window: a run record with nothing in it
+      ]);
+      expect(m.acceleratorSeconds, source).toBe(4n * 2n); // = cap x window seconds
+      expect(m.metrics.trainingFlop, source).toBe((8n * 989_000_000_000_000n * 4000n) / 10_000n);
+      const cpu = await collectSlurmMetering({ ...meterCfg, accelerator: 'cpu' }, window, { source });
+      expect(cpu.acceleratorSeconds, `${source} cpu`).toBe(2n * 1n * 2n); // j1, j2: 1 CPU each, 2 s
+      // A window reaching back before the suspension meters exactly what j3 ran before it.
+      const j3Start = Date.parse(`${(await scontrolJob(j3))['StartTime']}Z`);
+      const whole = await collectSlurmMetering(
+        meterCfg,
+        { startMs: j3Start, endMs: susp + 3000 },
+        { source },
+      );
+      const pre = Number((await scontrolJob(j3))['SecsPreSuspend']);
+      expect(pre, source).toBeGreaterThanOrEqual(2);
+      expect(whole.runs.find((r) => r.id === j3)?.seconds, source).toBe(pre);
+    }
+
+    // By hand while REDUCED: the limit raised, the suspended job resumed. Re-applied (node restart): set again.
+    await sh('sacctmgr', ['-i', 'modify', 'qos', 'where', `name=${QOS}`, 'set', 'GrpTRES=gres/gpu=8']);
+    await sh('scontrol', ['resume', j3]);
+    await reduceHook().apply('reduce', levelContext('REDUCED', 1, fresh()));
+    expect(await qosGrpTres()).toBe('cpu=12,gres/gpu=4');
+    expect((await qosEnforced()).limit).toBe('4');
+    expect((await scontrolJobs()).get(j3)?.['JobState']).toBe('SUSPENDED');
+    expect((await SlurmHook.reduceRecord(fresh()))?.limit?.previous).toBeNull(); // still the original: no limit
+
+    const view = async () => {
+      const js = await scontrolJobs();
+      return {
+        grp: await qosGrpTres(),
+        partitions: await partitionStates(),
+        jobs: [j1, j2, j3, j5, inf].map((id) => [js.get(id)?.['JobState'], js.get(id)?.['Priority'] === '0']),
+      };
+    };
+    const reducedView = await view();
+    // REDUCED -> PAUSED: the halt layer on top (the cap stays).
+    await reduceHook().apply('halt', levelContext('PAUSED', 2, fresh()));
+    expect(await view()).toEqual({
+      grp: 'cpu=12,gres/gpu=4',
+      partitions: { [TRAIN]: 'inactive', [INFER]: 'up' },
+      jobs: [
+        ['SUSPENDED', true], // suspended jobs show priority 0 too
+        ['SUSPENDED', true],
+        ['SUSPENDED', true],
+        ['PENDING', true],
+        ['RUNNING', false],
+      ],
+    });
+    // PAUSED -> REDUCED: exactly the halt layer is undone.
+    await reduceHook().apply('reduce', levelContext('REDUCED', 3, fresh()));
+    expect(await view()).toEqual(reducedView);
+    expect(await SlurmHook.undoRecord(fresh())).toBeUndefined();
+
+    // REDUCED -> RUNNING (a restarted process): the limit exactly as before (no gres/gpu limit), j3 runs again, and
+    // with the cap gone the waiting job starts.
+    const restarted = reduceHook();
+    await restarted.apply('resume', levelContext('RUNNING', 4, fresh()));
+    expect(await qosGrpTres()).toBe('cpu=12');
+    expect((await qosEnforced()).limit).toBe('N');
+    await waitFor('all training jobs to run', scontrolJobs, (js) =>
+      [j1, j2, j3, j5, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    expect(await SlurmHook.reduceRecord(fresh())).toBeUndefined();
+  });
+
+  it('account association, never loosens: a lower limit already there stays, a cpu cap works too; resume restores the exact previous values', async () => {
+    await sh('sacctmgr', [
+      ...['-i', 'modify', 'account', 'where', `name=${ACCT}`, 'cluster=pausenet'],
+      'set',
+      'GrpTRES=cpu=6,gres/gpu=3',
+    ]);
+    const state = new MemoryHookStateStore();
+    const acct = (tres: string, cap: number) =>
+      hook({
+        partitions: [],
+        accounts: [ACCT],
+        stopNew: 'none',
+        reduce: { limit: 'account', name: ACCT, tres, cap },
+      });
+    await acct('gres/gpu', 5).apply('reduce', levelContext('REDUCED', 1, state));
+    expect(await accountGrpTres()).toBe('cpu=6,gres/gpu=3'); // 3 < 5: kept
+    await acct('gres/gpu', 2).apply('reduce', levelContext('REDUCED', 2, state)); // a stricter cap since
+    expect(await accountGrpTres()).toBe('cpu=6,gres/gpu=2');
+    await acct('gres/gpu', 2).apply('resume', levelContext('RUNNING', 3, state));
+    expect(await accountGrpTres()).toBe('cpu=6,gres/gpu=3');
+    await acct('cpu', 4).apply('halt', levelContext('PAUSED', 4, state)); // PAUSED includes the reduce layer
+    expect(await accountGrpTres()).toBe('cpu=4,gres/gpu=3');
+    await acct('cpu', 4).apply('resume', levelContext('RUNNING', 5, state));
+    expect(await accountGrpTres()).toBe('cpu=6,gres/gpu=3');
+    expect(await SlurmHook.reduceRecord(state)).toBeUndefined();
+  });
+
+  it('as unprivileged service users: a QOS limit needs AdminLevel=Administrator (Operator gets a PERMISSION error naming it), an account limit Operator', async () => {
+    const qosMode: Partial<SlurmHookConfigInput> = {
+      qos: [QOS],
+      reduce: { limit: 'qos', name: QOS, cap: 2 },
+    };
+    const denied = await applyAs(OPERATOR, 'reduce', qosMode, await tmp());
+    expect(denied).toMatchObject({ ok: false, code: 'PERMISSION' });
+    expect(denied.message).toMatch(/Operator for an account's association, Administrator for a QOS/);
+    expect(await qosGrpTres()).toBe('cpu=12');
+    const dir = await tmp();
+    expect(await applyAs(ADMIN, 'reduce', qosMode, dir)).toMatchObject({ ok: true });
+    expect(await qosGrpTres()).toBe('cpu=12,gres/gpu=2');
+    expect(await applyAs(ADMIN, 'resume', qosMode, dir)).toMatchObject({ ok: true });
+    expect(await qosGrpTres()).toBe('cpu=12');
+    const acctMode: Partial<SlurmHookConfigInput> = {
+      partitions: [],
+      accounts: [ACCT],
+      stopNew: 'none',
+      reduce: { limit: 'account', name: ACCT, cap: 1 },
+    };
+    const opDir = await tmp();
+    const before = await accountGrpTres();
+    expect(await applyAs(OPERATOR, 'reduce', acctMode, opDir)).toMatchObject({ ok: true });
+    expect(await accountGrpTres()).toMatch(/gres\/gpu=1/);
+    expect(await applyAs(OPERATOR, 'resume', acctMode, opDir)).toMatchObject({ ok: true });
+    expect(await accountGrpTres()).toBe(before);
+  });
+});
+
+describe('slurm adapter compliance: levels (live cluster, QOS cap, suspend mode)', () => {
+  let binDir: string;
+  let sacctmgrPath: string;
+  const jobs = { a: '', b: '', pending: '' };
+
+  beforeAll(async () => {
+    await resetCluster();
+    await resetLimits();
+    binDir = await tmp();
+    for (const c of ['scontrol', 'scancel']) await symlink(await which(c), join(binDir, c));
+    sacctmgrPath = await which('sacctmgr');
+    await symlink(sacctmgrPath, join(binDir, 'sacctmgr'));
+    const train = (n: string, extra: string[]) =>
+      sbatch(['-p', TRAIN, `--qos=${QOS}`, '-J', `${P}-lv-${n}`, ...extra, '--wrap', 'sleep 300']);
+    jobs.a = await train('a', ['--gres=gpu:2']);
+    jobs.b = await train('b', ['--gres=gpu:2']);
+    jobs.pending = await train('pending', ['--gres=gpu:1', '--begin=now+3600']);
+    await waitFor('level compliance jobs to start', scontrolJobs, (js) =>
+      [jobs.a, jobs.b].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+  });
+
+  afterAll(async () => {
+    await cancelOurJobs();
+    await resetLimits();
+  });
+
+  runLevelCompliance(
+    'slurm (live)',
+    async () => ({
+      createAdapter: () =>
+        hook({ binDir, qos: [QOS], running: 'suspend', reduce: { limit: 'qos', name: QOS, cap: 2 } }),
+      // At REDUCED: the cap set and job b (above it) suspended; at PAUSED also a suspended, pending held, partition
+      // inactive. One spawn for squeue, sinfo and the QOS's GrpTRES (spawning is the slow part on this machine).
+      observe: async () => {
+        const out = await sh('sh', [
+          '-c',
+          `${SQUEUE}; echo @@; ${SINFO}; echo @@; sacctmgr -n -P show qos ${QOS} format=grptres`,
+        ]);
+        const [q, i, grp] = out.split('@@\n') as [string, string, string];
+        const js = parseSqueue(q);
+        return {
+          grp: grp.trim(),
+          partitions: parseSinfo(i),
+          jobs: [jobs.a, jobs.b, jobs.pending].map((id) => {
+            const j = js.find((x) => x.id === id);
+            return [j?.state, j?.state === 'PENDING' && j?.priority === '0' ? 'held' : 'free'];
+          }),
+        };
+      },
+      breakIt: () => unlink(join(binDir, 'sacctmgr')),
+      repair: () => symlink(sacctmgrPath, join(binDir, 'sacctmgr')).catch(() => undefined),
+      cleanup: async () => {
+        await symlink(sacctmgrPath, join(binDir, 'sacctmgr')).catch(() => undefined);
+        await sh('sh', [
+          '-c',
+          `scontrol update PartitionName=${TRAIN} State=UP; scontrol resume ${jobs.a} 2>/dev/null; ` +
+            `scontrol resume ${jobs.b} 2>/dev/null; scontrol release ${jobs.pending} 2>/dev/null; ` +
+            `sacctmgr -i modify qos where name=${QOS} set GrpTRES=cpu=12,gres/gpu=-1 >/dev/null; true`,
+        ]);
+      },
+    }),
+    { reduce: 'own', failureCodes: ['NOT_FOUND'], interruptAfterMs: [300] },
   );
 });

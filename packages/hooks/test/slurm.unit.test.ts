@@ -225,7 +225,7 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   it('whole window: finished job by Start/End, suspended job by RunTime; pending and infer jobs excluded', () => {
     const r = computeMetering(jobs, cfg(), window, now);
     // job 8: 4 GPUs x 4 s = 16 GPU-s -> 16 x 1e15 x 0.4 = 6.4e15 FLOP
-    // job 9: 2 GPUs x min(overlap 8 s, RunTime 2 s) = 4 GPU-s -> 1.6e15 FLOP
+    // job 9: 2 GPUs x RunTime 2 s (then suspended) = 4 GPU-s -> 1.6e15 FLOP
     expect(r.runs.map((x) => [x.id, x.accelerators, x.seconds, x.acceleratorSeconds, x.flop])).toEqual([
       ['8', 4, 4, 16n, 6_400_000_000_000_000n],
       ['9', 2, 2, 4n, 1_600_000_000_000_000n],
@@ -244,13 +244,53 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
   it('window starting mid-job counts only the overlap; largestRunFlop counts the whole run', () => {
     const r = computeMetering(jobs, cfg(), { startMs: T('2026-11-28T01:05:54'), endMs: window.endMs }, now);
     // job 8: overlap 01:05:54..01:05:56 = 2 s x 4 = 8 GPU-s -> 3.2e15; whole run 16 GPU-s -> 6.4e15
-    // job 9: overlap 6 s but RunTime 2 s -> 2 s x 2 = 4 GPU-s -> 1.6e15
+    // job 9: ran 01:05:52..01:05:54 (RunTime 2 s), suspended since 01:05:54: nothing in this window; its run so
+    // far is 2 s x 2 GPUs -> 1.6e15
     expect(r.runs.map((x) => [x.id, x.seconds, x.flop, x.totalFlop])).toEqual([
       ['8', 2, 3_200_000_000_000_000n, 6_400_000_000_000_000n],
-      ['9', 2, 1_600_000_000_000_000n, 1_600_000_000_000_000n],
+      ['9', 0, 0n, 1_600_000_000_000_000n],
     ]);
-    expect(r.metrics.trainingFlop).toBe(4_800_000_000_000_000n);
+    expect(r.metrics.trainingFlop).toBe(3_200_000_000_000_000n);
     expect(r.metrics.largestRunFlop).toBe(6_400_000_000_000_000n);
+  });
+
+  it('suspended time accrues nothing: a job suspended through the window, and one resumed, metered by when it ran', () => {
+    // Recorded (scontrol show job -o, 2026-12-06 at 04:14:49): started 04:14:38, suspended 04:14:41..04:14:47,
+    // running again since: RunTime 5 s, SuspendTime (the last resume) 04:14:47, SecsPreSuspend 3.
+    const [resumed] = parseJobs(
+      'JobId=971 JobName=exp-susp Priority=4294901700 Account=(null) QOS=normal JobState=RUNNING Reason=None BatchFlag=1 RunTime=00:00:05 StartTime=2026-12-06T04:14:38 EndTime=Unknown SuspendTime=2026-12-06T04:14:47 SecsPreSuspend=3 Partition=train NumNodes=1 NumCPUs=1 TRES=cpu=1,node=1,billing=1,gres/gpu=1',
+    );
+    const at = T('2026-12-06T04:14:49');
+    const secs = (from: string, to: string) =>
+      computeMetering(
+        [resumed!],
+        cfg(),
+        { startMs: T(`2026-12-06T${from}`), endMs: T(`2026-12-06T${to}`) },
+        at,
+      ).runs[0]?.seconds ?? 0;
+    expect(secs('04:14:42', '04:14:47')).toBe(0); // wholly inside the suspension
+    expect(secs('04:14:38', '04:14:41')).toBe(3); // before it
+    expect(secs('04:14:40', '04:14:48')).toBe(2); // 1 s before, 1 s after
+    expect(secs('04:14:47', '04:14:49')).toBe(2); // after it
+    expect(secs('04:14:00', '04:15:00')).toBe(5); // everything = RunTime
+    // The same job as sacct shows it later (Suspended 6 s, but not when): the suspension is placed at the start,
+    // so no run time is metered earlier than it can have happened; with slurmctld's SuspendTime it is exact.
+    const [fromSacct] = parseSacct(
+      '971|root|train|normal|COMPLETED|2026-12-06T04:14:38|2026-12-06T04:14:52|8|1|1|billing=1,cpu=1,gres/gpu=1,node=1|00:00:06||exp-susp',
+    );
+    const sacctSecs = (from: string, to: string, job = fromSacct!) =>
+      computeMetering(
+        [job],
+        cfg(),
+        { startMs: T(`2026-12-06T${from}`), endMs: T(`2026-12-06T${to}`) },
+        at + 60_000,
+      ).runs[0]?.seconds ?? 0;
+    expect(sacctSecs('04:14:38', '04:14:44')).toBe(0);
+    expect(sacctSecs('04:14:44', '04:14:52')).toBe(8);
+    const enriched = { ...fromSacct!, suspendTime: T('2026-12-06T04:14:47') / 1000, secsPreSuspend: 3 };
+    expect(sacctSecs('04:14:38', '04:14:44', enriched)).toBe(3);
+    expect(sacctSecs('04:14:42', '04:14:47', enriched)).toBe(0);
+    expect(sacctSecs('04:14:44', '04:14:52', enriched)).toBe(5);
   });
 
   it('a window before the jobs started meters nothing; CPU mode counts CPUs', () => {
@@ -316,9 +356,9 @@ describe('slurm metering (recorded scontrol output, hand-computed)', () => {
     // 600 s suspended; 4301 is inference.
     const jobs = parseSacct(
       [
-        '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|pausenet:params=70000000000,tokens=900|llm-70b',
-        '4300|frontier|gpu|train|COMPLETED|2026-11-27T06:00:00|2026-11-27T07:00:00|3000|8|1|billing=8,cpu=8,gres/gpu=8,mem=64G,node=1|pausenet:params=1000,tokens=100|eval|ablation',
-        '4301|serve|infer|normal|CANCELLED by 0|2026-11-27T01:00:00|2026-11-27T02:00:00|3600|8|1|cpu=8,gres/gpu=1,node=1||chat',
+        '4242|frontier|gpu|train|RUNNING|2026-11-27T00:00:00|Unknown|93600|64|2|billing=64,cpu=64,gres/gpu=16,gres/gpu:h100=16,mem=512G,node=2|00:00:00|pausenet:params=70000000000,tokens=900|llm-70b',
+        '4300|frontier|gpu|train|COMPLETED|2026-11-27T06:00:00|2026-11-27T07:00:00|3000|8|1|billing=8,cpu=8,gres/gpu=8,mem=64G,node=1|00:10:00|pausenet:params=1000,tokens=100|eval|ablation',
+        '4301|serve|infer|normal|CANCELLED by 0|2026-11-27T01:00:00|2026-11-27T02:00:00|3600|8|1|cpu=8,gres/gpu=1,node=1|00:00:00||chat',
         '',
       ].join('\n'),
     );

@@ -1,3 +1,4 @@
+import type { HookAction } from '@pausenet/hooks';
 import type {
   Certificate,
   Genesis,
@@ -44,7 +45,7 @@ export interface SelfIdentity {
 
 export interface HookStatusView {
   height: number;
-  action: 'halt' | 'resume';
+  action: HookAction;
   hook: string;
   status: 'ok' | 'failed' | 'pending';
   attempts: number;

@@ -4,6 +4,7 @@ import {
   type Commitment,
   epochAt,
   type Genesis,
+  type Level,
   type Metrics,
   metricsFromJson,
   ProtocolError,
@@ -64,6 +65,8 @@ export function buildCommitment(opts: {
   head: CommitmentRow | undefined;
   request: CommitmentRequest;
   now: number;
+  /** This node's applied state when it signs (Commitment.height/level, docs/protocol.md "Compliance"). */
+  applied: { height: number; level: Level };
 }): SignedCommitment {
   const { genesis, head, request, now } = opts;
   const epoch = request.epoch ?? epochAt(genesis.policy, now);
@@ -87,6 +90,8 @@ export function buildCommitment(opts: {
     seq: head ? head.seq + 1 : 0,
     prev: head ? head.hash : ZERO_HASH,
     issuedAt: now,
+    height: opts.applied.height,
+    level: opts.applied.level,
     metrics: request.metrics,
     runsRoot: buildRunsTree(request.runs).root,
     attestations: [],

@@ -581,6 +581,7 @@ export class PausenetNode {
       head: this.store.lastCommitment(self.lab),
       request,
       now: this.now(),
+      applied: { height: this.agreementImpl.status().height, level: this.agreementImpl.status().state },
     });
     // Build, sign and ingest run synchronously: concurrent submissions cannot take the same seq.
     const out = this.ingest.ingestMessage('commitment', sc, { source: 'local' });

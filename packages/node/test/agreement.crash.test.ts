@@ -145,7 +145,13 @@ describe('crash safety (real child processes, SIGKILL)', () => {
 
   it('certificate applied, process killed before its hooks ran: hooks run after restart, exactly once', async () => {
     const { dir, net, self, dataDir, hookLog } = setupNet();
-    const statement = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+    const statement = statementBytes({
+      networkId: net.networkId,
+      height: 1,
+      target: 'PAUSED',
+      step: 'up',
+      resolves: [],
+    });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -154,6 +160,7 @@ describe('crash safety (real child processes, SIGKILL)', () => {
       networkId: net.networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: net.labs.slice(0, 3).map((l) => l.id),
       resolves: [],
       signature: recoverSignature(partials, 3),

@@ -71,7 +71,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
       return certificateToJson(decodeCertificate(r.bytes));
     });
     const cert = certs[0] as (typeof certs)[number];
-    expect(cert).toMatchObject({ height: 1, target: 'PAUSED' });
+    expect(cert).toMatchObject({ height: 1, target: 'PAUSED', step: 'up' });
     for (const c of certs)
       expect({ s: c.statement, g: c.signature }).toEqual({ s: cert.statement, g: cert.signature });
     // Each lab's hook fired exactly once, for the certificate that lab applied.
@@ -83,7 +83,13 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes({ networkId: networkIdOf(net.genesis), height: 1, target: 'PAUSED', resolves: [] }),
+        statementBytes({
+          networkId: networkIdOf(net.genesis),
+          height: 1,
+          target: 'PAUSED',
+          step: 'up',
+          resolves: [],
+        }),
         decodeCertificate(row.bytes).signature,
       ),
     ).toBe(true);
@@ -93,7 +99,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
       state: 'PAUSED',
       height: 1,
       threshold: 3,
-      approvals: [{ height: 2, target: 'RUNNING', approved: false }],
+      approvals: [{ height: 2, target: 'RUNNING', step: 'down', approved: false }],
     });
 
     const t1 = Date.now();

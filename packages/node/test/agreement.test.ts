@@ -67,14 +67,14 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes({ networkId: n.networkId, height: 1, target: 'PAUSED', resolves: [] }),
+        statementBytes({ networkId: n.networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] }),
         cert.signature,
       ),
     ).toBe(true);
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes({ networkId: n.networkId, height: 1, target: 'RUNNING', resolves: [] }),
+        statementBytes({ networkId: n.networkId, height: 1, target: 'RUNNING', step: 'down', resolves: [] }),
         cert.signature,
       ),
     ).toBe(false);
@@ -112,7 +112,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
       ]);
     // Resume: operators see the pending approval, 3 approve.
     expect(n.node(1).agreement.status().approvals).toEqual([
-      { height: 2, target: 'RUNNING', approved: false, breaches: [] },
+      { height: 2, target: 'RUNNING', step: 'down', approved: false, breaches: [] },
     ]);
     expect(await n.node(5).agreement.approve(2, 'RUNNING')).toMatchObject({
       signed: false,
@@ -142,7 +142,14 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     await n.settle();
     expect(n.nodes.every((x) => x.agreement.status().height === 1)).toBe(true);
     expect(n.node(4).agreement.status().pendingVotes).toEqual([
-      { height: 2, target: 'RUNNING', resolves: [toHex(breach)], voters: [l1.id, l2.id], needed: 3 },
+      {
+        height: 2,
+        target: 'RUNNING',
+        step: 'down',
+        resolves: [toHex(breach)],
+        voters: [l1.id, l2.id],
+        needed: 3,
+      },
     ]);
     expect(await n.node(3).agreement.approve(2, 'RUNNING')).toMatchObject({ signed: true });
     await n.until(
@@ -154,7 +161,13 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     expect(
       nobleVerify(
         dkg.groupPublicKey,
-        statementBytes({ networkId: n.networkId, height: 2, target: 'RUNNING', resolves: [breach] }),
+        statementBytes({
+          networkId: n.networkId,
+          height: 2,
+          target: 'RUNNING',
+          step: 'down',
+          resolves: [breach],
+        }),
         decodeCertificate(c2.bytes).signature,
       ),
     ).toBe(true);
@@ -209,7 +222,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     await n.settle();
     for (const x of n.nodes) expect(x.agreement.status().height).toBe(0);
     expect(n.node(1).agreement.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a', 'lab-b'], needed: 3 },
+      { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: ['lab-a', 'lab-b'], needed: 3 },
     ]);
     expect(n.node(3).store.listEvidence()).toEqual([]);
     await n.connect(3, 4);

@@ -23,13 +23,20 @@ function vote(
   if (!lab || !share) throw new Error('no such lab');
   const partial = blsSign(
     share,
-    statementBytes({ networkId: n.networkId, height: height, target: target, resolves: [] }),
+    statementBytes({
+      networkId: n.networkId,
+      height: height,
+      target: target,
+      step: target === 'RUNNING' ? 'down' : 'up',
+      resolves: [],
+    }),
   );
   return signVote(
     {
       networkId: n.networkId,
       height,
       target,
+      step: target === 'RUNNING' ? 'down' : 'up',
       voter: lab.id,
       partial,
       evidence: opts.refs ?? (target === 'PAUSED' ? [new Uint8Array(32).fill(i + 1)] : []),
@@ -70,7 +77,7 @@ describe('votes: validation, dedupe, threshold', () => {
     expect(await n.ingest(5, 'vote', v1b)).toMatchObject({ ok: false, action: 'ignore' });
     await obs.onAccepted('vote', v1b); // even if a duplicate slipped past the store it counts once
     expect(obs.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a'], needed: 3 },
+      { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: ['lab-a'], needed: 3 },
     ]);
     expect(await n.ingest(5, 'vote', vote(n, 1, 1, 'PAUSED'))).toEqual({ ok: true });
     await n.settle();
@@ -107,7 +114,7 @@ describe('votes: validation, dedupe, threshold', () => {
     await n.settle();
     expect(n.node(1).published.some((p) => p.kind === 'evidence')).toBe(true);
     expect(a.status().pendingVotes).toEqual([
-      { height: 1, target: 'PAUSED', resolves: [], voters: ['lab-a'], needed: 3 },
+      { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: ['lab-a'], needed: 3 },
     ]);
     expect(await a.approve(1, 'PAUSED')).toMatchObject({ signed: true });
     await n.settle();
@@ -129,7 +136,13 @@ describe('slashing protection (SQLite)', () => {
     await n.start();
     const sp = new SlashingProtection(n.node(1).store.db);
     const st = (t: PauseState) =>
-      statementBytes({ networkId: n.networkId, height: 7, target: t, resolves: [] });
+      statementBytes({
+        networkId: n.networkId,
+        height: 7,
+        target: t,
+        step: t === 'RUNNING' ? 'down' : 'up',
+        resolves: [],
+      });
     let calls = 0;
     const sign = (b: number) => () => {
       calls++;
@@ -153,7 +166,7 @@ describe('slashing protection (SQLite)', () => {
       sp.signOnce(
         8,
         'RUNNING',
-        statementBytes({ networkId: n.networkId, height: 8, target: 'RUNNING', resolves: [] }),
+        statementBytes({ networkId: n.networkId, height: 8, target: 'RUNNING', step: 'down', resolves: [] }),
         () => {
           throw new Error('hsm unavailable');
         },
@@ -168,14 +181,14 @@ describe('slashing protection (SQLite)', () => {
         sp.signOnce(
           9,
           'PAUSED',
-          statementBytes({ networkId: n.networkId, height: 9, target: 'PAUSED', resolves: [] }),
+          statementBytes({ networkId: n.networkId, height: 9, target: 'PAUSED', step: 'up', resolves: [] }),
           sign(9),
           5,
         ),
       ),
     ).toThrow(/inside a transaction/);
     expect(sp.signedAt(9)).toBeUndefined();
-    expect(sp.all()).toEqual([{ height: 7, target: 'PAUSED' }]);
+    expect(sp.all()).toEqual([{ height: 7, target: 'PAUSED', vote: new Uint8Array([1]) }]);
   });
 });
 

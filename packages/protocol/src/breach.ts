@@ -12,7 +12,10 @@ import type { BreachKey, Evidence } from './types.js';
 /** Domain tag of breach ids (NUL-terminated like the signing tags). */
 export const BREACH_TAG = 'pausenet/v2/breach\0';
 
-/** The key of the breach `e` proves: cap-exceeded {lab, epoch, cap}; equivocation {lab, min epoch}; missed {lab, epoch}; report {subject, epoch, digest}. */
+/**
+ * The key of the breach `e` proves: cap-exceeded {lab, epoch, cap}; equivocation {lab, min epoch}; missed
+ * {lab, epoch}; report {subject, epoch, digest}; pause-violation {lab, epoch, height of the certificate}.
+ */
 export function breachKeyOf(e: Evidence): BreachKey {
   switch (e.kind) {
     case 'cap-exceeded':
@@ -34,6 +37,14 @@ export function breachKeyOf(e: Evidence): BreachKey {
       return { kind: 'missed', lab: e.lab, epoch: e.epoch };
     case 'report':
       return { kind: 'report', subject: e.subject, epoch: e.epoch, digest: e.digest };
+    case 'pause-violation':
+      // One breach per lab, epoch and certified height, whichever acknowledgment or baseline proves it.
+      return {
+        kind: 'pause-violation',
+        lab: e.commitment.commitment.lab,
+        epoch: e.commitment.commitment.epoch,
+        height: e.certificate.height,
+      };
   }
 }
 

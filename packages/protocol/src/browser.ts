@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation The part of the protocol that runs in a browser (`@pausenet/protocol/browser`):
- * bytes and hex, epochs and heights, the transition statement and certificate ids, types. Nothing here
+ * bytes and hex, epochs, levels and steps, the transition statement and certificate ids, types. Nothing here
  * imports `@pausenet/crypto` or a Node built-in (a test walks the import graph); SHA-256 comes from
  * @noble/hashes. The dashboard checks certificates with it instead of re-implementing the encoding.
  */
@@ -16,9 +16,11 @@ export {
   ZERO_HASH,
 } from './bytes.js';
 export type { EpochTiming } from './epoch.js';
-export { commitmentDeadline, epochAt, epochStart, stateAtHeight } from './epoch.js';
+export { commitmentDeadline, epochAt, epochStart } from './epoch.js';
 export type { ProtocolErrorCode } from './errors.js';
 export { ProtocolError } from './errors.js';
+export type { HeightLevel } from './level.js';
+export { compareHeightLevel, levelRank, maxLevel, stepAllows } from './level.js';
 export {
   certificateHash,
   resolvesDigest,
@@ -31,8 +33,10 @@ export type {
   Certificate,
   Genesis,
   LabId,
+  Level,
   Member,
   PauseState,
   Policy,
   Statement,
+  Step,
 } from './types.js';

@@ -1,4 +1,4 @@
-import type { PauseState, Policy } from './types.js';
+import type { Policy } from './types.js';
 
 /** Epoch arithmetic (pure; `now` always comes from the caller). Only the timing fields of a policy are read. */
 
@@ -32,9 +32,4 @@ export function judgedStaleAfter(policy: Policy, epoch: number): number {
 export function epochAt(policy: Pick<EpochTiming, 'genesisTime' | 'epochMs'>, now: number): number {
   if (now < policy.genesisTime) return -1;
   return Math.floor((now - policy.genesisTime) / policy.epochMs);
-}
-
-/** State after the certificate at `height` (height 0 is RUNNING; every transition flips). */
-export function stateAtHeight(height: number): PauseState {
-  return height % 2 === 1 ? 'PAUSED' : 'RUNNING';
 }

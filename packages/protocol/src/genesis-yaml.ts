@@ -7,10 +7,10 @@ import {
   DEFAULT_JUDGED_QUOTA_PER_EPOCH,
   PROTOCOL_VERSION,
 } from './codec/limits.js';
-import { EVIDENCE_KINDS } from './codec/messages.js';
+import { CAP_NAMES, ELEVATED_LEVELS, EVIDENCE_KINDS } from './codec/messages.js';
 import { GenesisConfigError, type GenesisConfigIssue, ProtocolError } from './errors.js';
 import { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE } from './policy.js';
-import type { EvidenceKind, Genesis } from './types.js';
+import type { CapName, ElevatedLevel, EvidenceKind, Genesis, Limits } from './types.js';
 
 /**
  * genesis.yaml <-> Genesis. Quantities may be written as integers, quoted decimal strings ("100_000") or exact
@@ -110,6 +110,15 @@ const member = z.strictObject({
   publicKey: hexOf(32, 'Ed25519 public key'),
   peerIds: z.array(z.string()).default([]),
   addrs: z.array(z.string()).default([]),
+  pledge: z.strictObject({ dependsOn: z.union([z.literal('all'), z.array(z.string())]) }).optional(),
+});
+
+const elevated = z.enum(ELEVATED_LEVELS as [ElevatedLevel, ...ElevatedLevel[]]);
+
+const limits = z.strictObject({
+  trainingFlop: quantity.optional(),
+  largestRunGrowthBps: safeInt.optional(),
+  acceleratorHoursBps: safeInt.optional(),
 });
 
 /** `version: 2`; an older version is refused with the fix (docs/protocol.md "Versions"). */
@@ -150,6 +159,16 @@ const schema = z.strictObject({
       .default([]),
     judgedQuotaPerEpoch: positiveInt.default(DEFAULT_JUDGED_QUOTA_PER_EPOCH),
     judgedMaxAgeEpochs: positiveInt.default(DEFAULT_JUDGED_MAX_AGE_EPOCHS),
+    levels: z
+      .strictObject({
+        kinds: z.partialRecord(kind, elevated).optional(),
+        caps: z.partialRecord(z.enum(CAP_NAMES as [CapName, ...CapName[]]), elevated).optional(),
+      })
+      .optional(),
+    limits: z.strictObject({ REDUCED: limits.optional(), PAUSED: limits.optional() }).optional(),
+    baselineEpochs: positiveInt.optional(),
+    receiptDeadlineMs: duration.optional(),
+    onBrokenCondition: z.enum(['hold', 'release']).optional(),
   }),
   dkg: z
     .strictObject({
@@ -192,6 +211,15 @@ function splitPath(p: string): PropertyKey[] {
   return out;
 }
 
+/** Optional fields the YAML leaves out are absent (never `undefined`), as in a decoded genesis. */
+function withoutUndefined(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(withoutUndefined);
+  if (typeof x !== 'object' || x === null || x instanceof Uint8Array) return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out;
+}
+
 /** Parse and validate genesis YAML; every bad field is reported with its path, value and expectation. */
 export function parseGenesisYaml(text: string): Genesis {
   let raw: unknown;
@@ -222,8 +250,7 @@ export function parseGenesisYaml(text: string): Genesis {
     });
     throw new GenesisConfigError(issues);
   }
-  const g = r.data as Genesis;
-  if (g.dkg === undefined) delete g.dkg;
+  const g = withoutUndefined(r.data) as Genesis;
   try {
     encodeGenesis(g); // field bounds (ids, lengths, counts) and G-rules
   } catch (e) {
@@ -240,13 +267,21 @@ export function parseGenesisYaml(text: string): Genesis {
 export function genesisToYaml(g: Genesis): string {
   encodeGenesis(g);
   const q = (x: bigint) => x.toString(10);
+  const lim = (l: Limits | undefined) =>
+    l === undefined
+      ? undefined
+      : { ...l, ...(l.trainingFlop !== undefined ? { trainingFlop: q(l.trainingFlop) } : {}) };
+  const { limits: levelLimits, ...policy } = g.policy;
   const doc = {
     version: g.version,
     name: g.name,
     threshold: g.threshold,
     members: g.members.map((m) => ({ ...m, publicKey: toHex(m.publicKey) })),
     policy: {
-      ...g.policy,
+      ...policy,
+      ...(levelLimits !== undefined
+        ? { limits: withoutUndefined({ REDUCED: lim(levelLimits.REDUCED), PAUSED: lim(levelLimits.PAUSED) }) }
+        : {}),
       caps: {
         trainingFlop: q(g.policy.caps.trainingFlop),
         largestRunFlop: q(g.policy.caps.largestRunFlop),

@@ -1,13 +1,16 @@
 import { breachIdOf } from './breach.js';
-import { bytesEqual, fromHexOrNull, toHex } from './bytes.js';
-import { checkGenesis } from './codec/codec.js';
+import { bytesEqual, fromHexOrNull, sha256, toHex } from './bytes.js';
+import { checkGenesis, encodeSignedReleaseVote } from './codec/codec.js';
 import {
   certificateField,
   genesisField,
   metricsField,
+  releaseCertificateField,
   runRecordField,
   signedCommitmentField,
   signedEvidenceField,
+  signedReceiptField,
+  signedReleaseVoteField,
   signedVoteField,
 } from './codec/messages.js';
 import type { Field } from './codec/schema.js';
@@ -16,6 +19,9 @@ import {
   certificateHash,
   evidenceHash,
   hashSignedCommitment,
+  receiptHash,
+  releaseCertificateHash,
+  releaseStatementBytes,
   statementBytes,
   statementOf,
   voteHash,
@@ -23,11 +29,16 @@ import {
 import type {
   Certificate,
   Genesis,
+  Level,
   Metrics,
+  ReleaseCertificate,
   RunRecord,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
+  Step,
 } from './types.js';
 
 /** JSON views for APIs: bytes -> lowercase hex, bigint -> decimal string; `fromJson` validates like decode. */
@@ -50,6 +61,8 @@ export interface CommitmentJson {
   seq: number;
   prev: string;
   issuedAt: number;
+  height: number;
+  level: Level;
   metrics: MetricsJson;
   runsRoot: string;
   attestations: { attester: string; publicKey: string; signature: string }[];
@@ -60,13 +73,32 @@ export interface CertificateJson {
   hash: string;
   networkId: string;
   height: number;
-  target: 'RUNNING' | 'PAUSED';
-  /** statementBytes of (networkId, height, target, resolves), hex: what the group signature covers. */
+  target: Level;
+  step: Step;
+  /** statementBytes of (networkId, height, target, step, resolves), hex: what the group signature covers. */
   statement: string;
   signature: string;
   signers: string[];
-  /** Breach ids (hex) a RUNNING certificate resolves; empty for PAUSED. */
+  /** Breach ids (hex) a step down resolves; empty for a step up. */
   resolves: string[];
+  /** Genesis revision of `signers` (absent = revision 1). */
+  revision?: number;
+}
+
+/** A signed receipt, flattened, with its hash. */
+export interface ReceiptJson {
+  /** receiptHash, hex. */
+  hash: string;
+  networkId: string;
+  lab: string;
+  height: number;
+  target: Level;
+  certificateHash: string;
+  hooksDoneAt: number;
+  hooks: { name: string; outcome: 'ok' | 'failed'; attempts: number }[];
+  schedulerDigest: string;
+  issuedAt: number;
+  signature: string;
 }
 
 /**
@@ -227,6 +259,78 @@ export function certificateFromJson(json: unknown): Certificate {
     wrap(() => statementBytes(statementOf(cert))),
   );
   return cert;
+}
+
+/** A signed receipt as ReceiptJson (flattened, with its hash). */
+export function receiptToJson(sr: SignedReceipt): ReceiptJson {
+  const j = signedReceiptField.writeJson(sr, '') as {
+    receipt: Omit<ReceiptJson, 'hash' | 'signature'>;
+    signature: string;
+  };
+  return { hash: toHex(receiptHash(sr)), ...j.receipt, signature: j.signature };
+}
+
+/** Parse ReceiptJson back (a present `hash` must match). */
+export function receiptFromJson(json: unknown): SignedReceipt {
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
+  if (typeof rest !== 'object' || rest === null || Array.isArray(rest))
+    throw new ProtocolError('WRONG_TYPE', 'expected a ReceiptJson object');
+  const { signature, ...receipt } = rest as Record<string, unknown>;
+  const sr = from(signedReceiptField, { receipt, signature });
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => receiptHash(sr)),
+  );
+  return sr;
+}
+
+/** A signed release vote as JSON, with its hash. */
+export function releaseVoteToJson(sv: SignedReleaseVote): Record<string, unknown> & { hash: string } {
+  return {
+    hash: toHex(sha256(encodeSignedReleaseVote(sv))),
+    ...(signedReleaseVoteField.writeJson(sv, '') as Record<string, unknown>),
+  };
+}
+
+/** Parse release vote JSON back (a present `hash` must match). */
+export function releaseVoteFromJson(json: unknown): SignedReleaseVote {
+  const { rest, computed } = withoutComputed(json, ['hash', ...LOCAL_KEYS]);
+  const sv = from(signedReleaseVoteField, rest);
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => sha256(encodeSignedReleaseVote(sv))),
+  );
+  return sv;
+}
+
+/** A release certificate as JSON, with its hash and the signed release statement (hex). */
+export function releaseCertificateToJson(
+  c: ReleaseCertificate,
+): Record<string, unknown> & { hash: string; statement: string } {
+  return {
+    hash: toHex(releaseCertificateHash(c)),
+    ...(releaseCertificateField.writeJson(c, '') as Record<string, unknown>),
+    statement: toHex(releaseStatementBytes(c)),
+  };
+}
+
+/** Parse release certificate JSON back (present `hash`/`statement` must match). */
+export function releaseCertificateFromJson(json: unknown): ReleaseCertificate {
+  const { rest, computed } = withoutComputed(json, ['hash', 'statement', ...LOCAL_KEYS]);
+  const c = from(releaseCertificateField, rest);
+  checkHash(
+    computed,
+    'hash',
+    wrap(() => releaseCertificateHash(c)),
+  );
+  checkHash(
+    computed,
+    'statement',
+    wrap(() => releaseStatementBytes(c)),
+  );
+  return c;
 }
 
 /** Run record as JSON (for disclosure to an auditor). */

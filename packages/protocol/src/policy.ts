@@ -2,7 +2,7 @@ import { DEFAULT_JUDGED_MAX_AGE_EPOCHS, DEFAULT_JUDGED_QUOTA_PER_EPOCH } from '.
 import type { EvidenceKind, Policy } from './types.js';
 
 /** Default vote rules (docs/protocol.md "Messages"): self-proving evidence votes automatically, judged evidence needs the operator. */
-export const DEFAULT_AUTO_VOTE: readonly EvidenceKind[] = ['cap-exceeded', 'equivocation'];
+export const DEFAULT_AUTO_VOTE: readonly EvidenceKind[] = ['cap-exceeded', 'equivocation', 'pause-violation'];
 export const DEFAULT_APPROVAL_REQUIRED: readonly EvidenceKind[] = ['missed', 'report'];
 
 /** The policy fields every network must choose; the rest have defaults. */

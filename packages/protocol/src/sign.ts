@@ -1,12 +1,22 @@
 import { ed25519PublicKey, ed25519Sign } from '@pausenet/crypto';
-import { encodeCommitment, encodeEvidenceBody, encodeVote } from './codec/codec.js';
+import {
+  encodeCommitment,
+  encodeEvidenceBody,
+  encodeReceipt,
+  encodeReleaseVote,
+  encodeVote,
+} from './codec/codec.js';
 import { attestationSigningBytes, signingBytes } from './signing.js';
 import type {
   Attestation,
   Commitment,
   EvidenceBody,
+  Receipt,
+  ReleaseVote,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
   Vote,
 } from './types.js';
@@ -37,4 +47,20 @@ export function signEvidence(body: EvidenceBody, secretKey: Uint8Array): SignedE
 /** Sign a vote (which already carries its BLS partial) with the voter's Ed25519 identity key. */
 export function signVote(v: Vote, secretKey: Uint8Array): SignedVote {
   return { vote: v, signature: ed25519Sign(secretKey, signingBytes('vote', v.networkId, encodeVote(v))) };
+}
+
+/** Sign a receipt with the lab's Ed25519 identity key. */
+export function signReceipt(r: Receipt, secretKey: Uint8Array): SignedReceipt {
+  return {
+    receipt: r,
+    signature: ed25519Sign(secretKey, signingBytes('receipt', r.networkId, encodeReceipt(r))),
+  };
+}
+
+/** Sign a release vote (which already carries its BLS partial) with the voter's Ed25519 identity key. */
+export function signReleaseVote(v: ReleaseVote, secretKey: Uint8Array): SignedReleaseVote {
+  return {
+    vote: v,
+    signature: ed25519Sign(secretKey, signingBytes('release-vote', v.networkId, encodeReleaseVote(v))),
+  };
 }

@@ -7,10 +7,22 @@
 /** Short stable member identifier from genesis, e.g. "lab-a". [a-z0-9-]{1,32} */
 export type LabId = string;
 
-/** Pause state of the network at a height. Height 0 is RUNNING. */
-export type PauseState = 'RUNNING' | 'PAUSED';
+/**
+ * Level of the network (docs/protocol.md "Levels"): RUNNING < REDUCED < PAUSED. Height 0 is RUNNING.
+ * A certificate's `target` is the level it moves the network to.
+ */
+export type Level = 'RUNNING' | 'REDUCED' | 'PAUSED';
 
-export type EvidenceKind = 'cap-exceeded' | 'equivocation' | 'missed' | 'report';
+/** The level named by votes, certificates and receipts (the same three values as Level). */
+export type PauseState = Level;
+
+/** A level a breach can lead to (anything above RUNNING). */
+export type ElevatedLevel = 'REDUCED' | 'PAUSED';
+
+/** Direction of a transition: `up` = escalation (acts on breaches), `down` = de-escalation (resolves breaches). */
+export type Step = 'up' | 'down';
+
+export type EvidenceKind = 'cap-exceeded' | 'equivocation' | 'missed' | 'report' | 'pause-violation';
 
 /** A policy cap that a commitment's metrics are checked against. */
 export type CapName = 'trainingFlop' | 'largestRunFlop' | 'maxParams' | 'datasetTokens';
@@ -26,6 +38,13 @@ export interface Member {
   peerIds: string[];
   /** Bootstrap multiaddrs (e.g. /ip4/127.0.0.1/tcp/9000/p2p/<peerId>). */
   addrs: string[];
+  /** Condition of this lab's pledge (docs/protocol.md "Conditional pledges"); absent = unconditional. */
+  pledge?: Pledge;
+}
+
+/** The labs that must be participating for a lab's pledge to hold: every other member, or the listed ones. */
+export interface Pledge {
+  dependsOn: 'all' | LabId[];
 }
 
 /** An auditor the policy authorises to file `report` evidence. */
@@ -68,6 +87,40 @@ export interface Policy {
    * Default 30.
    */
   judgedMaxAgeEpochs: number;
+  /** Which level each breach leads to (docs/protocol.md "Levels"); absent = PAUSED for every breach. */
+  levels?: LevelPolicy;
+  /** Limits that hold while the network is above RUNNING, per level (docs/protocol.md "Compliance"); absent = none. */
+  limits?: LevelLimits;
+  /** k: how many of a lab's commitments form its baseline for relative limits (1..8, default 3). */
+  baselineEpochs?: number;
+  /** A lab with no receipt this long after a node applied a certificate is "not confirmed" there (default 600 000). */
+  receiptDeadlineMs?: number;
+  /** What a broken pledge condition allows: keep holding (default) or a `release` certificate. */
+  onBrokenCondition?: 'hold' | 'release';
+}
+
+/** Breach kind (and, for cap-exceeded, cap) -> level. A cap entry overrides the cap-exceeded kind entry. */
+export interface LevelPolicy {
+  kinds?: Partial<Record<EvidenceKind, ElevatedLevel>>;
+  caps?: Partial<Record<CapName, ElevatedLevel>>;
+}
+
+/**
+ * Limits on a lab's commitment for an epoch the level was in force for (docs/protocol.md "Compliance").
+ * Relative limits compare with the lab's baseline: the `baselineEpochs` commitments before the level.
+ */
+export interface Limits {
+  /** Training FLOP per epoch at most this (a research allowance). */
+  trainingFlop?: bigint;
+  /** largestRunFlop at most the baseline's largest × (10 000 + this) / 10 000; 0 = may not grow. */
+  largestRunGrowthBps?: number;
+  /** acceleratorHours at most the baseline's mean × this / 10 000. */
+  acceleratorHoursBps?: number;
+}
+
+export interface LevelLimits {
+  REDUCED?: Limits;
+  PAUSED?: Limits;
 }
 
 /** Output of the DKG, written into genesis after the ceremony. */
@@ -121,6 +174,12 @@ export interface Commitment {
   /** Hash of the previous signed commitment of this lab (32 zero bytes for seq 0). */
   prev: Uint8Array;
   issuedAt: number;
+  /**
+   * The lab's applied state when it signed: the height of the last certificate it had applied (0 = none)
+   * and the level in force. (height, level) never decreases along a lab's chain (C_HEIGHT_ORDER).
+   */
+  height: number;
+  level: Level;
   metrics: Metrics;
   /** Merkle root over salted per-run records (32 bytes). */
   runsRoot: Uint8Array;
@@ -137,7 +196,31 @@ export type Evidence =
   | { kind: 'cap-exceeded'; commitment: SignedCommitment; cap: CapName }
   | { kind: 'equivocation'; a: SignedCommitment; b: SignedCommitment }
   | { kind: 'missed'; lab: LabId; epoch: number }
-  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array; summary: string };
+  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array; summary: string }
+  | PauseViolation;
+
+/**
+ * Self-proving: certificate K (level > RUNNING at height h), the lab's acknowledgment that K was in force
+ * before its epoch began, and its commitment for the epoch, still at height h, over limits[K.target]
+ * (docs/protocol.md "pause-violation").
+ */
+export interface PauseViolation {
+  kind: 'pause-violation';
+  certificate: Certificate;
+  acknowledgment: Acknowledgment;
+  commitment: SignedCommitment;
+  /**
+   * The lab's baseline for relative limits: consecutive commitments of its chain ending with its first
+   * commitment at or above (h, K.target), preceded by the min(k, seq) before it. Empty when only absolute
+   * limits are exceeded.
+   */
+  baseline: SignedCommitment[];
+}
+
+/** A lab's signed statement that it had applied a certificate: its receipt, or its own commitment. */
+export type Acknowledgment =
+  | { kind: 'receipt'; receipt: SignedReceipt }
+  | { kind: 'commitment'; commitment: SignedCommitment };
 
 /** Evidence as gossiped: who filed it, when, signed by the filer (member or authorised auditor). */
 export interface SignedEvidence {
@@ -151,17 +234,26 @@ export interface SignedEvidence {
 export interface Vote {
   networkId: Uint8Array;
   height: number;
+  /** The level the statement moves the network to. */
   target: PauseState;
+  /** up: an escalation (target REDUCED or PAUSED); down: a de-escalation (target RUNNING or REDUCED). */
+  step: Step;
   voter: LabId;
-  /** BLS partial signature (G2, 96 bytes) over the statement of (networkId, height, target, resolves). */
+  /** BLS partial signature (G2, 96 bytes) over the statement of (networkId, height, target, step, resolves). */
   partial: Uint8Array;
-  /** Hashes of the evidence that proved the cited breaches (≤ 16; empty for resume): peers fetch them by sync. */
+  /** Hashes of the evidence that proved the cited breaches (≤ 16; empty for a step down): peers fetch them by sync. */
   evidence: Uint8Array[];
-  /** PAUSED: ids of the open breaches this vote acts on (1..16, ascending). RUNNING: empty. */
+  /** up: ids of the open breaches this vote acts on (1..16, ascending). down: empty. */
   breaches: Uint8Array[];
-  /** RUNNING: the breach ids the resume resolves (≤ 64, ascending; part of the signed statement). PAUSED: empty. */
+  /** down: the breach ids the de-escalation resolves (≤ 64, ascending; part of the signed statement). up: empty. */
   resolves: Uint8Array[];
   issuedAt: number;
+  /**
+   * The genesis revision whose public share verifies `partial` (docs/protocol.md "Amendments"); ≥ 2, omitted
+   * for revision 1 (the original genesis), so a network that never amends sends the bytes it always did.
+   * Not part of the statement: old-share and new-share partials of one statement recover the same signature.
+   */
+  revision?: number;
 }
 
 export interface SignedVote {
@@ -174,12 +266,18 @@ export interface Certificate {
   networkId: Uint8Array;
   height: number;
   target: PauseState;
+  step: Step;
   /** Member ids whose partials were combined, sorted by member index. */
   signers: LabId[];
-  /** RUNNING: breach ids this resume resolves (≤ 64, ascending), bound by the signature. PAUSED: empty. */
+  /** down: breach ids this de-escalation resolves (≤ 64, ascending), bound by the signature. up: empty. */
   resolves: Uint8Array[];
-  /** Recovered group BLS signature (G2, 96 bytes) over the statement of (networkId, height, target, resolves). */
+  /** Recovered group BLS signature (G2, 96 bytes) over the statement of (networkId, height, target, step, resolves). */
   signature: Uint8Array;
+  /**
+   * The genesis revision whose members `signers` names (informational like `signers`; ≥ 2, omitted for
+   * revision 1). The group key never changes, so the signature does not depend on it.
+   */
+  revision?: number;
 }
 
 /**
@@ -190,15 +288,85 @@ export type BreachKey =
   | { kind: 'cap-exceeded'; lab: LabId; epoch: number; cap: CapName }
   | { kind: 'equivocation'; lab: LabId; epoch: number }
   | { kind: 'missed'; lab: LabId; epoch: number }
-  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array };
+  | { kind: 'report'; subject: LabId; epoch: number; digest: Uint8Array }
+  | { kind: 'pause-violation'; lab: LabId; epoch: number; height: number };
 
 /** The transition a vote partially signs and a certificate carries the group signature of. */
 export interface Statement {
   networkId: Uint8Array;
   height: number;
   target: PauseState;
-  /** RUNNING: resolved breach ids (ascending, distinct, ≤ 64). PAUSED: must be empty. */
+  step: Step;
+  /** down: resolved breach ids (ascending, distinct, ≤ 64). up: must be empty. */
   resolves: readonly Uint8Array[];
+}
+
+/** One hook's result as a receipt reports it. */
+export interface HookOutcome {
+  name: string;
+  outcome: 'ok' | 'failed';
+  /** Attempts made (0 only for a hook that never ran, which is `failed`). */
+  attempts: number;
+}
+
+/**
+ * A lab's signed report that it applied a certificate (docs/protocol.md "Receipts"): which hooks ran with
+ * what outcome, and a digest of what its scheduler reported afterwards. Self-reported.
+ */
+export interface Receipt {
+  networkId: Uint8Array;
+  lab: LabId;
+  /** The certificate's height and target (checked against the certificate named by `certificateHash`). */
+  height: number;
+  target: PauseState;
+  certificateHash: Uint8Array;
+  /** When the last hook finished (unix ms). */
+  hooksDoneAt: number;
+  /** One entry per configured hook, names distinct (≤ 32). */
+  hooks: HookOutcome[];
+  /** SHA-256 of the canonical JSON of the scheduler observations (32 zero bytes when none are made). */
+  schedulerDigest: Uint8Array;
+  issuedAt: number;
+}
+
+export interface SignedReceipt {
+  receipt: Receipt;
+  /** Ed25519 by the lab's identity key over signingBytes('receipt', ...). */
+  signature: Uint8Array;
+}
+
+/** What a `release` certificate says (docs/protocol.md "Conditional pledges"). */
+export interface ReleasePayload {
+  /** Labs whose pledge condition is broken and that may run their resume hooks (ascending, 1..64). */
+  released: LabId[];
+  /** Breach ids that broke those conditions (ascending, 1..64). */
+  breaches: Uint8Array[];
+}
+
+/** A member's partial signature on release `sequence`. */
+export interface ReleaseVote extends ReleasePayload {
+  networkId: Uint8Array;
+  /** Position in the release sequence (1, 2, ...), separate from pause heights. */
+  sequence: number;
+  voter: LabId;
+  /** BLS partial (G2, 96 bytes) over releaseStatementBytes. */
+  partial: Uint8Array;
+  issuedAt: number;
+}
+
+export interface SignedReleaseVote {
+  vote: ReleaseVote;
+  /** Ed25519 by the voter's identity key over signingBytes('release-vote', ...). */
+  signature: Uint8Array;
+}
+
+export interface ReleaseCertificate extends ReleasePayload {
+  networkId: Uint8Array;
+  sequence: number;
+  /** Member ids whose partials were combined, ascending member index (informational). */
+  signers: LabId[];
+  /** Group BLS signature (G2, 96 bytes) over releaseStatementBytes. */
+  signature: Uint8Array;
 }
 
 /** The part of a SignedEvidence its reporter signs (everything but the signature). */

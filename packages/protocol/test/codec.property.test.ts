@@ -5,16 +5,22 @@ import { toHex } from '../src/bytes.js';
 import {
   decodeCertificate,
   decodeGenesis,
+  decodeReleaseCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
+  decodeSignedReceipt,
+  decodeSignedReleaseVote,
   decodeSignedVote,
   encodeCertificate,
   encodeGenesis,
+  encodeReleaseCertificate,
   encodeSignedCommitment,
   encodeSignedEvidence,
+  encodeSignedReceipt,
+  encodeSignedReleaseVote,
   encodeSignedVote,
 } from '../src/codec/codec.js';
-import { CAP_NAMES, EVIDENCE_KINDS } from '../src/codec/messages.js';
+import { CAP_NAMES, ELEVATED_LEVELS, EVIDENCE_KINDS, PAUSE_STATES, STEPS } from '../src/codec/messages.js';
 import { ProtocolError } from '../src/errors.js';
 import { detectEquivocation } from '../src/evidence.js';
 import { evidenceHash, hashOfCanonical, hashSignedCommitment, voteHash } from '../src/signing.js';
@@ -23,8 +29,11 @@ import type {
   Evidence,
   EvidenceKind,
   Genesis,
+  ReleaseCertificate,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
 } from '../src/types.js';
 import { validateCommitmentIntrinsic } from '../src/validation/commitment.js';
@@ -52,6 +61,8 @@ const commitmentArb: fc.Arbitrary<SignedCommitment> = fc.record({
     seq: nat,
     prev: bytesN(32),
     issuedAt: nat,
+    height: nat,
+    level: fc.constantFrom(...PAUSE_STATES),
     metrics: fc.record({
       trainingFlop: quantity,
       largestRunFlop: quantity,
@@ -66,6 +77,38 @@ const commitmentArb: fc.Arbitrary<SignedCommitment> = fc.record({
     }),
   }),
   signature: bytesN(64),
+});
+
+const receiptArb: fc.Arbitrary<SignedReceipt> = fc.record({
+  receipt: fc.record({
+    networkId: bytesN(32),
+    lab: id,
+    height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    target: fc.constantFrom(...PAUSE_STATES),
+    certificateHash: bytesN(32),
+    hooksDoneAt: nat,
+    hooks: fc.array(
+      fc.record({
+        name: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+        outcome: fc.constantFrom('ok' as const, 'failed' as const),
+        attempts: fc.integer({ min: 0, max: 1_000_000 }),
+      }),
+      { maxLength: 4 },
+    ),
+    schedulerDigest: bytesN(32),
+    issuedAt: nat,
+  }),
+  signature: bytesN(64),
+});
+
+const certificateArb: fc.Arbitrary<Certificate> = fc.record({
+  networkId: bytesN(32),
+  height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  target: fc.constantFrom(...PAUSE_STATES),
+  step: fc.constantFrom(...STEPS),
+  signers: fc.array(id, { minLength: 1, maxLength: 10 }),
+  resolves: fc.array(bytesN(32), { maxLength: 64 }),
+  signature: bytesN(96),
 });
 
 const evidenceArb: fc.Arbitrary<Evidence> = fc.oneof(
@@ -83,6 +126,16 @@ const evidenceArb: fc.Arbitrary<Evidence> = fc.oneof(
     digest: bytesN(32),
     summary: fc.string({ unit: 'binary', maxLength: 200 }),
   }),
+  fc.record({
+    kind: fc.constant('pause-violation' as const),
+    certificate: certificateArb,
+    acknowledgment: fc.oneof(
+      fc.record({ kind: fc.constant('receipt' as const), receipt: receiptArb }),
+      fc.record({ kind: fc.constant('commitment' as const), commitment: commitmentArb }),
+    ),
+    commitment: commitmentArb,
+    baseline: fc.array(commitmentArb, { maxLength: 3 }),
+  }),
 );
 
 const signedEvidenceArb: fc.Arbitrary<SignedEvidence> = fc.record({
@@ -97,7 +150,8 @@ const voteArb: fc.Arbitrary<SignedVote> = fc.record({
   vote: fc.record({
     networkId: bytesN(32),
     height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-    target: fc.constantFrom('RUNNING' as const, 'PAUSED' as const),
+    target: fc.constantFrom(...PAUSE_STATES),
+    step: fc.constantFrom(...STEPS),
     voter: id,
     partial: bytesN(96),
     evidence: fc.array(bytesN(32), { maxLength: 16 }),
@@ -108,12 +162,25 @@ const voteArb: fc.Arbitrary<SignedVote> = fc.record({
   signature: bytesN(64),
 });
 
-const certificateArb: fc.Arbitrary<Certificate> = fc.record({
+const releaseVoteArb: fc.Arbitrary<SignedReleaseVote> = fc.record({
+  vote: fc.record({
+    networkId: bytesN(32),
+    sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    released: fc.array(id, { minLength: 1, maxLength: 5 }),
+    breaches: fc.array(bytesN(32), { minLength: 1, maxLength: 8 }),
+    voter: id,
+    partial: bytesN(96),
+    issuedAt: nat,
+  }),
+  signature: bytesN(64),
+});
+
+const releaseCertificateArb: fc.Arbitrary<ReleaseCertificate> = fc.record({
   networkId: bytesN(32),
-  height: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  target: fc.constantFrom('RUNNING' as const, 'PAUSED' as const),
+  sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  released: fc.array(id, { minLength: 1, maxLength: 5 }),
+  breaches: fc.array(bytesN(32), { minLength: 1, maxLength: 8 }),
   signers: fc.array(id, { minLength: 1, maxLength: 10 }),
-  resolves: fc.array(bytesN(32), { maxLength: 64 }),
   signature: bytesN(96),
 });
 
@@ -137,7 +204,35 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
       maxParams: quantity,
       datasetTokens: quantity,
     }),
-    kindMode: fc.array(fc.constantFrom('auto', 'judged', 'none'), { minLength: 4, maxLength: 4 }),
+    kindMode: fc.array(fc.constantFrom('auto', 'judged', 'none'), { minLength: 5, maxLength: 5 }),
+    levels: fc.option(
+      fc.record(
+        {
+          kinds: fc.record(
+            Object.fromEntries(EVIDENCE_KINDS.map((k) => [k, fc.constantFrom(...ELEVATED_LEVELS)])),
+            { requiredKeys: [] },
+          ),
+          caps: fc.record(
+            Object.fromEntries(CAP_NAMES.map((k) => [k, fc.constantFrom(...ELEVATED_LEVELS)])),
+            { requiredKeys: [] },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
+    limit: fc.option(
+      fc.record({
+        trainingFlop: quantity,
+        growth: fc.integer({ min: 0, max: 100_000 }),
+        hours: fc.integer({ min: 0, max: 10_000 }),
+      }),
+      { nil: undefined },
+    ),
+    baselineEpochs: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    receiptDeadlineMs: fc.option(fc.integer({ min: 1, max: 2 ** 40 }), { nil: undefined }),
+    onBrokenCondition: fc.option(fc.constantFrom('hold' as const, 'release' as const), { nil: undefined }),
+    pledgeAll: fc.boolean(),
     resumeNeedsApproval: fc.boolean(),
     judgedQuotaPerEpoch: fc.integer({ min: 1, max: 1_000_000 }),
     judgedMaxAgeEpochs: fc.integer({ min: 1, max: 1_000_000 }),
@@ -157,6 +252,9 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
         publicKey: r.keys[i] as Uint8Array,
         peerIds: ['12D3KooWExample'],
         addrs: ['/ip4/127.0.0.1/tcp/1'],
+        ...(i === 0 && n > 1
+          ? { pledge: { dependsOn: r.pledgeAll ? ('all' as const) : r.ids.slice(1) } }
+          : {}),
       })),
       threshold: minT + (r.tExtra % (n - minT + 1)),
       policy: {
@@ -171,6 +269,22 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
         auditors: [],
         judgedQuotaPerEpoch: r.judgedQuotaPerEpoch,
         judgedMaxAgeEpochs: r.judgedMaxAgeEpochs,
+        ...(r.levels !== undefined ? { levels: r.levels } : {}),
+        ...(r.limit !== undefined
+          ? {
+              limits: {
+                REDUCED: {
+                  trainingFlop: r.limit.trainingFlop,
+                  largestRunGrowthBps: r.limit.growth,
+                  acceleratorHoursBps: r.limit.hours,
+                },
+                PAUSED: { acceleratorHoursBps: Math.floor(r.limit.hours / 2) },
+              },
+            }
+          : {}),
+        ...(r.baselineEpochs !== undefined ? { baselineEpochs: r.baselineEpochs } : {}),
+        ...(r.receiptDeadlineMs !== undefined ? { receiptDeadlineMs: r.receiptDeadlineMs } : {}),
+        ...(r.onBrokenCondition !== undefined ? { onBrokenCondition: r.onBrokenCondition } : {}),
       },
     };
     if (r.withDkg)
@@ -188,6 +302,19 @@ const codecs = [
   { name: 'signed evidence', arb: signedEvidenceArb, enc: encodeSignedEvidence, dec: decodeSignedEvidence },
   { name: 'signed vote', arb: voteArb, enc: encodeSignedVote, dec: decodeSignedVote },
   { name: 'certificate', arb: certificateArb, enc: encodeCertificate, dec: decodeCertificate },
+  { name: 'signed receipt', arb: receiptArb, enc: encodeSignedReceipt, dec: decodeSignedReceipt },
+  {
+    name: 'signed release vote',
+    arb: releaseVoteArb,
+    enc: encodeSignedReleaseVote,
+    dec: decodeSignedReleaseVote,
+  },
+  {
+    name: 'release certificate',
+    arb: releaseCertificateArb,
+    enc: encodeReleaseCertificate,
+    dec: decodeReleaseCertificate,
+  },
 ] as const;
 
 const decoders = codecs.map((c) => c.dec as (b: Uint8Array) => unknown);

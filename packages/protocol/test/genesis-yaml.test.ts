@@ -90,4 +90,44 @@ describe('genesis YAML', () => {
     expect(parseQuantity('-1')).toBeNull();
     expect(parseQuantity('abc')).toBeNull();
   });
+  it('levels, limits, receipts and pledges are optional; when written they parse with defaults and round trip', () => {
+    const text = example.replace(
+      'resumeNeedsApproval: true',
+      [
+        'resumeNeedsApproval: true',
+        '  levels:',
+        '    kinds: { missed: REDUCED }',
+        '    caps: { trainingFlop: REDUCED }',
+        '  limits:',
+        '    REDUCED: { trainingFlop: "1e25", acceleratorHoursBps: 5000 }',
+        '    PAUSED: { trainingFlop: "1e24", largestRunGrowthBps: 0 }',
+        '  baselineEpochs: 4',
+        '  receiptDeadlineMs: 10m',
+        '  onBrokenCondition: release',
+      ].join('\n'),
+    );
+    const g = parseGenesisYaml(text);
+    expect(g.policy).toMatchObject({
+      levels: { kinds: { missed: 'REDUCED' }, caps: { trainingFlop: 'REDUCED' } },
+      limits: {
+        REDUCED: { trainingFlop: 10n ** 25n, acceleratorHoursBps: 5_000 },
+        PAUSED: { trainingFlop: 10n ** 24n, largestRunGrowthBps: 0 },
+      },
+      baselineEpochs: 4,
+      receiptDeadlineMs: 600_000,
+      onBrokenCondition: 'release',
+    });
+    expect(parseGenesisYaml(genesisToYaml(g))).toEqual(g);
+    // Absent: the genesis is exactly what it was before these fields existed.
+    expect(parseGenesisYaml(example).policy).not.toHaveProperty('levels');
+    const bad = issuesOf(
+      text.replace('missed: REDUCED', 'missed: RUNNING').replace('baselineEpochs: 4', 'baselineEpochs: 9'),
+    );
+    expect(bad.map((i) => i.path).sort()).toEqual(['policy.levels.kinds.missed']);
+    const nine = issuesOf(text.replace('baselineEpochs: 4', 'baselineEpochs: 9'));
+    expect(nine[0]).toMatchObject({ path: 'policy.baselineEpochs', value: '9' });
+    const looser = issuesOf(text.replace('trainingFlop: "1e24"', 'trainingFlop: "1e26"'));
+    expect(looser[0]).toMatchObject({ path: 'policy.limits.PAUSED.trainingFlop' });
+    expect(looser[0]!.expected).toContain("looser than REDUCED's");
+  });
 });

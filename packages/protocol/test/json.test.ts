@@ -27,6 +27,7 @@ const cert: Certificate = {
   networkId,
   height: 1,
   target: 'PAUSED',
+  step: 'up',
   signers: ['lab-a', 'lab-b', 'lab-c'],
   resolves: [],
   signature: new Uint8Array(96).fill(2),
@@ -97,7 +98,10 @@ describe('JSON views', () => {
   it('certificate JSON carries hash and the statement bytes; both are checked on the way back', () => {
     const j = certificateToJson(cert);
     expect(j.hash).toBe(toHex(certificateHash(cert)));
-    expect(j.statement).toBe(toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] })));
+    expect(j.statement).toBe(
+      toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] })),
+    );
+    expect(j.step).toBe('up');
     expect(j.resolves).toEqual([]);
     expect(certificateFromJson(JSON.parse(JSON.stringify(j)))).toEqual(cert);
     // A GET /v1/certificates element (with the node's firstSeenAt) is accepted as it is downloaded.

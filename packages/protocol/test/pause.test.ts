@@ -75,6 +75,7 @@ function certFor(height: number, target: PauseState, voters: SignedVote[]): Cert
     networkId,
     height,
     target,
+    step: target === 'RUNNING' ? 'down' : 'up',
     signers: ordered.map((v) => v.vote.voter),
     resolves: [...(ordered[0]?.vote.resolves ?? [])],
     signature: recoverSignature(ordered.map((v) => ({ index: idx(v), signature: v.vote.partial }))),
@@ -104,23 +105,24 @@ describe('pause state machine', () => {
         type: 'sign-vote',
         height: 1,
         target: 'PAUSED',
+        step: 'up',
         breaches: [capBreach],
         evidenceRefs: [evidenceHash(capEvidence)],
         resolves: [],
       },
     ]);
-    expect(r1.state.signedHeights.get(1)).toBe('PAUSED');
+    expect(r1.state.signed.get(1)).toEqual([{ target: 'PAUSED', step: 'up', resolves: [] }]);
     // The same breach filed by another member is the same breach: held already, no second vote.
     const other = fileEvidence(checkCaps(overCap, genesis.policy) as Evidence, 'lab-c', epochStart(2));
     const r2 = pauseStep(r1.state, { type: 'evidence', evidence: other }, now);
     expect(r2.validation).toMatchObject({ ok: false, action: 'ignore', code: 'P_BREACH_OPEN' });
     expect(r2.effects).toEqual([]);
   });
-  it('slashing protection: a height already in signedHeights is never signed again', () => {
-    const s = machine('lab-a', { signedHeights: [[1, 'PAUSED']] });
+  it('slashing protection: a statement already signed at a height is never signed again', () => {
+    const s = machine('lab-a', { signed: [{ height: 1, target: 'PAUSED', step: 'up' }] });
     const r = run(s, [
       { type: 'evidence', evidence: capEvidence },
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: [missedBreach] },
+      { type: 'approve', step: 'up', height: 1, breaches: [missedBreach] },
       { type: 'evidence', evidence: missedEvidence },
     ]);
     expect(r.effects.filter((e) => e.type === 'sign-vote')).toEqual([]);
@@ -128,25 +130,18 @@ describe('pause state machine', () => {
   it('judged evidence -> approval-needed naming the breach; approving that breach -> sign-vote', () => {
     const r1 = pauseStep(machine('lab-a'), { type: 'evidence', evidence: missedEvidence }, now);
     expect(r1.effects).toEqual([
-      { type: 'approval-needed', height: 1, target: 'PAUSED', breaches: [missedBreach] },
+      { type: 'approval-needed', height: 1, target: 'PAUSED', step: 'up', breaches: [missedBreach] },
     ]);
     // Approving another breach id signs nothing: the approval names what it approves.
-    const other = pauseStep(
-      r1.state,
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: [capBreach] },
-      now,
-    );
+    const other = pauseStep(r1.state, { type: 'approve', step: 'up', height: 1, breaches: [capBreach] }, now);
     expect(other.effects).toEqual([]);
-    const r2 = pauseStep(
-      r1.state,
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: [missedBreach] },
-      now,
-    );
+    const r2 = pauseStep(r1.state, { type: 'approve', step: 'up', height: 1, breaches: [missedBreach] }, now);
     expect(r2.effects).toEqual([
       {
         type: 'sign-vote',
         height: 1,
         target: 'PAUSED',
+        step: 'up',
         breaches: [missedBreach],
         evidenceRefs: [evidenceHash(missedEvidence)],
         resolves: [],
@@ -156,7 +151,7 @@ describe('pause state machine', () => {
   it('an approval alone never signs a pause: it waits for evidence of the breach it names', () => {
     const r1 = pauseStep(
       machine('lab-a'),
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: [missedBreach] },
+      { type: 'approve', step: 'up', height: 1, breaches: [missedBreach] },
       now,
     );
     expect(r1.validation.ok).toBe(true);
@@ -168,10 +163,12 @@ describe('pause state machine', () => {
   });
   it('approval for a wrong height or target is ignored', () => {
     const s = machine('lab-a');
-    const bad = (height: number, target: PauseState) =>
-      pauseStep(s, { type: 'approve', height, target, breaches: [] }, now).validation;
-    expect(bad(2, 'RUNNING')).toMatchObject({ code: 'P_APPROVAL_HEIGHT' });
-    expect(bad(1, 'RUNNING')).toMatchObject({ code: 'P_APPROVAL_HEIGHT' });
+    const down = (height: number, target: PauseState) =>
+      pauseStep(s, { type: 'approve', step: 'down', height, target, breaches: [] }, now).validation;
+    expect(down(2, 'RUNNING')).toMatchObject({ code: 'P_APPROVAL_HEIGHT' });
+    expect(down(1, 'RUNNING')).toMatchObject({ code: 'P_APPROVAL_TARGET' });
+    const up = pauseStep(s, { type: 'approve', step: 'up', height: 2, breaches: [missedBreach] }, now);
+    expect(up.validation).toMatchObject({ code: 'P_APPROVAL_HEIGHT' });
   });
   it('invalid evidence is refused with its validation code and changes nothing', () => {
     const s = machine('lab-a');
@@ -209,7 +206,7 @@ describe('pause state machine', () => {
     const r = pauseStep(s, { type: 'vote', vote: votes1['lab-b']! }, now);
     expect(r.effects).toHaveLength(1);
     const eff = r.effects[0] as Extract<PauseEffect, { type: 'recover' }>;
-    expect(eff).toMatchObject({ type: 'recover', height: 1, target: 'PAUSED', resolves: [] });
+    expect(eff).toMatchObject({ type: 'recover', height: 1, target: 'PAUSED', step: 'up', resolves: [] });
     expect(eff.partials.map((p) => [p.index, p.voter])).toEqual([
       [1, 'lab-a'],
       [2, 'lab-b'],
@@ -219,6 +216,7 @@ describe('pause state machine', () => {
       networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: eff.partials.map((p) => p.voter),
       resolves: [],
       signature: recoverSignature(eff.partials),
@@ -235,12 +233,17 @@ describe('pause state machine', () => {
     r = run(r.state, [{ type: 'certificate', certificate: pauseCert }]);
     expect(r.effects).toEqual([{ type: 'apply', certificate: pauseCert }]);
     // Resume: the operator approves resolving the cap breach; the vote carries that set.
-    r = run(r.state, [{ type: 'approve', height: 2, target: 'RUNNING', breaches: [capBreach] }], now + 1000);
+    r = run(
+      r.state,
+      [{ type: 'approve', step: 'down', height: 2, target: 'RUNNING', breaches: [capBreach] }],
+      now + 1000,
+    );
     expect(r.effects).toEqual([
       {
         type: 'sign-vote',
         height: 2,
         target: 'RUNNING',
+        step: 'down',
         breaches: [],
         evidenceRefs: [],
         resolves: [capBreach],
@@ -275,7 +278,7 @@ describe('pause state machine', () => {
     expect(during.state.open.size).toBe(2);
     r = run(
       during.state,
-      [{ type: 'approve', height: 2, target: 'RUNNING', breaches: [capBreach] }],
+      [{ type: 'approve', step: 'down', height: 2, target: 'RUNNING', breaches: [capBreach] }],
       now + 700,
     );
     // The resume certificate names only the first breach: lab-c's is still open -> sign PAUSE at 3.
@@ -294,7 +297,13 @@ describe('pause state machine', () => {
     // A resume that names both: nothing stays open, nothing is signed.
     const both = pauseStep(
       run(during.state, [
-        { type: 'approve', height: 2, target: 'RUNNING', breaches: sorted([capBreach, capBreachC]) },
+        {
+          type: 'approve',
+          step: 'down',
+          height: 2,
+          target: 'RUNNING',
+          breaches: sorted([capBreach, capBreachC]),
+        },
       ]).state,
       { type: 'certificate', certificate: resumeCert([capBreach, capBreachC]) },
       now + 800,
@@ -311,7 +320,7 @@ describe('pause state machine', () => {
     r = run(r.state, [{ type: 'certificate', certificate: resumeCert([capBreach]) }]);
     expect(r.effects).toEqual([
       { type: 'apply', certificate: resumeCert([capBreach]) },
-      { type: 'approval-needed', height: 3, target: 'PAUSED', breaches: [missedBreach] },
+      { type: 'approval-needed', height: 3, target: 'PAUSED', step: 'up', breaches: [missedBreach] },
     ]);
   });
   it('votes on different resolves sets sign different statements: a split never combines', () => {
@@ -358,35 +367,42 @@ describe('pause state machine', () => {
     expect(r.validation).toMatchObject({ ok: false, code: 'K_SIGNATURE' });
     expect(r.effects).toEqual([]);
   });
-  it('restores from the last certificate, signedHeights and the stored breaches (open and resolved)', () => {
+  it('restores from the applied certificate, the signed record and the stored breaches (open and resolved)', () => {
     const s = machine('lab-a', {
       certificate: pauseCert,
-      signedHeights: [[1, 'PAUSED']],
+      signed: [{ height: 1, target: 'PAUSED', step: 'up' }],
       breaches: {
         open: [{ id: capBreachC, kind: 'cap-exceeded', ref: evidenceHash(capEvidenceC) }],
         resolved: [{ id: missedBreach, height: 0 }],
       },
     });
-    expect([s.height, s.state, s.open.size, s.autoOpen]).toEqual([1, 'PAUSED', 1, 1]);
+    expect([s.height, s.state, s.open.size, s.autoOpen]).toEqual([1, 'PAUSED', 1, { REDUCED: 0, PAUSED: 1 }]);
     expect(pauseStatus(s)).toMatchObject({
       height: 1,
       state: 'PAUSED',
-      approvals: [{ height: 2, target: 'RUNNING', approved: false, breaches: [] }],
+      approvals: [{ height: 2, target: 'RUNNING', step: 'down', approved: false, breaches: [] }],
       breaches: { open: 1, openAuto: 1, resolved: 1 },
     });
     expect(pauseStep(s, { type: 'evidence', evidence: missedEvidence }, now).validation).toMatchObject({
       code: 'P_BREACH_RESOLVED',
     });
     const r = run(s, [
-      { type: 'approve', height: 2, target: 'RUNNING', breaches: [capBreachC] },
+      { type: 'approve', step: 'down', height: 2, target: 'RUNNING', breaches: [capBreachC] },
       { type: 'vote', vote: votesFor(2, 'RUNNING', [capBreachC])['lab-b']! },
     ]);
     expect(pauseStatus(r.state).pendingVotes).toEqual([
-      { height: 2, target: 'RUNNING', resolves: [toHex(capBreachC)], voters: ['lab-b'], needed: 3 },
+      {
+        height: 2,
+        target: 'RUNNING',
+        step: 'down',
+        resolves: [toHex(capBreachC)],
+        voters: ['lab-b'],
+        needed: 3,
+      },
     ]);
   });
   it('many open breaches: the state is persistent (an old state is unchanged by later steps) and votes cite at most 16, ascending', () => {
-    let s = machine('lab-a', { signedHeights: [[1, 'PAUSED']] });
+    let s = machine('lab-a', { signed: [{ height: 1, target: 'PAUSED', step: 'up' }] });
     const states: PauseMachineState[] = [];
     for (let i = 0; i < 40; i++) {
       const ev = fileEvidence(
@@ -405,7 +421,7 @@ describe('pause state machine', () => {
         self: 'lab-a',
         breaches: { open: [...s.open.values()] },
       }),
-      { type: 'approve', height: 1, target: 'PAUSED', breaches: ids.map((h) => fromHex(h)) },
+      { type: 'approve', step: 'up', height: 1, breaches: ids.map((h) => fromHex(h)) },
       now,
     );
     const sign = approved.effects[0] as Extract<PauseEffect, { type: 'sign-vote' }>;

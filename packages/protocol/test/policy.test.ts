@@ -13,7 +13,7 @@ describe('makePolicy', () => {
   it('fills the documented defaults: self-proving evidence votes automatically, judged evidence and resume need approval, judged quota 8 per epoch, stale after 30 epochs', () => {
     expect(makePolicy(base)).toEqual({
       ...base,
-      autoVote: ['cap-exceeded', 'equivocation'],
+      autoVote: ['cap-exceeded', 'equivocation', 'pause-violation'],
       approvalRequired: ['missed', 'report'],
       resumeNeedsApproval: true,
       auditors: [],

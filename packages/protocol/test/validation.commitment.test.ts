@@ -151,4 +151,45 @@ describe('commitment validation (C_*)', () => {
       'reject',
     );
   });
+  it('C_HEIGHT_ORDER: the applied (height, level) a commitment states never goes back along the chain', () => {
+    const last = (height: number, level: 'RUNNING' | 'REDUCED' | 'PAUSED') => ({
+      seq: 0,
+      hash: hashSignedCommitment(base),
+      epoch: 0,
+      height,
+      level,
+    });
+    const next = (height: number, level: 'RUNNING' | 'REDUCED' | 'PAUSED') =>
+      signed({ epoch: 1, seq: 1, prev: hashSignedCommitment(base), height, level });
+    const at = (sc: SignedCommitment) => ({ now: sc.commitment.issuedAt });
+    const c = next(2, 'RUNNING');
+    expect(validateCommitment(c, ctx({ ...at(c), lastOfLab: last(1, 'PAUSED') }))).toEqual({ ok: true });
+    const up = next(1, 'PAUSED');
+    expect(validateCommitment(up, ctx({ ...at(up), lastOfLab: last(1, 'REDUCED') }))).toEqual({ ok: true });
+    const same = next(1, 'REDUCED');
+    expect(validateCommitment(same, ctx({ ...at(same), lastOfLab: last(1, 'REDUCED') }))).toEqual({
+      ok: true,
+    });
+    const lower = next(1, 'REDUCED');
+    expectFail(
+      validateCommitment(lower, ctx({ ...at(lower), lastOfLab: last(1, 'PAUSED') })),
+      'C_HEIGHT_ORDER',
+      'reject',
+    );
+    const earlier = next(0, 'RUNNING');
+    expectFail(
+      validateCommitment(earlier, ctx({ ...at(earlier), lastOfLab: last(1, 'REDUCED') })),
+      'C_HEIGHT_ORDER',
+      'reject',
+    );
+    // Without the stored head's state the rule cannot be judged (as C_EPOCH_ORDER without its epoch).
+    expect(
+      validateCommitment(
+        earlier,
+        ctx({ ...at(earlier), lastOfLab: { seq: 0, hash: hashSignedCommitment(base) } }),
+      ),
+    ).toEqual({
+      ok: true,
+    });
+  });
 });

@@ -53,8 +53,24 @@ describe('vote validation (V_*)', () => {
   it('V_MEMBER: voter not in genesis', () => {
     expectFail(validateVote(vote('lab-x', 1), vctx()), 'V_MEMBER', 'reject');
   });
-  it('V_TARGET: not the flip at that height', () => {
+  it('V_TARGET: a step up never targets RUNNING, a step down never PAUSED, and nothing steps down at height 1', () => {
+    const sv = vote('lab-b', 2, 'PAUSED');
+    const h1 = vctx({ currentHeight: 1 });
+    expectFail(
+      validateVote(signVote({ ...sv.vote, target: 'RUNNING' }, labKeys['lab-b']!), h1),
+      'V_TARGET',
+      'reject',
+    );
+    const down = vote('lab-b', 2, 'RUNNING');
+    expectFail(
+      validateVote(signVote({ ...down.vote, target: 'PAUSED' }, labKeys['lab-b']!), h1),
+      'V_TARGET',
+      'reject',
+    );
     expectFail(validateVote(vote('lab-b', 1, 'RUNNING'), vctx()), 'V_TARGET', 'reject');
+    // REDUCED both ways: an escalation at 1, a step down from PAUSED at 2.
+    expect(validateVote(vote('lab-b', 1, 'REDUCED'), vctx())).toEqual({ ok: true });
+    expect(validateVote(vote('lab-b', 2, 'REDUCED', { step: 'down' }), h1)).toEqual({ ok: true });
   });
   it('V_REFS: duplicate refs, or refs on a resume vote', () => {
     const r = new Uint8Array(32).fill(2);
@@ -113,8 +129,24 @@ describe('vote validation (V_*)', () => {
       'reject',
     );
   });
-  it('V_STALE: height already decided', () => {
-    expectFail(validateVote(vote('lab-b', 1), vctx({ currentHeight: 1 })), 'V_STALE', 'ignore');
+  it('V_STALE: below the applied height; at it, a step down or a level not above the applied one', () => {
+    expectFail(validateVote(vote('lab-b', 1), vctx({ currentHeight: 2 })), 'V_STALE', 'ignore');
+    const at1 = vctx({ currentHeight: 1, currentLevel: 'REDUCED' });
+    expectFail(validateVote(vote('lab-b', 1, 'REDUCED'), at1), 'V_STALE', 'ignore');
+    // Escalation dominates within a height: PAUSED at the applied height 1 (REDUCED) is open.
+    expect(validateVote(vote('lab-b', 1, 'PAUSED'), at1)).toEqual({ ok: true });
+    expectFail(
+      validateVote(vote('lab-b', 1, 'PAUSED'), vctx({ currentHeight: 1, currentLevel: 'PAUSED' })),
+      'V_STALE',
+      'ignore',
+    );
+    expectFail(
+      validateVote(vote('lab-b', 2, 'RUNNING'), vctx({ currentHeight: 2, currentLevel: 'RUNNING' })),
+      'V_STALE',
+      'ignore',
+    );
+    // Without the applied level the validator cannot tell; the pause machine judges it.
+    expect(validateVote(vote('lab-b', 1, 'PAUSED'), vctx({ currentHeight: 1 }))).toEqual({ ok: true });
   });
   it('V_FUTURE: height beyond current + 1', () => {
     expectFail(validateVote(vote('lab-b', 3), vctx({ currentHeight: 1 })), 'V_FUTURE', 'ignore');
@@ -136,24 +168,32 @@ describe('vote validation (V_*)', () => {
   });
   it("V_PARTIAL: partial made with another member's share", () => {
     const wrong = blsSign(
-      bls.shares[0]!,
-      statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] }),
+      bls.secretShares[0]!,
+      statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] }),
     );
     expectFail(validateVote(vote('lab-b', 1, 'PAUSED', { partial: wrong }), vctx()), 'V_PARTIAL', 'reject');
+    // A partial over PAUSED does not verify as a REDUCED vote: the level byte is signed.
+    const paused = vote('lab-b', 1, 'PAUSED');
+    expectFail(
+      validateVote(signVote({ ...paused.vote, target: 'REDUCED' }, labKeys['lab-b']!), vctx()),
+      'V_PARTIAL',
+      'reject',
+    );
   });
 });
 
 describe('certificate validation (K_*)', () => {
-  const stmt = statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] });
+  const stmt = statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] });
   const partials = [0, 1, 2, 3].map((i) => ({
     index: i + 1,
-    signature: blsSign(bls.shares[i]!, stmt),
+    signature: blsSign(bls.secretShares[i]!, stmt),
   }));
   const sig = recoverSignature(partials.slice(0, 3));
   const cert: Certificate = {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     signers: ['lab-a', 'lab-b', 'lab-c'],
     resolves: [],
     signature: sig,
@@ -170,11 +210,26 @@ describe('certificate validation (K_*)', () => {
   it('K_NETWORK: another network', () => {
     expectFail(validateCertificate({ ...cert, networkId: new Uint8Array(32) }, kctx), 'K_NETWORK', 'reject');
   });
-  it('K_TARGET: not the flip at that height', () => {
+  it('K_TARGET: a step up never targets RUNNING, a step down never PAUSED, and nothing steps down at height 1', () => {
     expectFail(validateCertificate({ ...cert, target: 'RUNNING' }, kctx), 'K_TARGET', 'reject');
+    expectFail(validateCertificate({ ...cert, step: 'down' }, kctx), 'K_TARGET', 'reject');
+    expectFail(validateCertificate({ ...cert, target: 'REDUCED', step: 'down' }, kctx), 'K_TARGET', 'reject');
   });
-  it('K_STALE: height already applied', () => {
-    expectFail(validateCertificate(cert, { ...kctx, currentHeight: 1 }), 'K_STALE', 'ignore');
+  it('K_STALE: the caller (the pause machine) judges it, before the signature check', () => {
+    let seen: Certificate | null = null;
+    const stale = (c: Certificate) => {
+      seen = c;
+      return { ok: false as const, action: 'ignore' as const, code: 'K_STALE', detail: 'x' };
+    };
+    // A forged signature is not even checked: the certificate changes nothing.
+    expectFail(
+      validateCertificate({ ...cert, signature: new Uint8Array(96).fill(1) }, { ...kctx, stale }),
+      'K_STALE',
+      'ignore',
+    );
+    expect(seen).not.toBeNull();
+    // Without the judgement a certificate at or below the applied height is not stale here.
+    expect(validateCertificate(cert, { ...kctx, currentHeight: 1 })).toEqual({ ok: true });
   });
   it('K_FUTURE: a height beyond current + 1 waits for the heights in between (sync)', () => {
     expectFail(validateCertificate({ ...cert, height: 3 }, kctx), 'K_FUTURE', 'ignore');
@@ -183,11 +238,17 @@ describe('certificate validation (K_*)', () => {
     const a = new Uint8Array(32).fill(1);
     const b = new Uint8Array(32).fill(2);
     expectFail(validateCertificate({ ...cert, resolves: [a] }, kctx), 'K_RESOLVES', 'reject');
-    const resume = { networkId, height: 2, target: 'RUNNING' as const, resolves: [a, b] };
+    const resume = {
+      networkId,
+      height: 2,
+      target: 'RUNNING' as const,
+      step: 'down' as const,
+      resolves: [a, b],
+    };
     const rsig = recoverSignature(
       [0, 1, 2].map((i) => ({
         index: i + 1,
-        signature: blsSign(bls.shares[i]!, statementBytes(resume)),
+        signature: blsSign(bls.secretShares[i]!, statementBytes(resume)),
       })),
     );
     const k2 = { ...kctx, currentHeight: 1 };

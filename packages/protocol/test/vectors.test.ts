@@ -6,15 +6,21 @@ import { fromHex, sha256, toHex, utf8 } from '../src/bytes.js';
 import {
   decodeCertificate,
   decodeGenesis,
+  decodeReleaseCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
+  decodeSignedReceipt,
   decodeSignedVote,
   encodeCertificate,
   encodeCommitment,
   encodeEvidenceBody,
   encodeGenesis,
+  encodeReceipt,
+  encodeReleaseCertificate,
+  encodeReleasePayload,
   encodeSignedCommitment,
   encodeSignedEvidence,
+  encodeSignedReceipt,
   encodeSignedVote,
   encodeVote,
 } from '../src/codec/codec.js';
@@ -25,6 +31,8 @@ import {
   commitmentToJson,
   evidenceToJson,
   genesisToJson,
+  receiptToJson,
+  releaseCertificateToJson,
   runRecordToJson,
   voteToJson,
 } from '../src/json.js';
@@ -36,16 +44,23 @@ import {
   evidenceHash,
   hashSignedCommitment,
   networkIdOf,
+  RELEASE_STATEMENT_TAG,
+  receiptHash,
+  releaseCertificateHash,
+  releaseStatementBytes,
   STATEMENT_TAG,
   signingBytes,
   statementBytes,
   statementOf,
 } from '../src/signing.js';
-import type { Certificate, Evidence, RunRecord } from '../src/types.js';
+import type { Certificate, Evidence, PauseViolation, ReleaseCertificate, RunRecord } from '../src/types.js';
+import { validateEvidence } from '../src/validation/evidence.js';
+import { validateReleaseCertificate } from '../src/validation/release.js';
 import { nobleRecover, nobleSign, nobleVerify, recoverSignature } from './helpers/bls.js';
 import {
   auditorKey,
   bls,
+  epochStart,
   fileEvidence,
   genesis,
   LABS,
@@ -55,6 +70,7 @@ import {
   signed,
   vote,
 } from './helpers/fixtures.js';
+import { makeNet } from './helpers/net.js';
 
 /**
  * docs/vectors/protocol-v2.json: fixed keys, messages, canonical CBOR, signing bytes, signatures, breach ids
@@ -100,6 +116,7 @@ function build() {
     networkId,
     height: 1,
     target: 'PAUSED',
+    step: 'up',
     signers: ['lab-a', 'lab-b', 'lab-c'],
     resolves: [],
     signature: recoverSignature(votes.map((v, i) => ({ index: i + 1, signature: v.vote.partial }))),
@@ -109,6 +126,7 @@ function build() {
     networkId,
     height: 2,
     target: 'RUNNING',
+    step: 'down',
     signers: ['lab-b', 'lab-c', 'lab-d'],
     resolves,
     signature: recoverSignature(resumeVotes.map((v, i) => ({ index: i + 2, signature: v.vote.partial }))),
@@ -147,7 +165,12 @@ function build() {
     description:
       'pausenet protocol v2 test vectors (docs/protocol.md). Hex is lowercase. Ed25519 secret keys are 32-byte seeds; BLS shares come from a fixed test dealer (index i holds f(i)).',
     protocolVersion: 2,
-    domainTags: { ...DOMAIN_TAGS, statement: STATEMENT_TAG, breach: BREACH_TAG },
+    domainTags: {
+      ...DOMAIN_TAGS,
+      statement: STATEMENT_TAG,
+      release: RELEASE_STATEMENT_TAG,
+      breach: BREACH_TAG,
+    },
     keys: {
       ed25519: LABS.map((l) => ({
         lab: l,
@@ -159,7 +182,7 @@ function build() {
       ],
       bls: {
         groupPublicKey: toHex(bls.groupPublicKey),
-        shares: bls.shares.map((s, i) => ({
+        shares: bls.secretShares.map((s, i) => ({
           index: i + 1,
           secret: toHex(s),
           public: toHex(bls.publicShares[i]!),
@@ -193,20 +216,23 @@ function build() {
       {
         height: 1,
         target: 'PAUSED',
+        step: 'up',
         resolves: [],
-        bytes: toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', resolves: [] })),
+        bytes: toHex(statementBytes({ networkId, height: 1, target: 'PAUSED', step: 'up', resolves: [] })),
       },
       {
         height: 2,
         target: 'RUNNING',
+        step: 'down',
         resolves: resolves.map(toHex),
-        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', resolves })),
+        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', step: 'down', resolves })),
       },
       {
         height: 2,
         target: 'RUNNING',
+        step: 'down',
         resolves: [],
-        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', resolves: [] })),
+        bytes: toHex(statementBytes({ networkId, height: 2, target: 'RUNNING', step: 'down', resolves: [] })),
       },
     ],
     certificate: certificateVector(cert),
@@ -217,6 +243,7 @@ function build() {
       root: toHex(tree.root),
       proofOfIndex1: { index: proof.index, leafCount: proof.leafCount, siblings: proof.siblings.map(toHex) },
     },
+    levels: levelVectors(),
     invalid: [
       {
         name: 'certificate with trailing byte',
@@ -234,6 +261,151 @@ function build() {
         code: 'OUT_OF_RANGE',
       },
     ],
+  };
+}
+
+/**
+ * Levels, receipts, compliance and releases, on a network whose policy sets them: cap-exceeded on
+ * trainingFlop leads to REDUCED, PAUSED allows 1e24 FLOP per epoch, lab-a's pledge depends on all members,
+ * a broken condition allows a release.
+ */
+function levelVectors() {
+  const net = makeNet(
+    {
+      levels: { caps: { trainingFlop: 'REDUCED' } },
+      limits: { PAUSED: { trainingFlop: 10n ** 24n } },
+      baselineEpochs: 2,
+      receiptDeadlineMs: 600_000,
+      onBrokenCondition: 'release',
+    },
+    { 'lab-a': { dependsOn: 'all' } },
+  );
+  const nid = net.networkId;
+  const reducedBreach = net.capBreach('lab-d', 'trainingFlop');
+  const reducedVotes = ['lab-a', 'lab-b', 'lab-c'].map((l) =>
+    net.vote(l, 1, 'REDUCED', { breaches: [reducedBreach.id] }),
+  );
+  const reduced: Certificate = {
+    networkId: nid,
+    height: 1,
+    target: 'REDUCED',
+    step: 'up',
+    signers: ['lab-a', 'lab-b', 'lab-c'],
+    resolves: [],
+    signature: recoverSignature(reducedVotes.map((v, i) => ({ index: i + 1, signature: v.vote.partial }))),
+  };
+  const paused = net.cert(1, 'PAUSED');
+  const down = {
+    networkId: nid,
+    height: 2,
+    target: 'REDUCED' as const,
+    step: 'down' as const,
+    resolves: [reducedBreach.id],
+  };
+  const chain = net.chain('lab-b', [
+    { epoch: 0 },
+    { epoch: 1 },
+    { epoch: 2, height: 1, level: 'PAUSED', metrics: { trainingFlop: 5n * 10n ** 24n } },
+  ]);
+  const receipt = net.receipt({
+    lab: 'lab-b',
+    certificateHash: certificateHash(paused),
+    height: 1,
+    target: 'PAUSED',
+    hooksDoneAt: epochStart(2) - 2_000,
+    issuedAt: epochStart(2) - 1_000,
+    hooks: [
+      { name: 'sentinel', outcome: 'ok', attempts: 1 },
+      { name: 'slurm-train', outcome: 'ok', attempts: 2 },
+    ],
+    schedulerDigest: sha256(utf8('{"slurm":{"jobs":[]}}')),
+  });
+  const violation: PauseViolation = {
+    kind: 'pause-violation',
+    certificate: paused,
+    acknowledgment: { kind: 'receipt', receipt },
+    commitment: chain[2]!,
+    baseline: [],
+  };
+  const violationEv = net.evidence(violation, 'lab-a', epochStart(4));
+  const payload = { released: ['lab-a'], breaches: [breachIdOf(violation)] };
+  const releaseSt = releaseStatementBytes({ networkId: nid, sequence: 1, ...payload });
+  const release: ReleaseCertificate = {
+    networkId: nid,
+    sequence: 1,
+    ...payload,
+    signers: ['lab-a', 'lab-c', 'lab-d'],
+    signature: recoverSignature(
+      [1, 3, 4].map((index) => ({ index, signature: nobleSign(bls.secretShares[index - 1]!, releaseSt) })),
+    ),
+  };
+  const { signature: _s, ...violationBody } = violationEv;
+  return {
+    genesis: {
+      json: genesisToJson(net.genesis),
+      canonical: toHex(encodeGenesis(net.genesis)),
+      networkId: toHex(nid),
+    },
+    statements: [
+      {
+        height: 1,
+        target: 'REDUCED',
+        step: 'up',
+        resolves: [],
+        bytes: toHex(statementBytes(statementOf(reduced))),
+      },
+      {
+        height: 2,
+        target: 'REDUCED',
+        step: 'down',
+        resolves: [toHex(reducedBreach.id)],
+        bytes: toHex(statementBytes(down)),
+      },
+    ],
+    reducedVote: {
+      json: voteToJson(reducedVotes[0]!),
+      canonical: toHex(encodeSignedVote(reducedVotes[0]!)),
+      signingBytes: toHex(signingBytes('vote', nid, encodeVote(reducedVotes[0]!.vote))),
+    },
+    reducedCertificate: {
+      json: certificateToJson(reduced),
+      canonical: toHex(encodeCertificate(reduced)),
+      hash: toHex(certificateHash(reduced)),
+    },
+    pausedCertificate: {
+      json: certificateToJson(paused),
+      canonical: toHex(encodeCertificate(paused)),
+      hash: toHex(certificateHash(paused)),
+    },
+    commitmentWithHeight: {
+      json: commitmentToJson(chain[2]!),
+      canonical: toHex(encodeSignedCommitment(chain[2]!)),
+      signingBytes: toHex(signingBytes('commitment', nid, encodeCommitment(chain[2]!.commitment))),
+      hash: toHex(hashSignedCommitment(chain[2]!)),
+    },
+    receipt: {
+      json: receiptToJson(receipt),
+      canonical: toHex(encodeSignedReceipt(receipt)),
+      signingBytes: toHex(signingBytes('receipt', nid, encodeReceipt(receipt.receipt))),
+      hash: toHex(receiptHash(receipt)),
+    },
+    pauseViolation: {
+      json: evidenceToJson(violationEv),
+      canonical: toHex(encodeSignedEvidence(violationEv)),
+      signingBytes: toHex(signingBytes('evidence', nid, encodeEvidenceBody(violationBody))),
+      key: { ...breachKeyOf(violation) },
+      keyCanonical: toHex(encodeBreachKey(breachKeyOf(violation))),
+      breach: toHex(breachIdOf(violation)),
+    },
+    release: {
+      payloadCanonical: toHex(encodeReleasePayload(payload)),
+      statement: toHex(releaseSt),
+      certificate: {
+        json: releaseCertificateToJson(release),
+        canonical: toHex(encodeReleaseCertificate(release)),
+        hash: toHex(releaseCertificateHash(release)),
+      },
+    },
   };
 }
 
@@ -317,6 +489,47 @@ describe('test vectors (docs/vectors/protocol-v2.json)', () => {
         { ...v.merkle.proofOfIndex1, siblings: v.merkle.proofOfIndex1.siblings.map((h) => fromHex(h)) },
       ),
     ).toBe(true);
+    // Levels: the REDUCED statements (level byte 1; zero digest up, ids digest down), the REDUCED
+    // certificate verified by noble, the receipt and pause-violation signed by their labs, the release.
+    const L = v.levels;
+    const lg = decodeGenesis(fromHex(L.genesis.canonical));
+    expect(toHex(sha256(fromHex(L.genesis.canonical)))).toBe(L.genesis.networkId);
+    expect(L.statements[0].bytes.slice(-66)).toBe(`01${'00'.repeat(32)}`);
+    expect(L.statements[1].bytes.slice(-66)).toBe(
+      `01${toHex(sha256(...L.statements[1].resolves.map((h) => fromHex(h))))}`,
+    );
+    const rc = decodeCertificate(fromHex(L.reducedCertificate.canonical));
+    expect([rc.target, rc.step]).toEqual(['REDUCED', 'up']);
+    expect(L.reducedCertificate.json.statement).toBe(L.statements[0].bytes);
+    expect(nobleVerify(lg.dkg!.groupPublicKey, fromHex(L.statements[0].bytes), rc.signature)).toBe(true);
+    const lkey = (id: string) => fromHex(v.keys.ed25519.find((k: { lab: string }) => k.lab === id).publicKey);
+    const lc = decodeSignedCommitment(fromHex(L.commitmentWithHeight.canonical));
+    expect([lc.commitment.height, lc.commitment.level]).toEqual([1, 'PAUSED']);
+    expect(ed25519Verify(lkey('lab-b'), fromHex(L.commitmentWithHeight.signingBytes), lc.signature)).toBe(
+      true,
+    );
+    const lr = decodeSignedReceipt(fromHex(L.receipt.canonical));
+    expect(toHex(encodeSignedReceipt(lr))).toBe(L.receipt.canonical);
+    expect(ed25519Verify(lkey('lab-b'), fromHex(L.receipt.signingBytes), lr.signature)).toBe(true);
+    expect(toHex(lr.receipt.certificateHash)).toBe(L.pausedCertificate.hash);
+    const lv = decodeSignedEvidence(fromHex(L.pauseViolation.canonical));
+    expect(ed25519Verify(lkey('lab-a'), fromHex(L.pauseViolation.signingBytes), lv.signature)).toBe(true);
+    expect(toHex(sha256(utf8(v.domainTags.breach), fromHex(L.pauseViolation.keyCanonical)))).toBe(
+      L.pauseViolation.breach,
+    );
+    expect(L.pauseViolation.json.breach).toBe(L.pauseViolation.breach);
+    expect(L.release.statement).toBe(
+      toHex(utf8(v.domainTags.release)) +
+        L.genesis.networkId +
+        '0000000000000001' +
+        toHex(sha256(fromHex(L.release.payloadCanonical))),
+    );
+    const rel = decodeReleaseCertificate(fromHex(L.release.certificate.canonical));
+    expect(nobleVerify(lg.dkg!.groupPublicKey, fromHex(L.release.statement), rel.signature)).toBe(true);
+    // The protocol's own rules accept them (the pause-violation convinces with the genesis alone).
+    const lnid = fromHex(L.genesis.networkId);
+    expect(validateEvidence(lv, { genesis: lg, networkId: lnid, now: lv.issuedAt })).toEqual({ ok: true });
+    expect(validateReleaseCertificate(rel, { genesis: lg, networkId: lnid })).toEqual({ ok: true });
     const decoders: Record<string, (b: Uint8Array) => unknown> = {
       Certificate: decodeCertificate,
       SignedVote: decodeSignedVote,

@@ -34,15 +34,22 @@ function randomCoefficient(): bigint {
 
 /**
  * Shamir-split a BLS group secret with a degree t-1 polynomial f (any t shares sign); share i = f(i).
- * Random coefficients, or fixed ones from `seed` for reproducible fixtures and vectors.
+ * Random coefficients, or fixed ones from `seed` for reproducible fixtures and vectors; `secretSeed`
+ * (default `seed`) fixes the group secret f(0) alone, so two dealings with one secretSeed share one group
+ * key (a deterministic stand-in for a reshare).
  */
-export function testDealer(n: number, t: number, opts: { seed?: string } = {}): DealtKeys {
+export function testDealer(
+  n: number,
+  t: number,
+  opts: { seed?: string; secretSeed?: string } = {},
+): DealtKeys {
   if (!Number.isInteger(n) || !Number.isInteger(t) || t < 1 || t > n)
     throw new RangeError(`testDealer needs 1 <= t <= n, got n=${n} t=${t}`);
-  const seed = opts.seed;
-  const coeffs = Array.from({ length: t }, (_, k) =>
-    seed === undefined ? randomCoefficient() : seededCoefficient(seed, k),
-  );
+  const seedOf = (k: number) => (k === 0 ? (opts.secretSeed ?? opts.seed) : opts.seed);
+  const coeffs = Array.from({ length: t }, (_, k) => {
+    const seed = seedOf(k);
+    return seed === undefined ? randomCoefficient() : seededCoefficient(seed, k);
+  });
   const f = (x: bigint) => coeffs.reduceRight((acc, c) => mod(acc * x + c), 0n);
   const shares = Array.from({ length: n }, (_, i) => toScalarBytes(f(BigInt(i + 1))));
   const groupSecret = toScalarBytes(coeffs[0] as bigint);

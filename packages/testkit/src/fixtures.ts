@@ -8,11 +8,13 @@ import {
   epochStart,
   evidenceHash,
   hashSignedCommitment,
+  type Level,
   type Metrics,
   type PauseState,
   type SignedCommitment,
   type SignedEvidence,
   type SignedVote,
+  type Step,
   signCommitment,
   signEvidence,
   signVote,
@@ -49,6 +51,9 @@ export interface CommitmentOptions {
   issuedAt?: number;
   /** The instant the commitment is made (default Date.now()). */
   now?: number;
+  /** The lab's applied state when it signs (default height 0, RUNNING). */
+  height?: number;
+  level?: Level;
   metrics?: Metrics;
   runsRoot?: Uint8Array;
   attestations?: Commitment['attestations'];
@@ -71,6 +76,8 @@ export function signedCommitment(
     seq: opts.seq ?? 0,
     prev: opts.prev ?? ZERO_HASH,
     issuedAt: opts.issuedAt ?? opts.now ?? epochStart(net.genesis.policy, epoch),
+    height: opts.height ?? 0,
+    level: opts.level ?? 'RUNNING',
     metrics: opts.metrics ?? metrics(opts.seq ?? 0),
     runsRoot: opts.runsRoot ?? new Uint8Array(32),
     attestations: opts.attestations ?? [],
@@ -142,18 +149,33 @@ export function capBreach(
 /** The transition a vote or certificate is about. */
 export interface Transition {
   height: number;
-  /** Default: PAUSED at odd heights, RUNNING at even ones. */
+  /** Default: from `step` (up: PAUSED, down: RUNNING), else PAUSED at odd heights and RUNNING at even ones. */
   target?: PauseState;
-  /** RUNNING: the breach ids resolved (ascending). */
+  /** Default: down for RUNNING, up otherwise. */
+  step?: Step;
+  /** A step down: the breach ids resolved (ascending). */
   resolves?: Uint8Array[];
 }
 
-const targetOf = (t: Transition): PauseState => t.target ?? (t.height % 2 === 1 ? 'PAUSED' : 'RUNNING');
+const targetOf = (t: Transition): PauseState =>
+  t.target ??
+  (t.step === 'up' ? 'PAUSED' : t.step === 'down' ? 'RUNNING' : t.height % 2 === 1 ? 'PAUSED' : 'RUNNING');
+const stepOf = (t: Transition): Step => t.step ?? (targetOf(t) === 'RUNNING' ? 'down' : 'up');
+
+/** The statement of a transition of `net`. */
+function statementOfTransition(net: TestNet, t: Transition) {
+  return {
+    networkId: net.networkId,
+    height: t.height,
+    target: targetOf(t),
+    step: stepOf(t),
+    resolves: t.resolves ?? [],
+  };
+}
 
 /** The BLS partial of `lab`'s share over the transition's statement. */
 export function partialOf(net: TestNet, lab: TestLab | string, t: Transition): Uint8Array {
-  const st = { networkId: net.networkId, height: t.height, target: targetOf(t), resolves: t.resolves ?? [] };
-  return blsSign(shareOf(net, lab), statementBytes(st));
+  return blsSign(shareOf(net, lab), statementBytes(statementOfTransition(net, t)));
 }
 
 /**
@@ -179,6 +201,7 @@ export function signedVote(
       networkId: net.networkId,
       height: t.height,
       target,
+      step: stepOf(t),
       voter: v.id,
       partial: t.partial ?? partialOf(net, v, t),
       evidence: t.evidenceHashes ?? cited.map(evidenceHash),
@@ -199,6 +222,7 @@ export function certificate(net: TestNet, t: Transition & { signers?: (TestLab |
     networkId: net.networkId,
     height: t.height,
     target: targetOf(t),
+    step: stepOf(t),
     signers: signers.map((s) => s.id),
     resolves: t.resolves ?? [],
     signature: recoverSignature(partials, partials.length),

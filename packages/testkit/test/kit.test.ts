@@ -53,6 +53,11 @@ describe('test dealer (TRUSTED: knows the group secret)', () => {
       testDealer(4, 3, { seed: 't' }).groupPublicKey,
     );
     expect(testDealer(4, 3).groupSecret).not.toEqual(testDealer(4, 3).groupSecret);
+    // One secretSeed: one group key under other shares (a stand-in for a reshare).
+    const a = testDealer(4, 3, { seed: 'a', secretSeed: 'k' });
+    const b = testDealer(5, 4, { seed: 'b', secretSeed: 'k' });
+    expect(a.groupPublicKey).toEqual(b.groupPublicKey);
+    expect(a.shares[0]).not.toEqual(b.shares[0]);
   });
 });
 

@@ -90,6 +90,12 @@ export interface DkgStepResult {
   done?: DkgOutput;
   /** Set on the step that finished the ceremony unsuccessfully. */
   failed?: DkgFailure;
+  /**
+   * A validly signed bundle that proves its sender faulty (a malformed deal, a reshare deal whose
+   * constant term is not the dealer's old public share, a second different deal): the dealer is
+   * excluded from the ceremony; the transport penalises the sender.
+   */
+  rejected?: { dealer: number; reason: DkgExclusionReason; detail: string };
   /** Why an incoming bundle was not accepted (for peer scoring / logs). */
   ignored?: {
     code: 'WRONG_SESSION' | 'UNKNOWN_SENDER' | 'BAD_SIGNATURE' | 'DUPLICATE' | 'LATE' | 'MALFORMED';
@@ -311,14 +317,16 @@ export function dkgStep(state: DkgState, event: DkgEvent, now: number): DkgStepR
   if (state.phase === 'done' || state.phase === 'failed') return { state, out: [] };
   const out: DkgBundle[] = [];
   let ignored: DkgStepResult['ignored'];
+  let rejected: DkgStepResult['rejected'];
   let next = state;
   if (event.type === 'bundle') {
     const r = accept(state, event.bundle);
     next = r.state;
     ignored = r.ignored;
+    rejected = r.rejected;
   }
   const res = advance(next, now, out);
-  return ignored ? { ...res, ignored } : res;
+  return { ...res, ...(ignored && { ignored }), ...(rejected && { rejected }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,13 +365,27 @@ function dealFault(c: DkgConfig, d: DkgDeal): DkgExclusionReason | null {
   } catch {
     return 'BAD_COMMITMENT';
   }
-  // [reshare] the constant term must commit to the dealer's old share.
+  // [reshare] the constant term must commit to the dealer's old share (docs/protocol.md "Resharing").
   if (c.previous && !equalBytes(d.commitments[0]!, c.previous.publicShares[d.dealer - 1]!))
-    return 'BAD_COMMITMENT';
+    return 'RESHARE_MISMATCH';
   return null;
 }
 
-function accept(state: DkgState, bundle: DkgBundle): { state: DkgState; ignored?: DkgStepResult['ignored'] } {
+const FAULT_DETAIL: Partial<Record<DkgExclusionReason, string>> = {
+  BAD_DEAL: 'deal has the wrong number of commitments or shares, or shares out of recipient order',
+  BAD_COMMITMENT: 'a commitment is not a valid non-infinity G1 point',
+  RESHARE_MISMATCH: "constant-term commitment differs from the dealer's old public share",
+  EQUIVOCATION: 'two different signed deals',
+};
+
+function rejection(dealer: number, reason: DkgExclusionReason): NonNullable<DkgStepResult['rejected']> {
+  return { dealer, reason, detail: `dealer ${dealer}: ${FAULT_DETAIL[reason] ?? reason}` };
+}
+
+function accept(
+  state: DkgState,
+  bundle: DkgBundle,
+): { state: DkgState; ignored?: DkgStepResult['ignored']; rejected?: DkgStepResult['rejected'] } {
   const c = state.config;
   if (!(bundle?.sessionId instanceof Uint8Array) || !equalBytes(bundle.sessionId, c.sessionId))
     return { state, ignored: { code: 'WRONG_SESSION', detail: 'bundle is for another session' } };
@@ -386,7 +408,7 @@ function accept(state: DkgState, bundle: DkgBundle): { state: DkgState; ignored?
           return { state, ignored: { code: 'DUPLICATE', detail: `deal from ${sender}` } };
         // Two different signed deals: self-proving equivocation.
         s.cheaters.set(bundle.dealer, 'EQUIVOCATION');
-        return { state: s };
+        return { state: s, rejected: rejection(bundle.dealer, 'EQUIVOCATION') };
       }
       const fault = dealFault(c, bundle);
       let myShare: bigint | null | undefined;
@@ -407,7 +429,7 @@ function accept(state: DkgState, bundle: DkgBundle): { state: DkgState; ignored?
         myShare = share !== null && shareMatches(bundle.commitments, c.selfRecipient, share) ? share : null;
       }
       s.deals.set(bundle.dealer, { bundle, myShare });
-      return { state: s };
+      return fault ? { state: s, rejected: rejection(bundle.dealer, fault) } : { state: s };
     }
     case 'response': {
       if (s.phase !== 'deal' && s.phase !== 'response')

@@ -73,6 +73,8 @@ export type DkgExclusionReason =
   | 'NO_DEAL'
   | 'BAD_DEAL'
   | 'BAD_COMMITMENT'
+  /** Reshare: the deal's constant-term commitment C_0 is not the dealer's old public share. */
+  | 'RESHARE_MISMATCH'
   | 'EQUIVOCATION'
   | 'NO_JUSTIFICATION'
   | 'BAD_JUSTIFICATION';

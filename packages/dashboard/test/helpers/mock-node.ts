@@ -89,6 +89,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   });
   const { genesis, networkId } = net;
   const chains = new Map<string, SignedCommitment[]>(LABS.map((l) => [l.id, []]));
+  const certs: Certificate[] = [];
   const commit = (li: number, epoch: number, metrics: Metrics, issuedAt?: number): SignedCommitment => {
     const lab = LABS[li]!.id;
     const chain = chains.get(lab)!;
@@ -98,6 +99,8 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       seq: chain.length,
       prev: prevSc ? hashSignedCommitment(prevSc) : ZERO_HASH,
       issuedAt: issuedAt ?? genesis.policy.genesisTime + (epoch + 1) * EPOCH_MS + 2_000 + li * 500,
+      height: certs.length,
+      level: certs.length % 2 === 1 ? 'PAUSED' : 'RUNNING',
       metrics,
     });
     chain.push(sc);
@@ -123,7 +126,6 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   }
 
   const evidence: Record<string, unknown>[] = [];
-  const certs: Certificate[] = [];
   const hooks: {
     height: number;
     action: string;
@@ -244,10 +246,12 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
         target === 'RUNNING'
           ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))].sort().map((h) => fromHex(h))
           : [];
+      const step = target === 'RUNNING' ? 'down' : 'up';
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
       const cert: Certificate = certificate(net, {
         height,
         target,
+        step,
         resolves,
         signers: ['lab-a', 'lab-b', 'lab-d'],
       });

@@ -63,6 +63,7 @@ const cert = (
   hash: `c${height}`,
   height,
   target,
+  step: target === 'RUNNING' ? 'down' : 'up',
   statement: '',
   signature: '',
   signers,

@@ -21,12 +21,14 @@ const nidHex = toHex(networkId);
 function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
   const sk = sigs.keygen().secretKey;
   const pk = sigs.getPublicKey(sk).toBytes();
-  const statement = protocolStatementBytes({ networkId, height, target, resolves: [] });
+  const step = target === 'RUNNING' ? 'down' : 'up';
+  const statement = protocolStatementBytes({ networkId, height, target, step, resolves: [] });
   const sig = sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes();
   const cert: CertificateJson = {
     hash: 'ab'.repeat(32),
     height,
     target,
+    step,
     statement: toHex(statement),
     signature: toHex(sig),
     signers: ['lab-a', 'lab-b'],
@@ -41,42 +43,63 @@ function flipHex(hex: string, at: number): string {
 }
 
 describe('in-page certificate verifier', () => {
-  it('checks statements with @pausenet/protocol byte for byte (v2: with the resolves digest)', () => {
+  it('checks statements with @pausenet/protocol byte for byte (v2: level byte, step by the resolves digest)', () => {
     const ids = [new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22)];
-    const certFor = (height: number, target: 'PAUSED' | 'RUNNING', resolves: readonly Uint8Array[]) => ({
+    type Target = 'PAUSED' | 'REDUCED' | 'RUNNING';
+    const certFor = (
+      height: number,
+      target: Target,
+      step: 'up' | 'down',
+      resolves: readonly Uint8Array[],
+    ) => ({
       hash: 'ab'.repeat(32),
       height,
       target,
-      statement: toHex(protocolStatementBytes({ networkId, height, target, resolves })),
+      step,
+      statement: toHex(protocolStatementBytes({ networkId, height, target, step, resolves })),
       signature: '',
       signers: [],
       resolves: resolves.map(toHex),
     });
-    for (const [h, t, resolves] of [
-      [1, 'PAUSED', []],
-      [2, 'RUNNING', []],
-      [2, 'RUNNING', ids],
-      [2 ** 40 + 3, 'PAUSED', []],
+    for (const [h, t, step, resolves] of [
+      [1, 'PAUSED', 'up', []],
+      [1, 'REDUCED', 'up', []],
+      [2, 'RUNNING', 'down', []],
+      [2, 'RUNNING', 'down', ids],
+      [2, 'REDUCED', 'down', ids],
+      [2 ** 40 + 3, 'PAUSED', 'up', []],
     ] as const) {
-      expect(checkStatement(nidHex, certFor(h, t, resolves))).toEqual({ ok: true });
+      expect(checkStatement(nidHex, certFor(h, t, step, resolves))).toEqual({ ok: true });
     }
-    const swapped = { ...certFor(2, 'RUNNING', ids), resolves: [toHex(ids[1]!), toHex(ids[0]!)] };
-    expect(checkStatement(nidHex, swapped)).toMatchObject({
+    const bad = (detail: RegExp) => ({
       ok: false,
       code: 'BAD_STATEMENT',
-      detail: expect.stringMatching(/ascending/),
+      detail: expect.stringMatching(detail),
     });
+    const swapped = { ...certFor(2, 'RUNNING', 'down', ids), resolves: [toHex(ids[1]!), toHex(ids[0]!)] };
+    expect(checkStatement(nidHex, swapped)).toMatchObject(bad(/ascending/));
+    const upToRunning = { ...certFor(2, 'RUNNING', 'down', []), step: 'up' as const };
+    expect(checkStatement(nidHex, upToRunning)).toMatchObject(bad(/step up cannot target RUNNING/));
+    const downToPaused = { ...certFor(1, 'PAUSED', 'up', []), step: 'down' as const };
+    expect(checkStatement(nidHex, downToPaused)).toMatchObject(bad(/step down cannot target PAUSED/));
   });
 
   it('a resume certificate names what it resolves: another set under the same signature is a BAD_STATEMENT', () => {
     const sk = sigs.keygen().secretKey;
     const pk = toHex(sigs.getPublicKey(sk).toBytes());
     const resolves = [new Uint8Array(32).fill(0x0a), new Uint8Array(32).fill(0x0b)];
-    const statement = protocolStatementBytes({ networkId, height: 2, target: 'RUNNING', resolves });
+    const statement = protocolStatementBytes({
+      networkId,
+      height: 2,
+      target: 'RUNNING',
+      step: 'down',
+      resolves,
+    });
     const cert: CertificateJson = {
       hash: 'ab'.repeat(32),
       height: 2,
       target: 'RUNNING',
+      step: 'down',
       statement: toHex(statement),
       signature: toHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
       signers: ['lab-a', 'lab-b'],
@@ -97,7 +120,7 @@ describe('in-page certificate verifier', () => {
 
   it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
     const dealt = testDealer(5, 3);
-    const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', resolves: [] });
+    const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', step: 'up', resolves: [] });
     const signature = recoverSignature(
       [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
       3,
@@ -106,6 +129,7 @@ describe('in-page certificate verifier', () => {
       hash: '00'.repeat(32),
       height: 3,
       target: 'PAUSED',
+      step: 'up',
       statement: toHex(msg),
       signature: toHex(signature),
       signers: ['lab-b', 'lab-c', 'lab-e'],
@@ -123,7 +147,7 @@ describe('in-page certificate verifier', () => {
     const { pk, cert } = nobleCert(1, 'PAUSED');
     // Statement changed to "height 1 -> RUNNING": signature no longer matches.
     const otherStatement = toHex(
-      protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', resolves: [] }),
+      protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', step: 'down', resolves: [] }),
     );
     expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
       ok: false,
@@ -131,6 +155,11 @@ describe('in-page certificate verifier', () => {
     });
     // Labelled PAUSED at height 2 but the signed statement says height 1: the statement check catches it.
     expect(verifyCertificateFull(pk, nidHex, { ...cert, height: 2 })).toMatchObject({
+      ok: false,
+      code: 'BAD_STATEMENT',
+    });
+    // Labelled REDUCED but the group signed PAUSED: the level byte differs.
+    expect(verifyCertificateFull(pk, nidHex, { ...cert, target: 'REDUCED' })).toMatchObject({
       ok: false,
       code: 'BAD_STATEMENT',
     });
@@ -179,10 +208,16 @@ describe('checkChain', () => {
     threshold: 2,
     members: [{ id: 'lab-a' }, { id: 'lab-b' }, { id: 'lab-c' }],
   } as unknown as GenesisJson;
-  const c = (height: number, target: 'RUNNING' | 'PAUSED', signers: string[]): CertificateJson => ({
+  const c = (
+    height: number,
+    target: 'RUNNING' | 'REDUCED' | 'PAUSED',
+    signers: string[],
+    step: 'up' | 'down' = target === 'RUNNING' ? 'down' : 'up',
+  ): CertificateJson => ({
     hash: '',
     height,
     target,
+    step,
     statement: '',
     signature: '',
     signers,
@@ -194,17 +229,39 @@ describe('checkChain', () => {
     ).toEqual([]);
   });
 
-  it('flags gaps, wrong targets, too few, duplicate and unknown signers', () => {
+  it('accepts escalations within a height: REDUCED then PAUSED at 1, a step down at 2', () => {
+    const ab = ['lab-a', 'lab-b'];
+    expect(
+      checkChain(
+        [c(1, 'PAUSED', ab), c(2, 'REDUCED', ab, 'down'), c(1, 'REDUCED', ab), c(2, 'PAUSED', ab)],
+        genesis,
+      ),
+    ).toEqual([]);
+  });
+
+  it('flags gaps, impossible steps, too few, duplicate and unknown signers', () => {
     const issues = checkChain(
-      [c(1, 'RUNNING', ['lab-a', 'lab-a']), c(3, 'PAUSED', ['lab-a', 'lab-x'])],
+      [c(1, 'RUNNING', ['lab-a', 'lab-a'], 'up'), c(3, 'PAUSED', ['lab-a', 'lab-x'])],
       genesis,
     ).map((i) => `${i.height}:${i.detail}`);
     expect(issues).toEqual([
-      '1:height 1 must move to PAUSED, not RUNNING',
+      '1:a step up cannot move to RUNNING',
       '1:duplicate signer',
       '1:1 signers, threshold is 2',
       '3:expected height 2',
       '3:signer lab-x is not a member',
+    ]);
+  });
+
+  it('flags two certificates of one level at a height and a step down above a lower level', () => {
+    const ab = ['lab-a', 'lab-b'];
+    const issues = checkChain(
+      [c(1, 'PAUSED', ab), c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')],
+      genesis,
+    ).map((i) => `${i.height}:${i.detail}`);
+    expect(issues).toEqual([
+      '1:two certificates for PAUSED at height 1',
+      '2:a step down at height 2 after a lower level there',
     ]);
   });
 });

@@ -40,8 +40,10 @@ export class ExecHook implements HookAdapter {
             passthrough: c.envPassthrough,
             set: {
               ...c.env,
-              PAUSENET_ACTION: action,
+              PAUSENET_ACTION: action === 'reduce' && c.onReduce === 'halt' ? 'halt' : action,
               PAUSENET_STATE: ctx.target,
+              PAUSENET_LEVEL: ctx.target,
+              PAUSENET_LIMITS: JSON.stringify(ctx.limits ?? {}),
               PAUSENET_HEIGHT: String(ctx.height),
               PAUSENET_CERT_HASH: ctx.certificateHash,
               PAUSENET_NETWORK_ID: ctx.networkId,

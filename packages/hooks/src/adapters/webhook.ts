@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import type { WebhookHookConfig } from '../config.js';
 import { startDeadline } from '../deadline.js';
 import { HttpTransportError, sendHttp } from '../http.js';
-import { type HookAction, type HookAdapter, type HookContext, HookError } from '../types.js';
+import {
+  type HookAction,
+  type HookAdapter,
+  type HookContext,
+  HookError,
+  type HookLevelLimits,
+  type PauseTarget,
+} from '../types.js';
 
 export const SIGNATURE_HEADER = 'x-pausenet-signature';
 export const TIMESTAMP_HEADER = 'x-pausenet-timestamp';
@@ -11,9 +18,14 @@ export const DELIVERY_HEADER = 'x-pausenet-delivery';
 
 /** JSON body POSTed by the webhook hook; `timestamp` is inside the body so the HMAC covers it. */
 export interface WebhookBody {
+  /** halt | reduce | resume (at REDUCED: "halt" unless the hook's onReduce is "reduce"). */
   action: HookAction;
   height: number;
-  target: 'RUNNING' | 'PAUSED';
+  /** The level the certificate names (RUNNING, REDUCED, PAUSED); `level` repeats it. */
+  target: PauseTarget;
+  level: PauseTarget;
+  /** The policy's limits for the level (bigints as decimal strings); {} when none. */
+  limits: HookLevelLimits;
   networkId: string;
   certificateHash: string;
   /** Unix seconds when this delivery was signed (receivers may reject stale ones). */
@@ -78,8 +90,9 @@ export class WebhookHook implements HookAdapter {
   }
 
   /** Sends one signed delivery for `action`. */
-  async apply(action: HookAction, ctx: HookContext, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  async apply(requested: HookAction, ctx: HookContext, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const c = this.config;
+    const action = requested === 'reduce' && c.onReduce === 'halt' ? 'halt' : requested;
     const secret = await this.secret();
     const timestamp = Math.floor(this.now() / 1000);
     let certificate: unknown;
@@ -92,6 +105,8 @@ export class WebhookHook implements HookAdapter {
       action,
       height: ctx.height,
       target: ctx.target,
+      level: ctx.target,
+      limits: ctx.limits ?? {},
       networkId: ctx.networkId,
       certificateHash: ctx.certificateHash,
       timestamp,

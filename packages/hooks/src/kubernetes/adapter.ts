@@ -8,11 +8,15 @@ import {
   HookError,
   type HookLogger,
   type HookStateStore,
+  type JsonValue,
 } from '../types.js';
 import { KubeClient, type KubeObject, type KubeResource, resourceName } from './client.js';
 import { type KubeCredentials, loadKubeCredentials } from './credentials.js';
+import { capJobs, jobFinished, observeSelection } from './reduce.js';
 
 const UNDO_KEY = 'k8s:undo';
+/** Undo record of the reduce layer (Jobs suspended above the cap); `k8s:undo` is the halt layer's. */
+export const KUBE_REDUCE_UNDO_KEY = 'k8s:undo-reduce';
 const REPORT_KEY = 'k8s:last-report';
 
 export const JOBS: KubeResource = { group: 'batch', version: 'v1', plural: 'jobs' };
@@ -57,14 +61,11 @@ function nested(path: string, value: unknown): Record<string, unknown> {
   return out as Record<string, unknown>;
 }
 
-function jobFinished(o: KubeObject): boolean {
-  const conds = (o.status?.conditions ?? []) as { type?: string; status?: string }[];
-  return conds.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-}
-
 /**
  * Kubernetes halt hook: suspends selected batch/v1 Jobs (and configured CRDs such as JobSet) and scales selected
  * Deployments/StatefulSets to 0, recording each change first; resume restores only what halt changed.
+ * Levels (docs/hooks.md "Levels"): with a `reduce` section, the reduce layer (Jobs above the cap suspended, own
+ * undo record) lies beneath the halt layer; an object belongs to one layer at a time.
  */
 export class KubernetesHook implements HookAdapter {
   readonly type = 'kubernetes';
@@ -121,6 +122,36 @@ export class KubernetesHook implements HookAdapter {
         deadline.signal,
         this.config.conflictRetries,
       );
+      const reduceUndo = ((await ctx.state.get(KUBE_REDUCE_UNDO_KEY)) as Undo | undefined) ?? {};
+      const reduceRun = new Run(
+        this.name,
+        client,
+        ctx.state,
+        reduceUndo,
+        report,
+        deadline.signal,
+        this.config.conflictRetries,
+        KUBE_REDUCE_UNDO_KEY,
+      );
+      const reduce = this.config.reduce;
+      const cap = async () => {
+        if (reduce === undefined) return;
+        const listed = new Map<string, KubeObject[]>();
+        for (const ns of this.config.namespaces) {
+          await guard(async () => {
+            listed.set(ns, await client.list(JOBS, ns, this.config.selector, deadline.signal));
+          });
+        }
+        await capJobs({
+          listed,
+          halt: run,
+          reduce: reduceRun,
+          config: reduce,
+          guard,
+          jobs: JOBS,
+          hook: this.name,
+        });
+      };
       const guard = async (f: () => Promise<void>) => {
         deadline.check();
         try {
@@ -131,7 +162,18 @@ export class KubernetesHook implements HookAdapter {
           errors.push(e);
         }
       };
-      if (action === 'halt') {
+      // Without a reduce section REDUCED is held like PAUSED.
+      const effective = action === 'reduce' && reduce === undefined ? 'halt' : action;
+      if (effective === 'reduce') {
+        // Fail closed: the halt layer is undone only once the cap is in place (excess Jobs handed to the reduce
+        // layer still suspended), so nothing above the cap runs in between.
+        const before = errors.length;
+        await cap();
+        if (errors.length === before) {
+          for (const [key, rec] of Object.entries(undo)) await guard(() => run.restore(key, rec));
+        }
+      } else if (effective === 'halt') {
+        await cap();
         for (const ns of this.config.namespaces) {
           for (const t of this.suspendTargets()) {
             await guard(async () => {
@@ -149,7 +191,12 @@ export class KubernetesHook implements HookAdapter {
           }
         }
       } else {
+        const before = errors.length;
         for (const [key, rec] of Object.entries(undo)) await guard(() => run.restore(key, rec));
+        // Top layer first; the reduce layer stays if the halt layer could not be undone (fail closed).
+        if (errors.length === before) {
+          for (const [key, rec] of Object.entries(reduceUndo)) await guard(() => reduceRun.restore(key, rec));
+        }
       }
     } finally {
       deadline.dispose();
@@ -173,10 +220,36 @@ export class KubernetesHook implements HookAdapter {
       );
     }
   }
+
+  /**
+   * What the API server now says about the selection (for receipts): each selected Job's suspend flag, active
+   * pod count and whether it finished; the selected Deployments'/StatefulSets' replicas; the custom resources'
+   * suspend flag; with a reduce section, the demand running under the cap. Reads only.
+   */
+  async observe(opts: { signal?: AbortSignal } = {}): Promise<JsonValue> {
+    const deadline = startDeadline(this.name, this.config.timeoutMs, opts.signal);
+    try {
+      const client = new KubeClient(this.name, await this.credentials());
+      const list = (r: KubeResource, ns: string) => client.list(r, ns, this.config.selector, deadline.signal);
+      return await observeSelection({
+        namespaces: this.config.namespaces,
+        list,
+        jobs: this.config.jobs ? JOBS : null,
+        scalable: this.scaleTargets(),
+        custom: this.suspendTargets().filter((t) => t.resource !== JOBS),
+        reduce: this.config.reduce ?? null,
+      });
+    } catch (e) {
+      if (e instanceof HttpTransportError || deadline.signal.aborted) throw deadline.error('observe');
+      throw e;
+    } finally {
+      deadline.dispose();
+    }
+  }
 }
 
-/** One apply's working set: the undo map is persisted before every change. */
-class Run {
+/** One apply's working set for one layer: its undo map is persisted (under `stateKey`) before every change. */
+export class Run {
   constructor(
     private readonly hook: string,
     private readonly client: KubeClient,
@@ -185,14 +258,37 @@ class Run {
     private readonly report: KubeApplyReport,
     private readonly signal: AbortSignal,
     private readonly retries: number,
+    private readonly stateKey: string = UNDO_KEY,
   ) {}
 
-  private key(r: KubeResource, ns: string, name: string): string {
+  key(r: KubeResource, ns: string, name: string): string {
     return `${resourceName(r)}:${ns}/${name}`;
   }
 
+  /** This layer's record for `key`, if it is for the object with `uid` (a recreated object is not ours). */
+  recordFor(key: string, uid: string): KubeUndoRecord | undefined {
+    const rec = this.undo[key];
+    return rec !== undefined && rec.uid === uid ? rec : undefined;
+  }
+
+  /** Removes and returns this layer's record for `key` (handing the object to another layer). */
+  async take(key: string): Promise<KubeUndoRecord | undefined> {
+    const rec = this.undo[key];
+    if (rec !== undefined) {
+      delete this.undo[key];
+      await this.save();
+    }
+    return rec;
+  }
+
+  /** Takes over a record from another layer (written before the other layer drops it). */
+  async adopt(key: string, rec: KubeUndoRecord): Promise<void> {
+    this.undo[key] = rec;
+    await this.save();
+  }
+
   private async save(): Promise<void> {
-    await this.state.set(UNDO_KEY, this.undo);
+    await this.state.set(this.stateKey, this.undo);
   }
 
   private async forget(key: string, reason?: string): Promise<void> {

@@ -6,6 +6,7 @@ import {
   HookError,
   type HookLogger,
   type HookStateStore,
+  type JsonValue,
 } from '../types.js';
 import { matchesSelection, type SlurmHookConfig } from './config.js';
 import {
@@ -16,6 +17,7 @@ import {
   type SlurmJob,
   type SlurmPartition,
 } from './parse.js';
+import { SlurmReduceLayer, type SlurmReduceRecord } from './reduce.js';
 import { createExecFileRunner, SlurmCommandError, type SlurmCommandRunner } from './runner.js';
 
 /** State-store key of the undo record. */
@@ -103,10 +105,28 @@ const JOB_MOVED_ON =
 // States in which Slurm leaves a batch job whose launch it failed (a relaunch that did not happen).
 const LAUNCH_FAILED_STATES = new Set(['FAILED', 'NODE_FAIL', 'BOOT_FAIL', 'LAUNCH_FAILED']);
 
+// Final job states: such jobs hold nothing and are left out of observe's report.
+const FINAL_STATES = new Set([
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'OUT_OF_MEMORY',
+]);
+
 /**
  * Halt hook for Slurm: stops new work on the training partitions, holds pending and suspends or
  * checkpoints running training jobs; resume undoes exactly the recorded changes. Idempotent by
  * observation: every step reads Slurm's current state before acting.
+ *
+ * Levels (docs/hooks.md "Levels"): two layers, each with its own undo record. The reduce layer (a GrpTRES cap,
+ * running jobs above it suspended; {@link SlurmReduceLayer}) is the bottom one, the halt layer sits on top.
+ * halt = reduce layer + halt layer; reduce = reduce layer with the halt layer undone; resume = both undone, top
+ * first. Without a `reduce` section there is no reduce layer and REDUCED is held like PAUSED.
  */
 export class SlurmHook implements HookAdapter {
   readonly type = 'slurm';
@@ -116,6 +136,7 @@ export class SlurmHook implements HookAdapter {
   private readonly now: () => number;
   private readonly pollMs: number;
   private readonly logger: HookLogger | undefined;
+  private readonly reduceLayer: SlurmReduceLayer;
 
   constructor(config: SlurmHookConfig, deps: SlurmHookDeps = {}) {
     this.config = config;
@@ -124,16 +145,126 @@ export class SlurmHook implements HookAdapter {
     this.now = deps.now ?? Date.now;
     this.pollMs = deps.pollMs ?? 500;
     this.logger = deps.logger;
+    this.reduceLayer = new SlurmReduceLayer({
+      name: this.name,
+      config,
+      run: this.run,
+      pollMs: this.pollMs,
+      now: () => this.now(),
+      o: (signal) => this.o(signal),
+      jobs: (signal) => this.jobs(signal),
+      scontrol: (args, signal) => this.scontrol(args, signal),
+      jobStep: (errors, fn) => this.jobStep(errors, fn),
+      finish: (errors, what) => this.finish(errors, what),
+      checkAborted: (signal) => this.checkAborted(signal),
+      err: (code, message) => this.err(code, message),
+    });
   }
 
-  /** Applies `halt` or `resume`; throws HookError (PARTIAL lists several independent failures). */
+  /** Applies `halt`, `reduce` or `resume`; throws HookError (PARTIAL lists several independent failures). */
   async apply(action: HookAction, ctx: HookContext, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = opts.signal;
     try {
-      this.checkAborted(opts.signal);
-      if (action === 'halt') await this.halt(ctx, opts.signal);
-      else await this.resume(ctx, opts.signal);
+      this.checkAborted(signal);
+      const reduce = this.config.reduce !== undefined;
+      const errors: Error[] = [];
+      if (action === 'halt') {
+        // The reduce layer first, so that a later step down to REDUCED (undoing only the halt layer) brings back
+        // only what fits under the cap. A failure there does not keep the halt from being applied.
+        if (reduce) {
+          await this.layerStep(errors, signal, () => this.reduceLayer.ensureLimit(ctx, signal));
+          await this.layerStep(errors, signal, () => this.reduceLayer.capRunning(ctx, signal));
+        }
+        await this.layerStep(errors, signal, () => this.halt(ctx, signal));
+        this.finish(errors, 'halt');
+      } else if (action === 'reduce') {
+        if (!reduce) {
+          await this.halt(ctx, signal); // no reduce layer configured: REDUCED is held like PAUSED
+          return;
+        }
+        // The cap is in force before the halt layer is undone; if it cannot be set, the halt stays (fail closed).
+        await this.reduceLayer.ensureLimit(ctx, signal);
+        await this.layerStep(errors, signal, () => this.resume(ctx, signal));
+        await this.layerStep(errors, signal, () => this.reduceLayer.capRunning(ctx, signal));
+        this.finish(errors, 'reduce');
+      } else {
+        // Top layer first; if it cannot be undone the reduce layer stays too (fail closed). The reduce layer's
+        // undo needs only its record, so it also runs after the reduce section was removed from the config.
+        await this.resume(ctx, signal);
+        await this.reduceLayer.undo(ctx, signal);
+      }
     } catch (e) {
-      throw this.toHookError(e, opts.signal);
+      throw this.toHookError(e, signal);
+    }
+  }
+
+  /**
+   * What Slurm now says about the selection (for receipts): the selected jobs that are not finished (id, name,
+   * state, held, reason, cpus, gres), the configured partitions' states, the halt reservation (reservation
+   * mode) and the reduce limit as slurmctld enforces it. Reads only.
+   */
+  async observe(opts: { signal?: AbortSignal } = {}): Promise<JsonValue> {
+    const signal = opts.signal;
+    try {
+      const c = this.config;
+      const jobs = (await this.jobs(signal))
+        .filter((j) => matchesSelection(j, c) && !FINAL_STATES.has(j.state))
+        .sort((a, b) => Number.parseInt(a.id, 10) - Number.parseInt(b.id, 10) || a.id.localeCompare(b.id))
+        .map((j) => ({
+          id: j.id,
+          name: j.name,
+          state: j.state,
+          held: isHeld(j),
+          reason: j.reason,
+          cpus: j.numCpus,
+          gres: { ...j.gres },
+        }));
+      const parts = c.partitions.length === 0 ? [] : await this.partitions(signal);
+      const partitions = c.partitions.map((p) => ({
+        name: p,
+        state: parts.find((x) => x.name === p)?.state ?? 'MISSING',
+      }));
+      const reservation =
+        c.stopNew === 'reservation'
+          ? {
+              name: c.reservationName,
+              present: (await this.reservations(signal)).includes(c.reservationName),
+            }
+          : null;
+      return {
+        selection: {
+          partitions: [...c.partitions],
+          accounts: [...c.accounts],
+          qos: [...c.qos],
+          namePattern: c.namePattern ?? null,
+        },
+        jobs,
+        partitions,
+        reservation,
+        limit: await this.reduceLayer.observe(signal),
+      };
+    } catch (e) {
+      throw this.toHookError(e, signal);
+    }
+  }
+
+  /** The reduce layer's undo record (undefined when nothing is reduced). */
+  static async reduceRecord(state: HookStateStore): Promise<SlurmReduceRecord | undefined> {
+    return SlurmReduceLayer.record(state);
+  }
+
+  /** Runs one layer; its failure is collected (the other layers still run) unless the caller cancelled. */
+  private async layerStep(
+    errors: Error[],
+    signal: AbortSignal | undefined,
+    fn: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      const code = e instanceof HookError || e instanceof SlurmCommandError ? e.code : undefined;
+      if (signal?.aborted || code === 'ABORTED') throw e;
+      errors.push(e as Error);
     }
   }
 

@@ -28,6 +28,33 @@ export const slurmSelectionShape = {
   namePattern: regexSource.optional(),
 };
 
+/** A countable TRES as Slurm names it in GrpTRES: cpu, node, billing, gres/<name>[:<type>], license/<name>. */
+const tresName = z.string().regex(/^(cpu|node|billing|(gres|license)\/[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?)$/, {
+  error: 'expected a countable TRES as in GrpTRES, e.g. "gres/gpu", "gres/gpu:h100" or "cpu"',
+});
+
+/**
+ * The `reduce` action: a GrpTRES cap on a QOS or on an account's association, and what happens to running
+ * selected jobs above it. Without this section a hook holds REDUCED like PAUSED (docs/hooks.md "Levels").
+ */
+export const slurmReduceSchema = z.strictObject({
+  /** Where the cap goes: the GrpTRES of a QOS (e.g. the training partition's QOS) or of an account's association. */
+  limit: z.enum(['qos', 'account']),
+  /** The QOS or account name. */
+  name: slurmName,
+  /** Account mode: the cluster of the association (default: slurmctld's ClusterName). */
+  cluster: slurmName.optional(),
+  tres: tresName.default('gres/gpu'),
+  /** The cap while REDUCED (a lower limit already in place is kept: reduce never loosens). */
+  cap: z.int().min(0).max(2_147_483_647),
+  /**
+   * Running selected jobs whose use of `tres` is above the cap (GrpTRES only stops new starts): `suspend` the
+   * most recently started until the rest fit, or `none` (leave them running).
+   */
+  running: z.enum(['suspend', 'none']).default('suspend'),
+});
+export type SlurmReduceConfig = z.infer<typeof slurmReduceSchema>;
+
 export const slurmHookConfigSchema = z
   .strictObject({
     type: z.literal('slurm'),
@@ -68,6 +95,8 @@ export const slurmHookConfigSchema = z
     relaunchTimeoutMs: z.int().min(1_000).max(3_600_000).default(120_000),
     /** Per-command timeout. */
     commandTimeoutMs: timeoutMsSchema(15_000),
+    /** How REDUCED is applied (absent: REDUCED is held like PAUSED). */
+    reduce: slurmReduceSchema.optional(),
   })
   .refine((c) => !(c.stopNew === 'inactive' || c.stopNew === 'down') || c.partitions.length > 0, {
     error: 'stopNew "inactive"/"down" needs at least one partition in partitions, e.g. ["train"]',
@@ -77,7 +106,7 @@ export const slurmHookConfigSchema = z
     (c) =>
       c.partitions.length + c.accounts.length + c.qos.length > 0 ||
       c.namePattern !== undefined ||
-      (!c.holdPending && c.running === 'none'),
+      (!c.holdPending && c.running === 'none' && (c.reduce === undefined || c.reduce.running === 'none')),
     {
       error:
         'select the training jobs with partitions, accounts, qos or namePattern (an empty selection would stop every job)',

@@ -13,8 +13,8 @@ export {
   SLURM_UNDO_KEY,
   SlurmHook,
 } from './adapter.js';
-export type { SlurmHookConfig, SlurmHookConfigInput, SlurmSelection } from './config.js';
-export { matchesSelection, slurmHookConfigSchema } from './config.js';
+export type { SlurmHookConfig, SlurmHookConfigInput, SlurmReduceConfig, SlurmSelection } from './config.js';
+export { matchesSelection, slurmHookConfigSchema, slurmReduceSchema } from './config.js';
 export type {
   CommitmentRequestBody,
   MeteredMetrics,
@@ -34,9 +34,10 @@ export {
   submitCommitment,
   toCommitmentRequest,
 } from './metering.js';
-export type { ScontrolRecord, SlurmJob, SlurmPartition } from './parse.js';
+export type { ScontrolRecord, SlurmJob, SlurmLimitView, SlurmPartition } from './parse.js';
 export {
   isHeld,
+  parseAssocMgrLimit,
   parseGresList,
   parseJobs,
   parsePartitions,
@@ -47,7 +48,11 @@ export {
   parseScontrolRecords,
   parseSlurmDuration,
   parseSlurmTime,
+  parseTresList,
   SACCT_FIELDS,
+  tresCount,
 } from './parse.js';
+export type { SlurmLimitRecord, SlurmReduceRecord } from './reduce.js';
+export { SLURM_REDUCE_KEY } from './reduce.js';
 export type { SlurmCommandErrorCode, SlurmCommandRunner } from './runner.js';
 export { classifySlurmStderr, createExecFileRunner, SlurmCommandError } from './runner.js';

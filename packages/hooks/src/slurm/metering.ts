@@ -6,12 +6,12 @@ import { createExecFileRunner, SlurmCommandError, type SlurmCommandRunner } from
  * Metering: commitments computed from the scheduler's own view of the training jobs.
  *
  * Normative formula (docs/protocol.md "## Metering"), all in exact integer (bigint) arithmetic:
- *   seconds(j)   = min( overlap([start_j, end_j], [windowStart, windowEnd]), runSeconds_j )
- *                  (end_j = now for running/suspended jobs; runSeconds excludes suspended time)
+ *   run_j(t)     = seconds job j ran from its start up to t, excluding suspended time ({@link runUpTo})
+ *   seconds(j)   = run_j(windowEnd) - run_j(windowStart)
  *   accelSec(j)  = accelerators_j * seconds(j)        (allocated gres/gpu, or CPUs in "cpu" mode)
  *   flop(j)      = floor( accelSec(j) * peakFlopsPerAccelerator * utilizationBps / 10000 )
  *   trainingFlop = sum_j flop(j)
- *   largestRunFlop = max_j floor( accelerators_j * runSecondsUpTo(windowEnd)_j * peak * utilizationBps / 10000 )
+ *   largestRunFlop = max_j floor( accelerators_j * run_j(windowEnd) * peak * utilizationBps / 10000 )
  *   acceleratorHours = ceil( sum_j accelSec(j) / 3600 )
  *   maxParams    = max(config.maxParams, max_j params_j);  datasetTokens = config.datasetTokens ?? sum_j tokens_j
  *                  (params/tokens per job from its comment `pausenet:params=N,tokens=M`)
@@ -143,6 +143,29 @@ export function acceleratorsOf(
   return job.gres[cfg.gresName ?? 'gpu'] ?? 0;
 }
 
+/**
+ * Seconds `job` ran from its start up to `t` (unix seconds), excluding the time it was suspended
+ * (docs/protocol.md "Metering"). Slurm reports the run time so far and, from scontrol, when the job was last
+ * suspended or resumed with the seconds it had run before; sacct reports only the total suspended time. The
+ * suspended time is taken as one block: after the run time of a job that is suspended now; ending at the last
+ * resume (scontrol) otherwise; and, when its place is unknown (sacct, resumed jobs), at the job's start, so that
+ * run time is never moved earlier than it can have happened. Exact for a job suspended at most once.
+ */
+export function runUpTo(job: SlurmJob, t: number, nowSeconds: number): number {
+  const start = job.startTime;
+  if (start === null || t <= start) return 0;
+  const end = ACTIVE_STATES.has(job.state) || job.endTime === null ? nowSeconds : job.endTime;
+  const x = Math.min(t, end);
+  const r = job.runSeconds;
+  let block: [number, number] | null = null;
+  if (job.state === 'SUSPENDED') block = [start + r, Number.MAX_SAFE_INTEGER];
+  else if (job.suspendTime !== null && job.suspendTime > start) {
+    block = [Math.min(start + job.secsPreSuspend, job.suspendTime), job.suspendTime];
+  } else if ((job.suspendedSeconds ?? 0) > 0) block = [start, start + (job.suspendedSeconds as number)];
+  const suspended = block === null ? 0 : Math.max(0, Math.min(x, block[1]) - Math.max(start, block[0]));
+  return Math.min(r, Math.max(0, x - start - suspended));
+}
+
 /** Pure: meters `jobs` (already read from Slurm) for the window, at wall time `nowMs`. */
 export function computeMetering(
   jobs: readonly SlurmJob[],
@@ -170,11 +193,8 @@ export function computeMetering(
     if (job.state === 'PENDING' || job.startTime === null || !matchesSelection(job, cfg)) continue;
     const accelerators = acceleratorsOf(job, cfg);
     if (accelerators <= 0) continue;
-    const active = ACTIVE_STATES.has(job.state);
-    const end = active || job.endTime === null ? now : job.endTime;
-    const overlap = Math.max(0, Math.min(end, winEnd) - Math.max(job.startTime, winStart));
-    const seconds = Math.min(overlap, job.runSeconds);
-    const upToWindowEnd = Math.min(Math.max(0, Math.min(end, winEnd) - job.startTime), job.runSeconds);
+    const upToWindowEnd = runUpTo(job, winEnd, now);
+    const seconds = Math.max(0, upToWindowEnd - runUpTo(job, winStart, now));
     const acceleratorSeconds = BigInt(accelerators) * BigInt(seconds);
     const flop = toFlop(acceleratorSeconds);
     const totalFlop = toFlop(BigInt(accelerators) * BigInt(upToWindowEnd));
@@ -249,7 +269,21 @@ export async function readSlurmJobs(
         ['-X', '-P', '-n', '-a', '-o', SACCT_FIELDS, '-S', iso(window.startMs), '-E', iso(window.endMs)],
         o,
       );
-      return { source: 'sacct', jobs: parseSacct(stdout) };
+      const jobs = parseSacct(stdout);
+      // sacct knows how long a job was suspended, not when: slurmctld does, for the jobs it still holds.
+      if (jobs.some((j) => (j.suspendedSeconds ?? 0) > 0 && j.state !== 'SUSPENDED')) {
+        const known = new Map(
+          parseJobs((await run('scontrol', ['show', 'job', '-o'], o)).stdout).map((j) => [j.id, j]),
+        );
+        for (const j of jobs) {
+          const c = known.get(j.id);
+          if (c !== undefined && c.startTime === j.startTime) {
+            j.suspendTime = c.suspendTime;
+            j.secsPreSuspend = c.secsPreSuspend;
+          }
+        }
+      }
+      return { source: 'sacct', jobs };
     } catch (e) {
       const noAccounting =
         e instanceof SlurmCommandError &&

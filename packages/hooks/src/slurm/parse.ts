@@ -69,6 +69,16 @@ export interface SlurmJob {
   numNodes: number;
   /** Allocated (running/finished) or requested (pending) count per GRES name, e.g. {gpu: 2}. */
   gres: Readonly<Record<string, number>>;
+  /** Countable TRES of the job as Slurm lists them (`TRES=` / sacct AllocTRES), e.g. {cpu: 8, 'gres/gpu': 2}. */
+  tres: Readonly<Record<string, number>>;
+  /**
+   * scontrol only: when the job was last suspended or resumed (unix seconds; null: never), and how many seconds
+   * it had run before that (SecsPreSuspend).
+   */
+  suspendTime: number | null;
+  secsPreSuspend: number;
+  /** sacct only: seconds spent suspended in all (null when the source does not say). */
+  suspendedSeconds: number | null;
   comment: string;
 }
 
@@ -140,6 +150,31 @@ export function parseGresList(v: string | undefined): Record<string, number> {
   return out;
 }
 
+/**
+ * Parses a TRES list, e.g. "cpu=8,mem=512G,node=2,billing=64,gres/gpu=16,gres/gpu:h100=16" (scontrol TRES, sacct
+ * AllocTRES, sacctmgr GrpTRES), keeping the entries whose value is a plain count (memory sizes are left out).
+ */
+export function parseTresList(v: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (v === undefined || NULLISH.has(v)) return out;
+  for (const entry of v.split(',')) {
+    const m = /^([^=]+)=(\d+)$/.exec(entry.trim());
+    if (m) out[m[1] as string] = Number(m[2]);
+  }
+  return out;
+}
+
+/** How much of `tres` ("cpu", "node", "gres/gpu", "gres/gpu:h100", ...) a job holds or asks for. */
+export function tresCount(job: SlurmJob, tres: string): number {
+  const listed = job.tres[tres];
+  if (listed !== undefined) return listed;
+  if (tres === 'cpu') return job.numCpus;
+  if (tres === 'node') return job.numNodes;
+  const gres = /^gres\/([^:]+)$/.exec(tres);
+  if (gres) return job.gres[gres[1] as string] ?? 0;
+  return 0;
+}
+
 function parseCount(s: string): number {
   const m = /^(\d+)([KMG]?)$/.exec(s);
   if (!m) return 0;
@@ -198,6 +233,10 @@ export function jobFromRecord(r: ScontrolRecord): SlurmJob {
     numCpus: Number(str(r['NumCPUs']).replace(/-.*/, '')) || 0,
     numNodes: Number(str(r['NumNodes']).replace(/-.*/, '')) || 0,
     gres: gresOf(r),
+    tres: parseTresList(r['TRES']),
+    suspendTime: parseSlurmTime(r['SuspendTime']),
+    secsPreSuspend: Number(r['SecsPreSuspend'] ?? '0') || 0,
+    suspendedSeconds: null,
     comment: str(r['Comment']),
   };
 }
@@ -254,7 +293,7 @@ export function isHeld(job: SlurmJob): boolean {
 
 /** Fields `readSlurmJobs` asks sacct for, in order (JobName last: it may contain the separator). */
 export const SACCT_FIELDS =
-  'JobID,Account,Partition,QOS,State,Start,End,ElapsedRaw,NCPUS,NNodes,AllocTRES,Comment,JobName';
+  'JobID,Account,Partition,QOS,State,Start,End,ElapsedRaw,NCPUS,NNodes,AllocTRES,Suspended,Comment,JobName';
 
 /**
  * Parses `sacct -X -P -n -o ${SACCT_FIELDS}` output (accounting clusters). ElapsedRaw excludes suspended time;
@@ -265,24 +304,26 @@ export function parseSacct(text: string): SlurmJob[] {
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const f = line.split('|');
-    if (f.length < 13) continue;
-    const [id, account, partition, qos, state, start, end, elapsed, ncpus, nnodes, tres, comment] = f as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    if (f.length < 14) continue;
+    const [id, account, partition, qos, state, start, end, elapsed, ncpus, nnodes, tres, suspended, comment] =
+      f as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
     jobs.push({
       id,
-      name: f.slice(12).join('|'),
+      name: f.slice(13).join('|'),
       account: str(account),
       qos: str(qos),
       partitions: str(partition)
@@ -308,8 +349,56 @@ export function parseSacct(text: string): SlurmJob[] {
           .filter((t) => t.startsWith('gres/'))
           .join(','),
       ),
+      tres: parseTresList(tres),
+      suspendTime: null,
+      secsPreSuspend: 0,
+      suspendedSeconds: parseSlurmDuration(suspended),
       comment: str(comment),
     });
   }
   return jobs;
+}
+
+/** A GrpTRES component as slurmctld enforces it: the limit (null: none) and what is in use now. */
+export interface SlurmLimitView {
+  limit: number | null;
+  used: number;
+  /** False when slurmctld does not track this TRES (not in AccountingStorageTRES): it cannot be limited. */
+  tracked: boolean;
+}
+
+/**
+ * Reads one TRES of the GrpTRES line of `scontrol show assoc_mgr` output: the QOS record `QOS=<name>(id)`, or
+ * the account-level association record of `<account>` on `<cluster>` (the one with no user and no partition).
+ * Entries look like `gres/gpu=2(1)` (limit 2, 1 in use) or `gres/gpu=N(0)` (no limit). Null: no such record.
+ */
+export function parseAssocMgrLimit(
+  text: string,
+  target: { kind: 'qos'; name: string } | { kind: 'account'; name: string; cluster: string },
+  tres: string,
+): SlurmLimitView | null {
+  let inRecord = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (/^(QOS|ClusterName)=/.test(line)) {
+      if (target.kind === 'qos') inRecord = line.startsWith(`QOS=${target.name}(`);
+      else {
+        const r = parseScontrolLine(line);
+        inRecord =
+          r['ClusterName'] === target.cluster &&
+          r['Account'] === target.name &&
+          (r['UserName'] ?? '') === '' &&
+          (r['Partition'] ?? '') === '';
+      }
+      continue;
+    }
+    if (!inRecord || !line.startsWith('GrpTRES=')) continue;
+    for (const entry of line.slice('GrpTRES='.length).split(',')) {
+      const m = /^([^=]+)=(N|\d+)\((\d+)\)$/.exec(entry);
+      if (m && m[1] === tres)
+        return { limit: m[2] === 'N' ? null : Number(m[2]), used: Number(m[3]), tracked: true };
+    }
+    return { limit: null, used: 0, tracked: false };
+  }
+  return null;
 }

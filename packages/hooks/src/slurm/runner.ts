@@ -35,13 +35,13 @@ export class SlurmCommandError extends Error {
 
 /** Runs one Slurm client command; resolves with its output, rejects with {@link SlurmCommandError}. */
 export type SlurmCommandRunner = (
-  command: 'scontrol' | 'squeue' | 'scancel' | 'sacct',
+  command: 'scontrol' | 'squeue' | 'scancel' | 'sacct' | 'sacctmgr',
   args: readonly string[],
   opts: { signal?: AbortSignal; timeoutMs: number },
 ) => Promise<{ stdout: string; stderr: string }>;
 
 const PERMISSION_RE =
-  /access\/permission denied|permission denied|not authorized|user not authorized|invalid user/i;
+  /access\/permission denied|permission denied|not authorized|user not authorized|invalid user|doesn't have privilege/i;
 const NETWORK_RE = /unable to contact slurm controller|connection refused|connect failure|socket timed out/i;
 const NOT_FOUND_RE = /invalid job id|invalid partition name|requested reservation is invalid|not found/i;
 
@@ -120,11 +120,13 @@ export function createExecFileRunner(
           } else if (typeof e.code === 'number') {
             const code = classifySlurmStderr(tail);
             const hint =
-              code === 'PERMISSION'
-                ? " (Slurm operations need root or the SlurmUser, or a Slurm AdminLevel for the node's user: Operator for jobs and reservations, Administrator to change a partition's State; grant it with sacctmgr, see docs/slurm.md)"
-                : code === 'NETWORK'
-                  ? ' (is slurmctld running? `scontrol ping`)'
-                  : '';
+              code === 'PERMISSION' && command === 'sacctmgr'
+                ? " (changing a limit needs a Slurm AdminLevel for the node's user: Operator for an account's association, Administrator for a QOS; grant it with sacctmgr, see docs/slurm.md)"
+                : code === 'PERMISSION'
+                  ? " (Slurm operations need root or the SlurmUser, or a Slurm AdminLevel for the node's user: Operator for jobs and reservations, Administrator to change a partition's State; grant it with sacctmgr, see docs/slurm.md)"
+                  : code === 'NETWORK'
+                    ? ' (is slurmctld running? `scontrol ping`)'
+                    : '';
             reject(
               new SlurmCommandError(code, `${shown}: exit ${e.code}: ${tail || '(no stderr)'}${hint}`, {
                 command: shown,

@@ -19,6 +19,7 @@ type Obj = {
     uid: string;
     resourceVersion: string;
     labels: Record<string, string>;
+    creationTimestamp: string;
   };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
@@ -92,6 +93,7 @@ export class MockKubeApi {
   readonly conflictNext = new Map<string, number>();
   private readonly objects = new Map<string, Obj>();
   private rv = 100;
+  private created = 0;
   private server: Server | undefined;
   url = '';
 
@@ -133,7 +135,17 @@ export class MockKubeApi {
     const o: Obj = {
       apiVersion: `${k.group}/${k.version}`,
       kind: k.kind,
-      metadata: { name, namespace: ns, uid: randomUUID(), resourceVersion: String(++this.rv), labels },
+      metadata: {
+        name,
+        namespace: ns,
+        uid: randomUUID(),
+        resourceVersion: String(++this.rv),
+        labels,
+        // Set by the server, one second apart here, so creation order is unambiguous.
+        creationTimestamp: new Date(Date.UTC(2026, 0, 1) + ++this.created * 1000)
+          .toISOString()
+          .replace('.000', ''),
+      },
       spec: structuredClone(spec),
       status: {},
     };

@@ -11,10 +11,12 @@ import {
   decodeSignedVote,
   encodeCertificate,
   encodeSignedVote,
+  escalationHeight,
   evidenceHash,
   type Genesis,
   type LabId,
   LIMITS,
+  levelRank,
   type PauseEffect,
   type PauseEvent,
   type PauseMachineState,
@@ -25,10 +27,11 @@ import {
   type SignedCommitment,
   type SignedEvidence,
   type SignedVote,
+  type Step,
   signEvidence,
   signVote,
-  stateAtHeight,
   statementBytes,
+  statementKey,
   toHex,
   type Validation,
 } from '@pausenet/protocol';
@@ -156,8 +159,8 @@ export class Agreement {
   private readyReason: string | null = 'starting';
   /** Heights for which the machine asked the operator (approval-needed). */
   private readonly awaitingApproval = new Set<number>();
-  /** Heights this node recovered a certificate for (formed once). */
-  private readonly formed = new Set<number>();
+  /** Statements (statementKey) this node recovered a certificate for (formed once). */
+  private readonly formed = new Set<string>();
   private graceTimer: { height: number; timer: NodeJS.Timeout } | null = null;
   private readonly graceExpired = new Set<number>();
 
@@ -245,7 +248,10 @@ export class Agreement {
       blsVerify: this.blsVerifyFn,
       certificate: row === undefined ? null : decodeCertificate(row.bytes),
       since: applied.since ?? 0,
-      signedHeights: this.slashing.all().map((s): [number, PauseState] => [s.height, s.target]),
+      signed: this.slashing.all().map((s) => {
+        const v = decodeSignedVote(s.vote).vote;
+        return { height: s.height, target: v.target, step: v.step, resolves: v.resolves };
+      }),
       // Rebuilt from the breaches table, not by replaying stored evidence (docs/protocol.md "Restart").
       breaches: {
         open: this.store.breaches
@@ -278,8 +284,7 @@ export class Agreement {
       this.applyStoredCertificates(Number.POSITIVE_INFINITY);
       const open = this.machine.height + 1;
       for (const a of this.pauseDb.approvalsAbove(this.machine.height)) {
-        if (a.height === open)
-          this.step({ type: 'approve', height: a.height, target: a.target, breaches: a.breaches });
+        if (a.height === open) this.step(this.approveEvent(a.height, a.target, a.breaches));
       }
       for (const row of this.store.votesRange(open, open, 10_000))
         this.step({ type: 'vote', vote: decodeSignedVote(row.bytes) });
@@ -424,6 +429,17 @@ export class Agreement {
     this.applyStoredCertificates(Number.POSITIVE_INFINITY);
   }
 
+  /** The step an approval of `target` is: down below the applied level, up otherwise. */
+  private stepFor(target: PauseState): Step {
+    return levelRank(target) < levelRank(this.machine.state) ? 'down' : 'up';
+  }
+
+  private approveEvent(height: number, target: PauseState, breaches: Uint8Array[]): PauseEvent {
+    return this.stepFor(target) === 'down'
+      ? { type: 'approve', step: 'down', height, target, breaches }
+      : { type: 'approve', step: 'up', height, breaches };
+  }
+
   /** Feed one event to the pure machine and execute its effects. */
   private step(event: PauseEvent): Validation {
     const r = pauseStep(this.machine, event, this.now());
@@ -438,6 +454,22 @@ export class Agreement {
       case 'sign-vote':
         this.castVote(e.height, e.target, e);
         return;
+      case 'record-dominated':
+        // The certificate store holds one certificate per height: keep what a dominated step down
+        // resolves (durably), so the resolved set does not depend on the order certificates arrived in.
+        this.store.transaction(() =>
+          this.store.breaches.resolve(e.certificate.resolves, e.certificate.height),
+        );
+        this.log.warn(
+          {
+            height: e.certificate.height,
+            target: e.certificate.target,
+            resolves: e.certificate.resolves.map(toHex),
+          },
+          'dominated certificate: its resolved breaches are recorded, the certificate itself is not stored',
+        );
+        this.emitChange();
+        return;
       case 'approval-needed':
         if (!this.awaitingApproval.has(e.height)) {
           this.awaitingApproval.add(e.height);
@@ -449,7 +481,7 @@ export class Agreement {
         }
         return;
       case 'recover':
-        this.recover(e.height, e.target, e.resolves, e.partials);
+        this.recover(e.height, e.target, e.step, e.resolves, e.partials);
         return;
       case 'publish-certificate':
         this.outbox.push({ kind: 'certificate', msg: e.certificate });
@@ -470,12 +502,19 @@ export class Agreement {
   private castVote(
     height: number,
     target: PauseState,
-    what: { breaches: Uint8Array[]; evidenceRefs: Uint8Array[]; resolves: Uint8Array[] },
+    what: { step: Step; breaches: Uint8Array[]; evidenceRefs: Uint8Array[]; resolves: Uint8Array[] },
   ): { signed: boolean; reason?: string } {
     const voter = this.voter;
     if (voter === null)
       return { signed: false, reason: 'this node has no BLS share (observer, or member before the DKG)' };
-    const statement = statementBytes({ networkId: this.networkId, height, target, resolves: what.resolves });
+    const step = what.step;
+    const statement = statementBytes({
+      networkId: this.networkId,
+      height,
+      target,
+      step,
+      resolves: what.resolves,
+    });
     const res = this.slashing.signOnce(
       height,
       target,
@@ -487,6 +526,7 @@ export class Agreement {
               networkId: this.networkId,
               height,
               target,
+              step,
               voter: voter.lab,
               partial: blsSign(voter.blsShare, statement),
               evidence: what.evidenceRefs,
@@ -512,7 +552,8 @@ export class Agreement {
           height,
           target,
           breaches: what.breaches.map(toHex),
-          ...(target === 'RUNNING' ? { resolves: what.resolves.map(toHex) } : {}),
+          step,
+          ...(step === 'down' ? { resolves: what.resolves.map(toHex) } : {}),
         },
         'vote signed and persisted',
       );
@@ -548,17 +589,21 @@ export class Agreement {
       return refuse('CANNOT_VOTE', 'this node cannot vote (observer, or member before the DKG)');
     const r = await this.serial((): ApproveResult => {
       const open = this.machine.height + 1;
-      if (height !== open)
-        return refuse(
+      const step = this.stepFor(target);
+      const expected = step === 'down' ? open : escalationHeight(this.machine);
+      const notOpen = () =>
+        refuse(
           'NOT_OPEN_HEIGHT',
-          `height ${height} is not the open height ${open} (the network is ${this.machine.state} at height ${this.machine.height}; see pausenet status)`,
+          `height ${height} is not the open height ${expected} (the network is ${this.machine.state} at height ${this.machine.height}; see pausenet status)`,
         );
-      if (target !== stateAtHeight(height))
+      if (height !== open && height !== escalationHeight(this.machine)) return notOpen();
+      if (step === 'up' && levelRank(target) <= levelRank(this.machine.state))
         return refuse(
           'WRONG_TARGET',
-          `the only legal transition at height ${height} is to ${stateAtHeight(height)}`,
+          `the network is ${this.machine.state}: an approval at height ${height} steps down to a lower level or approves breaches that lead above it`,
         );
-      const chosen = this.chooseBreaches(target, opts);
+      if (height !== expected) return notOpen();
+      const chosen = this.chooseBreaches(step, opts);
       if ('refused' in chosen) {
         // Nothing judged to approve, but this member already voted PAUSED (an automatic breach): say so.
         const mine = this.slashing.signedAt(height);
@@ -583,10 +628,10 @@ export class Agreement {
         breaches: chosen.ids.map((id) => this.describeBreach(id)),
         source: chosen.source,
         ...(chosen.voters ? { voters: chosen.voters } : {}),
-        ...(target === 'RUNNING' ? { leftOpen: this.leftOpenBy(chosen.ids) } : {}),
+        ...(step === 'down' ? { leftOpen: this.leftOpenBy(chosen.ids) } : {}),
       };
-      const resolves = target === 'RUNNING' ? chosen.ids : [];
-      const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
+      const resolves = step === 'down' ? chosen.ids : [];
+      const statement = statementBytes({ networkId: this.networkId, height, target, step, resolves });
       const mine = this.slashing.signedAt(height);
       // One member signs one statement per height: a resume with another set cannot be signed any more.
       if (mine !== undefined && !bytesEqual(mine.statement, statement))
@@ -600,7 +645,7 @@ export class Agreement {
         { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
         'operator approval recorded',
       );
-      const v = this.step({ type: 'approve', height, target, breaches: chosen.ids });
+      const v = this.step(this.approveEvent(height, target, chosen.ids));
       this.emitChange();
       if (!v.ok) return { ...result, reason: v.detail };
       const signed = this.slashing.signedAt(height);
@@ -624,13 +669,13 @@ export class Agreement {
 
   /** The breach ids an approval names: the operator's, else the default (docs/protocol.md "Approvals"). */
   private chooseBreaches(
-    target: PauseState,
+    step: Step,
     opts: ApproveOptions,
   ): { ids: Uint8Array[]; source: ApprovalSource; voters?: LabId[] } | { refused: string; reason: string } {
-    const pending = target === 'RUNNING' ? this.pendingResumes() : [];
+    const pending = step === 'down' ? this.pendingResumes() : [];
     if (opts.breaches !== undefined) {
       const ids = sortedIds(opts.breaches);
-      if (target === 'PAUSED' && ids.length === 0)
+      if (step === 'up' && ids.length === 0)
         return { refused: 'NOTHING_TO_APPROVE', reason: 'a pause approval names at least one breach id' };
       if (ids.length > LIMITS.resolves)
         return {
@@ -645,7 +690,7 @@ export class Agreement {
             reason: `breach ${toHex(id)} was already resolved by the resume at height ${at}`,
           };
       }
-      if (target === 'RUNNING' && opts.force !== true) {
+      if (step === 'down' && opts.force !== true) {
         if (pending.length > 0 && !pending.some((p) => sameIds(p.resolves, ids))) {
           const p = pending[0] as { resolves: Uint8Array[]; voters: LabId[] };
           return {
@@ -663,7 +708,7 @@ export class Agreement {
       }
       return { ids, source: 'explicit' };
     }
-    if (target === 'PAUSED') {
+    if (step === 'up') {
       const ids: Uint8Array[] = [];
       for (const b of this.machine.open.values()) {
         if (b.auto) continue;
@@ -688,8 +733,8 @@ export class Agreement {
   private pendingResumes(): { resolves: Uint8Array[]; voters: LabId[] }[] {
     const groups = new Map<string, { resolves: Uint8Array[]; voters: LabId[] }>();
     for (const sv of this.machine.votes.values()) {
-      if (sv.vote.target !== 'RUNNING') continue;
-      const key = toHex(resolvesDigest('RUNNING', sv.vote.resolves));
+      if (sv.vote.step !== 'down' || sv.vote.height !== this.machine.height + 1) continue;
+      const key = toHex(resolvesDigest('down', sv.vote.resolves));
       const g = groups.get(key) ?? { resolves: [...sv.vote.resolves], voters: [] };
       g.voters.push(sv.vote.voter);
       groups.set(key, g);
@@ -738,10 +783,12 @@ export class Agreement {
   private recover(
     height: number,
     target: PauseState,
+    step: Step,
     resolves: Uint8Array[],
     partials: { index: number; voter: LabId; signature: Uint8Array }[],
   ): void {
-    if (height !== this.machine.height + 1 || this.formed.has(height)) return;
+    const key = statementKey({ height, target, step, resolves });
+    if (height < this.machine.height || height > this.machine.height + 1 || this.formed.has(key)) return;
     const sorted = [...partials].sort((a, b) => a.index - b.index);
     const canonical = sorted.slice(0, this.threshold).every((p, i) => p.index === this.canonicalIndices[i]);
     if (
@@ -754,7 +801,7 @@ export class Agreement {
         const timer = setTimeout(() => {
           this.graceTimer = null;
           this.graceExpired.add(height);
-          void this.serial(() => this.recoverFromMachine(height)).then(() => this.flush());
+          void this.serial(() => this.recoverFromMachine(key)).then(() => this.flush());
         }, this.graceMs);
         timer.unref();
         this.graceTimer = { height, timer };
@@ -762,7 +809,7 @@ export class Agreement {
       return;
     }
     const chosen = sorted.slice(0, this.threshold);
-    const statement = statementBytes({ networkId: this.networkId, height, target, resolves });
+    const statement = statementBytes({ networkId: this.networkId, height, target, step, resolves });
     let signature: Uint8Array;
     try {
       signature = recoverSignature(
@@ -778,11 +825,12 @@ export class Agreement {
       this.log.error({ height }, 'recovered signature does not verify under the group key');
       return;
     }
-    this.formed.add(height);
+    this.formed.add(key);
     const certificate: Certificate = {
       networkId: this.networkId,
       height,
       target,
+      step,
       signers: chosen.map((p) => p.voter),
       resolves,
       signature,
@@ -796,25 +844,17 @@ export class Agreement {
     this.outbox.push({ kind: 'certificate', msg: certificate });
   }
 
-  private recoverFromMachine(height: number): void {
-    if (height !== this.machine.height + 1) return;
+  private recoverFromMachine(key: string): void {
     // Only votes on one statement combine (a split resume has several groups).
-    const groups = new Map<string, SignedVote[]>();
-    for (const sv of this.machine.votes.values()) {
-      const key = toHex(resolvesDigest(sv.vote.target, sv.vote.resolves));
-      groups.set(key, [...(groups.get(key) ?? []), sv]);
-    }
-    for (const group of groups.values()) {
-      if (group.length < this.threshold) continue;
-      const partials = group.map((sv) => ({
-        index: this.memberIndex.get(sv.vote.voter) ?? 0,
-        voter: sv.vote.voter,
-        signature: sv.vote.partial,
-      }));
-      const first = group[0] as SignedVote;
-      this.recover(height, stateAtHeight(height), [...first.vote.resolves], partials);
-      return;
-    }
+    const group = [...this.machine.votes.values()].filter((sv) => statementKey(sv.vote) === key);
+    if (group.length < this.threshold) return;
+    const partials = group.map((sv) => ({
+      index: this.memberIndex.get(sv.vote.voter) ?? 0,
+      voter: sv.vote.voter,
+      signature: sv.vote.partial,
+    }));
+    const first = (group[0] as SignedVote).vote;
+    this.recover(first.height, first.target, first.step, [...first.resolves], partials);
   }
 
   /**
@@ -846,7 +886,7 @@ export class Agreement {
       this.pauseDb.set({ height: cert.height, state: cert.target, since: now, certificateHash: hash });
       // The breaches it acts on (a pause: every breach open now) or resolves (a resume: the ids it names),
       // in the same transaction as the certificate (docs/protocol.md "Breach identity").
-      if (cert.target === 'PAUSED') this.store.breaches.actOn(cert.height);
+      if (cert.step === 'up') this.store.breaches.actOn(cert.height);
       else this.store.breaches.resolve(cert.resolves, cert.height);
       if (this.runner !== null && this.hookNames.length > 0) {
         this.journal.recordPendingSync(
@@ -866,7 +906,8 @@ export class Agreement {
         height: cert.height,
         state: cert.target,
         certificate: toHex(hash),
-        ...(cert.target === 'RUNNING' ? { resolves: cert.resolves.map(toHex) } : {}),
+        step: cert.step,
+        ...(cert.step === 'down' ? { resolves: cert.resolves.map(toHex) } : {}),
       },
       'certificate applied',
     );
@@ -977,7 +1018,7 @@ export class Agreement {
     if (this.machine.state === 'RUNNING') this.runLocal('RUNNING', 'fail-safe cleared');
   }
 
-  private runLocal(target: PauseState, reason: string): void {
+  private runLocal(target: 'RUNNING' | 'PAUSED', reason: string): void {
     const runner = this.runner;
     if (runner === null) return;
     const at = this.now();

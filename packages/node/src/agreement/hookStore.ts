@@ -1,4 +1,4 @@
-import type { HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
+import type { HookAction, HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import type Database from 'better-sqlite3';
 
 interface JournalRow {
@@ -108,7 +108,7 @@ export class SqliteHookJournal implements HookJournal {
    * inside the same SQLite transaction that applies the certificate. Existing rows are kept.
    */
   recordPendingSync(
-    cert: { certificateHash: string; height: number; action: 'halt' | 'resume' },
+    cert: { certificateHash: string; height: number; action: HookAction },
     hookNames: readonly string[],
     now: number,
   ): void {

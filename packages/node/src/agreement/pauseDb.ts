@@ -1,5 +1,6 @@
 import type { PauseState as PauseTarget } from '@pausenet/protocol';
 import type Database from 'better-sqlite3';
+import { levelOf } from './slashing.js';
 
 /** The applied (certified) pause state of this node. */
 export interface AppliedState {
@@ -82,7 +83,7 @@ export class PauseDb {
     if (r === undefined) return { height: 0, state: 'RUNNING', since: null, certificateHash: null };
     return {
       height: r.height,
-      state: r.state === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      state: levelOf(r.state),
       since: r.since,
       certificateHash: r.certificate_hash === null ? null : new Uint8Array(r.certificate_hash),
     };
@@ -102,7 +103,7 @@ export class PauseDb {
   approvalsAbove(height: number): ApprovalRecord[] {
     return this.approvalsStmt.all(height).map((r) => ({
       height: r.height,
-      target: r.target === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      target: levelOf(r.target),
       at: r.at,
       breaches: this.approvalBreachesStmt.all(r.height, r.target).map((b) => new Uint8Array(b.breach_id)),
     }));

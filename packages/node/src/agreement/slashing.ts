@@ -18,6 +18,11 @@ interface SignedRow {
   at: number;
 }
 
+/** A stored level name (pause_state, signed_heights). */
+export function levelOf(s: string): PauseState {
+  return s === 'PAUSED' || s === 'REDUCED' ? s : 'RUNNING';
+}
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -30,7 +35,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export class SlashingProtection {
   private readonly getStmt: Database.Statement<[number], SignedRow>;
-  private readonly allStmt: Database.Statement<[], { height: number; target: string }>;
+  private readonly allStmt: Database.Statement<[], { height: number; target: string; vote: Uint8Array }>;
   private readonly insertStmt: Database.Statement<[number, string, Uint8Array, Uint8Array, number]>;
   private readonly signOnceTx: (
     height: number,
@@ -44,7 +49,7 @@ export class SlashingProtection {
     this.getStmt = db.prepare(
       'SELECT height, target, statement, vote, at FROM signed_heights WHERE height = ?',
     );
-    this.allStmt = db.prepare('SELECT height, target FROM signed_heights ORDER BY height');
+    this.allStmt = db.prepare('SELECT height, target, vote FROM signed_heights ORDER BY height');
     this.insertStmt = db.prepare(
       'INSERT INTO signed_heights (height, target, statement, vote, at) VALUES (?, ?, ?, ?, ?)',
     );
@@ -55,7 +60,7 @@ export class SlashingProtection {
         if (row !== undefined) {
           if (row.target === target && equalBytes(row.statement, statement))
             return { kind: 'same', vote: new Uint8Array(row.vote) } as const;
-          return { kind: 'conflict', signedTarget: row.target === 'PAUSED' ? 'PAUSED' : 'RUNNING' } as const;
+          return { kind: 'conflict', signedTarget: levelOf(row.target) } as const;
         }
         const vote = sign();
         this.insertStmt.run(height, target, statement, vote, now);
@@ -83,11 +88,11 @@ export class SlashingProtection {
     return this.signOnceTx(height, target, statement, sign, now);
   }
 
-  /** Every (height, target) this member signed, ascending. */
-  all(): { height: number; target: PauseState }[] {
+  /** Every vote this member signed (its bytes carry the statement: target, step, resolves), ascending height. */
+  all(): { height: number; target: PauseState; vote: Uint8Array }[] {
     return this.allStmt
       .all()
-      .map((r) => ({ height: r.height, target: r.target === 'PAUSED' ? 'PAUSED' : 'RUNNING' }));
+      .map((r) => ({ height: r.height, target: levelOf(r.target), vote: new Uint8Array(r.vote) }));
   }
 
   /** The vote bytes stored for a height, if this member signed there. */
@@ -95,7 +100,7 @@ export class SlashingProtection {
     const row = this.getStmt.get(height);
     if (row === undefined) return undefined;
     return {
-      target: row.target === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+      target: levelOf(row.target),
       statement: new Uint8Array(row.statement),
       vote: new Uint8Array(row.vote),
     };

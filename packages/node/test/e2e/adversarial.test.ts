@@ -65,6 +65,8 @@ describe('gossip validation against a hostile peer', () => {
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: Date.now(),
+    height: 0,
+    level: 'RUNNING',
     metrics: {
       trainingFlop: 1n,
       largestRunFlop: 1n,

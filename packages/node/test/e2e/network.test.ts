@@ -89,7 +89,13 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
   it('a late-joining observer gets the full history, certificates included', async () => {
     // A pause certificate for height 1 from t = 3 BLS shares (test dealer), published by lab-a.
     const a = nodes[0] as PausenetNode;
-    const statement = statementBytes({ networkId: a.networkId, height: 1, target: 'PAUSED', resolves: [] });
+    const statement = statementBytes({
+      networkId: a.networkId,
+      height: 1,
+      target: 'PAUSED',
+      step: 'up',
+      resolves: [],
+    });
     const partials = [0, 1, 2].map((i) => ({
       index: i + 1,
       signature: blsSign(net.shares[i] as Uint8Array, statement),
@@ -98,6 +104,7 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
       networkId: a.networkId,
       height: 1,
       target: 'PAUSED',
+      step: 'up',
       signers: ['lab-a', 'lab-b', 'lab-c'],
       resolves: [],
       signature: recoverSignature(partials, 3),

@@ -117,6 +117,8 @@ export function commitment(
       seq: opts.seq ?? 0,
       prev: opts.prev ?? ZERO_HASH,
       issuedAt: now,
+      height: 0,
+      level: 'RUNNING',
       metrics: metrics(opts.metrics),
       runsRoot: new Uint8Array(32),
       attestations: [],

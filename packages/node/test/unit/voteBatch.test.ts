@@ -7,7 +7,13 @@ import { makeAgreementGenesis } from '../helpers/agreementNet.js';
 
 describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
   const net = makeAgreementGenesis(6);
-  const stmt = statementBytes({ networkId: net.networkId, height: 1, target: 'PAUSED', resolves: [] });
+  const stmt = statementBytes({
+    networkId: net.networkId,
+    height: 1,
+    target: 'PAUSED',
+    step: 'up',
+    resolves: [],
+  });
   const vote = (
     i: number,
     partial = blsSign(net.shares[i] as Uint8Array, stmt),
@@ -19,6 +25,7 @@ describe('VoteBatchVerifier (batch BLS pre-check of gossiped votes)', () => {
           networkId: net.networkId,
           height: 1,
           target: 'PAUSED',
+          step: 'up',
           voter: net.labs[i]?.id as string,
           partial,
           evidence: [new Uint8Array(32).fill(1)],

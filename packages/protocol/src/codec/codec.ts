@@ -5,9 +5,15 @@ import type {
   Commitment,
   EvidenceBody,
   Genesis,
+  Receipt,
+  ReleaseCertificate,
+  ReleasePayload,
+  ReleaseVote,
   RunRecord,
   SignedCommitment,
   SignedEvidence,
+  SignedReceipt,
+  SignedReleaseVote,
   SignedVote,
   Vote,
 } from '../types.js';
@@ -18,9 +24,15 @@ import {
   commitmentField,
   evidenceBodyField,
   genesisField,
+  receiptField,
+  releaseCertificateField,
+  releasePayloadField,
+  releaseVoteField,
   runRecordField,
   signedCommitmentField,
   signedEvidenceField,
+  signedReceiptField,
+  signedReleaseVoteField,
   signedVoteField,
   voteField,
 } from './messages.js';
@@ -54,6 +66,33 @@ export function checkGenesis(g: Genesis): void {
       throw bad(`policy.auditors[${i}].id`, `auditor id ${a.id} collides with a member or auditor id`);
     ids.add(a.id);
   });
+  // G_PLEDGE: a pledge depends on other members, each named once.
+  const memberIds = new Set(g.members.map((m) => m.id));
+  g.members.forEach((m, i) => {
+    const deps = m.pledge?.dependsOn;
+    if (deps === undefined || deps === 'all') return;
+    const seen = new Set<string>();
+    deps.forEach((d, j) => {
+      const at = `members[${i}].pledge.dependsOn[${j}]`;
+      if (!memberIds.has(d)) throw bad(at, `${d} is not a member id (a pledge depends on members)`);
+      if (d === m.id) throw bad(at, `a lab's pledge cannot depend on itself (${d})`);
+      if (seen.has(d)) throw bad(at, `duplicate lab ${d}`);
+      seen.add(d);
+    });
+  });
+  // G_LIMITS: PAUSED is at least as strict as REDUCED (a looser PAUSED limit is a configuration mistake).
+  const reduced = g.policy.limits?.REDUCED;
+  const paused = g.policy.limits?.PAUSED;
+  if (reduced && paused)
+    for (const k of ['trainingFlop', 'largestRunGrowthBps', 'acceleratorHoursBps'] as const) {
+      const r = reduced[k];
+      const p = paused[k];
+      if (r !== undefined && p !== undefined && p > r)
+        throw bad(
+          `policy.limits.PAUSED.${k}`,
+          `${String(p)} is looser than REDUCED's ${String(r)}: PAUSED limits must be at most REDUCED's (omit the field to inherit REDUCED's)`,
+        );
+    }
   if (g.dkg && g.dkg.publicShares.length !== n)
     throw bad(
       'dkg.publicShares',
@@ -132,6 +171,51 @@ export function encodeCertificate(c: Certificate): Uint8Array {
 /** Decode a certificate from untrusted bytes. */
 export function decodeCertificate(b: Uint8Array): Certificate {
   return decodeCanonical(certificateField, b, 'certificate', MAX_BYTES.certificate);
+}
+
+/** Canonical CBOR of the unsigned receipt (what the lab signs). */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  return encodeCanonical(receiptField, r, 'receipt', MAX_BYTES.signedReceipt);
+}
+
+/** Canonical CBOR of a signed receipt (gossip payload). */
+export function encodeSignedReceipt(sr: SignedReceipt): Uint8Array {
+  return encodeCanonical(signedReceiptField, sr, 'signed receipt', MAX_BYTES.signedReceipt);
+}
+
+/** Decode a signed receipt from untrusted bytes. */
+export function decodeSignedReceipt(b: Uint8Array): SignedReceipt {
+  return decodeCanonical(signedReceiptField, b, 'signed receipt', MAX_BYTES.signedReceipt);
+}
+
+/** Canonical CBOR of a release payload {released, breaches} (hashed into the release statement). */
+export function encodeReleasePayload(p: ReleasePayload): Uint8Array {
+  return encodeCanonical(releasePayloadField, p, 'release payload', MAX_BYTES.releaseCertificate);
+}
+
+/** Canonical CBOR of the unsigned release vote (what the voter signs with Ed25519). */
+export function encodeReleaseVote(v: ReleaseVote): Uint8Array {
+  return encodeCanonical(releaseVoteField, v, 'release vote', MAX_BYTES.signedReleaseVote);
+}
+
+/** Canonical CBOR of a signed release vote (gossip payload). */
+export function encodeSignedReleaseVote(sv: SignedReleaseVote): Uint8Array {
+  return encodeCanonical(signedReleaseVoteField, sv, 'signed release vote', MAX_BYTES.signedReleaseVote);
+}
+
+/** Decode a signed release vote from untrusted bytes. */
+export function decodeSignedReleaseVote(b: Uint8Array): SignedReleaseVote {
+  return decodeCanonical(signedReleaseVoteField, b, 'signed release vote', MAX_BYTES.signedReleaseVote);
+}
+
+/** Canonical CBOR of a release certificate. */
+export function encodeReleaseCertificate(c: ReleaseCertificate): Uint8Array {
+  return encodeCanonical(releaseCertificateField, c, 'release certificate', MAX_BYTES.releaseCertificate);
+}
+
+/** Decode a release certificate from untrusted bytes. */
+export function decodeReleaseCertificate(b: Uint8Array): ReleaseCertificate {
+  return decodeCanonical(releaseCertificateField, b, 'release certificate', MAX_BYTES.releaseCertificate);
 }
 
 /** Canonical CBOR of a private run record (Merkle leaf preimage). */

@@ -3,9 +3,11 @@ import type {
   EvidenceKind,
   Genesis,
   LabId,
+  Level,
   PauseState,
   SignedEvidence,
   SignedVote,
+  Step,
   Validation,
 } from '../types.js';
 import type { BlsVerifyFn } from '../validation/result.js';
@@ -25,15 +27,25 @@ export interface PauseConfig {
   clockSkewMs?: number;
 }
 
-/** An open breach: proven by validated evidence and not yet resolved by a certified resume. */
+/** An open breach: proven by validated evidence and not yet resolved by a certified step down. */
 export interface OpenBreach {
   /** Breach id (breachIdOf), 32 bytes. */
   id: Uint8Array;
   kind: EvidenceKind;
+  /** The level policy assigns to it (breachLevel). */
+  level: Level;
   /** true when policy.autoVote lists the kind (self-proving); false = judged, needs approval. */
   auto: boolean;
-  /** evidenceHash of the first validated evidence that proved it (cited by pause votes). */
+  /** evidenceHash of the first validated evidence that proved it (cited by votes). */
   ref: Uint8Array;
+}
+
+/** One statement this member signed at a height (its slashing-protection record). */
+export interface SignedStatement {
+  target: Level;
+  step: Step;
+  /** What a step down resolves (ascending); empty for a step up. */
+  resolves: readonly Uint8Array[];
 }
 
 /**
@@ -42,71 +54,92 @@ export interface OpenBreach {
  */
 export interface PauseMachineState {
   readonly config: PauseConfig;
-  /** Height of the last applied certificate (0 = genesis). */
+  /** Height of the applied certificate (0 = genesis). */
   readonly height: number;
+  /** The applied level: the highest level certified at the highest certified height. */
   readonly state: PauseState;
+  /** Step of the applied certificate (null at genesis): an `up` keeps escalations at this height. */
+  readonly step: Step | null;
   /** unix ms at which the current state began (0 at genesis). */
   readonly since: number;
   readonly certificate: Certificate | null;
-  /** Heights this member already signed (slashing protection, from the node's DB plus own sign-vote effects). */
-  readonly signedHeights: ReadonlyMap<number, PauseState>;
-  /** Open breaches by hex id: they stay open across certificates until a resume names them. */
+  /** Statements this member signed, per height (slashing protection: the node's DB plus own sign-vote effects). */
+  readonly signed: ReadonlyMap<number, readonly SignedStatement[]>;
+  /** Open breaches by hex id: they stay open across certificates until a step down names them. */
   readonly open: IdMap<OpenBreach>;
-  /** Number of open breaches of an automatic kind (so deciding a vote never walks `open`). */
-  readonly autoOpen: number;
-  /** Breach ids resolved by certified resumes (value: the height of that resume). Never counted again. */
+  /** Open breaches of an automatic kind per level (so deciding a vote never walks `open`). */
+  readonly autoOpen: Readonly<Record<'REDUCED' | 'PAUSED', number>>;
+  /** Breach ids resolved by certified steps down (value: the height of that certificate). Never counted again. */
   readonly resolved: IdMap<number>;
-  /** Operator approvals for height+1. */
+  /** Operator approvals for the open heights. */
   readonly approval: PendingApproval;
-  /** Valid votes for height+1, one per voter. */
-  readonly votes: ReadonlyMap<LabId, SignedVote>;
+  /**
+   * Valid votes in the open window (the applied height for steps up above the applied level, and the next
+   * height), keyed by `height:target:voter`: a voter counts once per (height, level).
+   */
+  readonly votes: ReadonlyMap<string, SignedVote>;
 }
 
-/** What the local operator approved for the open height. */
+/** What the local operator approved. */
 export interface PendingApproval {
-  /** PAUSED: hex ids of the judged breaches the operator approved (they may arrive later). */
-  readonly pause: ReadonlySet<string>;
-  /** RUNNING: the breach ids the approved resume resolves (ascending); null = no resume approved. */
-  readonly resume: readonly Uint8Array[] | null;
+  /** Judged breaches (hex ids) approved for a step up at `upHeight` (they may arrive later). */
+  readonly up: ReadonlySet<string>;
+  readonly upHeight: number;
+  /** The approved step down (height = applied + 1), or null. */
+  readonly down: {
+    readonly height: number;
+    readonly target: Level;
+    readonly resolves: readonly Uint8Array[];
+  } | null;
 }
 
 export type PauseEvent =
   | { type: 'evidence'; evidence: SignedEvidence }
   /**
-   * The local operator approves the transition to `target` at `height`. PAUSED: `breaches` are the judged
-   * breach ids approved; RUNNING: the ids the resume resolves (ascending, ≤ 64).
+   * The local operator approves. `up`: the judged breach ids approved for the escalation height
+   * (escalationHeight(state)); `down`: a step down to `target` at height + 1 that resolves `breaches`
+   * (ascending, ≤ 64).
    */
-  | { type: 'approve'; height: number; target: PauseState; breaches: readonly Uint8Array[] }
+  | { type: 'approve'; step: 'up'; height: number; breaches: readonly Uint8Array[] }
+  | { type: 'approve'; step: 'down'; height: number; target: Level; breaches: readonly Uint8Array[] }
   | { type: 'vote'; vote: SignedVote }
   /** `local: true` when this node recovered it (then it also publishes it). */
   | { type: 'certificate'; certificate: Certificate; local?: boolean };
 
 export type PauseEffect =
   /**
-   * Sign a BLS partial on the statement of (height, target, resolves), persist it (fsync), then publish the
-   * vote. PAUSED: `breaches` it acts on and the `evidenceRefs` that proved them; RUNNING: `resolves`.
+   * Sign a BLS partial on the statement of (height, target, step, resolves), persist it (fsync), then
+   * publish the vote. up: `breaches` it acts on and the `evidenceRefs` that proved them; down: `resolves`.
    */
   | {
       type: 'sign-vote';
       height: number;
       target: PauseState;
+      step: Step;
       breaches: Uint8Array[];
       evidenceRefs: Uint8Array[];
       resolves: Uint8Array[];
     }
-  /** Ask the operator: judged breaches (ids, ≤ 16 shown) await `approve` for this height. */
-  | { type: 'approval-needed'; height: number; target: PauseState; breaches: Uint8Array[] }
+  /** Ask the operator: judged breaches (ids, ≤ 16 shown) await an `up` approval for this height. */
+  | { type: 'approval-needed'; height: number; target: PauseState; step: 'up'; breaches: Uint8Array[] }
   /** t or more distinct valid partials on one statement: recover the group signature and feed back a certificate. */
   | {
       type: 'recover';
       height: number;
       target: PauseState;
+      step: Step;
       resolves: Uint8Array[];
       partials: { index: number; voter: LabId; signature: Uint8Array }[];
     }
   | { type: 'publish-certificate'; certificate: Certificate }
-  /** Persist the certificate (and the breaches it acts on / resolves), then run the hooks. */
-  | { type: 'apply'; certificate: Certificate };
+  /** Persist the certificate (and the breaches it acts on / resolves), then run the hooks of its level. */
+  | { type: 'apply'; certificate: Certificate }
+  /**
+   * A valid step down the applied state dominates (same height and lower level, or a lower height) that
+   * resolves breaches not yet resolved: persist it and mark those breaches resolved; the level and the
+   * hooks do not change.
+   */
+  | { type: 'record-dominated'; certificate: Certificate };
 
 export interface PauseStepResult {
   state: PauseMachineState;

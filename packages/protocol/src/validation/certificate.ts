@@ -1,7 +1,7 @@
 import { blsVerify as cryptoBlsVerify } from '@pausenet/crypto';
 import { bytesEqual } from '../bytes.js';
 import { encodeCertificate } from '../codec/codec.js';
-import { stateAtHeight } from '../epoch.js';
+import { stepAllows } from '../level.js';
 import { resolvesProblem, statementBytes, statementOf } from '../signing.js';
 import type { Certificate, Genesis, Validation } from '../types.js';
 import { type BlsVerifyFn, guard, ignore, memberById, OK, reject } from './result.js';
@@ -9,8 +9,17 @@ import { type BlsVerifyFn, guard, ignore, memberById, OK, reject } from './resul
 export interface CertificateContext {
   genesis: Genesis;
   networkId: Uint8Array;
-  /** Height of the last applied certificate: only currentHeight + 1 is accepted (older: K_STALE, later: K_FUTURE). */
+  /**
+   * Height of the last applied certificate: heights above currentHeight + 1 wait (K_FUTURE). Whether a
+   * certificate at or below it changes anything (K_STALE) is the pause machine's judgement (it needs the
+   * applied level and the resolved breaches).
+   */
   currentHeight?: number;
+  /**
+   * K_STALE (the pause machine's judgement, run after K_RESOLVES and before the signature check so that a
+   * certificate that changes nothing costs no pairing): an ignore verdict, or null to go on.
+   */
+  stale?: (cert: Certificate) => Validation | null;
   /** Group BLS verification; default @pausenet/crypto blsVerify. */
   blsVerify?: BlsVerifyFn;
 }
@@ -23,22 +32,24 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
     // [REJECT] K_NETWORK: networkId is this network's id.
     if (!bytesEqual(cert.networkId, ctx.networkId))
       return reject('K_NETWORK', 'certificate is for another network (network id differs from this genesis)');
-    // [REJECT] K_TARGET: target is the flip at that height.
-    if (cert.target !== stateAtHeight(cert.height))
+    // [REJECT] K_TARGET: a step up targets REDUCED or PAUSED, a step down RUNNING or REDUCED, never at height 1.
+    if (!stepAllows(cert.step, cert.target))
       return reject(
         'K_TARGET',
-        `height ${cert.height} can only flip to ${stateAtHeight(cert.height)} (odd heights pause, even heights resume)`,
+        cert.step === 'up' ? 'a step up cannot target RUNNING' : 'a step down cannot target PAUSED',
       );
-    // [REJECT] K_RESOLVES: a RUNNING certificate's resolves are ≤ 64 ids, strictly ascending; a PAUSED one's empty.
-    if (cert.target === 'PAUSED' && cert.resolves.length > 0)
-      return reject('K_RESOLVES', 'a pause certificate resolves nothing');
+    if (cert.step === 'down' && cert.height === 1)
+      return reject('K_TARGET', 'height 0 is RUNNING: nothing steps down at height 1');
+    // [REJECT] K_RESOLVES: a step down's resolves are ≤ 64 ids, strictly ascending; a step up's empty.
+    if (cert.step === 'up' && cert.resolves.length > 0)
+      return reject('K_RESOLVES', 'a step up resolves nothing');
     const problem = resolvesProblem(cert.resolves);
     if (problem !== null) return reject('K_RESOLVES', problem);
-    // [IGNORE] K_STALE: height > currentHeight.
-    if (ctx.currentHeight !== undefined && cert.height <= ctx.currentHeight)
-      return ignore('K_STALE', `height ${cert.height} <= current ${ctx.currentHeight}`);
-    // [IGNORE] K_FUTURE: height = currentHeight + 1: certificates apply in order (each resume's resolves
-    // matter to the next), so a node that is behind fetches the missing heights by sync first.
+    // [IGNORE] K_STALE / K_CONFLICT: judged by the caller (the pause machine) when it passes `stale`.
+    const stale = ctx.stale?.(cert) ?? null;
+    if (stale !== null) return stale;
+    // [IGNORE] K_FUTURE: height <= currentHeight + 1: certificates apply in height order (what a step down
+    // resolves matters to every later height), so a node that is behind fetches the missing heights first.
     if (ctx.currentHeight !== undefined && cert.height > ctx.currentHeight + 1)
       return ignore(
         'K_FUTURE',

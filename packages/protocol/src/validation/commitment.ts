@@ -2,13 +2,17 @@ import { ed25519Verify } from '@pausenet/crypto';
 import { bytesEqual, ZERO_HASH } from '../bytes.js';
 import { encodeCommitment, encodeSignedCommitment } from '../codec/codec.js';
 import { epochStart, missedAfter } from '../epoch.js';
+import { compareHeightLevel } from '../level.js';
 import { attestationSigningBytes, signingBytes } from '../signing.js';
-import type { Genesis, SignedCommitment, Validation } from '../types.js';
+import type { Genesis, Level, SignedCommitment, Validation } from '../types.js';
 import { type BaseContext, guard, ignore, memberById, OK, reject, skewOf } from './result.js';
 
 export interface CommitmentContext extends BaseContext {
-  /** The newest stored commitment of this lab, if any (`epoch` enables C_EPOCH_ORDER). */
-  lastOfLab?: { seq: number; hash: Uint8Array; epoch?: number };
+  /**
+   * The newest stored commitment of this lab, if any (`epoch` enables C_EPOCH_ORDER; `height` and `level`
+   * enable C_HEIGHT_ORDER).
+   */
+  lastOfLab?: { seq: number; hash: Uint8Array; epoch?: number; height?: number; level?: Level };
   /** Set when replaying history (sync): skips the `now`-based C_STALE rule. */
   historic?: boolean;
 }
@@ -88,6 +92,17 @@ export function validateCommitment(sc: SignedCommitment, ctx: CommitmentContext)
     // [REJECT] C_EPOCH_ORDER: epoch > epoch of the lab's previous commitment.
     if (last?.epoch !== undefined && c.epoch <= last.epoch)
       return reject('C_EPOCH_ORDER', `epoch ${c.epoch} <= previous epoch ${last.epoch}`);
+    // [REJECT] C_HEIGHT_ORDER: (height, level) >= the lab's previous commitment's: a lab's applied state
+    // never goes back (docs/protocol.md "Compliance").
+    if (
+      last?.height !== undefined &&
+      last.level !== undefined &&
+      compareHeightLevel(c, { height: last.height, level: last.level }) < 0
+    )
+      return reject(
+        'C_HEIGHT_ORDER',
+        `(height ${c.height}, ${c.level}) is below the previous commitment's (height ${last.height}, ${last.level})`,
+      );
     return OK;
   });
 }

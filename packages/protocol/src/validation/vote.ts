@@ -1,9 +1,9 @@
 import { verifyPartial as cryptoVerifyPartial, ed25519Verify } from '@pausenet/crypto';
 import { bytesEqual, toHex } from '../bytes.js';
 import { encodeSignedVote, encodeVote } from '../codec/codec.js';
-import { stateAtHeight } from '../epoch.js';
+import { levelRank, stepAllows } from '../level.js';
 import { resolvesProblem, signingBytes, statementBytes, statementOf } from '../signing.js';
-import type { SignedVote, Validation } from '../types.js';
+import type { Level, SignedVote, Validation } from '../types.js';
 import {
   type BaseContext,
   type BlsVerifyFn,
@@ -16,8 +16,13 @@ import {
 } from './result.js';
 
 export interface VoteContext extends BaseContext {
-  /** Height of the last applied certificate (0 = genesis): votes must be for currentHeight + 1. */
+  /**
+   * Height of the last applied certificate (0 = genesis): votes are for currentHeight + 1, or for
+   * currentHeight itself when they step up above `currentLevel`.
+   */
   currentHeight?: number;
+  /** The applied level; without it a step up at currentHeight is not judged stale here (the pause machine judges it). */
+  currentLevel?: Level;
   /** BLS check of the partial against the voter's public share; default @pausenet/crypto verifyPartial. */
   verifyPartial?: BlsVerifyFn;
 }
@@ -33,33 +38,43 @@ export function validateVote(sv: SignedVote, ctx: VoteContext): Validation {
     // [REJECT] V_MEMBER: voter is a genesis member.
     const member = memberById(ctx.genesis, v.voter);
     if (!member) return reject('V_MEMBER', `voter ${v.voter} is not a member`);
-    // [REJECT] V_TARGET: target is the flip at that height (odd heights PAUSED, even RUNNING).
-    if (v.target !== stateAtHeight(v.height))
-      return reject('V_TARGET', `height ${v.height} can only move to ${stateAtHeight(v.height)}`);
-    // [REJECT] V_REFS: evidence refs are distinct, and empty for a RUNNING (resume) vote.
+    // [REJECT] V_TARGET: a step up targets REDUCED or PAUSED, a step down RUNNING or REDUCED, never at
+    // height 1 (height 0 is RUNNING).
+    if (!stepAllows(v.step, v.target))
+      return reject(
+        'V_TARGET',
+        v.step === 'up' ? 'a step up cannot target RUNNING' : 'a step down cannot target PAUSED',
+      );
+    if (v.step === 'down' && v.height === 1)
+      return reject('V_TARGET', 'height 0 is RUNNING: nothing steps down at height 1');
+    // [REJECT] V_REFS: evidence refs are distinct, and empty for a step down.
     const refs = new Set(v.evidence.map(toHex));
     if (refs.size !== v.evidence.length) return reject('V_REFS', 'duplicate evidence reference');
-    if (v.target === 'RUNNING' && refs.size > 0) return reject('V_REFS', 'resume votes carry no evidence');
-    // [REJECT] V_BREACHES: a PAUSED vote cites 1..16 breach ids, strictly ascending; a RUNNING vote none.
-    if (v.target === 'RUNNING' && v.breaches.length > 0)
-      return reject(
-        'V_BREACHES',
-        'resume votes cite no breaches (they name what they resolve in `resolves`)',
-      );
-    if (v.target === 'PAUSED') {
-      if (v.breaches.length === 0)
-        return reject('V_BREACHES', 'a pause vote must cite the breaches it acts on');
+    if (v.step === 'down' && refs.size > 0) return reject('V_REFS', 'a step down carries no evidence');
+    // [REJECT] V_BREACHES: a step up cites 1..16 breach ids, strictly ascending; a step down none.
+    if (v.step === 'down' && v.breaches.length > 0)
+      return reject('V_BREACHES', 'a step down cites no breaches (it names what it resolves in `resolves`)');
+    if (v.step === 'up') {
+      if (v.breaches.length === 0) return reject('V_BREACHES', 'a step up must cite the breaches it acts on');
       const problem = resolvesProblem(v.breaches);
       if (problem !== null) return reject('V_BREACHES', problem);
     }
-    // [REJECT] V_RESOLVES: a RUNNING vote's resolves are ≤ 64 ids, strictly ascending; a PAUSED vote's are empty.
-    if (v.target === 'PAUSED' && v.resolves.length > 0)
-      return reject('V_RESOLVES', 'a pause vote resolves nothing');
+    // [REJECT] V_RESOLVES: a step down's resolves are ≤ 64 ids, strictly ascending; a step up's are empty.
+    if (v.step === 'up' && v.resolves.length > 0) return reject('V_RESOLVES', 'a step up resolves nothing');
     const problem = resolvesProblem(v.resolves);
     if (problem !== null) return reject('V_RESOLVES', problem);
-    // [IGNORE] V_STALE: height > currentHeight (already decided).
-    if (ctx.currentHeight !== undefined && v.height <= ctx.currentHeight)
-      return ignore('V_STALE', `height ${v.height} <= current ${ctx.currentHeight}`);
+    // [IGNORE] V_STALE: height > currentHeight, or height = currentHeight for a step up above the applied
+    // level (escalation dominates within a height; docs/protocol.md "Levels").
+    const cur = ctx.currentHeight;
+    if (cur !== undefined && v.height < cur) return ignore('V_STALE', `height ${v.height} < current ${cur}`);
+    if (cur !== undefined && v.height === cur) {
+      if (v.step === 'down') return ignore('V_STALE', `a step down at the applied height ${cur} is decided`);
+      if (ctx.currentLevel !== undefined && levelRank(v.target) <= levelRank(ctx.currentLevel))
+        return ignore(
+          'V_STALE',
+          `${v.target} at height ${cur} does not exceed the applied ${ctx.currentLevel}`,
+        );
+    }
     // [IGNORE] V_FUTURE: height <= currentHeight + 1 (sync first).
     if (ctx.currentHeight !== undefined && v.height > ctx.currentHeight + 1)
       return ignore('V_FUTURE', `height ${v.height} > current ${ctx.currentHeight} + 1`);

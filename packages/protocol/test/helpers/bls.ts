@@ -4,6 +4,7 @@ import {
   blsSign as cryptoSign,
   blsVerify as cryptoVerify,
 } from '@pausenet/crypto';
+import { testDealer } from '@pausenet/testkit';
 
 /**
  * Real threshold BLS for tests: @pausenet/crypto (native blst) for signing, verifying and recovery (the shares come
@@ -48,6 +49,28 @@ export function nobleVerify(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): b
 /** Independent signer (noble-curves). */
 export function nobleSign(sk: Uint8Array, msg: Uint8Array): Uint8Array {
   return bls.sign(bls.hash(msg, DST), sk).toBytes();
+}
+
+export interface ThresholdSetup {
+  groupPublicKey: Uint8Array;
+  publicShares: Uint8Array[];
+  secretShares: Uint8Array[];
+}
+
+/**
+ * The test kit's seeded (TRUSTED) dealer in this package's shape: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1};
+ * share i = f(i). `secretSeed` (default `seed`) fixes a0 alone: two setups with one secretSeed share one group
+ * key (a deterministic stand-in for a reshare, so that vectors are reproducible; the real reshare is tested
+ * in @pausenet/crypto and below).
+ */
+export function dealShares(
+  n: number,
+  t: number,
+  seed = 'pausenet-test/bls',
+  secretSeed = seed,
+): ThresholdSetup {
+  const d = testDealer(n, t, { seed, secretSeed });
+  return { groupPublicKey: d.groupPublicKey, publicShares: d.publicShares, secretShares: d.shares };
 }
 
 /** Independent Lagrange interpolation in the exponent at x = 0 (noble-curves). */

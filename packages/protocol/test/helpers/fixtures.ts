@@ -1,55 +1,57 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
-import {
-  type DealtKeys,
-  makeLabs,
-  seededKey,
-  signedEvidence,
-  signedVote,
-  type TestNet,
-  testDealer,
-  testGenesis,
-} from '@pausenet/testkit';
+import { seededKey } from '@pausenet/testkit';
 import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
-import { signCommitment } from '../../src/sign.js';
-import { hashSignedCommitment } from '../../src/signing.js';
+import { signCommitment, signEvidence, signVote } from '../../src/sign.js';
+import { hashSignedCommitment, networkIdOf, statementBytes } from '../../src/signing.js';
 import type {
   Commitment,
   Evidence,
   Genesis,
   Metrics,
   PauseState,
+  Pledge,
+  Policy,
   SignedCommitment,
   SignedEvidence,
   SignedVote,
+  Step,
 } from '../../src/types.js';
+import { blsSign, dealShares, type ThresholdSetup } from './bls.js';
 
-/** Deterministic test network: 4 labs (t=3), one auditor, real Ed25519 keys and real BLS shares (seeded test dealer). */
+/** Deterministic test network: 4 labs (t=3), one auditor, real Ed25519 keys and real BLS shares. */
 
 export const LABS = ['lab-a', 'lab-b', 'lab-c', 'lab-d'] as const;
 export const GENESIS_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 export const EPOCH_MS = 3_600_000;
 export const DEADLINE_MS = 900_000;
 export const GRACE_MS = 900_000;
-const KEY_SEED = 'pausenet-test/ed25519';
-const BLS_SEED = 'pausenet-test/bls';
 
 export function seedKey(label: string): Uint8Array {
-  return seededKey(KEY_SEED, label);
+  return seededKey('pausenet-test/ed25519', label);
 }
 
-const labs = makeLabs(LABS.length, { seed: KEY_SEED });
-export const labKeys: Record<string, Uint8Array> = Object.fromEntries(labs.map((l) => [l.id, l.secretKey]));
+export const labKeys: Record<string, Uint8Array> = Object.fromEntries(LABS.map((l) => [l, seedKey(l)]));
 export const auditorKey = seedKey('auditor-x');
 export const outsiderKey = seedKey('outsider');
-export const bls: DealtKeys = testDealer(4, 3, { seed: BLS_SEED });
+export const bls: ThresholdSetup = dealShares(4, 3);
 
-function makeNet(opts: { withDkg?: boolean } = {}): TestNet {
-  return testGenesis({
-    labs,
-    threshold: 3,
+export function makeGenesis(
+  opts: { withDkg?: boolean; policy?: Partial<Policy>; pledges?: Record<string, Pledge> } = {},
+): Genesis {
+  const g: Genesis = {
+    version: 2,
     name: 'pausenet-test',
-    addrs: labs.map((_, i) => [`/ip4/127.0.0.1/tcp/${9001 + i}`]),
+    members: LABS.map((id, i) => ({
+      id,
+      name: `Lab ${id.slice(4).toUpperCase()}`,
+      index: i + 1,
+      publicKey: ed25519PublicKey(labKeys[id] as Uint8Array),
+      peerIds: [],
+      addrs: [`/ip4/127.0.0.1/tcp/${9001 + i}`],
+      ...(opts.pledges?.[id] ? { pledge: opts.pledges[id] } : {}),
+    })),
+    threshold: 3,
     policy: {
       genesisTime: GENESIS_TIME,
       epochMs: EPOCH_MS,
@@ -61,19 +63,26 @@ function makeNet(opts: { withDkg?: boolean } = {}): TestNet {
         maxParams: 2n * 10n ** 12n,
         datasetTokens: 5n * 10n ** 13n,
       },
+      autoVote: ['cap-exceeded', 'equivocation'],
+      approvalRequired: ['missed', 'report'],
+      resumeNeedsApproval: true,
       auditors: [{ id: 'auditor-x', name: 'Auditor X', publicKey: ed25519PublicKey(auditorKey) }],
+      judgedQuotaPerEpoch: 8,
+      judgedMaxAgeEpochs: 30,
+      ...opts.policy,
     },
-    dkg: opts.withDkg === false ? false : { seed: BLS_SEED, transcriptHash: sha256(utf8('t')) },
-  });
+  };
+  if (opts.withDkg !== false)
+    g.dkg = {
+      groupPublicKey: bls.groupPublicKey,
+      publicShares: bls.publicShares,
+      transcriptHash: sha256(utf8('t')),
+    };
+  return g;
 }
 
-export function makeGenesis(opts: { withDkg?: boolean } = {}): Genesis {
-  return makeNet(opts).genesis;
-}
-
-const net = makeNet();
-export const genesis = net.genesis;
-export const networkId = net.networkId;
+export const genesis = makeGenesis();
+export const networkId = networkIdOf(genesis);
 
 export function epochStart(e: number): number {
   return GENESIS_TIME + e * EPOCH_MS;
@@ -100,6 +109,8 @@ export function commitment(over: Partial<Commitment> = {}): Commitment {
     seq: 0,
     prev: ZERO_HASH,
     issuedAt: epochStart(epoch + 1) + 60_000,
+    height: 0,
+    level: 'RUNNING',
     metrics: metrics(),
     runsRoot: sha256(utf8('runs')),
     attestations: [],
@@ -127,14 +138,13 @@ export function fileEvidence(
   reporter = 'lab-b',
   issuedAt = epochStart(2),
 ): SignedEvidence {
-  const secretKey = reporter === 'auditor-x' ? auditorKey : (labKeys[reporter] ?? outsiderKey);
-  return signedEvidence(net, { id: reporter, secretKey }, evidence, issuedAt);
+  const key = reporter === 'auditor-x' ? auditorKey : (labKeys[reporter] ?? outsiderKey);
+  return signEvidence({ networkId, evidence, reporter, issuedAt }, key);
 }
 
 /** A fixed breach id for votes that need one (a pause vote always cites a breach). */
 export const SOME_BREACH = breachIdOf({ kind: 'missed', lab: 'lab-d', epoch: 0 });
 
-/** A vote by `voter`; a non-member signs with the outsider key and lab-a's share. */
 export function vote(
   voter: string,
   height: number,
@@ -145,22 +155,28 @@ export function vote(
     resolves?: Uint8Array[];
     issuedAt?: number;
     partial?: Uint8Array;
+    /** Default: down for RUNNING, up otherwise. */
+    step?: Step;
   } = {},
 ): SignedVote {
-  const lab = labs.find((l) => l.id === voter) ?? {
-    id: voter,
-    index: 1,
-    name: voter,
-    secretKey: outsiderKey,
-    publicKey: ed25519PublicKey(outsiderKey),
-  };
-  return signedVote(net, lab, {
-    height,
-    target,
-    resolves: over.resolves ?? [],
-    breaches: over.breaches ?? (target === 'PAUSED' ? [SOME_BREACH] : []),
-    evidenceHashes: over.evidence ?? [],
-    issuedAt: over.issuedAt ?? epochStart(2),
-    ...(over.partial ? { partial: over.partial } : {}),
-  });
+  const index = LABS.indexOf(voter as (typeof LABS)[number]);
+  const share = bls.secretShares[Math.max(index, 0)] as Uint8Array;
+  const resolves = over.resolves ?? [];
+  const step: Step = over.step ?? (target === 'RUNNING' ? 'down' : 'up');
+  const breaches = over.breaches ?? (step === 'up' ? [SOME_BREACH] : []);
+  return signVote(
+    {
+      networkId,
+      height,
+      target,
+      step,
+      voter,
+      partial: over.partial ?? blsSign(share, statementBytes({ networkId, height, target, step, resolves })),
+      evidence: over.evidence ?? [],
+      breaches,
+      resolves,
+      issuedAt: over.issuedAt ?? epochStart(2),
+    },
+    labKeys[voter] ?? outsiderKey,
+  );
 }

@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import { copyFile, lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TempDirs } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const tmp = new TempDirs();
+afterAll(() => tmp.cleanup());
+const PASS = { PAUSENET_PASSPHRASE: 'correct horse battery' };
+
+// Test and build tooling: none of it may be installed with the CLI.
+const DEV_ONLY = [
+  'vitest',
+  'vite',
+  'typescript',
+  '@biomejs/biome',
+  'playwright-core',
+  'fast-check',
+  'axe-core',
+];
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (stdin closed), killing it after `timeoutMs`. */
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every package name installed under `dir` (nested node_modules included). */
+async function installedPackages(dir: string, out = new Set<string>()): Promise<Set<string>> {
+  const nm = join(dir, 'node_modules');
+  let entries: string[];
+  try {
+    entries = await readdir(nm);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (e.startsWith('.')) continue;
+    const names = e.startsWith('@') ? (await readdir(join(nm, e))).map((s) => `${e}/${s}`) : [e];
+    for (const name of names) {
+      out.add(name);
+      await installedPackages(join(nm, name), out);
+    }
+  }
+  return out;
+}
+
+// Compiling better-sqlite3 takes about a minute of one core here, and many on a loaded machine: the
+// install and the rebuild get generous limits (they are not performance checks).
+const COMPILE_MS = 1_200_000;
+
+describe('packed CLI: npm pack, then npm install -g into a temp prefix', {
+  timeout: COMPILE_MS + 120_000,
+}, () => {
+  let dir: string;
+  let bin: string;
+  let pkgDir: string;
+
+  beforeAll(async () => {
+    dir = await tmp.make('pausenet-install-test-');
+    const pack = await sh(process.execPath, ['scripts/package/pack-cli.mjs', '--out', join(dir, 'pack')]);
+    expect(pack.code, pack.stderr).toBe(0);
+    const tarball = pack.stdout.trim().split('\n').at(-1)!;
+    expect(tarball).toMatch(/pausenet-cli-\d+\.\d+\.\d+\.tgz$/);
+    // From the tarball and the npm cache that `npm ci` filled (the registry only for what is missing).
+    // better-sqlite3's install script compiles its addon for the running Node.js.
+    const prefix = join(dir, 'prefix');
+    const install = await sh(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--prefer-offline',
+        '--allow-scripts=better-sqlite3',
+        '--no-audit',
+        '--no-fund',
+        tarball,
+      ],
+      { cwd: dir, timeoutMs: COMPILE_MS },
+    );
+    expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
+    bin = join(prefix, 'bin', 'pausenet');
+    pkgDir = join(prefix, 'lib', 'node_modules', '@pausenet', 'cli');
+  }, COMPILE_MS + 60_000);
+
+  it('the global `pausenet` runs: --help and --version', async () => {
+    const [help, version] = await Promise.all([sh(bin, ['--help'], { cwd: dir }), sh(bin, ['--version'])]);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: pausenet \[options\] \[command\]/);
+    expect(help.stdout).toMatch(/devnet/);
+    const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('installs runtime dependencies only: no test or build tooling anywhere in the tree', async () => {
+    const installed = await installedPackages(pkgDir);
+    for (const name of [
+      '@pausenet/node',
+      '@pausenet/hooks',
+      '@pausenet/dashboard',
+      'better-sqlite3',
+      'libp2p',
+    ])
+      expect(installed.has(name), name).toBe(true);
+    expect(DEV_ONLY.filter((n) => installed.has(n))).toEqual([]);
+    expect([...installed].filter((n) => n.startsWith('@types/') || n.startsWith('@vitest/'))).toEqual([]);
+  });
+
+  it('runs a whole devnet (DKG, SQLite, libp2p, hooks), and its node finds the bundled dashboard', async () => {
+    const r = await sh(bin, ['devnet', '--labs', '2', '--observers', '1', '--json'], {
+      cwd: dir,
+      timeoutMs: 240_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ok: boolean; finalState: string };
+    expect(result.ok).toBe(true);
+    expect(result.finalState).toBe('RUNNING');
+    const staticJs = join(pkgDir, 'node_modules', '@pausenet', 'node', 'dist', 'api', 'static.js');
+    const found = await sh(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(staticJs)}); console.log(JSON.stringify(await m.findDashboard()));`,
+    ]);
+    expect(found.code, found.stderr).toBe(0);
+    const dash = JSON.parse(found.stdout) as { dir: string } | null;
+    expect(dash?.dir).toBe(join(pkgDir, 'node_modules', '@pausenet', 'dashboard', 'dist'));
+  });
+
+  it('a native module built for another Node.js: exit 9 naming the module, both Node.js versions and the fix; the fix works', async () => {
+    // init and genesis never load SQLite; start does.
+    const init = await sh(bin, ['init', '--data-dir', join(dir, 'lab-a'), '--lab', 'lab-a', '--index', '1'], {
+      env: PASS,
+    });
+    expect(init.code, init.stderr).toBe(0);
+    await writeFile(join(dir, 'a.yaml'), init.stdout);
+    const genesis = await sh(bin, [
+      'genesis',
+      'create',
+      '--name',
+      'install-test',
+      '--member',
+      join(dir, 'a.yaml'),
+      '--out',
+      join(dir, 'genesis.yaml'),
+    ]);
+    expect(genesis.code, genesis.stderr).toBe(0);
+    const config = join(dir, 'observer.json');
+    const dataDir = join(dir, 'observer');
+    await writeFile(
+      config,
+      JSON.stringify({ role: 'observer', dataDir, genesisFile: join(dir, 'genesis.yaml'), logLevel: 'warn' }),
+    );
+
+    // Swap in an addon registered for another Node.js ABI (Node 24's, or Node 22's when this is 24).
+    const otherAbi = process.versions.modules === '137' ? '127' : '137';
+    const otherNode = otherAbi === '137' ? '24' : '22';
+    const fake = join(dir, 'other-abi.node');
+    const cc = await sh('cc', [
+      '-shared',
+      '-fPIC',
+      `-DABI=${otherAbi}`,
+      '-o',
+      fake,
+      fileURLToPath(new URL('./fixtures/other-abi-addon.c', import.meta.url)),
+    ]);
+    expect(cc.code, cc.stderr).toBe(0);
+    const addon = join(pkgDir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    await copyFile(fake, addon);
+
+    const broken = await sh(bin, ['start', '--config', config], { cwd: dir });
+    expect(broken.code, broken.stderr).toBe(9);
+    expect(broken.stderr).toContain(
+      `native module better-sqlite3 was built for Node.js ${otherNode} (NODE_MODULE_VERSION ${otherAbi}), ` +
+        `but this is Node.js ${process.version} (NODE_MODULE_VERSION ${process.versions.modules})`,
+    );
+    const fix = `cd ${pkgDir} && npm rebuild better-sqlite3`;
+    expect(broken.stderr).toContain(fix);
+    expect(broken.stderr).not.toMatch(/looks like a bug/);
+
+    // The printed fix, as printed.
+    const rebuilt = await sh('sh', ['-c', fix], { timeoutMs: COMPILE_MS });
+    expect(rebuilt.code, `${rebuilt.stdout}\n${rebuilt.stderr}`).toBe(0);
+    const node = spawn(bin, ['start', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    node.stdout.on('data', (d) => {
+      out += d;
+    });
+    node.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((r) => node.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 60_000;
+    let api: string | undefined;
+    while (!api) {
+      api = /^pausenet observer started: .*, api (http:\/\/[^,\s]+),/m.exec(out)?.[1];
+      if (node.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The API answering means the event loop turned after "started": the SIGTERM handler is in place.
+    expect((await fetch(`${api}/v1/status`)).ok).toBe(true);
+    node.kill('SIGTERM');
+    expect(await exited, out).toBe(0);
+  });
+});
+
+describe('npx pausenet in the repository (after npm ci)', { timeout: 120_000 }, () => {
+  it('npm ci links the checked-in bin, and `npx pausenet --help` runs', async () => {
+    const link = join(ROOT, 'node_modules', '.bin', 'pausenet');
+    expect(await readlink(link)).toBe('../@pausenet/cli/bin/pausenet.js');
+    expect((await lstat(join(ROOT, 'packages', 'cli', 'bin', 'pausenet.js'))).mode & 0o111).toBe(0o111);
+    const r = await sh('npx', ['--no-install', 'pausenet', '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: pausenet \[options\] \[command\]/);
+  });
+});
