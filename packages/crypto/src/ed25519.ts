@@ -7,13 +7,13 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
-import { toHex } from './bytes.js';
+import { fromHex, toHex } from './bytes.js';
 
 /** Ed25519 via Node's native crypto (OpenSSL): ~10x faster than a JS implementation. Keys are raw bytes. */
 
 // DER prefixes for raw 32-byte Ed25519 keys (RFC 8410).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
+const SPKI_PREFIX = fromHex('302a300506032b6570032100');
 
 export interface Ed25519KeyPair {
   /** 32-byte seed. */
