@@ -178,23 +178,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     dir = await tmp.make();
     // TRUSTED test dealer: the test signs certificates with the dealt shares.
-    const net = testGenesis({
-      labs: 4,
-      threshold: 3,
-      name: 'verify-test',
-      policy: {
-        genesisTime: 0,
-        epochMs: 3_600_000,
-        deadlineMs: 60_000,
-        graceMs: 60_000,
-        caps: {
-          trainingFlop: 10n ** 26n,
-          largestRunFlop: 10n ** 25n,
-          maxParams: 10n ** 12n,
-          datasetTokens: 10n ** 14n,
-        },
-      },
-    });
+    const net = testGenesis({ labs: 4, threshold: 3, name: 'verify-test' });
     genesisFile = join(dir, 'genesis.yaml');
     await writeFile(genesisFile, genesisToYaml(net.genesis));
     const c = certificate(net, { height: 1, target: 'PAUSED', signers: ['lab-a', 'lab-b', 'lab-c'] });
