@@ -24,22 +24,18 @@ import {
   toHex,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import { certificate, makeLabs, signedCommitment, signedEvidence, testGenesis } from '@pausenet/testkit';
+import {
+  certificate,
+  labId,
+  makeLabs,
+  signedCommitment,
+  signedEvidence,
+  testGenesis,
+} from '@pausenet/testkit';
+import { CAPS, EPOCH_MS, LAB_NAMES } from './constants.js';
 
-const LABS = [
-  { id: 'lab-a', name: 'Aleph Research' },
-  { id: 'lab-b', name: 'Borealis AI' },
-  { id: 'lab-c', name: 'Cirrus Labs' },
-  { id: 'lab-d', name: 'Delta Compute' },
-];
+const LABS = LAB_NAMES.slice(0, 4).map((name, i) => ({ id: labId(i), name }));
 const THRESHOLD = 3;
-const EPOCH_MS = 60_000;
-const CAPS = {
-  trainingFlop: 10n ** 26n,
-  largestRunFlop: 3n * 10n ** 25n,
-  maxParams: 2n * 10n ** 12n,
-  datasetTokens: 4n * 10n ** 13n,
-};
 
 export interface MockNodeOptions {
   /** Built dashboard directory to serve at GET /. */

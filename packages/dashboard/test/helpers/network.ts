@@ -11,9 +11,9 @@ import {
   type LocalNetwork,
   startLocalNetwork,
 } from '@pausenet/testkit/network';
+import { CAPS, EPOCH_MS, LAB_NAMES } from './constants.js';
 
-const LAB_NAMES = ['Aleph Research', 'Borealis AI', 'Cirrus Labs', 'Delta Compute', 'Epsilon Systems'];
-export const EPOCH_MS = 60_000;
+export { EPOCH_MS };
 
 /** `labs` members (t = floor(2n/3)+1, test-dealer BLS shares, each with a `file` halt hook) and `observers`. */
 export function startDashboardNetwork(opts: { labs: number; observers: number }): Promise<LocalNetwork> {
@@ -26,15 +26,7 @@ export function startDashboardNetwork(opts: { labs: number; observers: number })
     // about the page, the store's durability is tested in packages/node.
     root: 'tmpfs',
     prefix: 'pn-dash-net-',
-    policy: {
-      epochMs: EPOCH_MS,
-      caps: {
-        trainingFlop: 10n ** 26n,
-        largestRunFlop: 3n * 10n ** 25n,
-        maxParams: 2n * 10n ** 12n,
-        datasetTokens: 4n * 10n ** 13n,
-      },
-    },
+    policy: { epochMs: EPOCH_MS, caps: CAPS },
   });
 }
 
