@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManagedChild } from '@pausenet/cli';
+import type { ManagedChild } from '@pausenet/cli';
 import type { Genesis, Policy } from '@pausenet/protocol';
 import { type RawConfig, type TestNetworkFiles, writeConfigFile, writeTestNetwork } from '../files.js';
 import { labOf, type TestNet } from '../genesis.js';
 import type { TestLab } from '../labs.js';
+import { spawnNode } from '../process.js';
 import { sleep, waitFor } from '../wait.js';
 
-const LAUNCHER = fileURLToPath(new URL('../../bin/node-main.mjs', import.meta.url));
 const HOOK_LOG = fileURLToPath(new URL('../../bin/hook-log.mjs', import.meta.url));
 
 /** Caps of a cluster's genesis: a run of 3e25 FLOP breaches the 1e25 largest-run cap. */
@@ -226,22 +226,23 @@ export class Cluster {
   /** Start one node process (the harness launcher around PausenetNode) and wait for its API. */
   async start(n: HarnessNode): Promise<void> {
     n.stopping = false;
-    const child = new ManagedChild({
+    const started = spawnNode(n.configFile, {
       name: n.id,
-      command: process.execPath,
-      args: [LAUNCHER, n.configFile, n.controlFile],
-      env: { ...process.env, ...this.files.env, PAUSENET_CLOCK_SKEW_MS: String(n.skewMs) },
+      controlFile: n.controlFile,
+      skewMs: n.skewMs,
+      env: this.files.env,
       logFile: join(n.dataDir, 'node.log'),
+      timeoutMs: this.stepMs,
+      onSpawn: (child) => {
+        n.child = child;
+        void child.exited.then(({ code, signal }) => {
+          if (!n.stopping && n.child === child)
+            n.crashes.push(`exit code ${code} signal ${signal}: ${child.tail(4)}`);
+        });
+      },
     });
-    n.child = child;
-    void child.exited.then(({ code, signal }) => {
-      if (!n.stopping && n.child === child)
-        n.crashes.push(`exit code ${code} signal ${signal}: ${child.tail(4)}`);
-    });
-    const line = await child.waitForLine((s) => s.includes(' started: '), this.stepMs);
     // the API port may be picked at start (port 0): take the URL the node printed
-    const url = / api (http:\/\/[^\s,]+)/.exec(line)?.[1];
-    if (url) n.apiUrl = url;
+    n.apiUrl = (await started).apiUrl;
     if (n.role === 'member' && !n.token)
       n.token = (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim();
   }
