@@ -327,6 +327,7 @@ async function main() {
         '1e9',
         '--dataset-tokens',
         '1e9',
+        '--yes', // over a cap on purpose: without a terminal the CLI refuses it unless told so
       ]),
     );
     // From outside the container: its API on 127.0.0.1 (host network), the URL from its data dir.

@@ -104,8 +104,9 @@ sleep 2
 [ "$(systemctl show -p NRestarts --value pausenet)" = 0 ] || fail "the unit restarted the node"
 echo "systemd-check: the node runs under the unit, listening on 0.0.0.0" >&2
 
+# over a cap on purpose: without a terminal the CLI refuses that unless --yes
 pausenet commit --data-dir /var/lib/pausenet --training-flop 3e25 --largest-run-flop 3e25 \
-  --max-params 1e9 --dataset-tokens 1e9 >/dev/null
+  --max-params 1e9 --dataset-tokens 1e9 --yes >/dev/null
 for _ in $(seq 1 120); do [ -e /var/lib/pausenet/PAUSED ] && break; sleep 0.5; done
 [ -e /var/lib/pausenet/PAUSED ] || fail "no sentinel after the over-cap commitment"
 state=$(pausenet status --data-dir /var/lib/pausenet --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).state')

@@ -24,6 +24,11 @@ export const EXIT = {
    * not built, or a Node.js older than the supported floor. Restarting does not help; rebuilding does.
    */
   INSTALL: 9,
+  /**
+   * Refused a consequential action that was not confirmed: an over-cap commitment without `--yes`
+   * (or a "no" at the prompt), a DKG rerun that would replace an existing share without `--force`.
+   */
+  REFUSED: 10,
   /** Interrupted by SIGINT/SIGTERM before finishing. */
   INTERRUPTED: 130,
   /** A bug: an unexpected error (printed with its stack only under PAUSENET_DEBUG=1). */
@@ -39,6 +44,7 @@ export type CliErrorCode =
   | 'API'
   | 'DKG'
   | 'INSTALL'
+  | 'REFUSED'
   | 'FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';

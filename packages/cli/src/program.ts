@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { registerApprove, registerCommit, registerReport, registerStatus } from './commands/api.js';
+import { registerApprove, registerReport, registerStatus } from './commands/api.js';
+import { registerCommit } from './commands/commit.js';
 import { registerDevnet } from './commands/devnet.js';
 import { registerDkg } from './commands/dkg.js';
 import { registerGenesis } from './commands/genesis.js';
@@ -25,9 +26,9 @@ export function buildProgram(): Command {
 Getting started:
   $ pausenet devnet                       # whole local network + a breach scenario, in one command
 Running a real member node:
-  $ pausenet init --data-dir D --lab lab-a --index 1 --addr /ip4/<public ip>/tcp/9000
-  $ pausenet genesis create --name NET --member a.yaml --member b.yaml ... --out genesis.yaml
-  $ pausenet dkg --config member.yaml     # all members at once
+  $ pausenet init --data-dir D --lab lab-a --index 1 --addr /ip4/<public ip>/tcp/9000 > lab-a.entry.yaml
+  $ pausenet genesis create --name NET --member lab-a.entry.yaml ... --policy policy.yaml --out genesis.yaml
+  $ pausenet dkg --config member.yaml     # all members at once; member.yaml is the node config
   $ pausenet start --config member.yaml
 Day to day:
   $ pausenet commit ... | pausenet status | pausenet approve <height> [--resume]

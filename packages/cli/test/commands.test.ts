@@ -345,6 +345,7 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
         '1e12',
         '--dataset-tokens',
         '2e13',
+        '--yes',
         '--json',
       ]);
       expect(c.code, c.stderr).toBe(0);

@@ -109,8 +109,10 @@ describe('pausenet dkg (real processes over TCP)', () => {
     const secrets = JSON.parse(new TextDecoder().decode(decryptKeystore(ks, PASS)));
     expect(secrets.blsShare).toMatch(/^[0-9a-f]{64}$/);
     const again = await run(['dkg', '--config', configs[0]!.cfg]);
-    expect(again.code).toBe(3);
-    expect(again.stderr).toMatch(/already holds a DKG result; pass --force/);
+    expect(again.code).toBe(10);
+    expect(again.stderr).toMatch(
+      /already holds a DKG result; nothing was changed\. --force runs a new ceremony/,
+    );
   }, 180_000);
 
   it('fails with a clear reason naming the missing members when fewer than t show up', async () => {

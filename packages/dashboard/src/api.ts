@@ -29,6 +29,8 @@ export interface CommitmentJson {
   metrics: MetricsJson;
   runsRoot: string;
   signature: string;
+  /** When this node first stored it (unix ms; docs/protocol.md "First seen"). */
+  firstSeenAt?: number;
 }
 
 export interface LabStatusJson {
@@ -66,8 +68,27 @@ export interface StatusJson {
   threshold: number;
   labs: LabStatusJson[];
   pendingVotes: PendingVotesJson[];
-  approvals: { height: number; target: PauseState; approved: boolean }[];
+  approvals: { height: number; target: PauseState; approved: boolean; breaches?: string[] }[];
   hooks: HookStatusJson[];
+  /** Open breaches (oldest first, at most 100) and counts; nodes before breach identity omit it. */
+  breaches?: {
+    open: OpenBreachJson[];
+    openCount: number;
+    resolvedCount: number;
+  };
+}
+
+/** An open breach in GET /v1/status (docs/protocol.md "Breach identity"). */
+export interface OpenBreachJson {
+  id: string;
+  kind: string;
+  lab: string;
+  epoch: number;
+  /** Hash of the first evidence that proved it. */
+  evidence: string;
+  firstSeenAt: number;
+  /** The pause certificate first applied while it was open (the pause that acted on it), else null. */
+  actedOnHeight: number | null;
 }
 
 export interface MemberJson {
@@ -129,6 +150,8 @@ export interface CertificateJson {
  */
 export interface EvidenceJson {
   hash?: string;
+  /** The id of the breach it proves (docs/protocol.md "Breach identity"). */
+  breach?: string;
   kind?: string;
   reporter?: string;
   issuedAt?: number;

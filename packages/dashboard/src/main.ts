@@ -11,7 +11,17 @@ import {
 import { h, mount } from './dom.js';
 import { formatAgo, shortHex } from './format.js';
 import { type ConnMode, followStatus } from './live.js';
-import { CAP_LABELS, CAP_NAMES, type CapName, capSeries, epochAt, memberRows, timeline } from './model.js';
+import {
+  CAP_LABELS,
+  CAP_NAMES,
+  type CapName,
+  capSeries,
+  epochAt,
+  memberRows,
+  networkFirstEpoch,
+  timeline,
+} from './model.js';
+import { commitmentContext, stateReason } from './reasons.js';
 import { checkChain, type VerifyResult, verifyCertificateFull } from './verify.js';
 import { renderCertificates } from './views/certificates.js';
 import { renderChart } from './views/chart.js';
@@ -126,19 +136,39 @@ function render(): void {
   const nowCoarse = Math.floor(now / 5000);
   document.title = `${status.state} · ${genesis.name} · pausenet`;
   $('network-name').textContent = genesis.name;
+  // The node serving this page: a member node shows its own lab (its API accepts that lab's writes).
+  $('node-role').textContent =
+    status.role === 'member' ? `member node${status.self ? ` · ${status.self}` : ''}` : 'observer';
   const current = st.certs.find((c) => c.height === status.height) ?? null;
   const curVerdict = current ? verdict(current) : null;
-  section('state', [status.state, status.height, status.since, current, curVerdict, nowCoarse], (host) =>
-    renderState(host, { status, genesis, current, verdict: curVerdict, now }),
+  const reason = stateReason(status, current, st.evidence);
+  section(
+    'state',
+    [status.state, status.height, status.since, current, curVerdict, reason, nowCoarse],
+    (host) => renderState(host, { status, genesis, current, verdict: curVerdict, reason, now }),
   );
   const to = epochAt(genesis.policy, now);
   const win = { from: Math.max(0, to - EPOCH_WINDOW + 1), to };
-  section('members-table', [status.labs, st.commitments, win, Math.floor(now / 30_000)], (host) =>
-    renderMembers(host, memberRows(genesis, status, st.commitments, win, now), now),
+  const rows = memberRows(genesis, status, st.commitments, win, now);
+  const contexts = new Map(
+    rows.flatMap((r) =>
+      r.latest ? [[r.id, commitmentContext(r.latest, to, st.certs, st.evidence)] as const] : [],
+    ),
+  );
+  section(
+    'members-table',
+    [status.labs, st.commitments, win, [...contexts], Math.floor(now / 30_000)],
+    (host) => renderMembers(host, rows, now, contexts),
   );
   const chartWidth = $('chart').clientWidth;
-  section('chart', [st.cap, st.commitments, win, chartWidth], (host) =>
-    renderChart(host, to < 0 ? [] : capSeries(genesis, st.commitments, st.cap, win, now), st.cap, chartWidth),
+  const first = networkFirstEpoch(status, st.commitments, win);
+  section('chart', [st.cap, st.commitments, win, String(first), chartWidth], (host) =>
+    renderChart(
+      host,
+      to < 0 ? [] : capSeries(genesis, st.commitments, st.cap, win, now, first),
+      st.cap,
+      chartWidth,
+    ),
   );
   section('evidence-body', [st.certs, st.evidence, status.pendingVotes, status.hooks, status.since], (host) =>
     renderEvidence(host, timeline(st.certs, st.evidence, status, genesis.threshold), st.evidence),

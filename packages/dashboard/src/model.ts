@@ -34,7 +34,41 @@ export function epochAt(policy: Policy, now: number): number {
 /** Deadline for a lab's epoch-e commitment: start(e+1) + deadlineMs (protocol's commitmentDeadline). */
 export const deadlineOf: (policy: Policy, epoch: number) => number = commitmentDeadline;
 
-/** Epochs in [from, to] whose deadline has passed at `now` and for which `lab` has no commitment. */
+/**
+ * The first epoch the network was running, as far as `window` (all commitments of epochs from..to) and
+ * the status show: the earliest epoch any lab made its first commitment (seq 0) for. A lab's chain numbers
+ * its commitments 0, 1, 2… with increasing epochs, so a lab whose earliest commitment in the window has
+ * seq > 0 (or that has a last commitment but none in the window) committed before the window: the network
+ * was running before it (-Infinity). No commitment from any lab: it is not running yet (+Infinity).
+ * Epochs before this are not "missed": genesisTime may lie long before the members started.
+ */
+export function networkFirstEpoch(
+  status: Pick<StatusJson, 'labs'> | null,
+  commitments: CommitmentJson[],
+  window: { from: number; to: number },
+): number {
+  let first = Number.POSITIVE_INFINITY;
+  const earliest = new Map<string, CommitmentJson>();
+  for (const c of commitments) {
+    if (c.epoch < window.from || c.epoch > window.to) continue;
+    const e = earliest.get(c.lab);
+    if (!e || c.seq < e.seq) earliest.set(c.lab, c);
+  }
+  for (const c of earliest.values())
+    first = Math.min(first, c.seq === 0 ? c.epoch : Number.NEGATIVE_INFINITY);
+  for (const l of status?.labs ?? [])
+    if (l.lastCommitment && !earliest.has(l.id))
+      first = Math.min(
+        first,
+        l.lastCommitment.epoch < window.from ? Number.NEGATIVE_INFINITY : l.lastCommitment.epoch,
+      );
+  return first;
+}
+
+/**
+ * Epochs in [from, to] whose deadline has passed at `now` and for which `lab` has no commitment, from
+ * `firstEpoch` on (the network's first committed epoch, networkFirstEpoch: earlier epochs are not missed).
+ */
 export function missedEpochs(
   policy: Policy,
   commitments: CommitmentJson[],
@@ -42,10 +76,11 @@ export function missedEpochs(
   from: number,
   to: number,
   now: number,
+  firstEpoch = 0,
 ): number[] {
   const have = new Set(commitments.filter((c) => c.lab === lab).map((c) => c.epoch));
   const out: number[] = [];
-  for (let e = Math.max(0, from); e <= to; e++) {
+  for (let e = Math.max(0, from, firstEpoch); e <= to; e++) {
     if (!have.has(e) && deadlineOf(policy, e) < now) out.push(e);
   }
   return out;
@@ -77,6 +112,7 @@ export function memberRows(
   window: { from: number; to: number },
   now: number,
 ): MemberRow[] {
+  const first = networkFirstEpoch(status, commitments, window);
   return [...genesis.members]
     .sort((a, b) => a.index - b.index)
     .map((m) => {
@@ -100,7 +136,7 @@ export function memberRows(
         latest,
         caps,
         overCap: caps.some((c) => c.over),
-        missed: missedEpochs(genesis.policy, commitments, m.id, window.from, window.to, now),
+        missed: missedEpochs(genesis.policy, commitments, m.id, window.from, window.to, now, first),
       };
     });
 }
@@ -124,6 +160,7 @@ export function capSeries(
   cap: CapName,
   window: { from: number; to: number },
   now: number,
+  first = 0,
 ): Series[] {
   return [...genesis.members]
     .sort((a, b) => a.index - b.index)
@@ -134,7 +171,9 @@ export function capSeries(
         const prev = byEpoch.get(c.epoch);
         if (!prev || c.seq > prev.seq) byEpoch.set(c.epoch, c);
       }
-      const missed = new Set(missedEpochs(genesis.policy, commitments, m.id, window.from, window.to, now));
+      const missed = new Set(
+        missedEpochs(genesis.policy, commitments, m.id, window.from, window.to, now, first),
+      );
       const points = [];
       for (let e = Math.max(0, window.from); e <= window.to; e++) {
         const c = byEpoch.get(e);
@@ -150,6 +189,11 @@ export function capSeries(
 
 export interface EvidenceView {
   hash: string;
+  /** Breach id it proves, when the node says (GET /v1/evidence `breach`). */
+  breach: string | null;
+  epoch: number | null;
+  /** What it shows, without the epoch ("over the Training FLOP cap"). */
+  what: string;
   kind: string;
   subject: string;
   reporter: string;
@@ -187,7 +231,8 @@ export function describeEvidence(e: EvidenceJson): EvidenceView {
     commitmentLab(pick('a')) ??
     str(e['subjectLab']) ??
     '—';
-  const epoch = num(pick('epoch')) ?? num(obj(obj(pick('commitment'))?.['commitment'])?.['epoch']);
+  const signedEpoch = (v: unknown): number | undefined => num(obj(obj(v)?.['commitment'])?.['epoch']);
+  const epoch = num(pick('epoch')) ?? signedEpoch(pick('commitment')) ?? signedEpoch(pick('a'));
   let detail = '';
   switch (kind) {
     case 'cap-exceeded':
@@ -205,9 +250,13 @@ export function describeEvidence(e: EvidenceJson): EvidenceView {
     default:
       detail = kind;
   }
+  const what = detail;
   if (epoch !== undefined && kind !== 'missed') detail += ` (epoch ${epoch})`;
   return {
     hash: str(e.hash) ?? '',
+    breach: str(e.breach) ?? null,
+    epoch: epoch ?? null,
+    what,
     kind,
     subject,
     reporter: str(e.reporter) ?? str(inner['reporter']) ?? '—',

@@ -267,3 +267,25 @@ export function dataPaths(config: Pick<NodeConfig, 'dataDir' | 'api' | 'keystore
     lock: join(config.dataDir, 'pausenet.lock'),
   };
 }
+
+/**
+ * What to do when a data dir holds another network's store. The store (pausenet.db and its WAL) is
+ * bound to one network id; the keys are not: keystore.json and node-key are the lab's identity and
+ * must survive a move to a new genesis.
+ */
+export function genesisMismatchMessage(
+  dataDir: string,
+  storedNetwork: string,
+  genesisFile: string,
+  genesisNetwork: string,
+): string {
+  const db = join(dataDir, 'pausenet.db');
+  return (
+    `dataDir ${dataDir} holds network ${storedNetwork} but genesisFile ${genesisFile} is network ${genesisNetwork}. ` +
+    `If this node still belongs to the old network, point genesisFile at that network's genesis. ` +
+    `If it moves to the new one: with the node stopped, move the old network's store aside ` +
+    `(mkdir ${dataDir}/old-network && mv ${db} ${db}-wal ${db}-shm ${dataDir}/old-network/; missing -wal/-shm files are fine) and start again. ` +
+    `Keep keystore.json and node-key where they are: they hold this lab's identity key, BLS share and peer id. ` +
+    `Do not start from an empty dataDir. If the old network was PAUSED here, resume it first (or undo the halt by hand): the old store holds the hook journal`
+  );
+}

@@ -40,7 +40,7 @@ import { ApiServer } from './api/server.js';
 import { findDashboard } from './api/static.js';
 import { loadOrCreateApiToken } from './api/token.js';
 import { buildCommitment, parseCommitmentRequest, runsToJson } from './commit.js';
-import { connectionLimitsOf, dataPaths, type NodeConfig } from './config.js';
+import { connectionLimitsOf, dataPaths, genesisMismatchMessage, type NodeConfig } from './config.js';
 import { InboundGate, ipOf } from './connections.js';
 import { ApiError, ConfigError } from './errors.js';
 import { GossipAdmission } from './gossip/admission.js';
@@ -278,7 +278,7 @@ export class PausenetNode {
       if (stored && stored !== toHex(networkId)) {
         throw new ConfigError(
           'CONFIG_INVALID',
-          `dataDir ${config.dataDir} holds network ${stored} but genesisFile ${config.genesisFile} is network ${toHex(networkId)}; use the matching genesis or a fresh dataDir`,
+          genesisMismatchMessage(config.dataDir, stored, config.genesisFile, toHex(networkId)),
           'dataDir',
         );
       }

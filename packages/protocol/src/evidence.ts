@@ -1,7 +1,7 @@
 import { compareBytes } from './bytes.js';
 import { CAP_NAMES } from './codec/messages.js';
 import { commitmentBodyHash } from './signing.js';
-import type { CapName, Evidence, Policy, SignedCommitment } from './types.js';
+import type { CapName, Evidence, Metrics, Policy, SignedCommitment } from './types.js';
 
 /** Builders of self-proving evidence (pure; validate the result with validateEvidence before gossiping). */
 
@@ -19,9 +19,14 @@ export function detectEquivocation(x: SignedCommitment, y: SignedCommitment): Ev
   return order < 0 ? { kind: 'equivocation', a: x, b: y } : { kind: 'equivocation', a: y, b: x };
 }
 
+/** Names of the caps the metrics strictly exceed, in CAP_NAMES order (the rule behind cap-exceeded evidence). */
+export function capsExceededBy(metrics: Metrics, policy: Policy): CapName[] {
+  return CAP_NAMES.filter((cap) => metrics[cap] > policy.caps[cap]);
+}
+
 /** Names of the caps the commitment's metrics strictly exceed, in CAP_NAMES order. */
 export function exceededCaps(sc: SignedCommitment, policy: Policy): CapName[] {
-  return CAP_NAMES.filter((cap) => sc.commitment.metrics[cap] > policy.caps[cap]);
+  return capsExceededBy(sc.commitment.metrics, policy);
 }
 
 /** cap-exceeded evidence for the first cap the commitment exceeds (metric > cap), else null. */

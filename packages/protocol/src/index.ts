@@ -191,7 +191,7 @@ export {
 } from './epoch.js';
 export type { GenesisConfigIssue, ProtocolErrorCode } from './errors.js';
 export { GenesisConfigError, ProtocolError } from './errors.js';
-export { checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
+export { capsExceededBy, checkCaps, detectEquivocation, exceededCaps } from './evidence.js';
 export { genesisToYaml, parseGenesisYaml, parseQuantity } from './genesis-yaml.js';
 export type { CertificateJson, CommitmentJson, MetricsJson, ReceiptJson } from './json.js';
 export {
@@ -344,6 +344,8 @@ export type {
 } from './types.js';
 export type { CertificateContext } from './validation/certificate.js';
 export { validateCertificate } from './validation/certificate.js';
+export type { ChainLink, ChainProblem, ChainProblemCode } from './validation/chain.js';
+export { chainEnd, chainProblem, orderChain } from './validation/chain.js';
 export type { CommitmentContext } from './validation/commitment.js';
 export { validateCommitment, validateCommitmentIntrinsic } from './validation/commitment.js';
 export type { EvidenceContext } from './validation/evidence.js';

@@ -1,84 +1,13 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { apiCall } from '../io/api-client.js';
-import { parseBigArg, parseHexArg, parseIntArg } from '../io/options.js';
+import { parseHexArg, parseIntArg } from '../io/options.js';
 import { addTargetOptions, resolveTarget, type TargetOptions } from '../io/target.js';
 import { formatStatus, type StatusJson } from './status-format.js';
 
-function print(json: boolean, value: unknown, human: string): void {
+/** Print `value` as one JSON line, or the human text. */
+export function print(json: boolean, value: unknown, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
-}
-
-interface CommitOptions extends TargetOptions {
-  trainingFlop: string;
-  largestRunFlop: string;
-  maxParams: string;
-  datasetTokens: string;
-  acceleratorHours: string;
-  utilizationBps: number;
-  epoch?: number;
-  json?: boolean;
-}
-
-/** `pausenet commit`: have the local member node sign and gossip a compute commitment. */
-export function registerCommit(program: Command): void {
-  const cmd = program
-    .command('commit')
-    .description("sign and publish this lab's compute commitment for the current epoch (via the local node)")
-    .requiredOption(
-      '--training-flop <n>',
-      'total training compute this epoch (FLOP)',
-      parseBigArg('--training-flop'),
-    )
-    .requiredOption('--largest-run-flop <n>', 'largest single run (FLOP)', parseBigArg('--largest-run-flop'))
-    .requiredOption('--max-params <n>', 'largest model trained (parameters)', parseBigArg('--max-params'))
-    .requiredOption('--dataset-tokens <n>', 'largest dataset used (tokens)', parseBigArg('--dataset-tokens'))
-    .option(
-      '--accelerator-hours <n>',
-      'accelerator hours this epoch',
-      parseBigArg('--accelerator-hours'),
-      '0',
-    )
-    .option(
-      '--utilization-bps <n>',
-      'average utilisation in basis points (0..10000)',
-      parseIntArg('--utilization-bps'),
-      0,
-    )
-    .option('--epoch <n>', 'epoch to commit for (default: the current epoch)', parseIntArg('--epoch'))
-    .option('--json', 'print the signed commitment as JSON');
-  addTargetOptions(cmd).addHelpText(
-    'after',
-    `
-Examples:
-  $ pausenet commit --data-dir /var/lib/pausenet --training-flop 3e24 --largest-run-flop 1e24 \\
-      --max-params 7e10 --dataset-tokens 2e12 --accelerator-hours 120000 --utilization-bps 8200
-  $ pausenet commit --api http://127.0.0.1:8645 --token-file ./api-token --training-flop 0 \\
-      --largest-run-flop 0 --max-params 0 --dataset-tokens 0 --json`,
-  );
-  cmd.action(async (o: CommitOptions) => {
-    if (o.utilizationBps > 10_000)
-      throw new CliError('USAGE', `--utilization-bps must be 0..10000, got ${o.utilizationBps}`);
-    const target = await resolveTarget(o, true);
-    const body: Record<string, unknown> = {
-      metrics: {
-        trainingFlop: o.trainingFlop,
-        largestRunFlop: o.largestRunFlop,
-        maxParams: o.maxParams,
-        datasetTokens: o.datasetTokens,
-        acceleratorHours: o.acceleratorHours,
-        utilizationBps: o.utilizationBps,
-      },
-    };
-    if (o.epoch !== undefined) body.epoch = o.epoch;
-    const c = await apiCall<{ hash: string; lab: string; epoch: number; seq: number }>(
-      target,
-      'POST',
-      '/v1/commitments',
-      body,
-    );
-    print(!!o.json, c, `committed: lab ${c.lab} epoch ${c.epoch} seq ${c.seq} hash ${c.hash}`);
-  });
 }
 
 interface ReportOptions extends TargetOptions {

@@ -4,10 +4,10 @@ import { createDkgHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/no
 import { toHex } from '@pausenet/protocol';
 import { CliError, toCliError } from '../errors.js';
 import { loadGenesis, writeGenesis } from '../io/genesis.js';
-import { openKeystore, writeKeystore } from '../io/keystore.js';
+import { keepOldKeystore, openKeystore, writeKeystore } from '../io/keystore.js';
 import { dataPaths, loadConfigFile, passphraseSourceOf } from '../io/node-config.js';
 import { resolvePassphrase } from '../io/passphrase.js';
-import { type DkgOptions, formatDkgProgress } from './dkg.js';
+import { type DkgOptions, dkgNextStep, FORCE_EXPLAINED, formatDkgProgress } from './dkg.js';
 
 /** The `pausenet dkg` action (loaded lazily: it pulls in libp2p). */
 export async function runDkgCommand(o: DkgOptions): Promise<void> {
@@ -21,8 +21,8 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
   const genesis = await loadGenesis(config.genesisFile);
   if (genesis.dkg && !o.force)
     throw new CliError(
-      'CONFIG',
-      `genesis ${config.genesisFile} already holds a DKG result; pass --force to run a new ceremony (changes the network id)`,
+      'REFUSED',
+      `genesis ${config.genesisFile} already holds a DKG result; nothing was changed. ${FORCE_EXPLAINED}`,
     );
   const { dkg: _old, ...preGenesis } = genesis;
   const passphrase = await resolvePassphrase(passphraseSourceOf(config, o.passphraseFile));
@@ -32,6 +32,11 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
     throw new CliError(
       'CONFIG',
       `keystore lab "${secrets.lab}" is not a member of genesis ${config.genesisFile}`,
+    );
+  if (secrets.blsShare && !o.force)
+    throw new CliError(
+      'REFUSED',
+      `keystore ${paths.keystore} already holds a BLS share from an earlier ceremony, although genesis ${config.genesisFile} has no DKG result (a fresh genesis copy?); nothing was changed. If this member's network already ran its DKG, use that network's genesis.yaml. ${FORCE_EXPLAINED}`,
     );
   const identitySecretKey = secrets.identitySecretKey;
 
@@ -48,6 +53,7 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
   } catch (err) {
     throw toCliError(err, { configFile: o.config });
   }
+  let connected: string[] = [];
   const abort = new AbortController();
   // every dial and poll listens on this signal; there are many per member, by design
   setMaxListeners(1000, abort.signal);
@@ -63,9 +69,17 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       timeouts: { deal: o.phaseTimeout, response: o.phaseTimeout, justification: o.phaseTimeout },
       connectTimeoutMs: o.connectTimeout,
       lingerMs: o.linger,
-      onProgress: (p) => log(formatDkgProgress(p)),
+      onProgress: (p) => {
+        if (p.type === 'connecting') connected = p.connected;
+        log(formatDkgProgress(p));
+      },
       signal: abort.signal,
     });
+    if (secrets.blsShare) {
+      // --force replaces a share: keep the old keystore so a mistaken rerun can be undone
+      const kept = await keepOldKeystore(paths.keystore, Date.now());
+      log(`kept the previous keystore (with its old BLS share) as ${kept}`);
+    }
     await writeKeystore(paths.keystore, { ...secrets, blsShare: res.output.secretShare }, passphrase, scrypt);
     await writeGenesis(config.genesisFile, { ...preGenesis, dkg: res.result });
     log(
@@ -83,9 +97,17 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       );
   } catch (err) {
     if ((err as { name?: string }).name === 'DkgCeremonyError') {
-      const e = err as Error & { code: string };
+      const e = err as Error & { code: string; detail?: { missing?: string[] } };
       if (e.code === 'ABORTED') throw new CliError('INTERRUPTED', 'DKG interrupted; nothing was written');
-      throw new CliError('DKG', `DKG failed (${e.code}): ${e.message}; nothing was written`);
+      const next = dkgNextStep({
+        code: e.code,
+        missing: e.detail?.missing ?? [],
+        connected,
+        others: preGenesis.members.filter((m) => m.id !== member.id),
+        self: member,
+        connectTimeoutMs: o.connectTimeout,
+      });
+      throw new CliError('DKG', `DKG failed (${e.code}): ${e.message}; nothing was written. Next: ${next}`);
     }
     throw err;
   } finally {

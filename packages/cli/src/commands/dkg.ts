@@ -13,6 +13,37 @@ export interface DkgOptions {
   json?: boolean;
 }
 
+/** What `--force` does, in the words every refusal uses. */
+export const FORCE_EXPLAINED =
+  "--force runs a new ceremony: it replaces this member's BLS share in keystore.json (the old keystore is kept beside it as keystore.json.before-dkg-<time>) and the dkg section of genesis, which gives a new group key and a new network id; every member has to rerun it together, and certificates of the old key do not verify under the new genesis";
+
+/** Where a failed ceremony leaves this member, for the next-step hint. */
+export interface DkgFailureContext {
+  code: string;
+  /** Members the ceremony never heard from. */
+  missing: string[];
+  /** Members this one was connected to when dealing started. */
+  connected: string[];
+  others: { id: string; addrs: string[] }[];
+  self: { id: string; addrs: string[] };
+  connectTimeoutMs: number;
+}
+
+/** The operator's next step after a failed ceremony (nothing was written, so a rerun starts clean). */
+export function dkgNextStep(f: DkgFailureContext): string {
+  const secs = Math.round(f.connectTimeoutMs / 1000);
+  const together = `every member runs \`pausenet dkg\` again at the same time (each within --connect-timeout, now ${secs} s, of the first)`;
+  if (f.code === 'TRANSCRIPT_MISMATCH')
+    return `do not use this key; compare \`pausenet genesis validate\` (ceremony id) with the other members, then ${together}`;
+  if (f.connected.length === 0 && f.others.length > 0) {
+    const addrs = f.others.map((m) => `${m.id} ${m.addrs.join(' ') || '(no addrs in genesis)'}`).join('; ');
+    return `no other member was reachable from here (${f.others.map((m) => m.id).join(', ')}): ${together}. Check that their genesis addresses are reachable from this host (${addrs}) and that this node listens where genesis says it does (${f.self.id}: ${f.self.addrs.join(' ') || 'no addrs'}; config listen)`;
+  }
+  if (f.missing.length > 0)
+    return `ask ${f.missing.join(', ')} to start \`pausenet dkg\` (check the member is running, its genesis copy has the same ceremony id and its address is reachable from here); then ${together}`;
+  return `read the reasons above (excluded members must fix their node or keystore); then ${together}`;
+}
+
 /** Render one progress event as a line. */
 export function formatDkgProgress(p: DkgProgress): string {
   switch (p.type) {
@@ -62,7 +93,10 @@ export function registerDkg(program: Command): void {
       120_000,
     )
     .option('--linger <ms>', 'keep serving bundles after finishing', parseIntArg('--linger', 0), 1500)
-    .option('--force', 'rerun although genesis already holds a DKG result (replaces it)')
+    .option(
+      '--force',
+      'run a new ceremony although genesis holds a DKG result or the keystore a BLS share: replaces the share (old keystore kept as keystore.json.before-dkg-<time>) and the group key, so the network id changes',
+    )
     .option('--json', 'progress on stderr; last stdout line is the result as JSON')
     .addHelpText(
       'after',

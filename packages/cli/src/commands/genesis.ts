@@ -23,8 +23,8 @@ export function registerGenesis(program: Command): void {
       'after',
       `
 Examples:
-  $ pausenet genesis create --name frontier-pause --member lab-a.member.yaml --member lab-b.member.yaml \\
-      --member lab-c.member.yaml --member lab-d.member.yaml --out genesis.yaml
+  $ pausenet genesis create --name frontier-pause --member lab-a.entry.yaml --member lab-b.entry.yaml \\
+      --member lab-c.entry.yaml --member lab-d.entry.yaml --out genesis.yaml
   $ pausenet genesis validate genesis.yaml`,
     );
   g.command('create')
@@ -110,7 +110,18 @@ Example:
         return;
       }
       process.stdout.write(
-        `${file}: valid\n  name        ${s.name}\n  network id  ${s.networkId}\n  members     ${s.members.map((m) => `${m.id}#${m.index}`).join(', ')}\n  threshold   ${s.threshold}\n  dkg         ${s.dkg ? `done, group key ${s.dkg.groupPublicKey.slice(0, 24)}…` : 'not yet run (run `pausenet dkg`)'}\n`,
+        `${[
+          `${file}: valid`,
+          `  name         ${s.name}`,
+          `  ceremony id  ${s.ceremonyId}`,
+          `  network id   ${s.networkId}`,
+          `  members      ${s.members.map((m) => `${m.id}#${m.index}`).join(', ')}`,
+          `  threshold    ${s.threshold}`,
+          `  dkg          ${s.dkg ? `done, group key ${s.dkg.groupPublicKey.slice(0, 24)}…` : 'not yet run (run `pausenet dkg`)'}`,
+          s.dkg
+            ? 'compare the network id with every member: after the DKG it covers members, policy and group key'
+            : 'compare the ceremony id with every member before the DKG: the ceremony runs only among identical genesis files',
+        ].join('\n')}\n`,
       );
     });
 }

@@ -49,7 +49,7 @@ Send the printed entry to whoever assembles genesis (\`pausenet genesis create\`
 
 Examples:
   $ pausenet init --data-dir /var/lib/pausenet --lab lab-a --index 1 --name "Lab A" \\
-      --addr /ip4/203.0.113.7/tcp/9000 > lab-a.member.yaml
+      --addr /ip4/203.0.113.7/tcp/9000 > lab-a.entry.yaml
   $ PAUSENET_PASSPHRASE=... pausenet init --data-dir ./a --lab lab-a --index 1 --json`,
     )
     .action(async (o: InitOptions) => {

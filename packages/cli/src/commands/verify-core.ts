@@ -1,9 +1,14 @@
 import {
   certificateFromJson,
   certificateHash,
+  chainEnd,
+  chainProblem,
   type Genesis,
+  type Level,
   networkIdOf,
+  orderChain,
   ProtocolError,
+  type Step,
   statementBytes,
   statementOf,
   toHex,
@@ -15,6 +20,7 @@ export interface VerifyOutcome {
   reason: string;
   height?: number;
   target?: string;
+  step?: Step;
   signers?: string[];
 }
 
@@ -50,36 +56,34 @@ export function verifyCertificateJson(json: unknown, genesis: Genesis): VerifyOu
   const n = genesis.members.length;
   return {
     valid: true,
-    reason: `height ${cert.height} -> ${cert.target}${cert.target === 'RUNNING' ? ` resolving ${cert.resolves.length} breach(es)` : ''}, signed by ${cert.signers.join(', ')} (${cert.signers.length} of ${n}, threshold ${genesis.threshold})`,
+    reason: `height ${cert.height} -> ${cert.target}${cert.step === 'down' ? ` (step down) resolving ${cert.resolves.length} breach(es)` : ''}, signed by ${cert.signers.join(', ')} (${cert.signers.length} of ${n}, threshold ${genesis.threshold})`,
     height: cert.height,
     target: cert.target,
+    step: cert.step,
     signers: cert.signers,
   };
 }
 
 /**
- * Check a whole certificate chain (the GET /v1/certificates array, as the dashboard downloads it):
- * every element valid and the heights exactly 1..n, so the chain ends in a well-defined state.
+ * Check a whole certificate chain (the GET /v1/certificates array, as the dashboard downloads it), in
+ * any order: every element valid on its own (K_* without K_STALE/K_FUTURE), then the chain's structure
+ * (docs/protocol.md "Verifying a chain": heights 1..n, within a height the step down first and steps up
+ * in strictly increasing levels, a step down below the level certified at the height before).
  */
 export function verifyCertificateChainJson(json: unknown[], genesis: Genesis): VerifyOutcome {
   if (json.length === 0) return { valid: false, reason: 'the certificate chain is empty' };
-  const sorted = [...json].sort(
-    (a, b) => Number((a as { height?: unknown }).height) - Number((b as { height?: unknown }).height),
-  );
-  let last: VerifyOutcome | undefined;
-  for (const [i, c] of sorted.entries()) {
+  const links: { height: number; target: Level; step: Step; outcome: VerifyOutcome }[] = [];
+  for (const [i, c] of json.entries()) {
     const r = verifyCertificateJson(c, genesis);
-    if (!r.valid) return { ...r, reason: `certificate #${i + 1}: ${r.reason}` };
-    if (r.height !== i + 1)
-      return {
-        valid: false,
-        reason: `the chain must hold heights 1..${sorted.length}; height ${i + 1} is missing`,
-      };
-    last = r;
+    if (!r.valid) return { ...r, reason: `certificate #${i + 1} of the file: ${r.reason}` };
+    links.push({ height: r.height!, target: r.target as Level, step: r.step!, outcome: r });
   }
-  const end = last as VerifyOutcome;
+  const problem = chainProblem(links);
+  if (problem) return { valid: false, reason: `${problem.detail} [${problem.code}]` };
+  const end = chainEnd(links)!;
+  const last = orderChain(links).at(-1)!.outcome;
   return {
-    ...end,
-    reason: `chain of ${sorted.length} certificate(s) valid; ends ${end.target} at height ${end.height}`,
+    ...last,
+    reason: `chain of ${links.length} certificate(s) valid; ends ${end.level} at height ${end.height}`,
   };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile } from 'node:fs/promises';
 import {
   KeystoreError,
   type MemberSecrets,
@@ -53,4 +53,13 @@ export async function openKeystore(file: string, passphrase: string): Promise<Op
 /** Read and decrypt a keystore file (secrets only). */
 export async function readKeystore(file: string, passphrase: string): Promise<MemberSecrets> {
   return (await openKeystore(file, passphrase)).secrets;
+}
+
+/** Copy a keystore aside as `<file>.before-dkg-<time>` (0600) before it is rewritten; returns the copy's path. */
+export async function keepOldKeystore(file: string, now: number): Promise<string> {
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+  const dest = `${file}.before-dkg-${stamp}`;
+  await copyFile(file, dest);
+  await chmod(dest, 0o600);
+  return dest;
 }

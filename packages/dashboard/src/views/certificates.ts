@@ -50,6 +50,11 @@ export function renderCertificates(
                 'Chain is well-formed: heights 1…n, alternating PAUSE/RESUME, enough signers.',
               ),
           h(
+            'p',
+            { class: 'fine' },
+            'The check is one BLS pairing under the group key: it proves that at least the threshold of members signed each transition, not which members. The signer lists are what this node recorded, shown for information.',
+          ),
+          h(
             'div',
             { class: 'scroll', role: 'region', 'aria-label': 'Certificate chain', tabindex: 0 },
             h(
@@ -62,7 +67,7 @@ export function renderCertificates(
                 h(
                   'tr',
                   null,
-                  ['Height', 'Moves to', 'Signers', 'Hash', 'Check', 'Download'].map((t) =>
+                  ['Height', 'Moves to', 'Signers (informational)', 'Hash', 'Check', 'Download'].map((t) =>
                     h('th', { scope: 'col' }, t),
                   ),
                 ),
@@ -80,7 +85,15 @@ export function renderCertificates(
                       { 'data-label': 'Moves to' },
                       h('span', { class: `pill pill-${c.target.toLowerCase()}` }, c.target),
                     ),
-                    h('td', { 'data-label': 'Signers' }, c.signers.join(', ')),
+                    h(
+                      'td',
+                      {
+                        'data-label': 'Signers (informational)',
+                        title:
+                          'recorded by this node; the group signature does not show which members signed',
+                      },
+                      c.signers.join(', '),
+                    ),
                     h('td', { 'data-label': 'Hash' }, h('code', { title: c.hash }, shortHex(c.hash))),
                     h('td', { 'data-label': 'Check' }, verifiedBadge(verdict(c))),
                     h(

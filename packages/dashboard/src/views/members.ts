@@ -1,9 +1,18 @@
 import { h, mount } from '../dom.js';
 import { formatAgo, formatBig, formatBps, formatPercent, shortHex } from '../format.js';
-import { CAP_LABELS, type MemberRow } from '../model.js';
+import { CAP_LABELS, type CapUse, type MemberRow } from '../model.js';
+import type { CommitmentContext } from '../reasons.js';
 
-/** Members table: connection, latest commitment, each capped metric as a bar against its cap. */
-export function renderMembers(host: HTMLElement, rows: MemberRow[], now: number): void {
+/**
+ * Members table: connection, latest commitment, each capped metric as a bar against its cap. `contexts`
+ * (by lab) says whether the latest figures are this epoch's and whether a resume came after them.
+ */
+export function renderMembers(
+  host: HTMLElement,
+  rows: MemberRow[],
+  now: number,
+  contexts: Map<string, CommitmentContext> = new Map(),
+): void {
   const table = h(
     'table',
     { class: 'members' },
@@ -27,7 +36,7 @@ export function renderMembers(host: HTMLElement, rows: MemberRow[], now: number)
     h(
       'tbody',
       null,
-      rows.map((r) => row(r, now)),
+      rows.map((r) => row(r, now, contexts.get(r.id) ?? null)),
     ),
   );
   mount(
@@ -36,8 +45,48 @@ export function renderMembers(host: HTMLElement, rows: MemberRow[], now: number)
   );
 }
 
-function row(r: MemberRow, now: number): HTMLElement {
-  const cls = [r.overCap ? 'row-over' : '', r.missed.length ? 'row-missed' : ''].join(' ').trim();
+/** "this epoch" / "last commitment, epoch N" and, after a resume, "before the resume at height H". */
+function contextLine(r: MemberRow, ctx: CommitmentContext | null): string | null {
+  if (!r.latest || !ctx) return null;
+  const when = ctx.currentEpoch ? 'this epoch' : `last commitment, epoch ${r.latest.epoch}`;
+  if (ctx.beforeResumeAt === null) return when;
+  const step = ctx.resumedTo === 'RUNNING' ? 'the resume' : `the step down to ${ctx.resumedTo}`;
+  return `${when}, before ${step} at height ${ctx.beforeResumeAt}`;
+}
+
+function capCell(c: CapUse, r: MemberRow, ctx: CommitmentContext | null): HTMLElement {
+  if (!r.latest)
+    return h(
+      'td',
+      { 'data-label': CAP_LABELS[c.cap], class: 'cell-none' },
+      h('em', null, 'no commitment yet'),
+      h('br'),
+      h('small', { class: 'bar-text' }, `cap ${formatBig(c.limit)}`),
+    );
+  const resolvedAt = ctx?.resolvedAt ?? null;
+  const resolved = c.over && resolvedAt !== null;
+  const verdict = c.over ? (resolved ? ` — over; resolved at height ${resolvedAt}` : ' — OVER') : '';
+  return h(
+    'td',
+    { 'data-label': CAP_LABELS[c.cap], class: c.over ? (resolved ? 'cell-resolved' : 'cell-over') : null },
+    h(
+      'div',
+      { class: 'bar', 'aria-hidden': 'true' },
+      h('div', {
+        class: `bar-fill ${c.over ? (resolved ? 'bar-resolved' : 'bar-over') : c.ratio > 0.8 ? 'bar-warn' : ''}`,
+        style: `width:${Math.min(100, c.ratio * 100).toFixed(1)}%`,
+      }),
+    ),
+    h('strong', { class: 'bar-pct' }, `${formatPercent(c.ratio)} of cap${verdict}`),
+    h('br'),
+    h('small', { class: 'bar-text' }, `${formatBig(c.value)} / ${formatBig(c.limit)}`),
+  );
+}
+
+function row(r: MemberRow, now: number, ctx: CommitmentContext | null): HTMLElement {
+  const alarm = r.overCap && (ctx?.resolvedAt ?? null) === null;
+  const cls = [alarm ? 'row-over' : '', r.missed.length ? 'row-missed' : ''].join(' ').trim();
+  const when = contextLine(r, ctx);
   return h(
     'tr',
     { class: cls || null, 'data-lab': r.id },
@@ -61,6 +110,7 @@ function row(r: MemberRow, now: number): HTMLElement {
       r.latest
         ? [
             `epoch ${r.latest.epoch} · seq ${r.latest.seq}`,
+            when ? [h('br'), h('small', { class: 'when', 'data-testid': 'when' }, when)] : null,
             h('br'),
             h(
               'small',
@@ -74,25 +124,9 @@ function row(r: MemberRow, now: number): HTMLElement {
               `${formatBig(r.latest.metrics.acceleratorHours)} accel.-h · ${formatBps(r.latest.metrics.utilizationBps)} util.`,
             ),
           ]
-        : h('em', null, 'none yet'),
+        : h('em', null, 'no commitment yet'),
     ),
-    ...r.caps.map((c) =>
-      h(
-        'td',
-        { 'data-label': CAP_LABELS[c.cap], class: c.over ? 'cell-over' : null },
-        h(
-          'div',
-          { class: 'bar', 'aria-hidden': 'true' },
-          h('div', {
-            class: `bar-fill ${c.over ? 'bar-over' : c.ratio > 0.8 ? 'bar-warn' : ''}`,
-            style: `width:${Math.min(100, c.ratio * 100).toFixed(1)}%`,
-          }),
-        ),
-        h('strong', { class: 'bar-pct' }, `${formatPercent(c.ratio)} of cap${c.over ? ' — OVER' : ''}`),
-        h('br'),
-        h('small', { class: 'bar-text' }, `${formatBig(c.value)} / ${formatBig(c.limit)}`),
-      ),
-    ),
+    ...r.caps.map((c) => capCell(c, r, ctx)),
     h(
       'td',
       { 'data-label': 'Deadlines' },

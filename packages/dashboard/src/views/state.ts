@@ -1,6 +1,7 @@
 import type { CertificateJson, GenesisJson, StatusJson } from '../api.js';
 import { h, mount, s } from '../dom.js';
 import { formatAgo, formatTime, shortHex } from '../format.js';
+import type { BreachLine, StateReason } from '../reasons.js';
 import type { VerifyResult } from '../verify.js';
 import { verifiedBadge } from './badge.js';
 
@@ -10,6 +11,8 @@ export interface StateProps {
   /** The certificate at status.height (null at height 0 or while it is being fetched). */
   current: CertificateJson | null;
   verdict: VerifyResult | null;
+  /** Which breaches the pause acted on, or what the resume resolved. */
+  reason: StateReason;
   now: number;
 }
 
@@ -34,6 +37,7 @@ export function renderState(host: HTMLElement, p: StateProps): void {
             ? 'No certified pause: labs may train within the policy caps.'
             : 'A threshold of member labs certified the resume: labs may train within the policy caps.',
       ),
+      reasonBlock(p.reason),
     ),
     h(
       'dl',
@@ -51,6 +55,92 @@ export function renderState(host: HTMLElement, p: StateProps): void {
     ),
     proof(p),
   );
+}
+
+const SHOWN = 5;
+
+function breachItem(b: BreachLine): HTMLElement {
+  const where = b.epoch === null ? b.lab : `${b.lab}, epoch ${b.epoch}`;
+  return h(
+    'li',
+    { 'data-breach': b.id },
+    h('strong', null, b.kind),
+    ` — ${where}${b.detail ? `: ${b.detail}` : ''} `,
+    h('small', { title: b.id }, `breach ${shortHex(b.id)}`),
+  );
+}
+
+function breachList(list: BreachLine[], more = 0): HTMLElement {
+  const extra = list.length - SHOWN + more;
+  return h(
+    'ul',
+    { class: 'reason-list' },
+    list.slice(0, SHOWN).map(breachItem),
+    extra > 0 ? h('li', null, `… and ${extra} more (Evidence below)`) : null,
+  );
+}
+
+const plural = (n: number, one: string, many = `${one}es`) => `${n} ${n === 1 ? one : many}`;
+
+/** The reason line(s) of the banner: the breaches behind a pause, or what a resume resolved. */
+function reasonBlock(r: StateReason): HTMLElement | null {
+  if (r.kind === 'paused') {
+    if (!r.known)
+      return h(
+        'div',
+        { class: 'reason', 'data-testid': 'reason' },
+        'This node does not report which breaches led here; see Evidence below.',
+      );
+    return h(
+      'div',
+      { class: 'reason', 'data-testid': 'reason' },
+      r.actedOn.length
+        ? [
+            h('p', null, `Why: ${plural(r.actedOn.length + r.unlisted, 'open breach')}`),
+            breachList(r.actedOn, r.unlisted),
+          ]
+        : h(
+            'p',
+            null,
+            'Why: no open breach is recorded on this node (the members certified this level on evidence it has not received yet).',
+          ),
+      r.openedSince.length
+        ? [
+            h('p', null, `Opened since the pause: ${plural(r.openedSince.length, 'breach')}`),
+            breachList(r.openedSince),
+          ]
+        : null,
+    );
+  }
+  if (r.kind === 'resumed')
+    return h(
+      'div',
+      { class: 'reason', 'data-testid': 'reason' },
+      h(
+        'p',
+        null,
+        `The resume at height ${r.height} resolves ${plural(r.resolved.length, 'breach')} (named in the signed statement)${r.resolved.length ? ':' : '.'}`,
+      ),
+      r.resolved.length ? breachList(r.resolved) : null,
+      r.stillOpen.length
+        ? [
+            h(
+              'p',
+              null,
+              `Still open: ${plural(r.stillOpen.length, 'breach')}; by policy they can lead to a new pause.`,
+            ),
+            breachList(r.stillOpen),
+          ]
+        : null,
+    );
+  if (r.stillOpen.length)
+    return h(
+      'div',
+      { class: 'reason', 'data-testid': 'reason' },
+      h('p', null, `Open: ${plural(r.stillOpen.length, 'breach')}, no pause certified (yet).`),
+      breachList(r.stillOpen),
+    );
+  return null;
 }
 
 /** Pause bars or a play triangle drawn in SVG (no font dependency). */
@@ -106,8 +196,18 @@ function proof(p: StateProps): HTMLElement {
     h(
       'dl',
       { class: 'proof-fields' },
-      h('dt', null, 'Signers'),
-      h('dd', { 'data-testid': 'signers' }, `${c.signers.join(', ')} (${c.signers.length})`),
+      h('dt', null, 'Signers (informational)'),
+      h(
+        'dd',
+        null,
+        h('span', { 'data-testid': 'signers' }, `${c.signers.join(', ')} (${c.signers.length})`),
+        h('br'),
+        h(
+          'small',
+          { 'data-testid': 'signers-note' },
+          'as this node recorded them: the group signature proves that at least the threshold of members signed, not which ones, so this list is not covered by the check',
+        ),
+      ),
       h('dt', null, 'Statement'),
       h('dd', null, h('code', { class: 'hex' }, c.statement)),
       h('dt', null, 'Group signature'),

@@ -80,6 +80,20 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
       });
     figures.push(`full mesh ${Date.now() - t0} ms`);
 
+    // A member node serves the same page: its header names the node's role and lab. Before any lab
+    // has committed, the cap cells say so instead of "0% of cap".
+    const memberPage = await openDashboard(browser, members[0]!.node.apiUrl);
+    await waitForState(memberPage, 'RUNNING', { height: 0 });
+    expect(await memberPage.locator('[data-testid="node-role"]').textContent()).toBe('member node · lab-a');
+    await memberPage.waitForSelector('tr[data-lab="lab-d"] td.cell-none');
+    expect(await memberPage.locator('tr[data-lab="lab-d"] td.cell-none').count()).toBe(4);
+    expect(await memberPage.locator('table.members').textContent()).not.toMatch(/0% of cap/);
+    // genesisTime is 10 h (600 one-minute epochs) back, but no lab has committed yet: the network was
+    // not running then, so no epoch shows as missed (in the table or the chart).
+    expect(await memberPage.locator('table.members .missed').count()).toBe(0);
+    expect(await memberPage.locator('#chart .miss-mark').count()).toBe(0);
+    await memberPage.close();
+
     // A few epochs of under-cap history from every lab, so members and the chart have data.
     const current = Math.floor((Date.now() - genesis.policy.genesisTime) / EPOCH_MS);
     const tHistory = Date.now();
@@ -105,6 +119,7 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     expect(await readVerified(page)).toMatchObject({ result: 'none' });
     await page.waitForSelector('tr[data-lab="lab-d"]');
     expect(await page.locator('table.members tbody tr').count()).toBe(4);
+    expect(await page.locator('[data-testid="node-role"]').textContent()).toBe('observer');
     await page.evaluate(() => {
       (window as unknown as { marker: number }).marker = 42;
     });
@@ -131,6 +146,20 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     expect(certs[0]).toMatchObject({ height: 1, target: 'PAUSED' });
     const signers = (await page.locator('[data-testid="signers"]').textContent()) ?? '';
     expect(signers).toBe(`${certs[0]!.signers.join(', ')} (${certs[0]!.signers.length})`);
+    // The group signature does not say who signed: the list is labelled as the node's record.
+    expect(await page.locator('.proof-fields dt', { hasText: 'Signers' }).textContent()).toBe(
+      'Signers (informational)',
+    );
+    expect(await page.locator('[data-testid="signers-note"]').textContent()).toMatch(
+      /not covered by the check/,
+    );
+    // The banner says why: the breach the pause acted on, from the observer's open breaches.
+    await page.waitForSelector('[data-testid="reason"] li[data-breach]');
+    expect(await page.locator('[data-testid="reason"]').textContent()).toMatch(
+      new RegExp(
+        `Why: \\d+ open breach.*cap-exceeded — lab-b, epoch ${current}: over the Training FLOP cap breach`,
+      ),
+    );
     expect(certs[0]!.signers.length).toBeGreaterThanOrEqual(3);
     expect(await page.locator('.proof code.hex').first().textContent()).toBe(certs[0]!.statement);
     // Evidence and the over-cap row appear; every lab's halt hook really ran.
@@ -162,6 +191,23 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
       timeoutMs: 30_000,
       everyMs: 100,
     });
+    // After the resume the banner names what it resolved, and lab-b's over-cap figures are explained as
+    // history (resolved by the resume), not shown as a live OVER under a RUNNING banner.
+    await page.waitForSelector('[data-testid="reason"] li[data-breach]');
+    expect(await page.locator('[data-testid="reason"]').textContent()).toMatch(
+      new RegExp(`The resume at height 2 resolves \\d+ breach.*cap-exceeded — lab-b, epoch ${current}: over`),
+    );
+    await page.waitForSelector('tr[data-lab="lab-b"] td.cell-resolved');
+    expect(await page.locator('tr[data-lab="lab-b"].row-over').count()).toBe(0);
+    const rowB = page.locator('tr[data-lab="lab-b"]');
+    expect(await rowB.locator('td[data-label="Training FLOP"] .bar-pct').textContent()).toMatch(
+      /^300% of cap — over; resolved at height 2$/,
+    );
+    // (1-minute epochs: the breach epoch may have ended meanwhile)
+    expect(await rowB.locator('[data-testid="when"]').textContent()).toMatch(
+      new RegExp(`^(this epoch|last commitment, epoch ${current}), before the resume at height 2$`),
+    );
+    expect(await page.locator('table.members').textContent()).not.toMatch(/OVER/);
     await expectPng(await screenshot(page, 'network-resumed'));
 
     // No CDN, no CSP violations or script errors against the real node either.

@@ -26,7 +26,9 @@ export function startDashboardNetwork(opts: { labs: number; observers: number })
     // about the page, the store's durability is tested in packages/node.
     root: 'tmpfs',
     prefix: 'pn-dash-net-',
-    policy: { epochMs: EPOCH_MS, caps: CAPS },
+    // Deadlines pass within the page's 12-epoch window (genesisTime is 600 epochs back), so the page must
+    // tell epochs before the network ran from missed ones.
+    policy: { epochMs: EPOCH_MS, deadlineMs: 30_000, caps: CAPS },
   });
 }
 

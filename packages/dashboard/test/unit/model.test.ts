@@ -13,6 +13,7 @@ import {
   epochAt,
   memberRows,
   missedEpochs,
+  networkFirstEpoch,
   timeline,
 } from '../../src/model.js';
 
@@ -85,6 +86,45 @@ describe('epochs and deadlines', () => {
   });
 });
 
+describe('epochs before the network ran are not missed', () => {
+  // genesisTime long before the members started: epochs 0..99 passed with no lab running
+  const now = deadlineOf(policy, 104) + 1;
+  const win = { from: 94, to: 105 };
+
+  it('networkFirstEpoch: the first epoch a lab made its first (seq 0) commitment for', () => {
+    expect(networkFirstEpoch(null, [], win)).toBe(Number.POSITIVE_INFINITY);
+    const cs = [
+      commitment('lab-a', 100, 0, '1'),
+      commitment('lab-a', 101, 1, '1'),
+      commitment('lab-b', 102, 0, '1'),
+    ];
+    expect(networkFirstEpoch(null, cs, win)).toBe(100);
+    // lab-b's earliest in the window is seq 3: it committed before the window, so the network ran then
+    expect(networkFirstEpoch(null, [cs[0]!, cs[1]!, commitment('lab-b', 95, 3, '1')], win)).toBe(
+      Number.NEGATIVE_INFINITY,
+    );
+    const status = {
+      labs: [{ id: 'lab-b', name: 'B', connected: true, lastCommitment: commitment('lab-b', 80, 7, '1') }],
+    } as unknown as StatusJson;
+    expect(networkFirstEpoch(status, [commitment('lab-a', 100, 0, '1')], win)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('no lab has committed: nothing is missed; then only from the first committed epoch on', () => {
+    const none = memberRows(genesis, null, [], win, now);
+    expect(none.map((r) => r.missed)).toEqual([[], []]);
+    const cs = [
+      commitment('lab-a', 100, 0, '1'),
+      commitment('lab-a', 101, 1, '1'),
+      commitment('lab-a', 104, 2, '1'),
+    ];
+    const [a, b] = memberRows(genesis, null, cs, win, now);
+    expect(a!.missed).toEqual([102, 103]);
+    expect(b!.missed).toEqual([100, 101, 102, 103, 104]);
+    const [sa] = capSeries(genesis, cs, 'trainingFlop', win, now, networkFirstEpoch(null, cs, win));
+    expect(sa!.points.filter((p) => p.missed).map((p) => p.epoch)).toEqual([102, 103]);
+  });
+});
+
 describe('memberRows', () => {
   it('orders by member index, merges live status, flags caps and misses', () => {
     const cs = [
@@ -146,6 +186,9 @@ describe('evidence and timeline', () => {
   it('describes protocol evidence JSON', () => {
     expect(describeEvidence(capEvidence)).toEqual({
       hash: 'e1',
+      breach: null,
+      epoch: 7,
+      what: 'over the Training FLOP cap',
       kind: 'cap-exceeded',
       subject: 'lab-b',
       reporter: 'lab-a',

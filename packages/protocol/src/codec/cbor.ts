@@ -60,7 +60,10 @@ export function decodeCanonical<T>(field: Field<T>, bytes: Uint8Array, what: str
       useMaps: false,
       tags: TAGS,
     };
-    raw = cborDecode(bytes, { ...options, tokenizer: new NoFloatTokenizer(bytes, options) } as never);
+    // The tokenizer lets NaN and ±Infinity through as float tokens so that NoFloatTokenizer refuses every
+    // float alike (WRONG_TYPE, docs/protocol.md "Encoding"); cborg would otherwise throw its own error.
+    const tokenizer = new NoFloatTokenizer(bytes, { ...options, allowNaN: true, allowInfinity: true });
+    raw = cborDecode(bytes, { ...options, tokenizer } as never);
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
     throw new ProtocolError('MALFORMED', `${what}: ${(e as Error)?.message ?? String(e)}`);
