@@ -5,7 +5,14 @@
  * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { fromHex, levelRank, statementBytes, stepAllows, toHex } from '@pausenet/protocol/browser';
+import {
+  chainProblem,
+  fromHex,
+  orderChain,
+  statementBytes,
+  stepAllows,
+  toHex,
+} from '@pausenet/protocol/browser';
 import type { CertificateJson, GenesisJson } from './api.js';
 
 /** Domain separation tag of the proof-of-possession ciphersuite (docs/protocol.md, BLS). */
@@ -78,39 +85,18 @@ export interface ChainIssue {
 }
 
 /**
- * Chain rules of the pause state machine (docs/protocol.md "Levels"): heights 1..n without gaps; at each
- * height at most one step down, and only as the lowest level there, then steps up in strictly increasing
- * levels; a step up targets REDUCED or PAUSED, a step down RUNNING or REDUCED; each certificate names at
- * least `threshold` distinct signers, all genesis members.
+ * What the page can check of a certificate chain without cryptography: each certificate's step can name its
+ * level and it names at least `threshold` distinct signers, all genesis members; and the chain's structure
+ * (docs/protocol.md "Verifying a chain": heights 1..n without gaps, at most one step down per height and
+ * below the level certified before, steps up in strictly increasing levels), its first problem as
+ * @pausenet/protocol's chainProblem finds it.
  */
 export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null): ChainIssue[] {
   const issues: ChainIssue[] = [];
-  const sorted = [...certs].sort((a, b) => a.height - b.height || levelRank(a.target) - levelRank(b.target));
   const memberIds = new Set((genesis?.members ?? []).map((m) => m.id));
-  let expectedHeight = 1;
-  sorted.forEach((c, i) => {
-    const prev = sorted[i - 1];
-    const sameHeight = prev !== undefined && prev.height === c.height;
-    if (!sameHeight) {
-      if (c.height !== expectedHeight)
-        issues.push({ height: c.height, detail: `expected height ${expectedHeight}` });
-      expectedHeight = c.height + 1;
-    }
-    if (!stepAllows(c.step, c.target)) {
+  for (const c of orderChain(certs)) {
+    if (!stepAllows(c.step, c.target))
       issues.push({ height: c.height, detail: `a step ${c.step} cannot move to ${c.target}` });
-    } else if (c.step === 'down' && c.height === 1) {
-      issues.push({ height: 1, detail: 'height 0 is RUNNING: nothing steps down at height 1' });
-    }
-    if (sameHeight) {
-      if (levelRank(c.target) <= levelRank(prev.target)) {
-        issues.push({ height: c.height, detail: `two certificates for ${c.target} at height ${c.height}` });
-      } else if (c.step === 'down') {
-        issues.push({
-          height: c.height,
-          detail: `a step down at height ${c.height} after a lower level there`,
-        });
-      }
-    }
     const distinct = new Set(c.signers);
     if (distinct.size !== c.signers.length) issues.push({ height: c.height, detail: 'duplicate signer' });
     if (genesis) {
@@ -124,7 +110,9 @@ export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null
         if (!memberIds.has(s)) issues.push({ height: c.height, detail: `signer ${s} is not a member` });
       }
     }
-  });
+  }
+  const structure = certs.length > 0 ? chainProblem(certs) : null;
+  if (structure) issues.push({ height: structure.height, detail: structure.detail });
   return issues;
 }
 

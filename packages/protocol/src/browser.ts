@@ -1,6 +1,7 @@
 /**
  * @packageDocumentation The part of the protocol that runs in a browser (`@pausenet/protocol/browser`):
- * bytes and hex, epochs, levels and steps, the transition statement and certificate ids, types. Nothing here
+ * bytes and hex, epochs, levels and steps, the transition statement and certificate ids, the structure of
+ * a certificate chain, types. Nothing here
  * imports `@pausenet/crypto` or a Node built-in (a test walks the import graph); SHA-256 comes from
  * @noble/hashes. The dashboard checks certificates with it instead of re-implementing the encoding.
  */
@@ -40,3 +41,5 @@ export type {
   Statement,
   Step,
 } from './types.js';
+export type { ChainLink, ChainProblem, ChainProblemCode } from './validation/chain.js';
+export { chainEnd, chainProblem, orderChain } from './validation/chain.js';

@@ -248,20 +248,24 @@ describe('checkChain', () => {
       '1:a step up cannot move to RUNNING',
       '1:duplicate signer',
       '1:1 signers, threshold is 2',
-      '3:expected height 2',
       '3:signer lab-x is not a member',
+      '2:height 2 is missing',
     ]);
   });
 
   it('flags two certificates of one level at a height and a step down above a lower level', () => {
+    // The chain's structure is protocol's chainProblem: its first problem, so one chain per problem.
     const ab = ['lab-a', 'lab-b'];
-    const issues = checkChain(
-      [c(1, 'PAUSED', ab), c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')],
-      genesis,
-    ).map((i) => `${i.height}:${i.detail}`);
-    expect(issues).toEqual([
-      '1:two certificates for PAUSED at height 1',
-      '2:a step down at height 2 after a lower level there',
+    const issues = (certs: CertificateJson[]) =>
+      checkChain(certs, genesis).map((i) => `${i.height}:${i.detail}`);
+    expect(issues([c(1, 'PAUSED', ab), c(1, 'PAUSED', ab)])).toEqual([
+      '1:two steps up to PAUSED or lower at height 1: levels within a height strictly increase',
+    ]);
+    expect(issues([c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')])).toEqual([
+      '2:two steps down at height 2',
+    ]);
+    expect(issues([c(1, 'REDUCED', ab, 'down')])).toEqual([
+      '1:the step down to REDUCED at height 1 is not below the level certified at height 0',
     ]);
   });
 });
