@@ -119,7 +119,7 @@ describe('fault scenarios (4 labs t=3 + 1 observer as processes, testDealer keys
         expect(pairings, `${node} pairings on forged certificates`).toBeLessThanOrEqual(
           10 * (a.certFloodIds ?? 0),
         );
-      // sync: stop at the first invalid item; two such responses ban; one log line per code per 10 s
+      // sync: stop at the first invalid item; a forged signature bans at once; one log line per code per 10 s
       for (const [node, pages] of Object.entries(a.liarPages ?? {}))
         expect(pages, `${node} evidence pages fetched from the liar`).toBeLessThanOrEqual(3);
       expect(a.liarBannedBy?.sort()).toEqual(['lab-a', 'lab-b', 'lab-c', 'lab-d', 'observer-1']);

@@ -25,7 +25,7 @@ async function verdictCodes(s: Session, n: HarnessNode): Promise<Record<string, 
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = /^pausenet_messages_total\{([^}]*)\} (\d+)/.exec(line);
-    if (!m || !m[1]?.includes('topic="evidence"')) continue;
+    if (!m?.[1]?.includes('topic="evidence"')) continue;
     const code = /code="([^"]+)"/.exec(m[1])?.[1] ?? '?';
     out[code] = (out[code] ?? 0) + Number(m[2]);
   }

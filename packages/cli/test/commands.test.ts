@@ -311,6 +311,35 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
     expect(wrong!.stderr).toMatch(/wrong passphrase/);
   });
 
+  it('a SIGTERM while the node starts (its database just created) stops it gracefully: exit 0, "pausenet stopped"', async () => {
+    const dataDir = join(dir, 'obs-sigterm');
+    const f = await cfg('observer-sigterm.json', {
+      role: 'observer',
+      dataDir,
+      genesisFile,
+      logLevel: 'warn',
+    });
+    const node = spawnCli(['start', '--config', f]);
+    // The database appears while PausenetNode.create runs: before start() returns and "started" is printed.
+    const db = join(dataDir, 'pausenet.db');
+    const deadline = Date.now() + 90_000;
+    while (
+      !(await stat(db).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (node.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`no ${db} while the node starts:\n${node.out()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    node.child.kill('SIGTERM');
+    const code = await node.exited;
+    expect({ code, signal: node.child.signalCode }, node.out()).toEqual({ code: 0, signal: null });
+    expect(node.out()).toMatch(/SIGTERM received, shutting down/);
+    expect(node.out()).toMatch(/pausenet stopped/);
+  });
+
   it('runs a member: commit -> breach -> PAUSED, approve --resume -> RUNNING, verify; refuses locked dir / busy port; SIGTERM', async () => {
     const busy: Server = createServer();
     await new Promise<void>((res) => busy.listen(0, '127.0.0.1', () => res()));

@@ -1,8 +1,14 @@
 /**
- * JSON shapes of the node's local HTTP API (docs/node.md): bytes are lowercase hex,
- * bigints are decimal strings, times are unix ms. Fields the page does not rely on are optional so
- * that a newer node can add fields without breaking an older page.
+ * JSON shapes of the node's local HTTP API (docs/node.md "HTTP API"): bytes are lowercase hex, bigints are
+ * decimal strings, times are unix ms.
  */
+import type {
+  CertificateView,
+  CommitmentView,
+  HookStatus,
+  MetricsView,
+  StatusBody,
+} from '@pausenet/protocol/api';
 
 /** Levels RUNNING < REDUCED < PAUSED (docs/protocol.md "Levels"). */
 export type PauseState = 'RUNNING' | 'REDUCED' | 'PAUSED';
@@ -10,86 +16,25 @@ export type PauseState = 'RUNNING' | 'REDUCED' | 'PAUSED';
 /** A certificate steps up (escalation, acts on breaches) or down (de-escalation, resolves breaches). */
 export type Step = 'up' | 'down';
 
-export interface MetricsJson {
-  trainingFlop: string;
-  largestRunFlop: string;
-  maxParams: string;
-  datasetTokens: string;
-  acceleratorHours: string;
-  utilizationBps: number;
-}
-
-export interface CommitmentJson {
-  hash: string;
-  lab: string;
-  epoch: number;
-  seq: number;
-  prev: string;
-  issuedAt: number;
-  metrics: MetricsJson;
-  runsRoot: string;
-  signature: string;
-  /** When this node first stored it (unix ms; docs/protocol.md "First seen"). */
-  firstSeenAt?: number;
-}
-
-export interface LabStatusJson {
-  id: string;
-  name: string;
-  connected: boolean;
-  lastCommitment: CommitmentJson | null;
-}
-
-export interface PendingVotesJson {
-  height: number;
-  target: PauseState;
-  voters: string[];
-  needed: number;
-}
-
-export interface HookStatusJson {
-  height: number;
-  action: 'halt' | 'resume' | string;
-  hook: string;
-  status: 'ok' | 'failed' | 'pending';
-  attempts: number;
-  lastError: string | null;
-}
-
-export interface StatusJson {
-  networkId: string;
-  role: 'member' | 'observer';
-  self: string | null;
-  peerId: string;
-  peers: { peerId: string; lab: string | null }[];
-  state: PauseState;
-  height: number;
-  since: number | null;
-  threshold: number;
-  labs: LabStatusJson[];
-  pendingVotes: PendingVotesJson[];
-  approvals: { height: number; target: PauseState; approved: boolean; breaches?: string[] }[];
-  hooks: HookStatusJson[];
-  /** Open breaches (oldest first, at most 100) and counts; nodes before breach identity omit it. */
-  breaches?: {
-    open: OpenBreachJson[];
-    openCount: number;
-    resolvedCount: number;
-  };
-}
-
+/*
+ * The node's API shapes are defined once, in @pausenet/protocol/api (type-only imports: nothing of it is
+ * bundled into the page).
+ */
+export type MetricsJson = MetricsView;
+/** The page also reads commitments from older nodes and files: the node-local fields may be missing. */
+export type CommitmentJson = Omit<
+  CommitmentView,
+  'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'
+> &
+  Partial<
+    Pick<CommitmentView, 'networkId' | 'attestations' | 'firstSeenAt' | 'lateness' | 'height' | 'level'>
+  >;
+export type LabStatusJson = StatusBody['labs'][number];
+export type PendingVotesJson = StatusBody['pendingVotes'][number];
+export type HookStatusJson = HookStatus;
+export type StatusJson = StatusBody;
 /** An open breach in GET /v1/status (docs/protocol.md "Breach identity"). */
-export interface OpenBreachJson {
-  id: string;
-  kind: string;
-  lab: string;
-  epoch: number;
-  /** Hash of the first evidence that proved it. */
-  evidence: string;
-  firstSeenAt: number;
-  /** The pause certificate first applied while it was open (the pause that acted on it), else null. */
-  actedOnHeight: number | null;
-}
+export type OpenBreachJson = StatusBody['breaches']['open'][number];
 
 export interface MemberJson {
   id: string;
@@ -126,23 +71,15 @@ export interface GenesisJson {
   dkg?: { groupPublicKey: string; publicShares: string[]; transcriptHash: string };
 }
 
-/** One element of GET /v1/certificates: exactly the JSON `pausenet verify` reads. */
-export interface CertificateJson {
-  hash: string;
-  networkId?: string;
-  height: number;
-  target: PauseState;
-  step: Step;
-  statement: string;
-  signature: string;
-  signers: string[];
-  /** Breach ids (hex, ascending) a step down resolves; bound by the signature through the statement. */
-  resolves?: string[];
-  /** Optional: when this node applied the certificate (unix ms), if the node reports it. */
-  appliedAt?: number;
-  /** When this node first saw (stored) the certificate (unix ms); a certificate is applied as it is stored. */
-  firstSeenAt?: number;
-}
+/**
+ * One element of GET /v1/certificates: exactly the JSON `pausenet verify` reads. The page verifies such
+ * JSON from files too, so the node-local fields may be missing (and an `appliedAt` may be present).
+ */
+export type CertificateJson = Omit<CertificateView, 'networkId' | 'resolves' | 'firstSeenAt'> &
+  Partial<Pick<CertificateView, 'networkId' | 'resolves' | 'firstSeenAt'>> & {
+    /** When this node applied the certificate (unix ms), if the node reports it. */
+    appliedAt?: number;
+  };
 
 /**
  * Evidence as listed by GET /v1/evidence. The exact layout is the node's; the page reads the

@@ -1,14 +1,8 @@
-import type { HookAction, HookJournal, HookJournalEntry } from './types.js';
+import type { HookStatus } from '@pausenet/protocol/api';
+import type { HookJournal, HookJournalEntry } from './types.js';
 
-/** One row of `GET /v1/status` → `hooks`. */
-export interface HookStatusJson {
-  height: number;
-  action: HookAction;
-  hook: string;
-  status: 'ok' | 'failed' | 'pending';
-  attempts: number;
-  lastError: string | null;
-}
+/** One row of `GET /v1/status` → `hooks` (the API's shape, @pausenet/protocol/api), without the re-assert count. */
+export type HookStatusJson = Omit<HookStatus, 'reasserts'>;
 
 /** Maps a journal entry to the status-API shape. */
 export function hookStatusJson(e: HookJournalEntry): HookStatusJson {

@@ -118,6 +118,11 @@ async function partitionStates(): Promise<Record<string, string>> {
   return parseSinfo(await sh('sh', ['-c', SINFO]));
 }
 
+/** JSON.stringify replacer: a Map (scontrolJobs) prints its entries, not `{}`. */
+function mapsAsObjects(_key: string, value: unknown): unknown {
+  return value instanceof Map ? Object.fromEntries(value) : value;
+}
+
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T>,
@@ -128,7 +133,7 @@ async function waitFor<T>(
   let last = await probe();
   while (!ok(last)) {
     if (Date.now() > until)
-      throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(last)}`);
+      throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(last, mapsAsObjects)}`);
     await new Promise((r) => setTimeout(r, 200));
     last = await probe();
   }
@@ -1137,9 +1142,11 @@ describe('slurm reduce: a QOS GrpTRES cap on the training selection (live cluste
       expect(whole.runs.find((r) => r.id === j3)?.seconds, source).toBe(pre);
     }
 
-    // By hand while REDUCED: the limit raised, the suspended job resumed. Re-applied (node restart): set again.
-    await sh('sacctmgr', ['-i', 'modify', 'qos', 'where', `name=${QOS}`, 'set', 'GrpTRES=gres/gpu=8']);
+    // By hand while REDUCED: the suspended job resumed, the limit raised. Re-applied (node restart): set again.
+    // Raised to 6, what j1-j3 hold: j5 cannot start meanwhile (slurmctld schedules every second here), so the
+    // re-apply meets the same jobs whatever the timing.
     await sh('scontrol', ['resume', j3]);
+    await sh('sacctmgr', ['-i', 'modify', 'qos', 'where', `name=${QOS}`, 'set', 'GrpTRES=gres/gpu=6']);
     await reduceHook().apply('reduce', levelContext('REDUCED', 1, fresh()));
     expect(await qosGrpTres()).toBe('cpu=12,gres/gpu=4');
     expect((await qosEnforced()).limit).toBe('4');
@@ -1179,11 +1186,20 @@ describe('slurm reduce: a QOS GrpTRES cap on the training selection (live cluste
     await restarted.apply('resume', levelContext('RUNNING', 4, fresh()));
     expect(await qosGrpTres()).toBe('cpu=12');
     expect((await qosEnforced()).limit).toBe('N');
-    await waitFor('all training jobs to run', scontrolJobs, (js) =>
-      [j1, j2, j3, j5, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    // The jobs the hook acts on run again at once; the job that waited for the cap starts at slurmctld's next
+    // periodic scheduling pass (sched_interval: 1 s on the test cluster, 60 s by default), which a loaded machine
+    // can delay, so that wait gets more time.
+    await waitFor('the jobs the hook acts on to run', scontrolJobs, (js) =>
+      [j1, j2, j3, inf].every((id) => js.get(id)?.['JobState'] === 'RUNNING'),
+    );
+    await waitFor(
+      'the job held back by the cap to start',
+      scontrolJobs,
+      (js) => js.get(j5)?.['JobState'] === 'RUNNING',
+      90_000,
     );
     expect(await SlurmHook.reduceRecord(fresh())).toBeUndefined();
-  });
+  }, 240_000);
 
   it('account association, never loosens: a lower limit already there stays, a cpu cap works too; resume restores the exact previous values', async () => {
     await sh('sacctmgr', [

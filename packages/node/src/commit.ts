@@ -6,8 +6,6 @@ import {
   type Genesis,
   type Level,
   type Metrics,
-  metricsFromJson,
-  ProtocolError,
   type RunRecord,
   runRecordFromJson,
   runRecordToJson,
@@ -15,9 +13,15 @@ import {
   signCommitment,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import type { SelfIdentity } from './agreement-port.js';
+import {
+  COMMITMENT_REQUEST_CODES,
+  commitmentRequestSchema,
+  parseApiBody,
+  type SubmittedCommitment,
+} from '@pausenet/protocol/api';
+import type { SelfIdentity } from './agreement/types.js';
 import { ApiError } from './errors.js';
-import type { CommitmentRow } from './store/store.js';
+import type { CommitmentRow } from './store/repositories.js';
 
 /** Parsed body of POST /v1/commitments. */
 export interface CommitmentRequest {
@@ -26,35 +30,23 @@ export interface CommitmentRequest {
   epoch?: number;
 }
 
-/** Validate a POST /v1/commitments body; runs without a salt get 32 random bytes. */
+/**
+ * Check a POST /v1/commitments body against the API schema (@pausenet/protocol/api); runs without a salt
+ * get 32 random bytes (returned to the submitter, who keeps them for later disclosure).
+ */
 export function parseCommitmentRequest(body: unknown): CommitmentRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new ApiError(400, 'BAD_REQUEST', 'body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  let metrics: Metrics;
-  try {
-    metrics = metricsFromJson(b.metrics);
-  } catch (err) {
-    const path = err instanceof ProtocolError && err.path ? `metrics.${err.path}` : 'metrics';
-    throw new ApiError(400, 'BAD_METRICS', `${path}: ${(err as Error).message}`);
-  }
+  const r = parseApiBody(commitmentRequestSchema, body, COMMITMENT_REQUEST_CODES);
+  if (!r.ok) throw new ApiError(400, r.code, r.message);
   const runs: RunRecord[] = [];
-  if (b.runs !== undefined) {
-    if (!Array.isArray(b.runs)) throw new ApiError(400, 'BAD_RUNS', 'runs must be an array');
-    b.runs.forEach((r, i) => {
-      const withSalt =
-        r && typeof r === 'object' && !('salt' in r) ? { ...r, salt: randomBytes(32).toString('hex') } : r;
-      try {
-        runs.push(runRecordFromJson(withSalt));
-      } catch (err) {
-        throw new ApiError(400, 'BAD_RUNS', `runs[${i}]: ${(err as Error).message}`);
-      }
-    });
-  }
-  if (b.epoch !== undefined && (typeof b.epoch !== 'number' || !Number.isInteger(b.epoch) || b.epoch < 0)) {
-    throw new ApiError(400, 'BAD_EPOCH', 'epoch must be a non-negative integer');
-  }
-  return { metrics, runs, ...(b.epoch !== undefined ? { epoch: b.epoch as number } : {}) };
+  (r.value.runs ?? []).forEach((run, i) => {
+    const withSalt = run.salt === undefined ? { ...run, salt: randomBytes(32).toString('hex') } : run;
+    try {
+      runs.push(runRecordFromJson(withSalt));
+    } catch (err) {
+      throw new ApiError(400, 'BAD_RUNS', `runs[${i}]: ${(err as Error).message}`);
+    }
+  });
+  return { metrics: r.value.metrics, runs, ...(r.value.epoch !== undefined ? { epoch: r.value.epoch } : {}) };
 }
 
 /** Build and sign this lab's next commitment: next seq, prev = chain head, epoch from policy + now unless given. */
@@ -100,6 +92,6 @@ export function buildCommitment(opts: {
 }
 
 /** JSON of salted run records (returned to the submitter, who keeps them for later disclosure). */
-export function runsToJson(runs: RunRecord[]): unknown[] {
-  return runs.map((r) => runRecordToJson(r));
+export function runsToJson(runs: RunRecord[]): NonNullable<SubmittedCommitment['runs']> {
+  return runs.map((r) => runRecordToJson(r) as NonNullable<SubmittedCommitment['runs']>[number]);
 }

@@ -3,19 +3,9 @@
  * a durable SQLite store, req/resp sync, and a local HTTP API. See docs/node.md.
  */
 
-export type {
-  Agreement,
-  AgreementDeps,
-  AgreementFactory,
-  AgreementStatus,
-  AnyMessage,
-  HookStatusView,
-  MessageKind,
-  MessageOf,
-  PublishFn,
-  SelfIdentity,
-} from './agreement-port.js';
-export { NoAgreement } from './agreement-port.js';
+export type { AgreementOptions, AgreementStatus } from './agreement/index.js';
+export { Agreement } from './agreement/index.js';
+export type { AgreementDeps, HookStatusView, PublishFn, Readiness, SelfIdentity } from './agreement/types.js';
 export type { ApiBackend, ApiServerOptions } from './api/server.js';
 export { ApiServer } from './api/server.js';
 export { checkBearer, loadOrCreateApiToken } from './api/token.js';
@@ -44,8 +34,8 @@ export {
 } from './dkg/index.js';
 export type { ConfigErrorCode, StoreErrorCode, SyncErrorCode } from './errors.js';
 export { ApiError, ConfigError, StoreError, SyncError } from './errors.js';
-export { PeerRateLimiter } from './gossip/ratelimit.js';
-export type { IngestFn, MessageSource } from './gossip/validate.js';
+export { PeerRateLimiter } from './gossip/rate-limit.js';
+export type { IngestFn } from './gossip/validate.js';
 export { makeTopicValidator, toTopicResult, VerdictRecorder } from './gossip/validate.js';
 export type { GossipTuning, HostOptions, PausenetLibp2p, PausenetServices } from './host.js';
 export {
@@ -57,8 +47,8 @@ export {
   peerScoreParams,
   peerScoreThresholds,
 } from './host.js';
-export type { IngestDeps, IngestOptions, IngestOutcome } from './ingest.js';
-export { encode as encodeMessage, Ingest } from './ingest.js';
+export type { BatchVerifyFn, IngestDeps, IngestOptions, IngestOutcome, VerifyFn } from './ingest.js';
+export { Ingest } from './ingest.js';
 export type { KeystoreSecrets, KeystoreSource, MemberSecrets } from './keystore.js';
 export {
   DEFAULT_PASSPHRASE_ENV,
@@ -68,6 +58,8 @@ export {
 } from './keystore.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
+export type { AnyMessage, MessageKind, MessageOf, MessageSource, Validated } from './message.js';
+export { decodeMessage, encodeMessage } from './message.js';
 export { NodeMetrics } from './metrics.js';
 export type { PausenetNodeOptions } from './node.js';
 export { loadGenesisFile, PausenetNode } from './node.js';
@@ -78,11 +70,12 @@ export type {
   EvidenceRow,
   InsertResult,
   Migration,
+  NodeStore,
   PeerRow,
   StoreOpenOptions,
   VoteRow,
 } from './store/index.js';
-export { DirLock, migrations, Store } from './store/index.js';
+export { DirLock, MemoryStore, migrations, Store } from './store/index.js';
 export type {
   CertificatesByRangeRequest,
   CommitmentsByRangeRequest,

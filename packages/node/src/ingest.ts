@@ -1,22 +1,19 @@
+// Over 400 lines on purpose: the one path of every message kind (rules, duplicate checks, the store write)
+// reads top to bottom in one file, so that nothing about accepting a message lives anywhere else.
+import { batchVerify as cryptoBatchVerify, verifyPartial as cryptoVerifyPartial } from '@pausenet/crypto';
 import {
   breachIdOfKey,
   breachKeyOf,
   breachSubject,
   bytesEqual,
+  type Certificate,
   certificateHash,
-  decodeCertificate,
-  decodeSignedCommitment,
-  decodeSignedEvidence,
-  decodeSignedVote,
-  encodeCertificate,
-  encodeSignedCommitment,
-  encodeSignedEvidence,
-  encodeSignedVote,
   type Genesis,
   hashOfCanonical,
-  MAX_BYTES,
+  type Level,
   ProtocolError,
   type SignedCommitment,
+  type SignedVote,
   type Validation,
   validateCertificate,
   validateCommitment,
@@ -24,18 +21,20 @@ import {
   validateEvidence,
   validateVote,
 } from '@pausenet/protocol';
-import type { AcceptInfo, Agreement, MessageKind, MessageOf } from './agreement-port.js';
-import type { MessageSource, VerdictRecorder } from './gossip/validate.js';
+import type { VerdictRecorder } from './gossip/validate.js';
 import type { Logger } from './logger.js';
-import type { Store } from './store/store.js';
-import { blsVerifyCached, verifyPartialCached } from './verifyCache.js';
-
-const MAX_SIZE: Record<MessageKind, number> = {
-  commitment: MAX_BYTES.signedCommitment,
-  evidence: MAX_BYTES.signedEvidence,
-  vote: MAX_BYTES.signedVote,
-  certificate: MAX_BYTES.certificate,
-};
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_SIZE,
+  type MessageKind,
+  type MessageOf,
+  type MessageSource,
+  type Validated,
+  validated,
+} from './message.js';
+import type { NodeStore } from './store/repositories.js';
+import { type BatchVerifyFn, checkVotesTogether, type VerifyFn } from './vote-batch.js';
 
 export interface IngestOptions {
   source: MessageSource;
@@ -47,27 +46,40 @@ export interface IngestOutcome<K extends MessageKind = MessageKind> {
   validation: Validation;
   msg?: MessageOf[K];
   hash?: Uint8Array;
-  /** For accepted messages: settles when agreement.onAccepted has run. */
-  applied?: Promise<void>;
+}
+
+export type { BatchVerifyFn, VerifyFn } from './vote-batch.js';
+
+/** What ingest reads of the applied pause state (implemented by the agreement; cheap, no store reads). */
+export interface AppliedView {
+  /** Height of the last applied certificate. */
+  readonly height: number;
+  /** The applied level. */
+  readonly level: Level;
+  /** [IGNORE] K_STALE / K_CONFLICT of a certificate the applied state already decides; null if it counts. */
+  certificateRule(cert: Certificate): Validation | null;
 }
 
 export interface IngestDeps {
   genesis: Genesis;
   networkId: Uint8Array;
-  store: Store;
-  agreement: () => Agreement;
+  store: NodeStore;
   recorder: VerdictRecorder;
   logger: Logger;
   now: () => number;
+  /** The applied state (the agreement, read without a dry run): votes and certificates are judged by it. */
+  applied: () => AppliedView;
+  /**
+   * Every validated message, in acceptance order, once it is durable (a fork: validated, not stored). The
+   * agreement steps it synchronously; what it sends back comes in again through the local door.
+   */
+  apply: (v: Validated) => void;
   /** A commitment (of `lab`) or a certificate (`what` = 'certificates') arrived ahead of us: fetch the gap from `peer`. */
   onGap?: (peer: string | undefined, what: string) => void;
-  /**
-   * A validly signed commitment that forks the lab's chain (occupied seq, or a second commitment for an
-   * epoch): not stored, handed on so that equivocation evidence gets filed.
-   */
-  onConflict?: (sc: SignedCommitment) => void;
   /** Called after every newly persisted message (status/SSE refresh). */
   onStored?: (kind: MessageKind) => void;
+  /** BLS checks of vote partials (default @pausenet/crypto); tests count the pairings with them. */
+  verify?: { partial?: VerifyFn; batch?: BatchVerifyFn };
 }
 
 function ignore(code: string, detail: string): Validation {
@@ -77,68 +89,169 @@ function reject(code: string, detail: string): Validation {
   return { ok: false, action: 'reject', code, detail };
 }
 
+/** What processing one message gave: the verdict, and the value to hand on once it is durable. */
+interface Step<K extends MessageKind = MessageKind> extends IngestOutcome<K> {
+  validated?: Validated<K>;
+}
+
+interface Item {
+  kind: MessageKind;
+  bytes: Uint8Array;
+  opts: IngestOptions;
+}
+
 /**
- * The one ingest path for every message, whatever its source (docs/protocol.md "Topics and gossip validation"):
- * bytes -> size limit -> decode -> protocol validate -> agreement.check -> store (one transaction) -> ACCEPT
- * -> agreement.onAccepted (serialised, after persist). Steps up to the store commit are synchronous, so two
- * messages never interleave between validation and persist.
+ * The one path for every message, whatever its source (docs/protocol.md "Topics and gossip validation";
+ * docs/architecture.md): bytes -> size limit -> decode -> validate once (signatures included) -> store (one
+ * transaction) -> verdict -> agreement.apply(Validated) after the commit. Everything up to the commit is
+ * synchronous, so two messages never interleave between validation and persist.
  */
 export class Ingest {
-  private applyChain: Promise<void> = Promise.resolve();
-  /** Set while ingestBatch runs: accepted messages wait here for the batch commit. */
-  private gates: (() => void)[] | null = null;
+  private readonly verifyPartial: VerifyFn;
+  private readonly batchVerify: BatchVerifyFn;
 
-  constructor(private readonly deps: IngestDeps) {}
-
-  /** Ingest encoded bytes; the verdict is counted and logged. */
-  ingestBytes<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): IngestOutcome<K> {
-    const out = this.process(kind, bytes, opts);
-    this.deps.recorder.record(kind, out.validation, opts.source, opts.peer);
-    return out;
+  constructor(private readonly deps: IngestDeps) {
+    this.verifyPartial = deps.verify?.partial ?? cryptoVerifyPartial;
+    this.batchVerify = deps.verify?.batch ?? cryptoBatchVerify;
   }
 
-  /** Ingest a message object built locally (encoded canonically first, then the same path). */
+  /** Ingest encoded bytes; the verdict is counted and logged; an accepted message is applied at once. */
+  ingestBytes<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): IngestOutcome<K> {
+    const step = this.recorded(kind, bytes, opts);
+    if (step.validated !== undefined) this.handOn(step.validated);
+    return strip(step);
+  }
+
+  /** The local door: a message built by this node (encoded canonically first, then the same path). */
   ingestMessage<K extends MessageKind>(
     kind: K,
     msg: MessageOf[K],
     opts: IngestOptions,
   ): IngestOutcome<K> & { bytes: Uint8Array } {
-    const bytes = encode(kind, msg);
+    const bytes = encodeMessage(kind, msg);
     return { ...this.ingestBytes(kind, bytes, opts), bytes };
   }
 
-  private process<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): IngestOutcome<K> {
+  /**
+   * Ingest several messages (gossip received in one event-loop turn, a sync response) in ONE relaxed
+   * transaction: the same steps and verdicts as ingestBytes one by one, in order, with one commit instead
+   * of one per message. Their vote partials are checked with one multi-pairing first (the one check of
+   * each partial; when it fails, each is checked on its own). Accepted messages reach the agreement only
+   * after the commit; if it fails, every verdict is [IGNORE] STORE_ERROR and nothing is handed on.
+   */
+  ingestBatch(items: readonly Item[]): IngestOutcome[] {
+    if (items.length === 1) {
+      const [one] = items as [Item];
+      return [this.ingestBytes(one.kind, one.bytes, one.opts)];
+    }
+    const decoded = items.map((it) => this.decode(it.kind, it.bytes));
+    const votes = checkVotesTogether(
+      items.map((it, i) => {
+        const d = decoded[i] as Decoded;
+        return it.kind === 'vote' && !('validation' in d) ? (d.msg as SignedVote) : null;
+      }),
+      {
+        stored: (sv) => this.deps.store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter),
+        rules: (sv, partial) => this.voteRules(sv, partial),
+        partial: this.verifyPartial,
+        batch: this.batchVerify,
+      },
+    );
+    let steps: Step[];
+    try {
+      steps = this.deps.store.relaxed(() =>
+        items.map((it, i) => {
+          const d = decoded[i] as Decoded;
+          const step = 'validation' in d ? d : this.handle(it.kind, d.msg, it.bytes, it.opts, votes.get(i));
+          this.deps.recorder.record(it.kind, step.validation, it.opts.source, it.opts.peer);
+          return step;
+        }),
+      );
+    } catch (err) {
+      this.deps.logger.error(
+        { err: (err as Error).message, messages: items.length },
+        'ingest batch not stored',
+      );
+      return items.map(() => ({ validation: ignore('STORE_ERROR', (err as Error).message) }));
+    }
+    for (const step of steps) if (step.validated !== undefined) this.handOn(step.validated);
+    return steps.map(strip);
+  }
+
+  private recorded<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: IngestOptions): Step<K> {
+    const d = this.decode(kind, bytes);
+    const step = 'validation' in d ? d : this.handle(kind, d.msg, bytes, opts);
+    this.deps.recorder.record(kind, step.validation, opts.source, opts.peer);
+    return step;
+  }
+
+  /** After the commit: status listeners first, then the agreement (a failing step is logged, not thrown). */
+  private handOn(v: Validated): void {
+    if (v.stored) this.deps.onStored?.(v.kind);
+    try {
+      this.deps.apply(v);
+    } catch (err) {
+      this.deps.logger.error({ kind: v.kind, err: (err as Error).message }, 'agreement step failed');
+    }
+  }
+
+  private decode<K extends MessageKind>(kind: K, bytes: Uint8Array): Decoded<K> {
     // [IGNORE] SHUTTING_DOWN: the store is closed (late gossip during stop).
     if (!this.deps.store.isOpen) return { validation: ignore('SHUTTING_DOWN', 'node is stopping') };
     // [REJECT] SIZE: the payload exceeds the kind's maximum encoded size.
     if (bytes.length > MAX_SIZE[kind])
       return { validation: reject('OVERSIZED', `${bytes.length} > ${MAX_SIZE[kind]} bytes`) };
-    let msg: MessageOf[K];
     try {
-      msg = decode(kind, bytes);
+      return { msg: decodeMessage(kind, bytes) };
     } catch (err) {
       // [REJECT] DECODE: not the canonical encoding of a message of this kind.
       const code = err instanceof ProtocolError ? err.code : 'MALFORMED';
       return { validation: reject(code, (err as Error).message) };
     }
+  }
+
+  private voteRules(sv: SignedVote, verifyPartial: VerifyFn): Validation {
+    return validateVote(sv, {
+      genesis: this.deps.genesis,
+      networkId: this.deps.networkId,
+      now: this.deps.now(),
+      currentHeight: this.deps.applied().height,
+      currentLevel: this.deps.applied().level,
+      verifyPartial,
+    });
+  }
+
+  /** Validate (once) and store a decoded message. `pre`: a vote's verdict from the batch check. */
+  private handle<K extends MessageKind>(
+    kind: K,
+    msg: MessageOf[K],
+    bytes: Uint8Array,
+    opts: IngestOptions,
+    pre?: Validation,
+  ): Step<K> {
     const historic = opts.source === 'sync';
     const now = this.deps.now();
     const base = { genesis: this.deps.genesis, networkId: this.deps.networkId, now };
-    const agreement = this.deps.agreement();
     // First seen (docs/protocol.md "First seen"): the node's own clock when it first stores the message;
     // inserts keep the first row, so a later copy (gossip, sync, a re-publish) never moves it.
     const receivedAt = now;
+    const accept = (hash: Uint8Array, stored = true): Step<K> => ({
+      validation: { ok: true },
+      msg,
+      hash,
+      validated: validated({ kind, msg, bytes, hash, source: opts.source, stored }),
+    });
     switch (kind) {
       case 'commitment': {
         const sc = msg as SignedCommitment;
         const c = sc.commitment;
         const hash = hashOfCanonical(bytes); // = hashSignedCommitment(sc): bytes decoded canonically
-        const last = this.deps.store.lastCommitment(c.lab);
+        const last = this.deps.store.commitments.last(c.lab);
         if (last && c.seq <= last.seq) {
-          const stored = this.deps.store.getCommitment(c.lab, c.seq);
+          const stored = this.deps.store.commitments.get(c.lab, c.seq);
           if (stored && bytesEqual(stored.hash, hash))
             return { validation: ignore('DUPLICATE', `commitment ${c.lab}#${c.seq} already stored`) };
-          if (stored) return { validation: this.conflict(sc) };
+          if (stored) return this.fork<K>(sc, hash, bytes, opts, 'seq');
         }
         const v = validateCommitment(sc, {
           ...base,
@@ -148,7 +261,8 @@ export class Ingest {
         if (!v.ok) {
           if (v.code === 'C_SEQ_GAP') this.deps.onGap?.(opts.peer, c.lab);
           // C_EPOCH_ORDER runs after the intrinsic rules: a genuine second commitment for an old epoch.
-          if (v.code === 'C_EPOCH_ORDER') this.deps.onConflict?.(sc);
+          if (v.code === 'C_EPOCH_ORDER')
+            return { ...this.fork<K>(sc, hash, bytes, opts, 'epoch'), validation: v };
           return { validation: v };
         }
         if (!last && c.seq > 0) {
@@ -159,7 +273,7 @@ export class Ingest {
           };
         }
         const res = this.write(kind, opts, () =>
-          this.deps.store.insertCommitment({
+          this.deps.store.commitments.insert({
             lab: c.lab,
             seq: c.seq,
             epoch: c.epoch,
@@ -169,12 +283,12 @@ export class Ingest {
           }),
         );
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', `store: ${res}`) };
-        return this.accepted(kind, msg, hash);
+        return accept(hash);
       }
       case 'evidence': {
         const se = msg as MessageOf['evidence'];
         const hash = hashOfCanonical(bytes); // = evidenceHash(se)
-        if (this.deps.store.hasEvidence(hash))
+        if (this.deps.store.evidence.has(hash))
           return { validation: ignore('DUPLICATE', 'evidence already stored') };
         const v = validateEvidence(se, base);
         if (!v.ok) return { validation: v };
@@ -183,24 +297,22 @@ export class Ingest {
         const subject = breachSubject(key);
         // [IGNORE] DUPLICATE_BREACH: one evidence per (breach, reporter) is stored; re-signing it with a
         // fresh issuedAt adds nothing (docs/protocol.md "Evidence floods").
-        if (this.deps.store.hasEvidenceFor(breachId, se.reporter))
+        if (this.deps.store.evidence.hasFor(breachId, se.reporter))
           return {
             validation: ignore('DUPLICATE_BREACH', `${se.reporter} already filed evidence for this breach`),
           };
         // [IGNORE] QUOTA: judged evidence beyond policy.judgedQuotaPerEpoch per (reporter, epoch).
         const judged = se.evidence.kind === 'missed' || se.evidence.kind === 'report';
         const quota = this.deps.genesis.policy.judgedQuotaPerEpoch;
-        if (judged && this.deps.store.countJudgedEvidence(se.reporter, subject.epoch) >= quota)
+        if (judged && this.deps.store.evidence.countJudged(se.reporter, subject.epoch) >= quota)
           return {
             validation: ignore(
               'QUOTA',
               `${se.reporter} already filed ${quota} judged evidence items about epoch ${subject.epoch} (policy.judgedQuotaPerEpoch)`,
             ),
           };
-        const a = agreement.check('evidence', se);
-        if (!a.ok) return { validation: a };
         const stored = this.write(kind, opts, () => {
-          const inserted = this.deps.store.insertEvidence({
+          const inserted = this.deps.store.evidence.insert({
             hash,
             kind: se.evidence.kind,
             bytes,
@@ -222,23 +334,19 @@ export class Ingest {
           return inserted;
         });
         if (!stored) return { validation: ignore('DUPLICATE', 'evidence already stored') };
-        return this.accepted(kind, msg, hash);
+        return accept(hash);
       }
       case 'vote': {
         const sv = msg as MessageOf['vote'];
         const vt = sv.vote;
-        if (this.deps.store.hasVote(vt.height, vt.target, vt.voter))
+        // One vote per (height, target, voter) is stored: the target is fixed by the height, so a voter's
+        // second statement at a height (a double sign) is a duplicate here and never counted.
+        if (this.deps.store.votes.has(vt.height, vt.target, vt.voter))
           return { validation: ignore('DUPLICATE', 'vote already stored') };
-        const v = validateVote(sv, {
-          ...base,
-          currentHeight: agreement.status().height,
-          verifyPartial: verifyPartialCached,
-        });
+        const v = pre ?? this.voteRules(sv, this.verifyPartial);
         if (!v.ok) return { validation: v };
-        const a = agreement.check('vote', sv);
-        if (!a.ok) return { validation: a };
         const stored = this.write(kind, opts, () =>
-          this.deps.store.insertVote({
+          this.deps.store.votes.insert({
             height: vt.height,
             target: vt.target,
             voter: vt.voter,
@@ -247,29 +355,27 @@ export class Ingest {
           }),
         );
         if (!stored) return { validation: ignore('DUPLICATE', 'vote already stored') };
-        return this.accepted(kind, msg, hashOfCanonical(bytes)); // = voteHash(sv)
+        return accept(hashOfCanonical(bytes)); // = voteHash(sv)
       }
       case 'certificate': {
         const cert = msg as MessageOf['certificate'];
         const hash = certificateHash(cert);
-        const existing = this.deps.store.getCertificate(cert.height);
+        const existing = this.deps.store.certificates.get(cert.height);
         if (existing && bytesEqual(existing.hash, hash))
           return { validation: ignore('DUPLICATE', 'certificate already stored') };
         const v = validateCertificate(cert, {
           genesis: this.deps.genesis,
           networkId: this.deps.networkId,
-          currentHeight: agreement.status().height,
-          blsVerify: blsVerifyCached,
+          currentHeight: this.deps.applied().height,
+          stale: (c) => this.deps.applied().certificateRule(c),
         });
         if (!v.ok) {
           // A certificate ahead of us: fetch the heights in between from that peer (they apply in order).
           if (v.code === 'K_FUTURE') this.deps.onGap?.(opts.peer, 'certificates');
           return { validation: v };
         }
-        const a = agreement.check('certificate', cert);
-        if (!a.ok) return { validation: a };
         const res = this.write(kind, opts, () =>
-          this.deps.store.insertCertificate({ height: cert.height, hash, bytes, receivedAt }),
+          this.deps.store.certificates.insert({ height: cert.height, hash, bytes, receivedAt }),
         );
         if (res === 'conflict') {
           this.deps.logger.error(
@@ -281,7 +387,7 @@ export class Ingest {
           };
         }
         if (res !== 'inserted') return { validation: ignore('DUPLICATE', 'certificate already stored') };
-        return this.accepted(kind, msg, hash);
+        return accept(hash);
       }
       default:
         return { validation: reject('UNKNOWN_KIND', String(kind)) };
@@ -299,119 +405,46 @@ export class Ingest {
     return durable ? this.deps.store.transaction(fn) : this.deps.store.relaxed(fn);
   }
 
-  /** A valid, different commitment for an occupied chain slot: equivocation, not stored, handed on as evidence. */
-  private conflict(sc: SignedCommitment): Validation {
-    const v = validateCommitmentIntrinsic(sc, this.deps.genesis, this.deps.networkId);
-    if (!v.ok) return v;
-    this.deps.logger.warn(
-      { lab: sc.commitment.lab, seq: sc.commitment.seq },
-      'conflicting commitment (equivocation)',
-    );
-    this.deps.onConflict?.(sc);
-    // [IGNORE] C_CONFLICT: a different signed commitment holds this chain slot (equivocation goes out as evidence).
-    return ignore(
-      'C_CONFLICT',
-      `${sc.commitment.lab}#${sc.commitment.seq} conflicts with the stored commitment`,
-    );
-  }
-
-  private accepted<K extends MessageKind>(kind: K, msg: MessageOf[K], hash: Uint8Array): IngestOutcome<K> {
-    const gates = this.gates;
-    if (gates !== null) {
-      // Inside ingestBatch: hand on only once the batch's transaction has committed.
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      gates.push(() => {
-        this.deps.onStored?.(kind);
-        open();
-      });
-      return {
-        validation: { ok: true },
-        msg,
-        hash,
-        applied: gate.then(() => this.handOff(kind, msg, { stored: true })),
-      };
-    }
-    this.deps.onStored?.(kind);
-    return { validation: { ok: true }, msg, hash, applied: this.handOff(kind, msg, { stored: true }) };
-  }
-
   /**
-   * Ingest several messages (gossip received in one event-loop turn) in ONE relaxed transaction: the same
-   * steps and verdicts as ingestBytes one by one, in order, with one commit instead of one per message.
-   * Accepted messages reach the agreement only after that commit; if it fails, every verdict is
-   * [IGNORE] STORE_ERROR and nothing is handed on.
+   * A validly signed commitment that forks its lab's chain (another commitment holds its seq, or its epoch
+   * is already committed): not stored, handed on (validated) so that the agreement files equivocation.
    */
-  ingestBatch(
-    items: readonly { kind: MessageKind; bytes: Uint8Array; opts: IngestOptions }[],
-  ): IngestOutcome[] {
-    if (items.length === 1) {
-      const [one] = items as [{ kind: MessageKind; bytes: Uint8Array; opts: IngestOptions }];
-      return [this.ingestBytes(one.kind, one.bytes, one.opts)];
-    }
-    const gates: (() => void)[] = [];
-    let outs: IngestOutcome[];
-    this.gates = gates;
-    try {
-      outs = this.deps.store.relaxed(() => items.map((it) => this.ingestBytes(it.kind, it.bytes, it.opts)));
-    } catch (err) {
-      this.deps.logger.error(
-        { err: (err as Error).message, messages: items.length },
-        'ingest batch not stored',
+  private fork<K extends MessageKind>(
+    sc: SignedCommitment,
+    hash: Uint8Array,
+    bytes: Uint8Array,
+    opts: IngestOptions,
+    why: 'seq' | 'epoch',
+  ): Step<K> {
+    if (why === 'seq') {
+      const v = validateCommitmentIntrinsic(sc, this.deps.genesis, this.deps.networkId);
+      if (!v.ok) return { validation: v };
+      this.deps.logger.warn(
+        { lab: sc.commitment.lab, seq: sc.commitment.seq },
+        'conflicting commitment (equivocation)',
       );
-      return items.map(() => ({ validation: ignore('STORE_ERROR', (err as Error).message) }));
-    } finally {
-      this.gates = null;
     }
-    for (const open of gates) open();
-    return outs;
-  }
-
-  /** Hand a message to agreement.onAccepted in acceptance order without storing it (forks for breach detection). */
-  handOff<K extends MessageKind>(
-    kind: K,
-    msg: MessageOf[K],
-    info: AcceptInfo = { stored: false },
-  ): Promise<void> {
-    const agreement = this.deps.agreement();
-    const applied = this.applyChain.then(() => agreement.onAccepted(kind, msg, info));
-    this.applyChain = applied.catch((err) => {
-      this.deps.logger.error({ kind, err: (err as Error).message }, 'agreement.onAccepted failed');
-    });
-    return this.applyChain;
-  }
-
-  /** Settles when every onAccepted scheduled so far has run. */
-  async drain(): Promise<void> {
-    await this.applyChain;
+    return {
+      // [IGNORE] C_CONFLICT: a different signed commitment holds this chain slot (equivocation goes out as evidence).
+      validation: ignore(
+        'C_CONFLICT',
+        `${sc.commitment.lab}#${sc.commitment.seq} conflicts with the stored commitment`,
+      ),
+      validated: validated({
+        kind: 'commitment',
+        msg: sc,
+        bytes,
+        hash,
+        source: opts.source,
+        stored: false,
+      }) as unknown as Validated<K>,
+    };
   }
 }
 
-function decode<K extends MessageKind>(kind: K, bytes: Uint8Array): MessageOf[K] {
-  switch (kind) {
-    case 'commitment':
-      return decodeSignedCommitment(bytes) as MessageOf[K];
-    case 'evidence':
-      return decodeSignedEvidence(bytes) as MessageOf[K];
-    case 'vote':
-      return decodeSignedVote(bytes) as MessageOf[K];
-    default:
-      return decodeCertificate(bytes) as MessageOf[K];
-  }
-}
+type Decoded<K extends MessageKind = MessageKind> = { msg: MessageOf[K] } | Step<K>;
 
-/** Canonical encoding of a message of `kind`. */
-export function encode<K extends MessageKind>(kind: K, msg: MessageOf[K]): Uint8Array {
-  switch (kind) {
-    case 'commitment':
-      return encodeSignedCommitment(msg as MessageOf['commitment']);
-    case 'evidence':
-      return encodeSignedEvidence(msg as MessageOf['evidence']);
-    case 'vote':
-      return encodeSignedVote(msg as MessageOf['vote']);
-    default:
-      return encodeCertificate(msg as MessageOf['certificate']);
-  }
+function strip<K extends MessageKind>(step: Step<K>): IngestOutcome<K> {
+  const { validated: _, ...out } = step;
+  return out;
 }

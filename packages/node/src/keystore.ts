@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decryptKeystore, ed25519PublicKey, KeystoreError } from '@pausenet/crypto';
 import { bytesEqual, fromHexOrNull, type Genesis, toHex } from '@pausenet/protocol';
-import type { SelfIdentity } from './agreement-port.js';
+import type { SelfIdentity } from './agreement/types.js';
 import { ConfigError } from './errors.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   toHex,
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commitment, SimNet } from './helpers/agreementNet.js';
+import { commitment, SimNet } from './helpers/agreement-net.js';
 import type { TestLab } from './helpers/network.js';
 
 const nets: SimNet[] = [];
@@ -57,7 +57,7 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
     const filedBefore = new Set(
       n
         .node(5)
-        .store.listEvidence()
+        .store.evidence.list()
         .map((r) => r.reporter),
     );
     // Every member re-signs the over-cap evidence with a fresh issuedAt and gossips it. A member that had
@@ -72,12 +72,14 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
     expect(filedBefore.has(labs(n)[3].id)).toBe(true); // lab-d saw its own commitment first
     await n.settle();
     for (const x of n.nodes)
-      expect(new Set(x.store.listEvidence().map((r) => r.reporter)).size).toBe(x.store.listEvidence().length);
+      expect(new Set(x.store.evidence.list().map((r) => r.reporter)).size).toBe(
+        x.store.evidence.list().length,
+      );
     await new Promise((r) => setTimeout(r, 200));
     await n.settle();
     expect(heightsOf(n)).toEqual([2, 2, 2, 2, 2]);
     for (const x of n.nodes) {
-      expect(x.store.votesRange(3, 3, 10)).toEqual([]);
+      expect(x.store.votes.range(3, 3, 10)).toEqual([]);
       expect(x.agreement.status().pendingVotes).toEqual([]);
       expect(x.agreement.status().breaches).toMatchObject({ open: 0 });
     }
@@ -108,7 +110,7 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
       await n.settle();
     }
     await n.until(() => heightsOf(n).every((h) => h === 3), 'all PAUSED again at 3');
-    expect(n.node(5).store.getCertificate(2)).toBeDefined();
+    expect(n.node(5).store.certificates.get(2)).toBeDefined();
     for (const x of n.nodes) {
       expect(x.store.breaches.get(first)?.resolvedHeight).toBe(2);
       // Proven while PAUSED at 1: the pause at 3 is the first certificate that acts on it.
@@ -129,7 +131,7 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
     await new Promise((r) => setTimeout(r, 200));
     await n.settle();
     expect(heightsOf(n)).toEqual([4, 4, 4, 4, 4]);
-    for (const x of n.nodes) expect(x.store.votesRange(5, 5, 10)).toEqual([]);
+    for (const x of n.nodes) expect(x.store.votes.range(5, 5, 10)).toEqual([]);
   });
 
   it('approvals name breaches: a resume adopts a pending vote set, refuses a different one unless forced; dry run changes nothing', async () => {
@@ -156,7 +158,7 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
     const dry = await n.node(1).agreement.approve(2, 'RUNNING', { dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, signed: false, source: 'open-breaches', leftOpen: 0 });
     expect(dry.breaches.map((b) => b.id).sort()).toEqual(open.map(toHex).sort());
-    expect(n.node(1).store.votesRange(2, 2, 10)).toEqual([]);
+    expect(n.node(1).store.votes.range(2, 2, 10)).toEqual([]);
     // lab-a resumes resolving only x; lab-b's default adopts exactly that set.
     expect(await n.node(1).agreement.approve(2, 'RUNNING', { breaches: [x] })).toMatchObject({
       signed: true,
@@ -216,7 +218,7 @@ describe('breach identity in the agreement (4 members, t=3, loopback gossip, rea
     await n.until(() => heightsOf(n).every((h) => h === 1), 'all PAUSED at 1');
     let listed = 0;
     const node = await n.restart(1, (store) => {
-      vi.spyOn(store, 'listEvidence').mockImplementation(() => {
+      vi.spyOn(store.evidence, 'list').mockImplementation(() => {
         listed++;
         return [];
       });
@@ -248,8 +250,8 @@ describe('judged evidence admission (quota)', () => {
     await n.settle();
     expect(Object.fromEntries(verdicts)).toEqual({ ok: quota, QUOTA: 60 - quota });
     for (const x of n.nodes) {
-      expect(x.store.countJudgedEvidence(a.id, epoch)).toBe(quota);
-      expect(x.store.listEvidence().length).toBe(quota);
+      expect(x.store.evidence.countJudged(a.id, epoch)).toBe(quota);
+      expect(x.store.evidence.list().length).toBe(quota);
       expect(x.store.breaches.counts().open).toBe(quota);
     }
     // Another epoch has its own quota (staleness, E_STALE, is a protocol rule: validation.evidence.test.ts).

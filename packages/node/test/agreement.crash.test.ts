@@ -15,7 +15,7 @@ import {
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
-import { commitment, makeAgreementGenesis } from './helpers/agreementNet.js';
+import { commitment, makeAgreementGenesis } from './helpers/agreement-net.js';
 
 const FIXTURE = new URL('./fixtures/agreement-member.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -109,15 +109,12 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(r1.lines.filter((l) => l.kind === 'vote')).toEqual([]); // killed before anything left the process
 
     const s = Store.open(dataDir);
-    const rows = s.db.prepare('SELECT height, target, vote FROM signed_heights').all() as {
-      height: number;
-      target: string;
-      vote: Uint8Array;
-    }[];
+    const rows = s.signedHeights.all().map(({ height, target }) => ({ height, target }));
+    const signed1 = s.signedHeights.signedAt(1);
     s.close();
-    expect(rows.length).toBe(1);
-    const stored = rows[0] as { height: number; target: string; vote: Uint8Array };
-    expect(stored).toMatchObject({ height: 1, target: 'PAUSED' });
+    expect(rows).toEqual([{ height: 1, target: 'PAUSED' }]);
+    if (signed1 === undefined) throw new Error('no vote stored at height 1');
+    const stored = { height: 1, target: signed1.target, vote: signed1.vote };
 
     // Restart with different evidence and an operator approval: still exactly the stored vote bytes.
     const second = writeSetup(dir, 'run2', {
@@ -135,12 +132,11 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(new Set(votes)).toEqual(new Set([toHex(stored.vote)]));
     expect(r2.lines.find((l) => l.event === 'approve')?.result).toMatchObject({ signed: true });
     const s2 = Store.open(dataDir);
-    const after = s2.db.prepare('SELECT height, target, vote FROM signed_heights').all() as {
-      vote: Uint8Array;
-    }[];
+    const after = s2.signedHeights.all();
+    const vote1 = s2.signedHeights.signedAt(1)?.vote;
     s2.close();
     expect(after.length).toBe(1);
-    expect(toHex((after[0] as { vote: Uint8Array }).vote)).toBe(toHex(stored.vote));
+    expect(toHex(vote1 ?? new Uint8Array())).toBe(toHex(stored.vote));
   });
 
   it('certificate applied, process killed before its hooks ran: hooks run after restart, exactly once', async () => {
@@ -179,12 +175,14 @@ describe('crash safety (real child processes, SIGKILL)', () => {
     expect(() => readFileSync(hookLog, 'utf8')).toThrow(); // the hook never ran
 
     const s = Store.open(dataDir);
-    expect(s.db.prepare('SELECT height, state FROM pause_state').get()).toEqual({
-      height: 1,
-      state: 'PAUSED',
-    });
+    expect(s.pauseState.get()).toMatchObject({ height: 1, state: 'PAUSED' });
     expect(
-      s.db.prepare('SELECT certificate_hash, hook_name, status, attempts FROM hook_journal').all(),
+      s.hookJournal.latest(100).map((e) => ({
+        certificate_hash: e.certificateHash,
+        hook_name: e.hookName,
+        status: e.status,
+        attempts: e.attempts,
+      })),
     ).toEqual([{ certificate_hash: hash, hook_name: 'log', status: 'pending', attempts: 0 }]);
     s.close();
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { certificateToJson, decodeCertificate, networkIdOf, statementBytes, toHex } from '@pausenet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PausenetNode } from '../src/node.js';
-import { nobleVerify } from './helpers/agreementNet.js';
+import { nobleVerify } from './helpers/agreement-net.js';
 import { makeTestNetwork, metricsBody, type TestNetwork, waitFor } from './helpers/network.js';
 import { get, post, startNode } from './helpers/nodes.js';
 
@@ -66,7 +66,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     // signer list is advisory (any t partials give this signature): under heavy load a node may have
     // recovered it from another t before hearing the canonical set, so stored bytes can differ there.
     const certs = all.map((n) => {
-      const r = n.store.getCertificate(1);
+      const r = n.store.certificates.get(1);
       if (!r) throw new Error('no certificate');
       return certificateToJson(decodeCertificate(r.bytes));
     });
@@ -78,7 +78,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     for (let i = 0; i < 4; i++) expect(lines(i)).toEqual([`halt 1 ${(certs[i] as { hash: string }).hash}`]);
     const dkg = net.genesis.dkg;
     if (!dkg) throw new Error('dkg');
-    const row = observer.store.getCertificate(1);
+    const row = observer.store.certificates.get(1);
     if (!row) throw new Error('observer has no certificate');
     expect(
       nobleVerify(
@@ -117,7 +117,7 @@ describe('pause agreement over TCP (4 labs + observer, PausenetNode)', () => {
     const c2 = (await get(observer, '/v1/certificates')).body[1] as { signature: string };
     for (let i = 0; i < 4; i++) {
       const mine = certificateToJson(
-        decodeCertificate((labs[i] as PausenetNode).store.getCertificate(2)?.bytes ?? new Uint8Array()),
+        decodeCertificate((labs[i] as PausenetNode).store.certificates.get(2)?.bytes ?? new Uint8Array()),
       );
       expect(mine.signature).toBe(c2.signature);
       expect(lines(i)).toEqual([`halt 1 ${(certs[i] as { hash: string }).hash}`, `resume 2 ${mine.hash}`]);

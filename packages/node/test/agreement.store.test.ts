@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteHookJournal, SqliteHookStateStore } from '../src/agreement/index.js';
 import { Store } from '../src/store/index.js';
 
 const dirs: string[] = [];
@@ -20,24 +20,36 @@ describe('migration 2 + SQLite hook journal/state', () => {
   it('creates the agreement tables with pause_state at height 0 RUNNING', () => {
     const { store } = open();
     expect(store.schemaVersion()).toBeGreaterThanOrEqual(2);
-    expect(store.db.prepare('SELECT height, state, since FROM pause_state').all()).toEqual([
-      { height: 0, state: 'RUNNING', since: null },
-    ]);
-    // Only one row, only legal values.
-    expect(() =>
-      store.db.prepare("INSERT INTO pause_state (id, height, state) VALUES (2, 1, 'PAUSED')").run(),
-    ).toThrow();
-    expect(() =>
-      store.db.prepare("INSERT INTO signed_heights VALUES (1, 'HALTED', x'00', x'00', 0)").run(),
-    ).toThrow();
+    expect(store.pauseState.get()).toEqual({
+      height: 0,
+      state: 'RUNNING',
+      since: null,
+      certificateHash: null,
+    });
+    const file = store.file;
     store.close();
+    // The schema itself (inspected from outside the store): one row, only legal values.
+    const db = new Database(file);
+    try {
+      expect(db.prepare('SELECT height, state, since FROM pause_state').all()).toEqual([
+        { height: 0, state: 'RUNNING', since: null },
+      ]);
+      expect(() =>
+        db.prepare("INSERT INTO pause_state (id, height, state) VALUES (2, 1, 'PAUSED')").run(),
+      ).toThrow();
+      expect(() =>
+        db.prepare("INSERT INTO signed_heights VALUES (1, 'HALTED', x'00', x'00', 0)").run(),
+      ).toThrow();
+    } finally {
+      db.close();
+    }
   });
 
   it('journal rows are keyed by (certificate, hook), survive a reopen, and list unfinished/most recent first', async () => {
     const { dir, store } = open();
-    const j = new SqliteHookJournal(store.db);
-    j.recordPendingSync({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file', 'exec'], 10);
-    j.recordPendingSync({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file'], 11); // existing rows kept
+    const j = store.hookJournal;
+    j.recordPending({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file', 'exec'], 10);
+    j.recordPending({ certificateHash: 'aa', height: 1, action: 'halt' }, ['file'], 11); // existing rows kept
     await j.put({
       certificateHash: 'aa',
       hookName: 'file',
@@ -60,7 +72,7 @@ describe('migration 2 + SQLite hook journal/state', () => {
     });
     store.close();
     const again = open(dir).store;
-    const j2 = new SqliteHookJournal(again.db);
+    const j2 = again.hookJournal;
     expect(await j2.get('aa', 'exec')).toMatchObject({ status: 'pending', attempts: 0, updatedAt: 10 });
     expect((await j2.listUnfinished()).map((e) => `${e.certificateHash}/${e.hookName}`)).toEqual([
       'aa/exec',
@@ -86,8 +98,8 @@ describe('migration 2 + SQLite hook journal/state', () => {
 
   it('hook state is per hook, JSON-valued and durable', async () => {
     const { dir, store } = open();
-    const a = new SqliteHookStateStore(store.db, 'slurm');
-    const b = new SqliteHookStateStore(store.db, 'k8s');
+    const a = store.hookState('slurm');
+    const b = store.hookState('k8s');
     await a.set('held/1', { jobs: [1, 2], partition: 'gpu' });
     await a.set('held/2', 'x');
     await b.set('held/1', 7);
@@ -96,10 +108,10 @@ describe('migration 2 + SQLite hook journal/state', () => {
     await expect(a.set('bad', () => 1)).rejects.toThrow(/not JSON-serialisable/);
     store.close();
     const again = open(dir).store;
-    const a2 = new SqliteHookStateStore(again.db, 'slurm');
+    const a2 = again.hookState('slurm');
     expect(await a2.get('held/1')).toEqual({ jobs: [1, 2], partition: 'gpu' });
     expect(await a2.get('held/2')).toBeUndefined();
-    expect(await new SqliteHookStateStore(again.db, 'k8s').get('held/1')).toBe(7);
+    expect(await again.hookState('k8s').get('held/1')).toBe(7);
     again.close();
   });
 });

@@ -7,7 +7,7 @@ import {
   toHex,
 } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitment, nobleVerify, SimNet } from './helpers/agreementNet.js';
+import { commitment, nobleVerify, SimNet } from './helpers/agreement-net.js';
 
 const nets: SimNet[] = [];
 afterEach(async () => {
@@ -17,7 +17,7 @@ afterEach(async () => {
 /** Asserts every node stores a certificate at `height` with one statement and one group signature; returns each node's hash. */
 function sameCertificate(n: SimNet, height: number): string[] {
   const certs = n.nodes.map((x) => {
-    const row = x.store.getCertificate(height);
+    const row = x.store.certificates.get(height);
     if (!row) throw new Error(`node ${x.id} has no certificate at height ${height}`);
     expect(toHex(certificateHash(decodeCertificate(row.bytes)))).toBe(toHex(row.hash));
     return { hash: toHex(row.hash), cert: decodeCertificate(row.bytes) };
@@ -55,7 +55,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     // The same certificate everywhere: statement + the unique group signature (the signer list is
     // advisory; nodes prefer the lowest-index signers, so it normally matches too).
     const hashes1 = sameCertificate(n, 1);
-    const first = n.node(1).store.getCertificate(1);
+    const first = n.node(1).store.certificates.get(1);
     if (!first) throw new Error('no certificate');
     const cert = decodeCertificate(first.bytes);
     expect(cert.target).toBe('PAUSED');
@@ -87,17 +87,17 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     }
     // The breach evidence (each member that saw the commitment first files its own) is stored everywhere.
     const evidenceSets = n.nodes.map((x) =>
-      x.store
-        .listEvidence()
+      x.store.evidence
+        .list()
         .map((r) => toHex(r.hash))
         .sort()
         .join(),
     );
     expect(new Set(evidenceSets).size).toBe(1);
-    for (const r of n.node(5).store.listEvidence()) {
+    for (const r of n.node(5).store.evidence.list()) {
       expect(decodeSignedEvidence(r.bytes).evidence.kind).toBe('cap-exceeded');
     }
-    expect(n.node(5).store.listEvidence().length).toBeGreaterThanOrEqual(1);
+    expect(n.node(5).store.evidence.list().length).toBeGreaterThanOrEqual(1);
     // Each member's hook fired exactly once, for this certificate; the observer runs none.
     for (const id of [1, 2, 3, 4]) expect(n.hookLines(id)).toEqual([`halt 1 ${hashes1[id - 1]}`]);
     expect(n.node(5).runner).toBeNull();
@@ -105,7 +105,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
       { height: 1, action: 'halt', hook: 'log', status: 'ok', attempts: 1, lastError: null, reasserts: 0 },
     ]);
     // The one breach the over-cap commitment proves, acted on by the pause certificate everywhere.
-    const breach = breachIdOf(decodeSignedEvidence(n.node(1).store.listEvidence()[0]!.bytes).evidence);
+    const breach = breachIdOf(decodeSignedEvidence(n.node(1).store.evidence.list()[0]!.bytes).evidence);
     for (const x of n.nodes)
       expect(x.store.breaches.open().map((b) => [toHex(b.id), b.actedOnHeight])).toEqual([
         [toHex(breach), 1],
@@ -156,7 +156,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
       () => n.nodes.every((x) => x.agreement.status().state === 'RUNNING'),
       'all RUNNING at height 2',
     );
-    const c2 = n.node(5).store.getCertificate(2);
+    const c2 = n.node(5).store.certificates.get(2);
     if (!c2) throw new Error('no certificate 2');
     expect(
       nobleVerify(
@@ -196,7 +196,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     await n.ingest(3, 'commitment', b);
     await n.until(() => n.nodes.every((x) => x.agreement.status().state === 'PAUSED'), 'all PAUSED');
     for (const x of n.nodes) {
-      const ev = x.store.listEvidence().map((r) => decodeSignedEvidence(r.bytes).evidence);
+      const ev = x.store.evidence.list().map((r) => decodeSignedEvidence(r.bytes).evidence);
       expect(ev.length).toBe(1);
       const e = ev[0];
       if (e?.kind !== 'equivocation') throw new Error(`expected equivocation evidence on node ${x.id}`);
@@ -224,7 +224,7 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     expect(n.node(1).agreement.status().pendingVotes).toEqual([
       { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: ['lab-a', 'lab-b'], needed: 3 },
     ]);
-    expect(n.node(3).store.listEvidence()).toEqual([]);
+    expect(n.node(3).store.evidence.list()).toEqual([]);
     await n.connect(3, 4);
     await n.until(() => n.nodes.every((x) => x.agreement.status().height === 1), 'pause after healing');
     const hashes = sameCertificate(n, 1);
@@ -244,13 +244,13 @@ describe('pause agreement (4 members, t=3, 1 observer, loopback gossip)', () => 
     expect(n.node(5).published.filter((p) => p.kind === 'vote')).toEqual([]);
     expect(n.node(5).agreement.status().hooks).toEqual([]);
     expect(n.node(5).agreement.status().approvals).toEqual([]);
-    const row = n.node(5).store.getCertificate(1);
+    const row = n.node(5).store.certificates.get(1);
     if (!row) throw new Error('no cert');
     expect(toHex(certificateHash(decodeCertificate(row.bytes)))).toBe(toHex(row.hash));
     expect(
       n
         .node(1)
-        .agreement.journal.entriesFor(toHex(row.hash))
+        .store.hookJournal.entriesFor(toHex(row.hash))
         .map((e) => e.status),
     ).toEqual(['ok']);
   });

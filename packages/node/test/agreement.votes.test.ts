@@ -1,8 +1,15 @@
 import { blsSign } from '@pausenet/crypto';
-import { type PauseState, type SignedVote, signVote, statementBytes } from '@pausenet/protocol';
+import {
+  encodeSignedVote,
+  type PauseState,
+  type SignedVote,
+  signVote,
+  statementBytes,
+  voteHash,
+} from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlashingProtection } from '../src/agreement/index.js';
-import { commitment, SimNet } from './helpers/agreementNet.js';
+import { validated } from '../src/message.js';
+import { commitment, SimNet } from './helpers/agreement-net.js';
 import { makeLabs } from './helpers/network.js';
 
 const nets: SimNet[] = [];
@@ -55,11 +62,16 @@ describe('votes: validation, dedupe, threshold', () => {
     nets.push(n);
     await n.start();
     const obs = n.node(5).agreement;
-    const check = (sv: SignedVote) => obs.check('vote', sv);
+    // Through the node's one path (decode, validate once, store, apply): a refused vote is never stored.
+    const check = async (sv: SignedVote) => {
+      const v = await n.ingest(5, 'vote', sv);
+      expect(n.node(5).store.votes.has(sv.vote.height, sv.vote.target, sv.vote.voter) && !v.ok).toBe(false);
+      return v;
+    };
 
-    expect(check(vote(n, 0, 2, 'RUNNING'))).toMatchObject({ ok: false, action: 'ignore' }); // future height
-    expect(check(vote(n, 0, 1, 'RUNNING'))).toMatchObject({ ok: false, action: 'reject' }); // wrong target for height 1
-    expect(check(vote(n, 0, 1, 'PAUSED', { partialFrom: 1 }))).toMatchObject({
+    expect(await check(vote(n, 0, 2, 'RUNNING'))).toMatchObject({ ok: false, action: 'ignore' }); // future height
+    expect(await check(vote(n, 0, 1, 'RUNNING'))).toMatchObject({ ok: false, action: 'reject' }); // wrong target for height 1
+    expect(await check(vote(n, 0, 1, 'PAUSED', { partialFrom: 1 }))).toMatchObject({
       ok: false,
       action: 'reject',
       code: 'V_PARTIAL',
@@ -67,7 +79,7 @@ describe('votes: validation, dedupe, threshold', () => {
     const outsider = makeLabs(1)[0];
     if (!outsider) throw new Error('outsider');
     const forged = signVote({ ...vote(n, 0, 1, 'PAUSED').vote, voter: 'lab-z' }, outsider.secretKey);
-    expect(check(forged)).toMatchObject({ ok: false, action: 'reject', code: 'V_MEMBER' });
+    expect(await check(forged)).toMatchObject({ ok: false, action: 'reject', code: 'V_MEMBER' });
 
     // Through the full ingest path: first vote accepted, the same and a re-signed duplicate are not.
     const v1 = vote(n, 0, 1, 'PAUSED');
@@ -75,7 +87,17 @@ describe('votes: validation, dedupe, threshold', () => {
     expect(await n.ingest(5, 'vote', v1)).toMatchObject({ ok: false, action: 'ignore' });
     const v1b = vote(n, 0, 1, 'PAUSED', { refs: [new Uint8Array(32).fill(9)], issuedAt: Date.now() - 5 });
     expect(await n.ingest(5, 'vote', v1b)).toMatchObject({ ok: false, action: 'ignore' });
-    await obs.onAccepted('vote', v1b); // even if a duplicate slipped past the store it counts once
+    // Even if a duplicate slipped past the store it counts once (the machine's P_DUPLICATE_VOTE).
+    obs.apply(
+      validated({
+        kind: 'vote',
+        msg: v1b,
+        bytes: encodeSignedVote(v1b),
+        hash: voteHash(v1b),
+        source: 'gossip',
+        stored: true,
+      }),
+    );
     expect(obs.status().pendingVotes).toEqual([
       { height: 1, target: 'PAUSED', step: 'up', resolves: [], voters: ['lab-a'], needed: 3 },
     ]);
@@ -88,7 +110,11 @@ describe('votes: validation, dedupe, threshold', () => {
     expect(obs.status()).toMatchObject({ state: 'PAUSED', pendingVotes: [] });
     expect(n.node(5).published.map((p) => p.kind)).toEqual(['certificate']);
     // Votes for the now-certified height are stale.
-    expect(check(vote(n, 2, 1, 'PAUSED'))).toMatchObject({ ok: false, action: 'ignore', code: 'V_STALE' });
+    expect(await check(vote(n, 2, 1, 'PAUSED'))).toMatchObject({
+      ok: false,
+      action: 'ignore',
+      code: 'V_STALE',
+    });
   });
 
   it('an approval alone signs nothing; with evidence the pause is signed once and later approvals re-send the stored vote', async () => {
@@ -124,8 +150,7 @@ describe('votes: validation, dedupe, threshold', () => {
       .map((p) => Buffer.from(p.bytes).toString('hex'));
     expect(votes.length).toBeGreaterThanOrEqual(2);
     expect(new Set(votes).size).toBe(1);
-    const row = n.node(1).store.db.prepare('SELECT COUNT(*) AS c FROM signed_heights').get() as { c: number };
-    expect(row.c).toBe(1);
+    expect(n.node(1).store.signedHeights.all().length).toBe(1);
   });
 });
 
@@ -134,7 +159,7 @@ describe('slashing protection (SQLite)', () => {
     const n = new SimNet({ labs: 4, connected: [] });
     nets.push(n);
     await n.start();
-    const sp = new SlashingProtection(n.node(1).store.db);
+    const sp = n.node(1).store.signedHeights;
     const st = (t: PauseState) =>
       statementBytes({
         networkId: n.networkId,
@@ -204,7 +229,7 @@ describe('fail-safe', () => {
     expect(s).toMatchObject({ state: 'RUNNING', height: 0 });
     expect(s.failSafe.reason).toMatch(/only 2 of the 3 members needed/);
     expect(n.hookLines(1)[0]).toMatch(/^halt 0 failsafe-halt-/);
-    expect(n.node(1).store.getCertificate(1)).toBeUndefined();
+    expect(n.node(1).store.certificates.get(1)).toBeUndefined();
     // Reconnected: the fail-safe clears and, the certified state being RUNNING, resume hooks undo the halt.
     await n.connect(3);
     await n.until(

@@ -234,6 +234,7 @@ export { buildRunsTree, proveRun, runLeafHash, verifyRunProof } from './merkle.j
 export { IdMap } from './pause/idmap.js';
 export type { CreatePauseOptions, PauseStatus, SigningCheck } from './pause/machine.js';
 export {
+  certificateStaleRule,
   checkSigning,
   createPauseState,
   escalationHeight,

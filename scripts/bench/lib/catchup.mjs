@@ -12,16 +12,16 @@ import { commitmentChain } from './throughput.mjs';
 function prefill(net, perLab) {
   const store = Store.open(net.members[0].dataDir);
   try {
-    store.setMeta('networkId', Buffer.from(net.networkId).toString('hex'));
+    store.meta.set('networkId', Buffer.from(net.networkId).toString('hex'));
     for (const lab of net.labs) {
       const chain = commitmentChain(net, lab, perLab, { historic: true });
       store.transaction(() => {
         chain.forEach((c, seq) => {
-          store.insertCommitment({ lab: lab.id, seq, ...c, receivedAt: Date.now() });
+          store.commitments.insert({ lab: lab.id, seq, ...c, receivedAt: Date.now() });
         });
       });
     }
-    return store.countCommitments();
+    return store.commitments.count();
   } finally {
     store.close();
   }

@@ -53,13 +53,13 @@ export class LabController {
     this.stages = new Map();
     this.votesAt = new Map();
     node.onChange(() => this.scanHooks());
-    // Stage trace: wrap the node's one ingest entry (gossip, sync and local messages all pass it).
-    const ingest = node.ingest;
-    const orig = ingest.ingestBytes.bind(ingest);
-    ingest.ingestBytes = (kind, bytes, opts) => {
-      const out = orig(kind, bytes, opts);
-      if (out.validation.ok && out.msg) this.traceAccepted(kind, out.msg, opts.source);
-      return out;
+    // Stage trace: wrap the agreement's one entry (every message the ingest path accepted, gossip, sync and
+    // local alike, reaches it once, after it is stored).
+    const agreement = node.agreement;
+    const apply = agreement.apply.bind(agreement);
+    agreement.apply = (v) => {
+      if (v.stored) this.traceAccepted(v.kind, v.msg, v.source);
+      apply(v);
     };
   }
 
@@ -73,7 +73,7 @@ export class LabController {
   }
 
   traceAccepted(kind, msg, source) {
-    const h = this.node.agreement.status().height + 1;
+    const h = this.node.agreement.height + 1;
     if (kind === 'evidence') this.mark(h, 'evidence');
     else if (kind === 'vote') {
       const vh = msg.vote.height;
@@ -119,7 +119,7 @@ export class LabController {
       ),
       height: a.height,
       state: a.state,
-      commitments: this.node.store.countCommitments(),
+      commitments: this.node.store.commitments.count(),
     };
   }
 

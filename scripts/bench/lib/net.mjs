@@ -204,6 +204,8 @@ export function signedCommitment(net, lab, { seq = 0, prev = ZERO_HASH, epoch, i
     seq,
     prev,
     issuedAt: issuedAt ?? epochStart(net.genesis.policy, e),
+    height: 0,
+    level: 'RUNNING',
     metrics: m ?? metrics(seq),
     runsRoot: new Uint8Array(32),
     attestations: [],
@@ -218,6 +220,8 @@ export function signedCommitment(net, lab, { seq = 0, prev = ZERO_HASH, epoch, i
       seq,
       prev,
       issuedAt: issuedAt ?? epochStart(net.genesis.policy, e),
+      height: 0,
+      level: 'RUNNING',
       metrics: m ?? metrics(seq),
       runsRoot: new Uint8Array(32),
       attestations: [],
@@ -297,7 +301,7 @@ export function durableWriteMs(root = os.tmpdir(), writes = 40) {
     const samples = [];
     for (let i = 0; i < writes; i++) {
       const s = performance.now();
-      store.insertCommitment({
+      store.commitments.insert({
         lab: 'bench',
         seq: i,
         epoch: i,

@@ -101,7 +101,7 @@ async function nodeRate(net, msgs) {
   const tx = await publisherFor(networkIdHex, lab.info().addrs);
   let stored = 0;
   const poll = setInterval(() => {
-    stored = lab.node.store.countCommitments();
+    stored = lab.node.store.commitments.count();
   }, 2);
   try {
     await waitFor(() => tx.services.pubsub.getSubscribers(topic).length >= 1, 'node subscription', 10_000);

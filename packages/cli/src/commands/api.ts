@@ -1,9 +1,16 @@
+import type {
+  ApproveRequestBody,
+  ApproveResultBody,
+  EvidenceRequestBody,
+  EvidenceView,
+  StatusBody,
+} from '@pausenet/protocol/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { apiCall } from '../io/api-client.js';
 import { parseHexArg, parseIntArg } from '../io/options.js';
 import { addTargetOptions, resolveTarget, type TargetOptions } from '../io/target.js';
-import { formatStatus, type StatusJson } from './status-format.js';
+import { formatStatus } from './status-format.js';
 
 /** Print `value` as one JSON line, or the human text. */
 export function print(json: boolean, value: unknown, human: string): void {
@@ -11,7 +18,7 @@ export function print(json: boolean, value: unknown, human: string): void {
 }
 
 interface ReportOptions extends TargetOptions {
-  subject?: string;
+  subject: string;
   epoch: number;
   digest?: string;
   summary?: string;
@@ -45,7 +52,7 @@ Examples:
   $ pausenet report --data-dir /var/lib/pausenet --subject lab-c --epoch 12 --missed`,
   );
   cmd.action(async (o: ReportOptions) => {
-    let body: Record<string, unknown>;
+    let body: EvidenceRequestBody;
     if (o.missed) {
       if (o.digest || o.summary) throw new CliError('USAGE', '--missed takes no --digest/--summary');
       body = { kind: 'missed', lab: o.subject, epoch: o.epoch };
@@ -60,7 +67,7 @@ Examples:
       body = { kind: 'report', subject: o.subject, epoch: o.epoch, digest: o.digest, summary: o.summary };
     }
     const target = await resolveTarget(o, true);
-    const ev = await apiCall<{ hash?: string }>(target, 'POST', '/v1/evidence', body);
+    const ev = await apiCall<EvidenceView>(target, 'POST', '/v1/evidence', body);
     print(!!o.json, ev, `evidence filed${ev.hash ? `: ${ev.hash}` : ''}`);
   });
 }
@@ -73,28 +80,8 @@ interface ApproveOptions extends TargetOptions {
   json?: boolean;
 }
 
-/** POST /v1/approve answer (docs/protocol.md "Approvals"). */
-interface ApproveAnswer {
-  signed: boolean;
-  reason?: string;
-  height: number;
-  target: string;
-  breaches: {
-    id: string;
-    kind: string | null;
-    lab: string | null;
-    epoch: number | null;
-    evidence: string | null;
-    status: string;
-  }[];
-  source: 'explicit' | 'pending-vote' | 'open-breaches';
-  voters?: string[];
-  leftOpen?: number;
-  dryRun?: boolean;
-}
-
 /** Human lines for an approval: what it names and where that set came from. */
-export function formatApproval(a: ApproveAnswer): string {
+export function formatApproval(a: ApproveResultBody): string {
   const resume = a.target === 'RUNNING';
   const n = a.breaches.length;
   const source =
@@ -163,13 +150,14 @@ Examples:
     const target = await resolveTarget(o, true);
     const want = o.resume ? 'RUNNING' : 'PAUSED';
     if (o.force && !o.resume) throw new CliError('USAGE', '--force applies to --resume only');
-    const res = await apiCall<ApproveAnswer>(target, 'POST', '/v1/approve', {
+    const request: ApproveRequestBody = {
       height,
       target: want,
       ...(o.breach ? { breaches: o.breach } : {}),
       ...(o.force ? { force: true } : {}),
       ...(o.dryRun ? { dryRun: true } : {}),
-    });
+    };
+    const res = await apiCall<ApproveResultBody>(target, 'POST', '/v1/approve', request);
     print(!!o.json, res, formatApproval(res));
   });
 }
@@ -193,7 +181,7 @@ Examples:
   );
   cmd.action(async (o: StatusOptions) => {
     const target = await resolveTarget(o, false);
-    const s = await apiCall<StatusJson>(target, 'GET', '/v1/status');
+    const s = await apiCall<StatusBody>(target, 'GET', '/v1/status');
     print(!!o.json, s, formatStatus(s, Date.now()));
   });
 }

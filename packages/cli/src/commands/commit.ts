@@ -1,4 +1,5 @@
-import { epochAt, genesisFromJson, type Level, metricsFromJson } from '@pausenet/protocol';
+import { epochAt, genesisFromJson, metricsFromJson } from '@pausenet/protocol';
+import type { CommitmentRequestBody, StatusBody, SubmittedCommitment } from '@pausenet/protocol/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { apiCall } from '../io/api-client.js';
@@ -89,7 +90,7 @@ Examples:
     // The node's genesis, not a local file: the caps that count are the ones the network enforces.
     const [genesisJson, status] = await Promise.all([
       apiCall<unknown>(target, 'GET', '/v1/genesis'),
-      apiCall<{ self: string | null; state: Level }>(target, 'GET', '/v1/status'),
+      apiCall<StatusBody>(target, 'GET', '/v1/status'),
     ]);
     const policy = genesisFromJson(genesisJson).policy;
     const currentEpoch = epochAt(policy, Date.now());
@@ -129,14 +130,11 @@ Examples:
         `refusing to commit over a cap (${what}) without confirmation: there is no terminal to ask on. Check the values with --dry-run; pass --yes to commit anyway (it is breach evidence: the network moves to a higher level)`,
       );
     }
-    const body: Record<string, unknown> = { metrics: metricsJson };
-    if (o.epoch !== undefined) body.epoch = o.epoch;
-    const c = await apiCall<{ hash: string; lab: string; epoch: number; seq: number }>(
-      target,
-      'POST',
-      '/v1/commitments',
-      body,
-    );
+    const body: CommitmentRequestBody = {
+      metrics: metricsJson,
+      ...(o.epoch !== undefined ? { epoch: o.epoch } : {}),
+    };
+    const c = await apiCall<SubmittedCommitment>(target, 'POST', '/v1/commitments', body);
     print(!!o.json, c, `committed: lab ${c.lab} epoch ${c.epoch} seq ${c.seq} hash ${c.hash}`);
   });
 }

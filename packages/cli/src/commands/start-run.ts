@@ -23,37 +23,45 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { role: config.role });
   const ctx = { configFile: o.config, dataDir: config.dataDir };
+  // Signals are handled from before the node starts, so a SIGTERM while it starts, or the moment "started" is
+  // printed, stops it gracefully once start() has returned (without a listener Node.js dies at once).
+  let stopRequested = false;
+  let requestStop = () => {};
+  const stopSignal = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopRequested) {
+      process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
+      process.exit(130);
+    }
+    stopRequested = true;
+    process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let node: PausenetNode | undefined;
   try {
     node = await PausenetNode.create(config, { logger, ...(passphrase !== undefined ? { passphrase } : {}) });
     await node.start();
   } catch (err) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // release what did start (store lock, sockets) before reporting; never hang on it
     if (node) await Promise.race([node.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
     throw toCliError(err, ctx);
   }
   const started = node;
-  process.stdout.write(
-    `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
-  );
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
-      started
-        .stop()
-        .catch((err: unknown) =>
-          process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
-        )
-        .finally(() => resolve());
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  if (!stopRequested)
+    process.stdout.write(
+      `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
+    );
+  await stopSignal;
+  await started
+    .stop()
+    .catch((err: unknown) =>
+      process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
+    );
   process.stdout.write('pausenet stopped\n');
 }

@@ -1,55 +1,4 @@
-/** The /v1/status body (docs/node.md, HTTP API). */
-export interface StatusJson {
-  networkId: string;
-  role: 'member' | 'observer';
-  self: string | null;
-  peerId: string;
-  peers: { peerId: string; lab: string | null }[];
-  state: 'RUNNING' | 'PAUSED';
-  height: number;
-  since: number | null;
-  threshold: number;
-  /** Readiness (GET /v1/health): false until the start-up re-assert of the hooks completed. */
-  ready: boolean;
-  readyReason: string | null;
-  labs: {
-    id: string;
-    name: string;
-    connected: boolean;
-    lastCommitment: {
-      epoch: number;
-      seq: number;
-      issuedAt: number;
-      hash: string;
-      firstSeenAt: number;
-      lateness: 'on-time' | 'late' | 'not-judged';
-    } | null;
-  }[];
-  pendingVotes: { height: number; target: string; resolves: string[]; voters: string[]; needed: number }[];
-  approvals: { height: number; target: string; approved: boolean; breaches: string[] }[];
-  breaches: {
-    open: {
-      id: string;
-      kind: string;
-      lab: string;
-      epoch: number;
-      evidence: string;
-      firstSeenAt: number;
-      actedOnHeight: number | null;
-    }[];
-    openCount: number;
-    resolvedCount: number;
-  };
-  hooks: {
-    height: number;
-    action: string;
-    hook: string;
-    status: string;
-    attempts: number;
-    lastError: string | null;
-    reasserts: number;
-  }[];
-}
+import type { StatusBody } from '@pausenet/protocol/api';
 
 function ago(ms: number): string {
   if (ms < 1000) return 'just now';
@@ -59,7 +8,7 @@ function ago(ms: number): string {
 }
 
 /** Human-readable rendering of /v1/status. */
-export function formatStatus(s: StatusJson, now: number): string {
+export function formatStatus(s: StatusBody, now: number): string {
   const out: string[] = [];
   const who = s.role === 'member' ? `member ${s.self}` : 'observer';
   out.push(`network   ${s.networkId.slice(0, 16)}…  (${who}, peer ${s.peerId})`);

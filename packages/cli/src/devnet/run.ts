@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StatusJson } from '../commands/status-format.js';
+import type { StatusBody } from '@pausenet/protocol/api';
 import { apiCall, readApiToken } from '../io/api-client.js';
 import { loadGenesis } from '../io/genesis.js';
 import { ChildSet, type ManagedChild } from './children.js';
@@ -193,7 +193,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     await Promise.all(firstWave.map(startNode));
     watcher = new StatusWatcher(all, tl);
     const status = (n: DevnetNode) =>
-      apiCall<StatusJson>(n.api, 'GET', '/v1/status', undefined, { timeoutMs: 3000 });
+      apiCall<StatusBody>(n.api, 'GET', '/v1/status', undefined, { timeoutMs: 3000 });
     const running = () => all.filter((n) => n.child?.running);
     const upLabs = () => L.labs.filter((n) => n.child?.running);
     await waitFor(
@@ -462,7 +462,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       }))
       .sort((a, b) => a.height - b.height);
     for (const n of all) {
-      const s = await get<StatusJson>(n, '/v1/status');
+      const s = await get<StatusBody>(n, '/v1/status');
       const commitments = await get<unknown[]>(n, '/v1/commitments');
       const nc = await get<unknown[]>(n, '/v1/certificates');
       result.nodes.push({
@@ -539,7 +539,7 @@ async function hookLog(n: DevnetNode): Promise<string> {
 }
 
 /** Runs per (height, action) from the lab's hook log file, ok from its status. */
-async function hookRuns(n: DevnetNode, s: StatusJson) {
+async function hookRuns(n: DevnetNode, s: StatusBody) {
   let lines: string[] = [];
   try {
     lines = (await readFile(n.hookLog, 'utf8')).split('\n').filter(Boolean);

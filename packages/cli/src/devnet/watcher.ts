@@ -1,10 +1,10 @@
-import type { StatusJson } from '../commands/status-format.js';
+import type { StatusBody } from '@pausenet/protocol/api';
 import type { Timeline } from './timeline.js';
 import type { DevnetNode } from './types.js';
 
 /** Follows every node's /v1/events (SSE) stream and turns status changes into timeline events and marks. */
 export class StatusWatcher {
-  readonly latest = new Map<string, StatusJson>();
+  readonly latest = new Map<string, StatusBody>();
   private readonly seenVotes = new Set<string>();
   private readonly seenHooks = new Map<string, string>();
   private readonly seenHeights = new Set<string>();
@@ -53,7 +53,7 @@ export class StatusWatcher {
               .filter((l) => l.startsWith('data: '))
               .map((l) => l.slice(6))
               .join('\n');
-            if (data) this.observe(n, JSON.parse(data) as StatusJson);
+            if (data) this.observe(n, JSON.parse(data) as StatusBody);
             i = buf.indexOf('\n\n');
           }
         }
@@ -64,7 +64,7 @@ export class StatusWatcher {
     }
   }
 
-  private observe(n: DevnetNode, s: StatusJson): void {
+  private observe(n: DevnetNode, s: StatusBody): void {
     const prev = this.latest.get(n.id);
     this.latest.set(n.id, s);
     for (const v of s.pendingVotes ?? []) {

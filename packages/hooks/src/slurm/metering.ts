@@ -1,3 +1,4 @@
+import type { CommitmentRequestBody } from '@pausenet/protocol/api';
 import { matchesSelection, type SlurmSelection } from './config.js';
 import { parseJobs, parseRunFacts, parseSacct, SACCT_FIELDS, type SlurmJob } from './parse.js';
 import { createExecFileRunner, SlurmCommandError, type SlurmCommandRunner } from './runner.js';
@@ -95,20 +96,8 @@ export interface MeteringResult {
   runs: MeteredRun[];
 }
 
-/** JSON body of the node API's POST /v1/commitments (bigints as decimal strings). */
-export interface CommitmentRequestBody {
-  metrics: {
-    trainingFlop: string;
-    largestRunFlop: string;
-    maxParams: string;
-    datasetTokens: string;
-    acceleratorHours: string;
-    utilizationBps: number;
-  };
-  /** RunRecord JSON without salt (the node adds 32 random bytes per record). */
-  runs: { id: string; flop: string; params: string; datasetTokens: string; acceleratorHours: string }[];
-  epoch?: number;
-}
+/** JSON body of the node API's POST /v1/commitments (bigints as decimal strings; runs without salt). */
+export type { CommitmentRequestBody };
 
 // Jobs still holding their allocation: metered up to `now` (their EndTime is only a projection).
 const ACTIVE_STATES = new Set(['RUNNING', 'SUSPENDED', 'CONFIGURING', 'STOPPED']);

@@ -1,15 +1,18 @@
 import {
+  breachIdOf,
   decodeSignedCommitment,
   detectEquivocation,
   type Evidence,
+  evidenceHash,
   exceededCaps,
   hashSignedCommitment,
   type Policy,
   type SignedCommitment,
+  signEvidence,
+  toHex,
 } from '@pausenet/protocol';
-import type Database from 'better-sqlite3';
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+import type { CommitmentRepository } from '../store/repositories.js';
+import type { AgreementCore } from './core.js';
 
 /**
  * Breaches a newly accepted commitment proves: one cap-exceeded per cap it exceeds (each cap is its own
@@ -17,33 +20,10 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * equivocation with a stored commitment (same epoch or seq).
  */
 export class BreachDetector {
-  private readonly byEpochStmt: Database.Statement<
-    [string, number],
-    { seq: number; hash: Uint8Array; bytes: Uint8Array }
-  >;
-  private readonly bySeqStmt: Database.Statement<
-    [string, number],
-    { seq: number; hash: Uint8Array; bytes: Uint8Array }
-  >;
-
   constructor(
-    db: Database.Database,
+    private readonly commitments: Pick<CommitmentRepository, 'rivals'>,
     private readonly policy: Policy,
-  ) {
-    // Two indexed lookups: one query with `epoch = ? OR seq = ?` scans every row of the lab (quadratic sync).
-    this.byEpochStmt = db.prepare(
-      'SELECT seq, hash, bytes FROM commitments INDEXED BY commitments_lab_epoch WHERE lab = ? AND epoch = ?',
-    );
-    this.bySeqStmt = db.prepare('SELECT seq, hash, bytes FROM commitments WHERE lab = ? AND seq = ?');
-  }
-
-  /** Stored commitments of `lab` at `epoch` or at `seq`, in seq order. */
-  private rivals(lab: string, epoch: number, seq: number): { hash: Uint8Array; bytes: Uint8Array }[] {
-    const rows = this.byEpochStmt.all(lab, epoch);
-    const atSeq = this.bySeqStmt.get(lab, seq);
-    if (atSeq !== undefined && !rows.some((r) => r.seq === atSeq.seq)) rows.push(atSeq);
-    return rows.sort((a, b) => a.seq - b.seq);
-  }
+  ) {}
 
   /** Evidence proven by `sc` (empty when it is within policy and consistent with the lab's stored commitments). */
   detect(sc: SignedCommitment, opts: { rivals?: boolean } = {}): Evidence[] {
@@ -54,12 +34,12 @@ export class BreachDetector {
     }));
     // A commitment the store just appended to its lab's chain has no stored rival: skip the lookup.
     if (opts.rivals === false) return found;
-    const own = hex(hashSignedCommitment(sc));
-    for (const row of this.rivals(sc.commitment.lab, sc.commitment.epoch, sc.commitment.seq)) {
-      if (hex(row.hash) === own) continue;
+    const own = toHex(hashSignedCommitment(sc));
+    for (const row of this.commitments.rivals(sc.commitment.lab, sc.commitment.epoch, sc.commitment.seq)) {
+      if (toHex(row.hash) === own) continue;
       let other: SignedCommitment;
       try {
-        other = decodeSignedCommitment(new Uint8Array(row.bytes));
+        other = decodeSignedCommitment(row.bytes);
       } catch {
         continue; // stored bytes were validated on ingest; a decode failure here means a codec change, not a breach
       }
@@ -70,5 +50,54 @@ export class BreachDetector {
       }
     }
     return found;
+  }
+}
+
+/**
+ * The one place a node files breach evidence it detects itself (cap-exceeded, equivocation): every
+ * accepted commitment and every validated fork of a stored chain passes here. Detection runs on every
+ * node; only a member signs, once per breach.
+ */
+export class BreachFiler {
+  private readonly detector: BreachDetector;
+  /** Breach ids this node filed evidence for in this process (the store knows the rest). */
+  private readonly filed = new Set<string>();
+
+  constructor(private readonly core: AgreementCore) {
+    this.detector = new BreachDetector(core.store.commitments, core.genesis.policy);
+  }
+
+  /** Breach detection runs on every node; only a member files (signs) evidence, once per breach. */
+  onCommitment(sc: SignedCommitment, stored: boolean): void {
+    for (const evidence of this.detector.detect(sc, { rivals: !stored })) {
+      const id = breachIdOf(evidence);
+      const key = toHex(id);
+      if (this.core.self === null) {
+        this.core.log.debug(
+          { kind: evidence.kind, lab: sc.commitment.lab, breach: key },
+          'breach seen (observer)',
+        );
+        continue;
+      }
+      // One evidence per breach from this node: not when it filed one already, nor when the breach is
+      // known (open, or resolved by a certified resume: docs/protocol.md "Breach identity").
+      if (this.filed.has(key) || this.core.store.breaches.get(id) !== undefined) continue;
+      this.filed.add(key);
+      const se = signEvidence(
+        { networkId: this.core.networkId, evidence, reporter: this.core.self.lab, issuedAt: this.core.now() },
+        this.core.self.identitySecretKey,
+      );
+      this.core.log.warn(
+        {
+          kind: evidence.kind,
+          lab: sc.commitment.lab,
+          epoch: sc.commitment.epoch,
+          evidence: toHex(evidenceHash(se)),
+          breach: key,
+        },
+        'breach detected: publishing evidence',
+      );
+      this.core.send('evidence', se);
+    }
   }
 }

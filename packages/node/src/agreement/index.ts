@@ -1,14 +1,9 @@
 /** Pause agreement (node side): breach detection, slashing-protected voting, certificates, hooks. */
 
-export type { VerifyFn } from '../verifyCache.js';
-export { blsVerifyCached, memoVerify, verifyPartialCached } from '../verifyCache.js';
 export { Agreement } from './agreement.js';
 export type { AgreementErrorCode } from './errors.js';
 export { AgreementError } from './errors.js';
-export type { FailSafeStatus } from './failSafe.js';
-export type { CreateHookRunnerOptions } from './hookRunner.js';
-export { createHookRunner, hookCertificateOf, StoreHookRunner } from './hookRunner.js';
-export { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
-export type { SignOnceResult } from './slashing.js';
-export { SlashingProtection } from './slashing.js';
+export type { FailSafeStatus } from './fail-safe.js';
+export type { CreateHookRunnerOptions } from './hook-runner.js';
+export { createHookRunner, hookCertificateOf, StoreHookRunner } from './hook-runner.js';
 export type { AgreementOptions, AgreementStatus } from './types.js';

@@ -1,5 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type ApproveResultBody,
+  type CertificateView,
+  COMMITMENTS_QUERY_CODES,
+  type CommitmentView,
+  commitmentsQuerySchema,
+  type EvidenceView,
+  type HealthBody,
+  parseApiBody,
+  type StatusBody,
+  type SubmittedCommitment,
+} from '@pausenet/protocol/api';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NodeMetrics } from '../metrics.js';
@@ -9,18 +21,21 @@ import { checkBearer } from './token.js';
 
 const MAX_BODY = 65_536;
 
-/** What the HTTP API needs from the node (implemented by PausenetNode). */
+/**
+ * What the HTTP API needs from the node (api/handlers.ts). Response shapes are the shared ones of
+ * @pausenet/protocol/api; request bodies arrive as parsed JSON and each handler checks its own schema.
+ */
 export interface ApiBackend {
-  status(): unknown;
+  status(): StatusBody;
   /** Readiness (GET /v1/health: 200 when ready, else 503). */
-  health(): { ready: boolean };
-  genesis(): unknown;
-  submitCommitment(body: unknown): Promise<unknown>;
-  listCommitments(query: { lab?: string; from?: number; to?: number }): unknown;
-  submitEvidence(body: unknown): Promise<unknown>;
-  listEvidence(): unknown;
-  approve(body: unknown): Promise<unknown>;
-  listCertificates(): unknown;
+  health(): HealthBody;
+  genesis(): Record<string, unknown>;
+  submitCommitment(body: unknown): Promise<SubmittedCommitment>;
+  listCommitments(query: { lab?: string; from?: number; to?: number }): CommitmentView[];
+  submitEvidence(body: unknown): Promise<EvidenceView>;
+  listEvidence(): EvidenceView[];
+  approve(body: unknown): Promise<ApproveResultBody>;
+  listCertificates(): CertificateView[];
   /** Subscribe to status changes (SSE); returns an unsubscribe function. */
   onChange(fn: () => void): () => void;
 }
@@ -62,14 +77,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new ApiError(400, 'BAD_JSON', 'request body is not valid JSON');
   }
-}
-
-function intParam(v: string | null, name: string): number | undefined {
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new ApiError(400, 'BAD_QUERY', `${name} must be a non-negative integer, got "${v}"`);
-  return n;
 }
 
 /** The node's local HTTP API (docs/node.md "HTTP API"): loopback by default, bearer token for writes. */
@@ -170,9 +177,10 @@ export class ApiServer {
     }
     if (m === 'GET' && p === '/v1/genesis') return this.ok(res, b.genesis());
     if (m === 'GET' && p === '/v1/commitments') {
-      const lab = url.searchParams.get('lab') ?? undefined;
-      const from = intParam(url.searchParams.get('from'), 'from');
-      const to = intParam(url.searchParams.get('to'), 'to');
+      const query = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ''));
+      const q = parseApiBody(commitmentsQuerySchema, query, COMMITMENTS_QUERY_CODES);
+      if (!q.ok) throw new ApiError(400, q.code, q.message);
+      const { lab, from, to } = q.value;
       return this.ok(
         res,
         b.listCommitments({

@@ -1,5 +1,5 @@
-import type { MessageKind } from '../agreement-port.js';
-import { PeerRateLimiter } from './ratelimit.js';
+import type { MessageKind } from '../message.js';
+import { PeerRateLimiter } from './rate-limit.js';
 
 /** Signature checks one message of a kind may cost at most (docs/protocol.md "Admission control"). */
 const COST: Record<MessageKind, { bls: number; ed25519: number }> = {

@@ -1,10 +1,46 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface';
 
 /**
- * REJECTs one invalid item in a sync response counts as: a responder serves only what it stored, and it
- * validated that first, so unlike a gossip relay it has no excuse (two such responses in the window ban).
+ * REJECTs one invalid item in a sync response counts as, when the item breaks a rule that depends on the
+ * receiver's own state (e.g. C_PREV_MISMATCH: an honest observer can serve the other fork of an
+ * equivocating member, which the receiver rejects against the fork it stored first). Two such responses
+ * in the window ban (docs/protocol.md "Bans").
  */
 export const SYNC_REJECT_WEIGHT = 4;
+
+/**
+ * Codes of a sync item that no honest responder can hold: bytes that do not decode (or not canonically, or
+ * too large), and signatures that do not verify. Both depend only on the bytes and the genesis, and a
+ * responder serves only what it stored, which it validated first; so a non-member serving one in a
+ * response this node asked for is banned at once (docs/protocol.md "Bans").
+ */
+const FORGED_SYNC_ITEM = new Set([
+  // decoding (ProtocolError codes) and the kinds' size rules
+  'OVERSIZED',
+  'MALFORMED',
+  'NON_CANONICAL',
+  'UNKNOWN_FIELD',
+  'MISSING_FIELD',
+  'WRONG_TYPE',
+  'OUT_OF_RANGE',
+  'INVALID_ARGUMENT',
+  'C_SIZE',
+  'E_SIZE',
+  'V_SIZE',
+  'K_SIZE',
+  // signatures
+  'C_SIGNATURE',
+  'C_ATTESTATION',
+  'E_SIGNATURE',
+  'V_SIGNATURE',
+  'V_PARTIAL',
+  'K_SIGNATURE',
+]);
+
+/** REJECTs a sync response whose first invalid item failed with `code` counts as (Infinity: ban at once). */
+export function syncRejectWeight(code: string): number {
+  return FORGED_SYNC_ITEM.has(code) ? Number.POSITIVE_INFINITY : SYNC_REJECT_WEIGHT;
+}
 
 /** Above this many tracked peers, stale entries are pruned on the next REJECT. */
 const MAX_TRACKED = 10_000;
@@ -44,15 +80,15 @@ export class PeerBans {
 
   /**
    * Count a REJECT from `peer` (`weight` of them: a sync response holding an invalid item counts
-   * SYNC_REJECT_WEIGHT); true when this one got the peer banned (the caller hangs up).
+   * syncRejectWeight(code)); true when this one got the peer banned (the caller hangs up).
    */
   noteReject(peer: string, weight = 1): boolean {
     if (this.opts.isMember(peer) || this.isBanned(peer)) return false;
     const t = this.now();
     if (this.rejects.size + this.banned.size > MAX_TRACKED) this.prune(t);
     const recent = (this.rejects.get(peer) ?? []).filter((x) => t - x < this.windowMs);
-    for (let i = 0; i < weight; i++) recent.push(t);
-    if (recent.length < this.maxRejects) {
+    if (recent.length + weight < this.maxRejects) {
+      for (let i = 0; i < weight; i++) recent.push(t);
       this.rejects.set(peer, recent);
       return false;
     }

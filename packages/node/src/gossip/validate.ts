@@ -1,13 +1,12 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import type { Validation } from '@pausenet/protocol';
-import type { MessageKind } from '../agreement-port.js';
 import { type Logger, LogThrottle } from '../logger.js';
+import type { MessageKind, MessageSource } from '../message.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { AdmissionDrop } from './admission.js';
 
-/** Where a message came from: a gossip peer, a sync response, or this node itself (API/agreement). */
-export type MessageSource = 'gossip' | 'sync' | 'local';
+export type { MessageSource } from '../message.js';
 
 /**
  * THE mapping from protocol validation to the gossipsub verdict (docs/protocol.md "Topics and gossip
@@ -54,9 +53,9 @@ export type IngestFn = (
 
 /**
  * Build the gossipsub topic validator: admission (per-peer rate limit, non-members' shared signature-check
- * budget: -> Ignore, counted), then `prepare` if given (votes: the batch BLS pre-check), then the ingest path
- * (decode, validate, agreement check, persist; the node batches one event-loop turn of gossip into one
- * transaction), then the one mapping above.
+ * budget: -> Ignore, counted), then the ingest path (decode, validate once, persist, apply; the node batches
+ * one event-loop turn of gossip into one transaction, its vote partials into one multi-pairing), then the
+ * one mapping above.
  */
 export function makeTopicValidator(opts: {
   kind: MessageKind;
@@ -64,7 +63,6 @@ export function makeTopicValidator(opts: {
   admission: { admit(peer: string, kind: MessageKind): AdmissionDrop | null };
   metrics: NodeMetrics;
   logger: Logger;
-  prepare?: (data: Uint8Array) => Promise<void>;
   /** Told of every REJECT verdict (the node's flood defence: PeerBans). */
   onReject?: (peer: string) => void;
 }): (peer: PeerId, msg: { data: Uint8Array }) => Promise<TopicValidatorResult> {
@@ -79,7 +77,6 @@ export function makeTopicValidator(opts: {
       opts.logger.debug({ kind: opts.kind, peer: id, code: drop }, 'message dropped before validation');
       return TopicValidatorResult.Ignore;
     }
-    if (opts.prepare) await opts.prepare(msg.data);
     const result = toTopicResult(await opts.ingest(opts.kind, msg.data, id));
     if (result === TopicValidatorResult.Reject) opts.onReject?.(id);
     return result;

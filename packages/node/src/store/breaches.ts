@@ -1,20 +1,7 @@
 import type { EvidenceKind } from '@pausenet/protocol';
-import type { Database, Statement } from 'better-sqlite3';
-
-/** A breach row (table `breaches`, migration 3). */
-export interface BreachRow {
-  id: Uint8Array;
-  /** null: known only because a certified resume named it (its evidence never reached this node). */
-  kind: EvidenceKind | null;
-  /** The accused lab (report: the subject). */
-  lab: string | null;
-  epoch: number | null;
-  /** evidenceHash of the first evidence this node stored for it. */
-  evidenceHash: Uint8Array | null;
-  firstSeenAt: number | null;
-  actedOnHeight: number | null;
-  resolvedHeight: number | null;
-}
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+import type { BreachRepository, BreachRow } from './repositories.js';
 
 interface Raw {
   id: Uint8Array;
@@ -38,12 +25,8 @@ const row = (r: Raw): BreachRow => ({
   resolvedHeight: r.resolved_height,
 });
 
-/**
- * The node's breaches (docs/protocol.md "Breach identity"): one row per breach id, written with the
- * evidence that first proves it (ingest, same transaction) and updated in the transaction that applies
- * the certificate acting on / resolving it. The pause machine is rebuilt from this table on start.
- */
-export class BreachTable {
+/** The node's breaches on SQLite (table breaches, migration 3). */
+export class SqliteBreaches implements BreachRepository {
   private readonly seenStmt: Statement<unknown[]>;
   private readonly getStmt: Statement<[Uint8Array], Raw>;
   private readonly openStmt: Statement<[number], Raw>;
@@ -53,7 +36,8 @@ export class BreachTable {
   private readonly resolveStmt: Statement<[Uint8Array, number]>;
   private readonly countsStmt: Statement<[], { open: number; resolved: number }>;
 
-  constructor(db: Database) {
+  constructor(database: SqliteDatabase) {
+    const db = database.connection;
     this.seenStmt = db.prepare(
       `INSERT INTO breaches (id, kind, lab, epoch, evidence_hash, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, lab = excluded.lab, epoch = excluded.epoch,

@@ -1,17 +1,33 @@
-export type { BreachRow } from './breaches.js';
-export { BreachTable } from './breaches.js';
 export { DirLock } from './lock.js';
+export { MemoryStore } from './memory.js';
 export type { Migration } from './migrations.js';
 export { migrations } from './migrations.js';
-export { NodeRuns } from './runs.js';
 export type {
+  AppliedState,
+  ApprovalRecord,
+  ApprovalRepository,
+  BreachRepository,
+  BreachRow,
+  CertificateRepository,
   CertificateRow,
   ChainHead,
+  CommitmentRepository,
   CommitmentRow,
+  EvidenceRepository,
   EvidenceRow,
+  HookJournalRepository,
   InsertResult,
+  MetaRepository,
+  NodeRunRepository,
+  NodeStore,
+  PauseStateRepository,
+  PeerRepository,
   PeerRow,
-  StoreOpenOptions,
+  SignedHeightRepository,
+  SignOnceResult,
+  Transactions,
+  VoteRepository,
   VoteRow,
-} from './store.js';
+} from './repositories.js';
+export type { StoreOpenOptions } from './store.js';
 export { Store } from './store.js';

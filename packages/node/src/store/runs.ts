@@ -1,16 +1,19 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+import type { NodeRunRepository } from './repositories.js';
 
 /**
  * When this node was running (table `node_runs`, migration 3): one row per start, `alive_at` advanced by
  * a heartbeat. A deadline the node did not observe (it was down, or had only just started and was still
  * catching up) cannot be judged by when messages were first seen here (docs/protocol.md "First seen").
  */
-export class NodeRuns {
+export class SqliteNodeRuns implements NodeRunRepository {
   private readonly startStmt: Statement<[number, number]>;
   private readonly aliveStmt: Statement<[number, number]>;
   private readonly coverStmt: Statement<[number, number, number], { n: number }>;
 
-  constructor(db: Database) {
+  constructor(database: SqliteDatabase) {
+    const db = database.connection;
     this.startStmt = db.prepare('INSERT OR REPLACE INTO node_runs (started_at, alive_at) VALUES (?, ?)');
     this.aliveStmt = db.prepare('UPDATE node_runs SET alive_at = ? WHERE started_at = ?');
     this.coverStmt = db.prepare(

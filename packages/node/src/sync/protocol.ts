@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { NodeStore } from '../store/repositories.js';
 import { ReqRespRemoteError } from './reqresp.js';
 
 /** Status a node advertises to peers (req/resp `status`): enough to see what it has that we miss. */
@@ -47,7 +47,7 @@ function obj(v: unknown): Record<string, unknown> {
 /** Server-side answers of the sync protocols, bounded by `maxBatch` items per response. */
 export class SyncResponder {
   constructor(
-    private readonly store: Store,
+    private readonly store: NodeStore,
     private readonly status: () => StatusMessage,
     private readonly maxBatch: number,
   ) {}
@@ -62,26 +62,26 @@ export class SyncResponder {
       throw new ReqRespRemoteError('BAD_REQUEST', 'lab must be a string');
     const from = int(r.fromSeq, 'fromSeq', 0, Number.MAX_SAFE_INTEGER);
     const count = Math.min(int(r.count, 'count', 1, 1_000_000), this.maxBatch);
-    return { items: this.store.commitmentsRange(r.lab, from, from + count - 1, count).map((x) => x.bytes) };
+    return { items: this.store.commitments.range(r.lab, from, from + count - 1, count).map((x) => x.bytes) };
   }
 
   certificatesByRange(raw: unknown): { items: Uint8Array[] } {
     const r = obj(raw);
     const from = int(r.fromHeight, 'fromHeight', 0, Number.MAX_SAFE_INTEGER);
     const count = Math.min(int(r.count, 'count', 1, 1_000_000), this.maxBatch);
-    return { items: this.store.certificatesRange(from, from + count - 1, count).map((x) => x.bytes) };
+    return { items: this.store.certificates.range(from, from + count - 1, count).map((x) => x.bytes) };
   }
 
   votes(raw: unknown): { items: Uint8Array[] } {
     const r = obj(raw);
     const h = int(r.height, 'height', 0, Number.MAX_SAFE_INTEGER);
-    return { items: this.store.votesRange(h, h, this.maxBatch).map((x) => x.bytes) };
+    return { items: this.store.votes.range(h, h, this.maxBatch).map((x) => x.bytes) };
   }
 
   evidence(raw: unknown): { items: Uint8Array[] } {
     const r = obj(raw);
     const offset = int(r.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     const count = Math.min(int(r.count, 'count', 1, 1_000_000), this.maxBatch);
-    return { items: this.store.listEvidence(count, offset).map((x) => x.bytes) };
+    return { items: this.store.evidence.list(count, offset).map((x) => x.bytes) };
   }
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { MessageKind } from '../agreement-port.js';
+import type { Validation } from '@pausenet/protocol';
 import type { PausenetLibp2p } from '../host.js';
 import type { IngestOutcome } from '../ingest.js';
 import type { Logger } from '../logger.js';
+import type { MessageKind } from '../message.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { Store } from '../store/store.js';
+import type { NodeStore } from '../store/repositories.js';
 import { protocolName } from '../topics.js';
 import type { SyncBounds } from './bounds.js';
 import type { StatusMessage } from './protocol.js';
@@ -15,7 +16,7 @@ import { requestReqResp } from './reqresp.js';
 export interface SyncerDeps {
   host: PausenetLibp2p;
   networkIdHex: string;
-  store: Store;
+  store: NodeStore;
   ingest: (kind: MessageKind, bytes: Uint8Array, peer: string) => IngestOutcome;
   /** Several messages of one response in one transaction (Ingest.ingestBatch with source 'sync'). */
   ingestBatch: (kind: MessageKind, items: readonly Uint8Array[], peer: string) => IngestOutcome[];
@@ -28,20 +29,13 @@ export interface SyncerDeps {
   maxBatch: number;
   /** What a genesis-valid network can hold (advertised counts above it are clamped). */
   bounds: SyncBounds;
-  /** A sync response from `peer` held an invalid item (the node counts it toward a ban). */
-  onReject?: (peer: string) => void;
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  /** A sync response from `peer` held an invalid item failing with `code` (the node counts it toward a ban). */
+  onReject?: (peer: string, code: string) => void;
 }
 
 /** Per-lab / height lag against one peer's status. */
-export function lagAgainst(store: Store, currentHeight: number, remote: StatusMessage): number {
-  const mine = new Map(store.chainHeads().map((h) => [h.lab, h.seq]));
+export function lagAgainst(store: NodeStore, currentHeight: number, remote: StatusMessage): number {
+  const mine = new Map(store.commitments.heads().map((h) => [h.lab, h.seq]));
   let lag = 0;
   for (const h of remote.heads) lag += Math.max(0, h.seq - (mine.get(h.lab) ?? -1));
   return lag + Math.max(0, remote.certifiedHeight - currentHeight);
@@ -139,13 +133,13 @@ export class Syncer {
   }
 
   /** A response item was REJECTed: the round with this peer ends here and the peer is reported. */
-  private rejected(peer: string, method: string): void {
+  private rejected(peer: string, method: string, v: Validation): void {
     this.deps.metrics.syncRounds.inc({ method, outcome: 'REJECTED_ITEM' });
-    this.deps.onReject?.(peer);
+    this.deps.onReject?.(peer, v.ok ? '' : v.code);
   }
 
   /**
-   * One sync round with one peer: status, then commitments per lab, certificates, open votes, evidence.
+   * One sync round with one peer: status, then certificates, commitments per lab, open votes, evidence.
    * Advertised counts are clamped to what a genesis-valid network can hold, and the round ends at the
    * first invalid item (docs/protocol.md "Req/resp sync", "Bounds").
    */
@@ -164,23 +158,9 @@ export class Syncer {
       lagAgainst(this.deps.store, this.deps.currentHeight(), { ...st, heads, certifiedHeight });
     this.deps.metrics.syncLag.set(lag());
 
-    for (const head of heads) {
-      const target = head.seq;
-      for (;;) {
-        const mine = this.deps.store.lastCommitment(head.lab)?.seq ?? -1;
-        if (mine >= target) break;
-        const count = Math.min(this.deps.maxBatch, target - mine);
-        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
-        if (res.items.length === 0) break;
-        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
-        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
-        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
-        const bad = outs.findIndex((o) => !o.validation.ok && o.validation.action === 'reject');
-        if (bad >= 0) return this.rejected(peerStr, 'commitments-by-range');
-        if (!outs.some((o) => o.validation.ok)) break;
-      }
-    }
-
+    // Certificates first: a lab that was away learns what was certified (which breaches were acted on or
+    // resolved) before it sees the commitments that prove them, so it neither files evidence for an old
+    // breach again nor votes at a height the network has passed (docs/protocol.md "Req/resp sync").
     for (;;) {
       const height = this.deps.currentHeight();
       if (certifiedHeight <= height) break;
@@ -193,27 +173,45 @@ export class Syncer {
       for (const item of res.items) {
         const out = this.deps.ingest('certificate', item, peerStr);
         if (out.validation.ok) {
+          // Applied by the time ingest returns: the next certificate validates against the height it sets.
           progressed = true;
-          // The next certificate validates against the height this one sets; stop() must not wait on it.
-          await Promise.race([out.applied, aborted(this.abort.signal)]);
           if (this.abort.signal.aborted) return;
-        } else if (out.validation.action === 'reject') return this.rejected(peerStr, 'certificates-by-range');
+        } else if (out.validation.action === 'reject')
+          return this.rejected(peerStr, 'certificates-by-range', out.validation);
       }
       if (!progressed) break;
     }
 
+    for (const head of heads) {
+      const target = head.seq;
+      for (;;) {
+        const mine = this.deps.store.commitments.last(head.lab)?.seq ?? -1;
+        if (mine >= target) break;
+        const count = Math.min(this.deps.maxBatch, target - mine);
+        const res = await this.req(peer, 'commitments-by-range', { lab: head.lab, fromSeq: mine + 1, count });
+        if (res.items.length === 0) break;
+        // One transaction per response (items are peers' messages: docs/protocol.md "Durability").
+        const outs = this.deps.ingestBatch('commitment', res.items, peerStr);
+        // A peer that serves invalid data: its valid items are kept, then sync with it stops.
+        const bad = outs.find((o) => !o.validation.ok && o.validation.action === 'reject');
+        if (bad) return this.rejected(peerStr, 'commitments-by-range', bad.validation);
+        if (!outs.some((o) => o.validation.ok)) break;
+      }
+    }
+
     const open = certifiedHeight + 1;
-    if (certifiedHeight === this.deps.currentHeight() && st.openVotes > this.deps.store.countVotes(open)) {
+    if (certifiedHeight === this.deps.currentHeight() && st.openVotes > this.deps.store.votes.count(open)) {
       const res = await this.req(peer, 'votes', { height: open });
       for (const item of res.items) {
         const out = this.deps.ingest('vote', item, peerStr);
-        if (!out.validation.ok && out.validation.action === 'reject') return this.rejected(peerStr, 'votes');
+        if (!out.validation.ok && out.validation.action === 'reject')
+          return this.rejected(peerStr, 'votes', out.validation);
       }
     }
 
     const advertised = Number.isSafeInteger(st.evidenceCount) ? Math.max(0, st.evidenceCount) : 0;
     const evidenceCount = Math.min(advertised, bounds.maxEvidence());
-    if (evidenceCount > 0 && evidenceCount !== this.deps.store.countEvidence()) {
+    if (evidenceCount > 0 && evidenceCount !== this.deps.store.evidence.count()) {
       // An honest responder pages its store in arrival order and never serves an item twice in a round;
       // a repeat means the pages are not what it holds: stop (a liar replaying valid items cannot loop us).
       const seen = new Set<string>();
@@ -228,7 +226,7 @@ export class Syncer {
           seen.add(id);
           const out = this.deps.ingest('evidence', item, peerStr);
           if (!out.validation.ok && out.validation.action === 'reject')
-            return this.rejected(peerStr, 'evidence');
+            return this.rejected(peerStr, 'evidence', out.validation);
         }
         if (res.items.length < this.deps.maxBatch) break;
       }

@@ -91,7 +91,7 @@ describe('gossip validation against a hostile peer', () => {
   };
 
   it('forged, non-member, wrong-network and malformed messages are REJECTed, never stored, and cost the sender score', async () => {
-    const before = a.store.countCommitments();
+    const before = a.store.commitments.count();
     const scoreBefore = peerScore(a.host, evil.peerId.toString());
     const stranger = ed25519Generate();
     // forged: claims lab-c but signed by a key that is not lab-c's
@@ -125,8 +125,8 @@ describe('gossip validation against a hostile peer', () => {
           1,
       'four rejections counted',
     );
-    expect(a.store.countCommitments()).toBe(before);
-    expect(b.store.countCommitments()).toBe(before); // never forwarded either
+    expect(a.store.commitments.count()).toBe(before);
+    expect(b.store.commitments.count()).toBe(before); // never forwarded either
     // Scores are cached for one heartbeat (500 ms).
     await waitFor(() => peerScore(a.host, evil.peerId.toString()) < 0, 'evil score negative', 5_000);
     const scoreAfter = peerScore(a.host, evil.peerId.toString());
@@ -147,8 +147,8 @@ describe('gossip validation against a hostile peer', () => {
   it('replays of genuine messages are ignored (no double store); an equivocating lab is caught as evidence', async () => {
     const res = await post(a, '/v1/commitments', metricsBody(1, 1));
     expect(res.status).toBe(201);
-    await waitFor(() => b.store.countCommitments() === 1, 'b has lab-a#0');
-    const stored = a.store.getCommitment('lab-a', 0);
+    await waitFor(() => b.store.commitments.count() === 1, 'b has lab-a#0');
+    const stored = a.store.commitments.get('lab-a', 0);
     expect(toHex(stored?.hash as Uint8Array)).toBe(res.body.hash);
     // replay the exact bytes: gossip dedup / DUPLICATE, never a second row
     await evil.services.pubsub.publish(topic, stored?.bytes as Uint8Array).catch(() => undefined);
@@ -174,16 +174,16 @@ describe('gossip validation against a hostile peer', () => {
       await fresh.services.pubsub.publish(topic, encodeSignedCommitment(conflicting));
       // b keeps the first commitment, files self-proving equivocation evidence, and a receives it too.
       await waitFor(
-        () => a.store.countEvidence() === 1 && b.store.countEvidence() === 1,
+        () => a.store.evidence.count() === 1 && b.store.evidence.count() === 1,
         'equivocation evidence on both',
         15_000,
       );
     } finally {
       await fresh.stop();
     }
-    expect(a.store.countCommitments()).toBe(1);
-    expect(b.store.getCommitment('lab-a', 0)?.hash).toEqual(stored?.hash);
-    const ev = a.store.listEvidence();
+    expect(a.store.commitments.count()).toBe(1);
+    expect(b.store.commitments.get('lab-a', 0)?.hash).toEqual(stored?.hash);
+    const ev = a.store.evidence.list();
     expect(ev[0]?.kind).toBe('equivocation');
   });
 

@@ -128,7 +128,7 @@ describe('kill -9 while accepting commitments (real child process)', () => {
     // Chain consistency straight from the SQLite file: seq 0..n contiguous, each prev = hash of the previous.
     const store = Store.open(net.members[0]?.dataDir as string);
     try {
-      const rows = store.commitmentsRange('lab-a', 0, 1_000_000, 1_000_000);
+      const rows = store.commitments.range('lab-a', 0, 1_000_000, 1_000_000);
       expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
       let prev = ZERO_HASH;
       for (const r of rows) {
@@ -137,7 +137,7 @@ describe('kill -9 while accepting commitments (real child process)', () => {
         expect(bytesEqual(hashSignedCommitment(sc), r.hash)).toBe(true);
         prev = r.hash;
       }
-      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(store.pragma('integrity_check')).toBe('ok');
     } finally {
       store.close();
     }

@@ -44,12 +44,12 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
     await Promise.all([0, 1, 2, 3].map((i) => commit(i, 5)));
     const all = [...nodes, observer];
     await waitFor(
-      () => all.every((n) => n.store.countCommitments() === 20),
+      () => all.every((n) => n.store.commitments.count() === 20),
       'all 20 commitments on all 5 nodes',
     );
     const digest = chainDigest(nodes[0] as PausenetNode);
     for (const n of all) expect(chainDigest(n)).toBe(digest);
-    for (const n of all) expect(n.store.chainHeads().map((h) => h.seq)).toEqual([4, 4, 4, 4]);
+    for (const n of all) expect(n.store.commitments.heads().map((h) => h.seq)).toEqual([4, 4, 4, 4]);
     const status = await get(observer, '/v1/status');
     expect(status.body.role).toBe('observer');
     expect(status.body.labs.map((l: { lastCommitment: { seq: number } }) => l.lastCommitment.seq)).toEqual([
@@ -70,20 +70,20 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
     for (let r = 0; r < 17; r++) await Promise.all([0, 1, 2].map((i) => commit(i, 1))); // 51 commitments
     const live = running();
     await waitFor(
-      () => [...live, observer].every((n) => n.store.countCommitments() === 71),
+      () => [...live, observer].every((n) => n.store.commitments.count() === 71),
       'live nodes have 71',
     );
     const t0 = Date.now();
     nodes[3] = await startNode(net.memberConfig(3, addrsOf(live)), { env: net.env });
     await waitFor(
-      () => (nodes[3] as PausenetNode).store.countCommitments() === 71,
+      () => (nodes[3] as PausenetNode).store.commitments.count() === 71,
       'restarted node catches up',
     );
     console.log(`[figures] restarted node synced 51 missed commitments in ${Date.now() - t0} ms`);
     expect(chainDigest(nodes[3] as PausenetNode)).toBe(chainDigest(nodes[0] as PausenetNode));
     // It can extend its own chain after restart (its head survived on disk).
     await commit(3, 1);
-    await waitFor(() => [...nodes, observer].every((n) => n.store.countCommitments() === 72), 'all have 72');
+    await waitFor(() => [...nodes, observer].every((n) => n.store.commitments.count() === 72), 'all have 72');
   }, 180_000);
 
   it('a late-joining observer gets the full history, certificates included', async () => {
@@ -118,7 +118,7 @@ describe('pausenet network (4 labs + observers, in-process)', () => {
     const late = await startNode(net.observerConfig(1, addrsOf([observer])), { env: net.env });
     try {
       await waitFor(
-        () => late.store.countCommitments() === 72 && late.agreement.status().height === 1,
+        () => late.store.commitments.count() === 72 && late.agreement.status().height === 1,
         'late observer has full history',
       );
       expect((await get(late, '/v1/status')).body.state).toBe('PAUSED');

@@ -46,10 +46,6 @@ export async function get(node: PausenetNode, path: string): Promise<{ status: n
 
 /** Every stored commitment as "lab#seq:hash" lines, sorted: equal strings = identical per-lab chains. */
 export function chainDigest(node: PausenetNode): string {
-  const rows = node.store.db.prepare('SELECT lab, seq, hash FROM commitments ORDER BY lab, seq').all() as {
-    lab: string;
-    seq: number;
-    hash: Uint8Array;
-  }[];
+  const rows = node.store.commitments.byEpoch(undefined, 0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   return rows.map((r) => `${r.lab}#${r.seq}:${toHex(r.hash)}`).join('\n');
 }

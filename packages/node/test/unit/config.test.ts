@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNodeConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
-import { PeerRateLimiter } from '../../src/gossip/ratelimit.js';
+import { PeerRateLimiter } from '../../src/gossip/rate-limit.js';
 
 const dirs: string[] = [];
 afterEach(() => {

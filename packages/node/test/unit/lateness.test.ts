@@ -5,7 +5,7 @@ import { missedAfter } from '@pausenet/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { judgeLateness } from '../../src/lateness.js';
 import { Store } from '../../src/store/index.js';
-import { makeAgreementGenesis } from '../helpers/agreementNet.js';
+import { makeAgreementGenesis } from '../helpers/agreement-net.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerBook } from '../../src/peers.js';
+import { PeerBook } from '../../src/peer-book.js';
 import { Store } from '../../src/store/store.js';
 
 const cleanups: (() => void)[] = [];
@@ -36,7 +36,7 @@ describe('peer book (which peers are remembered and redialled)', () => {
         ['/ip4/127.0.0.1/tcp/4001', '/ip4/10.9.9.9/tcp/80'],
         '/ip4/127.0.0.1/tcp/5555',
       );
-    expect(store.listPeers(10_000)).toEqual([]);
+    expect(store.peers.list(10_000)).toEqual([]);
     expect(b.dialAddrs()).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('peer book (which peers are remembered and redialled)', () => {
       );
       b.useful(`obs-${i}`);
     }
-    const rows = store.listPeers(100);
+    const rows = store.peers.list(100);
     expect(rows.map((r) => r.peerId)).toEqual(['member-1', 'obs-9', 'obs-8', 'obs-7', 'obs-6']);
     expect(rows[0]?.addrs).toEqual(['/ip4/10.0.0.1/tcp/9000']);
     expect(rows[1]?.addrs).toEqual(['/ip4/127.0.0.1/tcp/7009']);
@@ -68,9 +68,9 @@ describe('peer book (which peers are remembered and redialled)', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     for (let i = 0; i < 600; i++)
-      store.upsertPeer({ peerId: `s${i}`, lab: null, addrs: ['/ip4/10.1.1.1/tcp/1'], lastSeen: i });
-    store.upsertPeer({ peerId: 'member-1', lab: 'lab-a', addrs: [], lastSeen: 0 });
+      store.peers.upsert({ peerId: `s${i}`, lab: null, addrs: ['/ip4/10.1.1.1/tcp/1'], lastSeen: i });
+    store.peers.upsert({ peerId: 'member-1', lab: 'lab-a', addrs: [], lastSeen: 0 });
     new PeerBook({ store, labOf: () => null, maxNonMembers: 32, memberPeerIds: 1 });
-    expect(store.listPeers(10_000)).toHaveLength(33);
+    expect(store.peers.list(10_000)).toHaveLength(33);
   });
 });

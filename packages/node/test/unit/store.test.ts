@@ -44,7 +44,7 @@ const row = (lab: string, seq: number, b: number) => ({
 
 function fillCommitments(s: Store, n: number): void {
   for (let i = 0; i < n; i++)
-    s.insertCommitment({
+    s.commitments.insert({
       ...row('lab-a', i, i % 250),
       hash: new Uint8Array(32).fill(0).map((_, j) => (j === 0 ? i % 256 : j === 1 ? i >> 8 : 7)),
       bytes: new Uint8Array(300).fill(i % 256),
@@ -55,11 +55,9 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
   it('creates the schema with migration 1, WAL and synchronous=FULL', () => {
     const s = openStore(tmp());
     expect(s.schemaVersion()).toBe(migrations.length);
-    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
-    const tables = (
-      s.db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]
-    ).map((r) => r.name);
+    expect(s.pragma('journal_mode')).toBe('wal');
+    expect(s.pragma('synchronous')).toBe(2); // FULL
+    const tables = s.tables();
     expect(tables).toEqual(
       expect.arrayContaining(['meta', 'commitments', 'evidence', 'votes', 'certificates', 'peers']),
     );
@@ -67,53 +65,53 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
 
   it('insert semantics: duplicate vs conflict for commitments and certificates; evidence/votes once', () => {
     const s = openStore(tmp());
-    expect(s.insertCommitment(row('lab-a', 0, 1))).toBe('inserted');
-    expect(s.insertCommitment(row('lab-a', 0, 1))).toBe('duplicate');
-    expect(s.insertCommitment(row('lab-a', 0, 2))).toBe('conflict');
-    expect(s.insertCommitment(row('lab-a', 1, 3))).toBe('inserted');
-    expect(s.lastCommitment('lab-a')?.seq).toBe(1);
-    expect(s.chainHeads()).toEqual([{ lab: 'lab-a', seq: 1, hash: h(3) }]);
-    expect(s.commitmentsRange('lab-a', 0, 10, 1).map((r) => r.seq)).toEqual([0]);
-    expect(s.insertCertificate({ height: 1, hash: h(9), bytes: h(9), receivedAt: 1 })).toBe('inserted');
-    expect(s.insertCertificate({ height: 1, hash: h(8), bytes: h(8), receivedAt: 1 })).toBe('conflict');
-    expect(s.certifiedHeight()).toBe(1);
-    expect(s.insertEvidence({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(true);
-    expect(s.insertEvidence({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(false);
-    expect(s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(1), receivedAt: 1 })).toBe(
+    expect(s.commitments.insert(row('lab-a', 0, 1))).toBe('inserted');
+    expect(s.commitments.insert(row('lab-a', 0, 1))).toBe('duplicate');
+    expect(s.commitments.insert(row('lab-a', 0, 2))).toBe('conflict');
+    expect(s.commitments.insert(row('lab-a', 1, 3))).toBe('inserted');
+    expect(s.commitments.last('lab-a')?.seq).toBe(1);
+    expect(s.commitments.heads()).toEqual([{ lab: 'lab-a', seq: 1, hash: h(3) }]);
+    expect(s.commitments.range('lab-a', 0, 10, 1).map((r) => r.seq)).toEqual([0]);
+    expect(s.certificates.insert({ height: 1, hash: h(9), bytes: h(9), receivedAt: 1 })).toBe('inserted');
+    expect(s.certificates.insert({ height: 1, hash: h(8), bytes: h(8), receivedAt: 1 })).toBe('conflict');
+    expect(s.certificates.height()).toBe(1);
+    expect(s.evidence.insert({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(true);
+    expect(s.evidence.insert({ hash: h(5), kind: 'report', bytes: h(5), receivedAt: 1 })).toBe(false);
+    expect(s.votes.insert({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(1), receivedAt: 1 })).toBe(
       true,
     );
-    expect(s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(2), receivedAt: 1 })).toBe(
+    expect(s.votes.insert({ height: 1, target: 'PAUSED', voter: 'lab-a', bytes: h(2), receivedAt: 1 })).toBe(
       false,
     );
-    s.upsertPeer({ peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 });
-    expect(s.listPeers(10)).toEqual([
+    s.peers.upsert({ peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 });
+    expect(s.peers.list(10)).toEqual([
       { peerId: 'p1', lab: 'lab-a', addrs: ['/ip4/127.0.0.1/tcp/1'], lastSeen: 5 },
     ]);
   });
 
   it('peers: non-member rows are pruned to the most recently seen; member rows stay; reads are bounded', () => {
     const s = openStore(tmp());
-    s.upsertPeer({ peerId: 'member', lab: 'lab-a', addrs: [], lastSeen: 0 });
-    for (let i = 0; i < 50; i++) s.upsertPeer({ peerId: `p${i}`, lab: null, addrs: [], lastSeen: 100 + i });
-    expect(s.prunePeers(8)).toBe(42);
-    const rows = s.listPeers(100);
+    s.peers.upsert({ peerId: 'member', lab: 'lab-a', addrs: [], lastSeen: 0 });
+    for (let i = 0; i < 50; i++) s.peers.upsert({ peerId: `p${i}`, lab: null, addrs: [], lastSeen: 100 + i });
+    expect(s.peers.prune(8)).toBe(42);
+    const rows = s.peers.list(100);
     expect(rows.map((r) => r.peerId)).toEqual([
       'member',
       ...[49, 48, 47, 46, 45, 44, 43, 42].map((i) => `p${i}`),
     ]);
-    expect(s.listPeers(3)).toHaveLength(3);
-    expect(s.listPeers(1)[0]?.peerId).toBe('member');
+    expect(s.peers.list(3)).toHaveLength(3);
+    expect(s.peers.list(1)[0]?.peerId).toBe('member');
   });
 
   it('survives close + reopen with everything intact', () => {
     const dir = tmp();
     const a = Store.open(dir);
-    a.insertCommitment(row('lab-b', 0, 4));
-    a.setMeta('networkId', 'ab');
+    a.commitments.insert(row('lab-b', 0, 4));
+    a.meta.set('networkId', 'ab');
     a.close();
     const b = openStore(dir);
-    expect(b.getCommitment('lab-b', 0)?.hash).toEqual(h(4));
-    expect(b.getMeta('networkId')).toBe('ab');
+    expect(b.commitments.get('lab-b', 0)?.hash).toEqual(h(4));
+    expect(b.meta.get('networkId')).toBe('ab');
   });
 
   it('applies appended migrations in order and refuses a schema newer than the code', () => {
@@ -171,7 +169,7 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
     const dir = tmp();
     const s = Store.open(dir);
     s.transaction(() => fillCommitments(s, 400));
-    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    s.checkpoint();
     s.close();
     const file = join(dir, 'pausenet.db');
     const size = statSync(file).size;
@@ -213,7 +211,7 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
       const { Store } = await import(${JSON.stringify(storeJs)});
       const s = Store.open(${JSON.stringify(dir)});
       for (let i = 0; i < 50; i++)
-        s.relaxed(() => s.insertVote({ height: 1, target: 'PAUSED', voter: 'lab-' + i, bytes: new Uint8Array([i]), receivedAt: i }));
+        s.relaxed(() => s.votes.insert({ height: 1, target: 'PAUSED', voter: 'lab-' + i, bytes: new Uint8Array([i]), receivedAt: i }));
       process.stdout.write('written\\n');
       setInterval(() => {}, 1000);
     `;
@@ -230,40 +228,40 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
     child.kill('SIGKILL');
     await exited;
     const s = openStore(dir);
-    expect(s.countVotes(1)).toBe(50);
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
-    s.relaxed(() => s.insertVote({ height: 2, target: 'RUNNING', voter: 'x', bytes: h(2), receivedAt: 1 }));
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(2); // back to FULL
+    expect(s.votes.count(1)).toBe(50);
+    expect(s.pragma('synchronous')).toBe(2);
+    s.relaxed(() => s.votes.insert({ height: 2, target: 'RUNNING', voter: 'x', bytes: h(2), receivedAt: 1 }));
+    expect(s.pragma('synchronous')).toBe(2); // back to FULL
     expect(() =>
       s.relaxed(() => {
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(s.pragma('synchronous')).toBe(2);
   });
 
   it('relaxed() inside a durable transaction joins it; a durable transaction inside relaxed() is refused', () => {
     const s = openStore(tmp());
     expect(() =>
       s.transaction(() => {
-        s.relaxed(() => s.insertCommitment(row('lab-a', 0, 1)));
+        s.relaxed(() => s.commitments.insert(row('lab-a', 0, 1)));
         throw new Error('abort the outer transaction');
       }),
     ).toThrow('abort the outer');
-    expect(s.getCommitment('lab-a', 0)).toBeUndefined(); // rolled back with the outer one
-    expect(() => s.relaxed(() => s.transaction(() => s.insertCommitment(row('lab-a', 0, 1))))).toThrow(
+    expect(s.commitments.get('lab-a', 0)).toBeUndefined(); // rolled back with the outer one
+    expect(() => s.relaxed(() => s.transaction(() => s.commitments.insert(row('lab-a', 0, 1))))).toThrow(
       /inside Store.relaxed\(\)/,
     );
-    expect(s.getCommitment('lab-a', 0)).toBeUndefined();
+    expect(s.commitments.get('lab-a', 0)).toBeUndefined();
   });
 
   it('online backup produces a consistent, openable copy', async () => {
     const dir = tmp();
     const s = openStore(dir);
-    s.insertCommitment(row('lab-a', 0, 1));
+    s.commitments.insert(row('lab-a', 0, 1));
     const dest = tmp();
     await s.backup(join(dest, 'pausenet.db'));
     const copy = openStore(dest);
-    expect(copy.getCommitment('lab-a', 0)?.hash).toEqual(h(1));
+    expect(copy.commitments.get('lab-a', 0)?.hash).toEqual(h(1));
   });
 });

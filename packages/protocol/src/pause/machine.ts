@@ -15,10 +15,10 @@ import type {
   Step,
   Validation,
 } from '../types.js';
-import { validateCertificate } from '../validation/certificate.js';
+import { certificateHeightRule, validateCertificate } from '../validation/certificate.js';
 import { validateEvidence } from '../validation/evidence.js';
 import { ignore, memberById, OK } from '../validation/result.js';
-import { validateVote } from '../validation/vote.js';
+import { validateVote, voteHeightRule } from '../validation/vote.js';
 import { IdMap } from './idmap.js';
 import type {
   OpenBreach,
@@ -408,6 +408,15 @@ function classify(s: PauseMachineState, cert: Certificate): 'apply' | 'dominated
   );
 }
 
+/**
+ * K_STALE / K_CONFLICT of a certificate against this state (null: it applies, or is dominated and only
+ * recorded): the state rule a node runs before storing a certificate, without the signature check.
+ */
+export function certificateStaleRule(s: PauseMachineState, cert: Certificate): Validation | null {
+  const k = classify(s, cert);
+  return typeof k === 'string' ? null : k;
+}
+
 /** Advance the machine by one event at time `now`. Pure. */
 export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number): PauseStepResult {
   const { config } = s;
@@ -419,7 +428,7 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
   };
   switch (event.type) {
     case 'evidence': {
-      const v = validateEvidence(event.evidence, base);
+      const v = event.validated === true ? OK : validateEvidence(event.evidence, base);
       if (!v.ok) return result(s, [], v);
       const ev = event.evidence.evidence;
       const id = breachIdOf(ev);
@@ -513,28 +522,32 @@ export function pauseStep(s: PauseMachineState, event: PauseEvent, now: number):
             `${sv.vote.voter} already voted ${sv.vote.target} at height ${sv.vote.height}`,
           ),
         );
-      const v = validateVote(sv, {
-        ...base,
-        currentHeight: s.height,
-        currentLevel: s.state,
-        ...(config.verifyPartial ? { verifyPartial: config.verifyPartial } : {}),
-      });
+      const v =
+        event.validated === true
+          ? voteHeightRule(sv.vote, s.height, s.state)
+          : validateVote(sv, {
+              ...base,
+              currentHeight: s.height,
+              currentLevel: s.state,
+              ...(config.verifyPartial ? { verifyPartial: config.verifyPartial } : {}),
+            });
       if (!v.ok) return result(s, [], v);
       const next = { ...s, votes: new Map(s.votes).set(voteKey(sv), sv) };
       return result(next, recoverEffect(next, statementKey(sv.vote)));
     }
     case 'certificate': {
       const cert = event.certificate;
-      const v = validateCertificate(cert, {
-        genesis: config.genesis,
-        networkId: config.networkId,
-        currentHeight: s.height,
-        stale: (c) => {
-          const k = classify(s, c);
-          return typeof k === 'string' ? null : k;
-        },
-        ...(config.blsVerify ? { blsVerify: config.blsVerify } : {}),
-      });
+      const stale = (c: Certificate) => certificateStaleRule(s, c);
+      const v =
+        event.validated === true
+          ? certificateHeightRule(cert, { currentHeight: s.height, stale })
+          : validateCertificate(cert, {
+              genesis: config.genesis,
+              networkId: config.networkId,
+              currentHeight: s.height,
+              stale,
+              ...(config.blsVerify ? { blsVerify: config.blsVerify } : {}),
+            });
       if (!v.ok) return result(s, [], v);
       const publish: PauseEffect[] = event.local ? [{ type: 'publish-certificate', certificate: cert }] : [];
       if (classify(s, cert) === 'dominated') {

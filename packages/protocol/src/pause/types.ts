@@ -93,8 +93,14 @@ export interface PendingApproval {
   } | null;
 }
 
+/**
+ * `validated`: the caller already ran the message's validation rules (validateEvidence / validateVote /
+ * validateCertificate, same genesis and network); the machine then applies only its state rules (the
+ * height rules V_STALE/V_FUTURE, K_STALE/K_CONFLICT/K_FUTURE, duplicates, resolved breaches), so no
+ * signature is checked twice. The node's ingest path validates every message once and sets it.
+ */
 export type PauseEvent =
-  | { type: 'evidence'; evidence: SignedEvidence }
+  | { type: 'evidence'; evidence: SignedEvidence; validated?: boolean }
   /**
    * The local operator approves. `up`: the judged breach ids approved for the escalation height
    * (escalationHeight(state)); `down`: a step down to `target` at height + 1 that resolves `breaches`
@@ -102,9 +108,9 @@ export type PauseEvent =
    */
   | { type: 'approve'; step: 'up'; height: number; breaches: readonly Uint8Array[] }
   | { type: 'approve'; step: 'down'; height: number; target: Level; breaches: readonly Uint8Array[] }
-  | { type: 'vote'; vote: SignedVote }
+  | { type: 'vote'; vote: SignedVote; validated?: boolean }
   /** `local: true` when this node recovered it (then it also publishes it). */
-  | { type: 'certificate'; certificate: Certificate; local?: boolean };
+  | { type: 'certificate'; certificate: Certificate; local?: boolean; validated?: boolean };
 
 export type PauseEffect =
   /**

@@ -45,16 +45,8 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
       return reject('K_RESOLVES', 'a step up resolves nothing');
     const problem = resolvesProblem(cert.resolves);
     if (problem !== null) return reject('K_RESOLVES', problem);
-    // [IGNORE] K_STALE / K_CONFLICT: judged by the caller (the pause machine) when it passes `stale`.
-    const stale = ctx.stale?.(cert) ?? null;
-    if (stale !== null) return stale;
-    // [IGNORE] K_FUTURE: height <= currentHeight + 1: certificates apply in height order (what a step down
-    // resolves matters to every later height), so a node that is behind fetches the missing heights first.
-    if (ctx.currentHeight !== undefined && cert.height > ctx.currentHeight + 1)
-      return ignore(
-        'K_FUTURE',
-        `height ${cert.height} > current ${ctx.currentHeight} + 1: sync the gap first`,
-      );
+    const h = certificateHeightRule(cert, ctx);
+    if (!h.ok) return h;
     // [REJECT] K_SIGNERS: every signer a member, listed once, in ascending member index.
     let prevIndex = 0;
     for (const s of cert.signers) {
@@ -82,4 +74,23 @@ export function validateCertificate(cert: Certificate, ctx: CertificateContext):
       );
     return OK;
   });
+}
+
+/**
+ * The certificate's state rules alone, K_STALE / K_CONFLICT (the caller's `stale`) and K_FUTURE:
+ * validateCertificate runs them, and so does the pause machine for a certificate its caller validated
+ * earlier (the machine may have applied another certificate since).
+ */
+export function certificateHeightRule(
+  cert: Certificate,
+  ctx: Pick<CertificateContext, 'currentHeight' | 'stale'>,
+): Validation {
+  // [IGNORE] K_STALE / K_CONFLICT: judged by the caller (the pause machine) when it passes `stale`.
+  const stale = ctx.stale?.(cert) ?? null;
+  if (stale !== null) return stale;
+  // [IGNORE] K_FUTURE: height <= currentHeight + 1: certificates apply in height order (what a step down
+  // resolves matters to every later height), so a node that is behind fetches the missing heights first.
+  if (ctx.currentHeight !== undefined && cert.height > ctx.currentHeight + 1)
+    return ignore('K_FUTURE', `height ${cert.height} > current ${ctx.currentHeight} + 1: sync the gap first`);
+  return OK;
 }

@@ -3,7 +3,7 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { encodeSignedVote, encodeVote } from '../codec/codec.js';
 import { levelRank, stepAllows } from '../level.js';
 import { resolvesProblem, signingBytes, statementBytes, statementOf } from '../signing.js';
-import type { Level, SignedVote, Validation } from '../types.js';
+import type { Level, SignedVote, Validation, Vote } from '../types.js';
 import {
   type BaseContext,
   type BlsVerifyFn,
@@ -63,21 +63,8 @@ export function validateVote(sv: SignedVote, ctx: VoteContext): Validation {
     if (v.step === 'up' && v.resolves.length > 0) return reject('V_RESOLVES', 'a step up resolves nothing');
     const problem = resolvesProblem(v.resolves);
     if (problem !== null) return reject('V_RESOLVES', problem);
-    // [IGNORE] V_STALE: height > currentHeight, or height = currentHeight for a step up above the applied
-    // level (escalation dominates within a height; docs/protocol.md "Levels").
-    const cur = ctx.currentHeight;
-    if (cur !== undefined && v.height < cur) return ignore('V_STALE', `height ${v.height} < current ${cur}`);
-    if (cur !== undefined && v.height === cur) {
-      if (v.step === 'down') return ignore('V_STALE', `a step down at the applied height ${cur} is decided`);
-      if (ctx.currentLevel !== undefined && levelRank(v.target) <= levelRank(ctx.currentLevel))
-        return ignore(
-          'V_STALE',
-          `${v.target} at height ${cur} does not exceed the applied ${ctx.currentLevel}`,
-        );
-    }
-    // [IGNORE] V_FUTURE: height <= currentHeight + 1 (sync first).
-    if (ctx.currentHeight !== undefined && v.height > ctx.currentHeight + 1)
-      return ignore('V_FUTURE', `height ${v.height} > current ${ctx.currentHeight} + 1`);
+    const h = voteHeightRule(v, ctx.currentHeight, ctx.currentLevel);
+    if (!h.ok) return h;
     // [IGNORE] V_FROM_FUTURE: issuedAt <= now + skew.
     if (v.issuedAt > ctx.now + skewOf(ctx))
       return ignore('V_FROM_FUTURE', `issuedAt ${v.issuedAt} ahead of now`);
@@ -92,4 +79,27 @@ export function validateVote(sv: SignedVote, ctx: VoteContext): Validation {
       return reject('V_PARTIAL', `bad BLS partial by ${v.voter}`);
     return OK;
   });
+}
+
+/**
+ * The vote's state rules alone, V_STALE and V_FUTURE: validateVote runs them, and so does the pause machine
+ * for a vote its caller validated earlier (the machine may have applied a certificate since).
+ */
+export function voteHeightRule(
+  v: Vote,
+  cur: number | undefined,
+  currentLevel: Level | undefined,
+): Validation {
+  // [IGNORE] V_STALE: height > currentHeight, or height = currentHeight for a step up above the applied
+  // level (escalation dominates within a height; docs/protocol.md "Levels").
+  if (cur !== undefined && v.height < cur) return ignore('V_STALE', `height ${v.height} < current ${cur}`);
+  if (cur !== undefined && v.height === cur) {
+    if (v.step === 'down') return ignore('V_STALE', `a step down at the applied height ${cur} is decided`);
+    if (currentLevel !== undefined && levelRank(v.target) <= levelRank(currentLevel))
+      return ignore('V_STALE', `${v.target} at height ${cur} does not exceed the applied ${currentLevel}`);
+  }
+  // [IGNORE] V_FUTURE: height <= currentHeight + 1 (sync first).
+  if (cur !== undefined && v.height > cur + 1)
+    return ignore('V_FUTURE', `height ${v.height} > current ${cur} + 1`);
+  return OK;
 }

@@ -6,9 +6,14 @@ import {
   type HookRunnerEvent,
   type RetryPolicy,
 } from '@pausenet/hooks';
-import { type Certificate, certificateToJson, decodeCertificate, toHex } from '@pausenet/protocol';
-import type { Store } from '../store/store.js';
-import { SqliteHookJournal, SqliteHookStateStore } from './hookStore.js';
+import {
+  type Certificate,
+  certificateToJson,
+  decodeCertificate,
+  fromHexOrNull,
+  toHex,
+} from '@pausenet/protocol';
+import type { NodeStore } from '../store/repositories.js';
 
 /** The hook context of an applied certificate. */
 export function hookCertificateOf(cert: Certificate, hash: Uint8Array): HookCertificate {
@@ -31,7 +36,7 @@ export class StoreHookRunner extends HookRunner {
 }
 
 export interface CreateHookRunnerOptions {
-  store: Store;
+  store: NodeStore;
   hooks: readonly HookAdapter[];
   logger?: HookLogger;
   retry?: Partial<RetryPolicy>;
@@ -39,21 +44,18 @@ export interface CreateHookRunnerOptions {
   now?(): number;
 }
 
-/** HookRunner wired to the node's SQLite store: journal, per-hook state, certificate lookup for restarts. */
+/** HookRunner wired to the node's store: journal, per-hook state, certificate lookup for restarts. */
 export function createHookRunner(opts: CreateHookRunnerOptions): StoreHookRunner {
-  const db = opts.store.db;
-  const byHash = db.prepare('SELECT hash, bytes FROM certificates WHERE hash = ?');
+  const store = opts.store;
   return new StoreHookRunner({
     hooks: opts.hooks,
-    journal: new SqliteHookJournal(db, (fn) => opts.store.relaxed(fn)),
-    stateFor: (name) => new SqliteHookStateStore(db, name),
+    journal: store.hookJournal,
+    stateFor: (name) => store.hookState(name),
     loadCertificate: async (hashHex) => {
       if (!/^[0-9a-f]{64}$/.test(hashHex)) return undefined; // e.g. a fail-safe run: no certificate
-      const row = byHash.get(Buffer.from(hashHex, 'hex')) as
-        | { hash: Uint8Array; bytes: Uint8Array }
-        | undefined;
+      const row = store.certificates.byHash(fromHexOrNull(hashHex) as Uint8Array);
       if (row === undefined) return undefined;
-      return hookCertificateOf(decodeCertificate(new Uint8Array(row.bytes)), new Uint8Array(row.hash));
+      return hookCertificateOf(decodeCertificate(row.bytes), row.hash);
     },
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),

@@ -1,5 +1,7 @@
-import type { HookAction, HookJournal, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
+import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+import type { HookJournalRepository } from './repositories.js';
 
 interface JournalRow {
   certificate_hash: string;
@@ -29,11 +31,11 @@ function toEntry(r: JournalRow): HookJournalEntry {
 
 /**
  * Hook journal on the node's SQLite store (table hook_journal, migration 2). The 'pending' rows of a
- * certificate are fsynced by the transaction that applies it (recordPendingSync); progress marks (attempt,
- * ok, failed) go through `write`, the node passes Store.relaxed: a killed process loses none of them, a
- * power loss may lose the last ones, and then an idempotent hook simply runs again (at-least-once).
+ * certificate are fsynced by the transaction that applies it (recordPending); progress marks (attempt,
+ * ok, failed) are relaxed commits: a killed process loses none of them, a power loss may lose the last
+ * ones, and then an idempotent hook simply runs again (at-least-once).
  */
-export class SqliteHookJournal implements HookJournal {
+export class SqliteHookJournal implements HookJournalRepository {
   private readonly getStmt: Database.Statement<[string, string], JournalRow>;
   private readonly putStmt: Database.Statement<unknown[]>;
   private readonly insertStmt: Database.Statement<unknown[]>;
@@ -41,10 +43,11 @@ export class SqliteHookJournal implements HookJournal {
   private readonly listStmt: Database.Statement<[number], JournalRow>;
   private readonly byCertStmt: Database.Statement<[string], JournalRow>;
 
-  constructor(
-    db: Database.Database,
-    private readonly write: <T>(fn: () => T) => T = (fn) => fn(),
-  ) {
+  private readonly write: <T>(fn: () => T) => T;
+
+  constructor(database: SqliteDatabase) {
+    const db = database.connection;
+    this.write = (fn) => database.relaxed(fn);
     this.getStmt = db.prepare('SELECT * FROM hook_journal WHERE certificate_hash = ? AND hook_name = ?');
     this.putStmt = db.prepare(
       `INSERT INTO hook_journal (certificate_hash, hook_name, height, action, status, attempts, last_error, updated_at, reasserts)
@@ -93,7 +96,7 @@ export class SqliteHookJournal implements HookJournal {
     return this.listStmt.all(opts.limit ?? 1000).map(toEntry);
   }
 
-  /** Synchronous rows for one certificate (status API). */
+  /** Rows for one certificate, synchronously (status API, restart). */
   entriesFor(certificateHash: string): HookJournalEntry[] {
     return this.byCertStmt.all(certificateHash).map(toEntry);
   }
@@ -107,7 +110,7 @@ export class SqliteHookJournal implements HookJournal {
    * Records 'pending' rows for every hook of a certificate; synchronous so the caller can run it
    * inside the same SQLite transaction that applies the certificate. Existing rows are kept.
    */
-  recordPendingSync(
+  recordPending(
     cert: { certificateHash: string; height: number; action: HookAction },
     hookNames: readonly string[],
     now: number,
@@ -125,9 +128,10 @@ export class SqliteHookStateStore implements HookStateStore {
   private readonly keysStmt: Database.Statement<[string], { key: string }>;
 
   constructor(
-    db: Database.Database,
+    database: SqliteDatabase,
     private readonly hookName: string,
   ) {
+    const db = database.connection;
     this.getStmt = db.prepare('SELECT value FROM hook_state WHERE hook_name = ? AND key = ?');
     this.setStmt = db.prepare(
       'INSERT INTO hook_state (hook_name, key, value) VALUES (?, ?, ?) ON CONFLICT (hook_name, key) DO UPDATE SET value = excluded.value',

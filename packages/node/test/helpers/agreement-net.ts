@@ -1,8 +1,8 @@
 /**
  * In-process agreement network for tests: n members (+ observers), each with a real SQLite store in a
  * tmp dir, a real HookRunner (exec hook appending to a log file) and an Agreement. A loopback `publish`
- * runs the node's ingest path (decode -> protocol validate -> agreement.check -> store -> onAccepted) on
- * the publisher and, asynchronously, on every connected node. `heal` replays stores like the node's sync.
+ * (the agreement's local door) runs the node's ingest path (decode -> validate once -> store ->
+ * agreement.apply) on the publisher and, asynchronously, on every connected node. `heal` replays stores like the node's sync.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,32 +10,25 @@ import { join } from 'node:path';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { createHook } from '@pausenet/hooks';
 import {
-  type Certificate,
   decodeCertificate,
   decodeSignedCommitment,
   decodeSignedEvidence,
   decodeSignedVote,
-  encodeCertificate,
-  encodeSignedCommitment,
-  encodeSignedEvidence,
-  encodeSignedVote,
   epochAt,
   type Genesis,
   type Metrics,
   makePolicy,
   networkIdOf,
   type SignedCommitment,
-  type SignedEvidence,
-  type SignedVote,
   signCommitment,
   type Validation,
   ZERO_HASH,
 } from '@pausenet/protocol';
 import { Agreement, createHookRunner, type StoreHookRunner } from '../../src/agreement/index.js';
-import type { MessageKind, MessageOf } from '../../src/agreement-port.js';
 import { VerdictRecorder } from '../../src/gossip/validate.js';
 import { Ingest } from '../../src/ingest.js';
 import { type Logger, silentLogger } from '../../src/logger.js';
+import { encodeMessage, type MessageKind, type MessageOf } from '../../src/message.js';
 import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/index.js';
 import { makeLabs, type TestLab, testDealer } from './network.js';
@@ -141,13 +134,6 @@ export interface SimNode {
   ingest: Ingest;
 }
 
-function encode(kind: MessageKind, msg: MessageOf[MessageKind]): Uint8Array {
-  if (kind === 'commitment') return encodeSignedCommitment(msg as SignedCommitment);
-  if (kind === 'evidence') return encodeSignedEvidence(msg as SignedEvidence);
-  if (kind === 'vote') return encodeSignedVote(msg as SignedVote);
-  return encodeCertificate(msg as Certificate);
-}
-
 function _decode(kind: MessageKind, bytes: Uint8Array): MessageOf[MessageKind] {
   if (kind === 'commitment') return decodeSignedCommitment(bytes);
   if (kind === 'evidence') return decodeSignedEvidence(bytes);
@@ -247,12 +233,11 @@ export class SimNet {
       genesis: this.genesis,
       networkId: this.networkId,
       store,
-      agreement: () => node.agreement,
       recorder: new VerdictRecorder(new NodeMetrics(), logger),
       logger,
       now: () => Date.now(),
-      // A fork of a lab's chain is not stored but handed to the agreement (node.ts onConflict).
-      onConflict: (sc) => void node.ingest.handOff('commitment', sc),
+      applied: () => node.agreement,
+      apply: (v) => node.agreement.apply(v),
     });
     node.agreement = new Agreement({
       genesis: this.genesis,
@@ -269,7 +254,7 @@ export class SimNet {
       store,
       hooks: runner,
       publish: async (kind, msg) => {
-        node.published.push({ kind, bytes: encode(kind, msg) });
+        node.published.push({ kind, bytes: encodeMessage(kind, msg) });
         return this.publish(node.id, kind, msg);
       },
       logger: this.opts.logger ?? silentLogger,
@@ -316,8 +301,8 @@ export class SimNet {
 
   /**
    * The node's own ingest path (src/ingest.ts, the one path every message takes): wire round-trip,
-   * protocol validation, admission rules, agreement.check, store, then onAccepted. `historic` = a sync
-   * response; the publisher's own messages are `local`.
+   * validation once, store, then agreement.apply (synchronous). `historic` = a sync response; the
+   * publisher's own messages are `local`.
    */
   async ingest(
     id: number,
@@ -332,9 +317,6 @@ export class SimNet {
     });
     const v = out.validation;
     if (!v.ok && v.action === 'reject') this.rejected.set(v.code, (this.rejected.get(v.code) ?? 0) + 1);
-    if (out.applied) await out.applied;
-    // A fork handed on without storing (equivocation) is processed asynchronously: wait for it too.
-    await node.ingest.drain();
     return v;
   }
 
@@ -354,15 +336,15 @@ export class SimNet {
   private async syncFrom(src: number, dst: number): Promise<void> {
     const s = this.node(src).store;
     for (const lab of this.labs) {
-      for (const row of s.commitmentsRange(lab.id, 0, Number.MAX_SAFE_INTEGER, 10_000)) {
+      for (const row of s.commitments.range(lab.id, 0, Number.MAX_SAFE_INTEGER, 10_000)) {
         await this.ingest(dst, 'commitment', decodeSignedCommitment(row.bytes), { historic: true });
       }
     }
-    for (const row of s.listEvidence()) await this.ingest(dst, 'evidence', decodeSignedEvidence(row.bytes));
-    for (const row of s.certificatesRange(1, Number.MAX_SAFE_INTEGER, 1000)) {
+    for (const row of s.evidence.list()) await this.ingest(dst, 'evidence', decodeSignedEvidence(row.bytes));
+    for (const row of s.certificates.range(1, Number.MAX_SAFE_INTEGER, 1000)) {
       await this.ingest(dst, 'certificate', decodeCertificate(row.bytes));
     }
-    for (const row of s.votesRange(0, Number.MAX_SAFE_INTEGER, 10_000))
+    for (const row of s.votes.range(0, Number.MAX_SAFE_INTEGER, 10_000))
       await this.ingest(dst, 'vote', decodeSignedVote(row.bytes));
   }
 

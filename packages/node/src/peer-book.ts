@@ -1,7 +1,7 @@
-import type { Store } from './store/store.js';
+import type { NodeStore } from './store/repositories.js';
 
 export interface PeerBookOptions {
-  store: Store;
+  store: NodeStore;
   /** The genesis lab a peer id belongs to, or null for a non-member. */
   labOf(peerId: string): string | null;
   /** Non-member peers remembered across restarts (`limits.maxRememberedPeers`). */
@@ -40,7 +40,7 @@ export class PeerBook {
 
   constructor(private readonly opts: PeerBookOptions) {
     this.now = opts.now ?? Date.now;
-    opts.store.prunePeers(opts.maxNonMembers);
+    opts.store.peers.prune(opts.maxNonMembers);
   }
 
   /** Identify finished: `listenAddrs` are what the peer claims, `remoteAddr` where it connected from. */
@@ -48,7 +48,7 @@ export class PeerBook {
     const lab = this.opts.labOf(peerId);
     if (lab !== null) {
       if (listenAddrs.length === 0) return;
-      this.opts.store.upsertPeer({
+      this.opts.store.peers.upsert({
         peerId,
         lab,
         addrs: listenAddrs.slice(0, MEMBER_ADDRS),
@@ -87,14 +87,14 @@ export class PeerBook {
       const oldest = this.touched.keys().next();
       if (!oldest.done) this.touched.delete(oldest.value);
     }
-    this.opts.store.upsertPeer({ peerId, lab: null, addrs, lastSeen: t });
-    this.opts.store.prunePeers(this.opts.maxNonMembers);
+    this.opts.store.peers.upsert({ peerId, lab: null, addrs, lastSeen: t });
+    this.opts.store.peers.prune(this.opts.maxNonMembers);
   }
 
   /** Addresses (each ending in /p2p/<id>) of every remembered member and non-member, bounded. */
   dialAddrs(): string[] {
-    return this.opts.store
-      .listPeers(this.opts.maxNonMembers + this.opts.memberPeerIds)
+    return this.opts.store.peers
+      .list(this.opts.maxNonMembers + this.opts.memberPeerIds)
       .flatMap((p) => p.addrs.map((a) => (a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`)));
   }
 }
