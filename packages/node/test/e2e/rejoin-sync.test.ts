@@ -43,7 +43,7 @@ describe('a lab that rejoins after a pause and a resume (sync)', () => {
     const d = await startNode(net.memberConfig(3, addrsOf(labs)), { env: net.env });
     rejoined = d;
     await waitFor(
-      () => d.agreement.status().height === 2 && d.store.lastCommitment('lab-c') !== undefined,
+      () => d.agreement.status().height === 2 && d.store.commitments.last('lab-c') !== undefined,
       'lab-d synced: RUNNING at 2, with the over-cap commitment',
       60_000,
     );

@@ -130,6 +130,6 @@ describe('sync against a lying peer (evidenceCount 2^53-1)', () => {
     // fetch a second page within a few seconds before banning
     await waitFor(() => node.bans.isBanned(id), 'the forger banned', 30_000);
     expect(pages).toBe(1);
-    expect(node.store.countEvidence()).toBeLessThanOrEqual(page.length);
+    expect(node.store.evidence.count()).toBeLessThanOrEqual(page.length);
   }, 60_000);
 });
