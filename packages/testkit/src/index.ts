@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation Test support for pausenet (tests and benchmarks only, never a runtime dependency):
- * labs and a TRUSTED test dealer, genesis, keystores and signed messages. Files on disk:
- * `@pausenet/testkit/files`; nodes in this process: `@pausenet/testkit/network`; nodes as processes:
- * `@pausenet/testkit/cluster`.
+ * labs and a TRUSTED test dealer, genesis, keystores, signed messages, and running a command to its end.
+ * Files on disk: `@pausenet/testkit/files`; nodes in this process: `@pausenet/testkit/network`; nodes as
+ * processes: `@pausenet/testkit/cluster`.
  */
 
 export type { DealtKeys } from './dealer.js';
@@ -24,3 +24,5 @@ export { defaultThreshold, labOf, shareOf, TEST_CAPS, testGenesis, testPolicy } 
 export { TEST_PASSPHRASE, TEST_PASSPHRASE_ENV, TEST_SCRYPT, testKeystoreJson } from './keystore.js';
 export type { TestLab } from './labs.js';
 export { labId, labName, makeLabs, seededKey } from './labs.js';
+export type { RunOptions, RunResult } from './run.js';
+export { runToEnd } from './run.js';
