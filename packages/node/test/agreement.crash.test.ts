@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
 import {
@@ -12,15 +11,15 @@ import {
   statementBytes,
   toHex,
 } from '@pausenet/protocol';
-import { runToEnd } from '@pausenet/testkit';
+import { runToEnd, TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
 import { commitment, makeAgreementGenesis } from './helpers/agreement-net.js';
 
 const FIXTURE = new URL('./fixtures/agreement-member.mjs', import.meta.url).pathname;
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 interface MemberRun {
@@ -44,8 +43,7 @@ async function runMember(setupFile: string, crash?: string): Promise<MemberRun> 
 }
 
 function setupNet() {
-  const dir = mkdtempSync(join(tmpdir(), 'pn-agr-crash-'));
-  dirs.push(dir);
+  const dir = tmp.make('pn-agr-crash-');
   const net = makeAgreementGenesis(4);
   const lab = net.labs[0];
   const share = net.shares[0];

@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { TempDirs } from '@pausenet/testkit';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 function open(dir?: string): { dir: string; store: Store } {
-  const d = dir ?? mkdtempSync(join(tmpdir(), 'pn-agr-store-'));
-  if (!dir) dirs.push(d);
+  const d = dir ?? tmp.make('pn-agr-store-');
   return { dir: d, store: Store.open(d) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation Test support for pausenet (tests and benchmarks only, never a runtime dependency):
- * labs and a TRUSTED test dealer, genesis, keystores, signed messages, and running a command to its end.
+ * labs and a TRUSTED test dealer, genesis, keystores, signed messages, temp dirs, and running a command to its end.
  * Files on disk: `@pausenet/testkit/files`; nodes in this process: `@pausenet/testkit/network`; nodes as
  * processes: `@pausenet/testkit/cluster`.
  */
@@ -26,3 +26,4 @@ export type { TestLab } from './labs.js';
 export { labId, labName, makeLabs, seededKey } from './labs.js';
 export type { RunOptions, RunResult } from './run.js';
 export { runToEnd } from './run.js';
+export { TempDirs } from './tmp.js';
