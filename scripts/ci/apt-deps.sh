@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use (real single-node Slurm with accounting, headless
-# Chromium) and the container check uses (debootstrap, docker.io) when missing.
+# Chromium, promtool from prometheus to lint /metrics) and the container check uses (debootstrap,
+# docker.io) when missing.
 # Idempotent: exits at once when every package is already installed. Needs root (or sudo) and apt.
 set -euo pipefail
 
-PACKAGES=(slurmctld slurmd slurm-client munge slurmdbd mariadb-server chromium debootstrap docker.io)
+PACKAGES=(slurmctld slurmd slurm-client munge slurmdbd mariadb-server chromium prometheus debootstrap docker.io)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

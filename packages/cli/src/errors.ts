@@ -53,6 +53,8 @@ export type CliErrorCode =
 export class CliError extends Error {
   readonly code: CliErrorCode;
   readonly exitCode: number;
+  /** Already printed by the command (`start` prints a JSON line): the CLI only exits with the code. */
+  reported = false;
   constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CliError';

@@ -17,6 +17,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     const e = toCliError(err);
+    if (e.reported) return e.exitCode;
     process.stderr.write(`pausenet: error: ${e.message}\n`);
     if (e.code === 'INTERNAL' || process.env.PAUSENET_DEBUG === '1') {
       if (process.env.PAUSENET_DEBUG === '1')

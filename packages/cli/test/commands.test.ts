@@ -304,7 +304,12 @@ describe('pausenet dkg + start + commit/report/status/approve/verify (one-member
       run(['start', '--config', memberCfg], { env: { PAUSENET_PASSPHRASE: 'wrong passphrase' } }),
     ]);
     expect(bad!.code).toBe(3);
-    expect(bad!.stderr).toMatch(/config field "role" has value "boss"/);
+    expect(JSON.parse(bad!.stderr)).toMatchObject({
+      event: 'node.start_failed',
+      code: 'CONFIG',
+      exitCode: 3,
+    });
+    expect(JSON.parse(bad!.stderr).msg).toMatch(/config field "role" has value "boss"/);
     expect(missing!.code).toBe(3);
     expect(missing!.stderr).toMatch(/cannot read config file/);
     expect(wrong!.code, wrong!.stderr).toBe(4);

@@ -10,6 +10,23 @@ export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 export type { RunResult } from '@pausenet/testkit';
 
+/**
+ * The API URL in the `node.started` line `pausenet start` prints on stdout (a JSON line), once printed.
+ * A line still being written is skipped until it is complete.
+ */
+export function startedApi(text: string): string | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"')) continue;
+    try {
+      const o = JSON.parse(line) as { event?: unknown; api?: unknown };
+      if (o.event === 'node.started' && typeof o.api === 'string') return o.api;
+    } catch {
+      // not complete yet
+    }
+  }
+  return undefined;
+}
+
 /** Run `pausenet <args>` to completion. stdin is not a TTY (closed). */
 export function run(
   args: string[],

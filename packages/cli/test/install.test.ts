@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunResult, runToEnd } from '@pausenet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TempDirs } from './helpers.js';
+import { startedApi, TempDirs } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = new TempDirs();
@@ -229,7 +229,7 @@ describe('packed CLI: npm pack, then npm install -g into a temp prefix', {
     const deadline = Date.now() + 60_000;
     let api: string | undefined;
     while (!api) {
-      api = /^pausenet observer started: .*, api (http:\/\/[^,\s]+),/m.exec(out)?.[1];
+      api = startedApi(out);
       if (node.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BIN, run, TempDirs } from './helpers.js';
+import { BIN, run, startedApi, TempDirs } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const UNIT = join(ROOT, 'configs', 'pausenet.service');
@@ -29,8 +29,8 @@ interface Started {
 }
 
 /**
- * Start a node under `argv` and stop it once it reports itself started (stdout "pausenet <role>
- * started: …", printed after start() resolved, listen addresses included), or report how it exited.
+ * Start a node under `argv` and stop it once it reports itself started (the stdout JSON line with
+ * event node.started, printed after start() resolved, listen addresses included), or report how it exited.
  */
 function startNode(argv: string[]): Promise<Started> {
   return new Promise((resolve, reject) => {
@@ -40,7 +40,7 @@ function startNode(argv: string[]): Promise<Started> {
     let started = false;
     child.stdout.on('data', (d) => {
       stdout += d;
-      const api = /^pausenet \w+ started: .*, api (http:\/\/[^,\s]+),/m.exec(stdout)?.[1];
+      const api = startedApi(stdout);
       if (!started && api) {
         started = true;
         // Once the API has answered, the event loop has turned since "started" was printed, so the

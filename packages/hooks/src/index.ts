@@ -62,6 +62,8 @@ export type {
   HookJournal,
   HookJournalEntry,
   HookLevelLimits,
+  HookLogEvent,
+  HookLogFields,
   HookLogger,
   HookStateStore,
   HookStatus,
@@ -70,6 +72,7 @@ export type {
 } from './types.js';
 export {
   actionForTarget,
+  HOOK_LOG_EVENTS,
   HookError,
   isHookError,
   levelRank,

@@ -6,6 +6,7 @@ import {
   HookError,
   type HookJournal,
   type HookJournalEntry,
+  type HookLogFields,
   type HookLogger,
   type HookStateStore,
 } from './types.js';
@@ -144,7 +145,7 @@ export class HookRunner {
       const hook = this.opts.hooks.find((h) => h.name === hookName);
       if (!hook) {
         this.opts.logger?.warn(
-          { hook: hookName, height: entry.height },
+          { event: 'hook.unconfigured', hook: hookName, height: entry.height },
           'unfinished hook entry for a hook no longer configured',
         );
         continue;
@@ -152,7 +153,7 @@ export class HookRunner {
       const cert = await this.opts.loadCertificate?.(entry.certificateHash);
       if (!cert) {
         this.opts.logger?.error(
-          { hook: hookName, certificateHash: entry.certificateHash },
+          { event: 'hook.certificate_missing', hook: hookName, certificateHash: entry.certificateHash },
           'cannot resume hook: certificate not found (loadCertificate missing or returned nothing)',
         );
         continue;
@@ -199,7 +200,10 @@ export class HookRunner {
       } catch (e) {
         // Only the journal/state store can throw here (adapter errors are caught per attempt).
         const msg = `journal failure: ${(e as Error)?.message ?? String(e)}`;
-        this.opts.logger?.error({ hook: hook.name, height: cert.height, err: msg }, 'hook run aborted');
+        this.opts.logger?.error(
+          { event: 'hook.aborted', hook: hook.name, height: cert.height, err: msg },
+          'hook run aborted',
+        );
         return {
           hookName: hook.name,
           certificateHash: cert.certificateHash,
@@ -257,7 +261,10 @@ export class HookRunner {
     if (entry.status === 'ok') {
       if (!again) return result('ok');
       entry.reasserts = (entry.reasserts ?? 0) + 1;
-      logger?.info({ ...base, reasserts: entry.reasserts }, 're-asserting hook (start-up)');
+      logger?.info(
+        { event: 'hook.reasserting', ...base, reasserts: entry.reasserts },
+        're-asserting hook (start-up)',
+      );
     }
     const stopped = async () => {
       const by = (supersede.reason as { supersededBy?: number } | undefined)?.supersededBy ?? null;
@@ -269,7 +276,7 @@ export class HookRunner {
         await journal.put(entry);
       }
       onEvent?.({ ...base, type: 'superseded', byHeight: by });
-      logger?.info({ ...base, reason: why }, 'hook run cancelled');
+      logger?.info({ event: 'hook.cancelled', ...base, reason: why }, 'hook run cancelled');
       return result(supersede.aborted ? 'superseded' : 'failed');
     };
     const ctx = {
@@ -296,7 +303,7 @@ export class HookRunner {
         entry.updatedAt = this.now();
         await journal.put(entry);
         onEvent?.({ ...base, type: 'ok', attempts: entry.attempts, durationMs: this.now() - t0 });
-        logger?.info({ ...base, attempts: entry.attempts }, 'hook ok');
+        logger?.info({ event: 'hook.ok', ...base, attempts: entry.attempts }, 'hook ok');
         return result('ok');
       } catch (e) {
         const err = asHookError(hook.name, e);
@@ -308,17 +315,22 @@ export class HookRunner {
         const giveUp = !err.retryable || (this.retry.maxAttempts > 0 && n >= this.retry.maxAttempts);
         const delay = giveUp ? null : this.backoffMs(n);
         onEvent?.({ ...base, type: 'failed', attempts: entry.attempts, error: err, retryInMs: delay });
+        // A failed halt is an error at once (the lab is not pausing while it retries); a failed resume
+        // is a warning until the runner gives up.
+        const fields: HookLogFields = {
+          event: 'hook.failed',
+          ...base,
+          attempts: entry.attempts,
+          code: err.code,
+          err: err.message,
+          retryInMs: delay,
+        };
         if (delay === null) {
-          logger?.error(
-            { ...base, attempts: entry.attempts, code: err.code, err: err.message },
-            'hook failed; giving up',
-          );
+          logger?.error(fields, 'hook failed; giving up');
           return result('failed');
         }
-        logger?.warn(
-          { ...base, attempts: entry.attempts, code: err.code, err: err.message, retryInMs: delay },
-          'hook failed; will retry',
-        );
+        if (action === 'halt') logger?.error(fields, 'hook failed; will retry');
+        else logger?.warn(fields, 'hook failed; will retry');
         await sleep(delay, signal);
       }
     }

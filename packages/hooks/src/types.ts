@@ -113,11 +113,34 @@ export interface HookJournal {
   list(opts?: { limit?: number }): Promise<HookJournalEntry[]>;
 }
 
+/**
+ * Stable `event` names of the runner's and the adapters' log lines (docs/node.md "Logs"): a log pipeline
+ * alerts on these, never on the wording of `msg`.
+ */
+export const HOOK_LOG_EVENTS = [
+  'hook.ok',
+  'hook.failed',
+  'hook.cancelled',
+  'hook.reasserting',
+  'hook.aborted',
+  'hook.unconfigured',
+  'hook.certificate_missing',
+  'slurm.job_requeued',
+  'kubernetes.applied',
+] as const;
+export type HookLogEvent = (typeof HOOK_LOG_EVENTS)[number];
+
+/** Fields of a hook log line: its stable event name first. */
+export interface HookLogFields {
+  event: HookLogEvent;
+  [key: string]: unknown;
+}
+
 /** Injected logger (pino-compatible call shape: fields first, message second). */
 export interface HookLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
+  info(fields: HookLogFields, msg: string): void;
+  warn(fields: HookLogFields, msg: string): void;
+  error(fields: HookLogFields, msg: string): void;
 }
 
 /** Typed error codes; each doubles as a metrics label. */

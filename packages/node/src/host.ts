@@ -28,7 +28,7 @@ export async function loadOrCreateNodeKey(file: string, logger?: Logger): Promis
     const mode = statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
       logger?.warn(
-        { file, mode: mode.toString(8) },
+        { event: 'node.key_mode_fixed', file, mode: mode.toString(8) },
         'node key file is readable by others; tightening to 0600',
       );
       chmodSync(file, 0o600);

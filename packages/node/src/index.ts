@@ -51,7 +51,9 @@ export type { BatchVerifyFn, IngestDeps, IngestOptions, IngestOutcome, VerifyFn 
 export { Ingest } from './ingest.js';
 export type { KeystoreSource } from './keystore.js';
 export { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
-export type { Logger, LogLevel } from './logger.js';
+export type { LogEvent } from './log-events.js';
+export { LOG_EVENTS } from './log-events.js';
+export type { LogBindings, LogFields, Logger, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { AnyMessage, MessageKind, MessageOf, MessageSource, Validated } from './message.js';
 export { decodeMessage, encodeMessage } from './message.js';

@@ -169,7 +169,7 @@ export class Ingest {
       );
     } catch (err) {
       this.deps.logger.error(
-        { err: (err as Error).message, messages: items.length },
+        { event: 'ingest.store_failed', err: (err as Error).message, messages: items.length },
         'ingest batch not stored',
       );
       return items.map(() => ({ validation: ignore('STORE_ERROR', (err as Error).message) }));
@@ -191,7 +191,10 @@ export class Ingest {
     try {
       this.deps.apply(v);
     } catch (err) {
-      this.deps.logger.error({ kind: v.kind, err: (err as Error).message }, 'agreement step failed');
+      this.deps.logger.error(
+        { event: 'ingest.apply_failed', kind: v.kind, err: (err as Error).message },
+        'agreement step failed',
+      );
     }
   }
 
@@ -379,7 +382,7 @@ export class Ingest {
         );
         if (res === 'conflict') {
           this.deps.logger.error(
-            { height: cert.height },
+            { event: 'certificate.conflict', height: cert.height },
             'two valid group-signed certificates at one height: the group key is compromised',
           );
           return {
@@ -420,7 +423,7 @@ export class Ingest {
       const v = validateCommitmentIntrinsic(sc, this.deps.genesis, this.deps.networkId);
       if (!v.ok) return { validation: v };
       this.deps.logger.warn(
-        { lab: sc.commitment.lab, seq: sc.commitment.seq },
+        { event: 'commitment.equivocation', lab: sc.commitment.lab, seq: sc.commitment.seq },
         'conflicting commitment (equivocation)',
       );
     }

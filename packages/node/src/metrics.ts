@@ -1,4 +1,36 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import { type Level, levelRank, PROTOCOL_VERSION } from '@pausenet/protocol';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+const LEVELS: readonly Level[] = ['RUNNING', 'REDUCED', 'PAUSED'];
+
+/** This package's version (package.json sits next to src/ and dist/). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+let processRegistry: Registry | undefined;
+
+/**
+ * What belongs to the process, not to one node: prom-client's default metrics (CPU, memory, event loop
+ * lag, GC, file descriptors) and the build. Collected once per process, however many nodes it runs.
+ */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'pausenet_' });
+    // Gauges named like counters (promtool: "non-counter metrics should not have _total suffix"); each
+    // is the sum of the by-type gauge of the same name without the suffix, which stays.
+    for (const what of ['handles', 'requests', 'resources'])
+      registry.removeSingleMetric(`pausenet_nodejs_active_${what}_total`);
+    new Gauge({
+      name: 'pausenet_build_info',
+      help: 'Always 1; the labels name the pausenet version, the Node.js version and the protocol version',
+      labelNames: ['version', 'node', 'protocol'] as const,
+      registers: [registry],
+    }).set({ version: VERSION, node: process.version, protocol: String(PROTOCOL_VERSION) }, 1);
+    processRegistry = registry;
+  }
+  return processRegistry;
+}
 
 /** Prometheus metrics of one node (own registry: several nodes can share a process in tests). */
 export class NodeMetrics {
@@ -82,8 +114,50 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  /** Prometheus text exposition. */
+  readonly pauseLevel = new Gauge({
+    name: 'pausenet_pause_level',
+    help: 'Level the applied certificates put in force: 0 RUNNING, 1 REDUCED, 2 PAUSED',
+    registers: [this.registry],
+  });
+  readonly pauseState = new Gauge({
+    name: 'pausenet_pause_state',
+    help: 'Level in force by name: 1 for the current level, 0 for the others',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly pauseHeight = new Gauge({
+    name: 'pausenet_pause_height',
+    help: 'Height of the last applied certificate (0 before the first)',
+    registers: [this.registry],
+  });
+  readonly hookFailing = new Gauge({
+    name: 'pausenet_hook_failing',
+    help: 'Per configured hook: 1 while its last attempt failed (retrying or given up), 0 once one succeeds',
+    labelNames: ['hook'] as const,
+    registers: [this.registry],
+  });
+  readonly labCommitmentAge = new Gauge({
+    name: 'pausenet_lab_last_commitment_age_seconds',
+    help: 'Per member lab: seconds since the issuedAt of its latest stored commitment (no series before its first)',
+    labelNames: ['lab'] as const,
+    registers: [this.registry],
+  });
+  readonly labMissedDeadlines = new Gauge({
+    name: 'pausenet_lab_missed_deadlines',
+    help: "Per member lab: epochs since the network's first committed epoch whose deadline and grace passed with no commitment of the lab stored",
+    labelNames: ['lab'] as const,
+    registers: [this.registry],
+  });
+
+  /** The level in force and the height of the certificate that put it in force. */
+  setPause(level: Level, height: number): void {
+    this.pauseLevel.set(levelRank(level));
+    for (const l of LEVELS) this.pauseState.set({ state: l }, l === level ? 1 : 0);
+    this.pauseHeight.set(height);
+  }
+
+  /** Prometheus text exposition: this node's metrics and the process's. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, processMetrics()]).metrics();
   }
 }

@@ -111,11 +111,15 @@ export async function openNodeParts(config: NodeConfig, opts: PausenetNodeOption
       connections: { limits, allowIps: [...memberIps] },
     });
     gate.connections = () => host.getConnections();
-    const log = logger.child({ peerId: host.peerId.toString(), lab: self?.lab ?? null });
+    // `self` names this node's lab; a line's `lab` is the subject of its event (docs/node.md "Logs").
+    const log = logger.child({ self: self?.lab ?? null, peerId: host.peerId.toString() });
     if (self) {
       const me = genesis.members.find((m) => m.id === self?.lab);
       if (me && me.peerIds.length > 0 && !me.peerIds.includes(host.peerId.toString())) {
-        log.warn({ peerIds: me.peerIds }, 'this node peer id is not listed in genesis for this lab');
+        log.warn(
+          { event: 'node.peer_id_not_in_genesis', peerIds: me.peerIds },
+          'this node peer id is not listed in genesis for this lab',
+        );
       }
     }
     return { config, store, host, self, genesis, networkId, logger: log, now, bans, gate, metrics };

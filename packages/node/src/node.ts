@@ -1,3 +1,5 @@
+// Just over 400 lines: the node's wiring and lifecycle (start, stop, publish, metrics refresh) in one place;
+// peers, API handlers, views, sync and ingest live in their own modules (docs/architecture.md).
 import { writeFileSync } from 'node:fs';
 import { createHook } from '@pausenet/hooks';
 import { type Genesis, toHex, type Validation } from '@pausenet/protocol';
@@ -17,7 +19,7 @@ import { VerdictRecorder } from './gossip/validate.js';
 import type { PausenetLibp2p } from './host.js';
 import { Ingest } from './ingest.js';
 import type { Lateness } from './lateness.js';
-import type { Logger } from './logger.js';
+import { hookLoggerOf, type Logger } from './logger.js';
 import type { MessageKind, MessageOf } from './message.js';
 import type { NodeMetrics } from './metrics.js';
 import { type NodeParts, openNodeParts, type PausenetNodeOptions } from './node-setup.js';
@@ -94,19 +96,21 @@ export class PausenetNode {
       store,
       bans,
       metrics,
-      logger,
+      logger: logger.child({ component: 'peers' }),
       bootstrap: config.bootstrap,
       maxRememberedPeers: config.limits.maxRememberedPeers,
       dialIntervalMs: config.sync.intervalMs,
       onChange: () => this.changed(),
     });
-    const recorder = new VerdictRecorder(metrics, logger, (peer) => this.peers.useful(peer));
+    const recorder = new VerdictRecorder(metrics, logger.child({ component: 'ingest' }), (peer) =>
+      this.peers.useful(peer),
+    );
     this.ingest = new Ingest({
       genesis,
       networkId,
       store,
       recorder,
-      logger,
+      logger: logger.child({ component: 'ingest' }),
       now,
       applied: () => this.agreement,
       apply: (v) => this.agreement.apply(v),
@@ -122,7 +126,7 @@ export class PausenetNode {
       store,
       hooks: opts.hooks !== undefined ? opts.hooks : this.buildHooks(),
       publish: (kind, msg) => this.publish(kind, msg),
-      logger: logger.child({ component: 'agreement' }),
+      logger,
       now,
       ...(config.approvals.auto ? { autoVote: config.approvals.auto } : {}),
       failSafe: config.failSafe,
@@ -165,20 +169,20 @@ export class PausenetNode {
   /** HookRunner from config.hooks on the node's store (members only; observers never act). */
   private buildHooks(): unknown {
     if (!this.self || this.config.hooks.length === 0) return null;
-    const log = this.logger.child({ component: 'hooks' });
-    const hookLogger = {
-      info: (f: Record<string, unknown>, m: string) => log.info(f, m),
-      warn: (f: Record<string, unknown>, m: string) => log.warn(f, m),
-      error: (f: Record<string, unknown>, m: string) => log.error(f, m),
-    };
+    const hookLogger = hookLoggerOf(this.logger.child({ component: 'hooks' }));
+    // Every configured hook has a series from the start; a restart re-runs what had not succeeded
+    // (re-assert, unfinished journal rows), and its events set the gauge again.
+    for (const h of this.config.hooks) this.metrics.hookFailing.set({ hook: h.name }, 0);
     return createHookRunner({
       store: this.store,
       hooks: this.config.hooks.map((h) => createHook(h, { logger: hookLogger })),
       logger: hookLogger,
       now: this.now,
       onEvent: (e) => {
-        if (e.type === 'ok' || e.type === 'failed')
+        if (e.type === 'ok' || e.type === 'failed') {
           this.metrics.hookResults.inc({ hook: e.hook, action: e.action, status: e.type });
+          this.metrics.hookFailing.set({ hook: e.hook }, e.type === 'failed' ? 1 : 0);
+        }
         this.changed();
       },
     });
@@ -228,7 +232,7 @@ export class PausenetNode {
       limits,
       isMember: (p) => this.peers.isMember(p),
       metrics: this.metrics,
-      logger: this.logger,
+      logger: this.logger.child({ component: 'gossip' }),
       ingestBatch: (items) => this.ingest.ingestBatch(items),
       onReject: (peer) => this.peers.onReject(peer),
     });
@@ -275,12 +279,7 @@ export class PausenetNode {
         onChange: (fn) => this.onChange(fn),
       }),
       metrics: this.metrics,
-      beforeMetrics: () => {
-        this.metrics.storeBytes.set(this.store.sizeBytes());
-        this.metrics.commitments.set(this.store.commitments.count());
-        this.metrics.peers.set(this.host.getPeers().length);
-        this.metrics.inboundPending.set(this.gate.pending().total);
-      },
+      beforeMetrics: () => this.refreshMetrics(),
       logger: this.logger.child({ component: 'api' }),
       dashboard: await findDashboard(),
       maxSseClients: this.config.api.maxSseClients,
@@ -289,10 +288,22 @@ export class PausenetNode {
     const url = await this.api.start();
     writeFileSync(dataPaths(this.config).apiUrl, `${url}\n`, { mode: 0o600 });
     this.peers.startDialling();
-    this.logger.info(
-      { multiaddrs: this.multiaddrs, api: url, network: this.networkIdHex },
-      'pausenet node started',
-    );
+  }
+
+  /** Gauges read from the state at scrape time (GET /metrics; docs/node.md "Metrics"). */
+  private refreshMetrics(): void {
+    const m = this.metrics;
+    m.storeBytes.set(this.store.sizeBytes());
+    m.commitments.set(this.store.commitments.count());
+    m.peers.set(this.host.getPeers().length);
+    m.inboundPending.set(this.gate.pending().total);
+    m.setPause(this.agreement.level, this.agreement.height);
+    const now = this.now();
+    for (const l of this.views.labDeadlines()) {
+      if (l.lastIssuedAt !== null)
+        m.labCommitmentAge.set({ lab: l.lab }, Math.max(0, (now - l.lastIssuedAt) / 1000));
+      m.labMissedDeadlines.set({ lab: l.lab }, l.missed);
+    }
   }
 
   /** Stop everything and close the store (idempotent). */
@@ -318,18 +329,21 @@ export class PausenetNode {
     try {
       await Promise.race([
         Promise.resolve(fn()).catch((err: Error) =>
-          this.logger.warn({ step, err: err.message }, 'stop step failed'),
+          this.logger.warn({ event: 'node.stop_step_failed', step, err: err.message }, 'stop step failed'),
         ),
         new Promise<void>((resolve) => {
           timer = setTimeout(() => {
-            this.logger.warn({ step, ms }, 'stop step timed out; continuing shutdown');
+            this.logger.warn(
+              { event: 'node.stop_step_timeout', step, ms },
+              'stop step timed out; continuing shutdown',
+            );
             resolve();
           }, ms);
         }),
       ]);
     } finally {
       clearTimeout(timer);
-      this.logger.debug({ step, ms: Date.now() - t0 }, 'stopped');
+      this.logger.debug({ event: 'node.stop_step_done', step, ms: Date.now() - t0 }, 'stopped');
     }
   }
 
@@ -349,7 +363,10 @@ export class PausenetNode {
       await this.host.services.pubsub.publish(topicName(this.networkIdHex, KIND_TOPIC[kind]), bytes);
     } catch (err) {
       // Not fatal: peers fetch it by req/resp sync.
-      this.logger.debug({ kind, err: (err as Error).message }, 'gossip publish failed');
+      this.logger.debug(
+        { event: 'message.publish_failed', kind, err: (err as Error).message },
+        'gossip publish failed',
+      );
     }
   }
 
@@ -392,7 +409,10 @@ export class PausenetNode {
       try {
         fn();
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'status listener failed');
+        this.logger.warn(
+          { event: 'node.listener_failed', err: (err as Error).message },
+          'status listener failed',
+        );
       }
     }
   }

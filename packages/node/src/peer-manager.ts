@@ -130,7 +130,10 @@ export class PeerManager {
             tags: { [KEEP_ALIVE]: { value: 1 }, 'pausenet-member': { value: 100 } },
           });
         } catch (err) {
-          logger.warn({ peer: id, err: (err as Error).message }, 'cannot keep a genesis member connected');
+          logger.warn(
+            { event: 'peer.keep_failed', peer: id, err: (err as Error).message },
+            'cannot keep a genesis member connected',
+          );
         }
       }
     }
@@ -144,7 +147,7 @@ export class PeerManager {
     const suppressed = this.throttle.admit('peer banned');
     if (suppressed !== null)
       logger.warn(
-        { peer, ...(suppressed > 0 ? { suppressed } : {}) },
+        { event: 'peer.banned', peer, ...(suppressed > 0 ? { suppressed } : {}) },
         'peer banned for 10 min: too many invalid messages (flood defence)',
       );
     let id: PeerId;
@@ -153,7 +156,11 @@ export class PeerManager {
     } catch {
       return;
     }
-    host.hangUp(id).catch((err: Error) => logger.debug({ peer, err: err.message }, 'hang up failed'));
+    host
+      .hangUp(id)
+      .catch((err: Error) =>
+        logger.debug({ event: 'peer.hangup_failed', peer, err: err.message }, 'hang up failed'),
+      );
   }
 
   /** Keep connections to bootstrap addrs, genesis members' addrs and remembered peers (every sync interval). */
@@ -185,7 +192,9 @@ export class PeerManager {
       host.peerStore
         .merge(peer, { multiaddrs: mas })
         .then(() => host.dial(peer, { signal: AbortSignal.timeout(5000) }))
-        .catch((err: Error) => logger.debug({ peer: id, err: err.message }, 'dial failed'));
+        .catch((err: Error) =>
+          logger.debug({ event: 'peer.dial_failed', peer: id, err: err.message }, 'dial failed'),
+        );
     }
   }
 }

@@ -15,15 +15,13 @@ import {
   encodePrivateProof,
   GENESIS_LINK,
   linkCommitments,
-  loadCircuit,
   proofFromBytes,
-  proveCommitment,
   publicBounds,
   publicSignals,
-  releaseCurve,
   SLOT_NAMES,
   UNLIMITED,
 } from '../dist/index.js';
+import { loadCircuit, proveCommitment, releaseCurve } from '../dist/prover.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -27,6 +27,8 @@ export type ZkErrorCode =
   | 'BAD_KEY'
   /** snarkjs failed to produce a proof (should not happen once the precondition checks passed). */
   | 'PROVER_FAILED'
+  /** The optional prover package snarkjs is not installed (only proving and the ceremony need it). */
+  | 'PROVER_UNAVAILABLE'
   /** A setup ceremony misconfiguration. */
   | 'BAD_CONFIG';
 

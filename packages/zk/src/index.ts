@@ -1,6 +1,11 @@
-/** @packageDocumentation Private disclosure for pausenet: Poseidon commitments to a lab's metrics, a Groth16 proof (circom + snarkjs) that they are within the policy's caps and level limits and chain from the lab's previous commitment, openings sealed to auditors, and the labs' setup ceremony. */
+/**
+ * @packageDocumentation Private disclosure for pausenet: Poseidon commitments to a lab's metrics,
+ * verification of the Groth16 proof that they are within the policy's caps and level limits and
+ * chain from the lab's previous commitment, openings sealed to auditors, and the setup ceremony's
+ * wire format. This entry never loads snarkjs: proving and running the ceremony live in
+ * `@pausenet/zk/prover` (docs/zk.md "Licences").
+ */
 
-export { CIRCUIT_FILES, loadCircuit } from './artifacts.js';
 export type { BoundSet, Bounds } from './bounds.js';
 export { boundsOf, publicBounds, UNLIMITED } from './bounds.js';
 export {
@@ -9,8 +14,6 @@ export {
   MAX_SETUP_MESSAGE_BYTES,
   setupSigningBytes,
 } from './ceremony/codec.js';
-export type { SetupOptions, SetupState, SetupStepResult } from './ceremony/machine.js';
-export { setupInit, setupStep } from './ceremony/machine.js';
 export type {
   SetupContribution,
   SetupEvent,
@@ -39,10 +42,10 @@ export { contextBytes, contextField } from './context.js';
 export type { ZkErrorCode } from './errors.js';
 export { ZkError } from './errors.js';
 export { FIELD_MODULUS, MAX_VALUE, RANGE_BITS } from './field.js';
+export type { Groth16Proof, PreparedVerificationKey } from './groth16.js';
+export { decodeGroth16Proof, groth16Verify, prepareVerificationKey } from './groth16.js';
 export type { Groth16ProofJson } from './points.js';
 export { PROOF_BYTES, proofFromBytes, proofToBytes } from './points.js';
-export type { ProveInput, ProvingArtifacts } from './prove.js';
-export { checkProvable, proveCommitment } from './prove.js';
 export type { AuditorSecret, SealedOpenings, SealInput, SealRecipient } from './seal.js';
 export { decodeSealedOpenings, MAX_AUDITORS, MAX_SEALED_BYTES, openSealed, sealOpenings } from './seal.js';
 export type { MetricName, SlotName, ZkMetrics } from './slots.js';
@@ -59,13 +62,3 @@ export {
   VERIFICATION_KEY_BYTES,
   verificationKeyHash,
 } from './vkey.js';
-
-/** Stop snarkjs' curve worker threads (call before a script exits; the next call rebuilds them). */
-export async function releaseCurve(): Promise<void> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-  if (g.curve_bn128) {
-    const c = g.curve_bn128;
-    g.curve_bn128 = null;
-    await c.terminate();
-  }
-}

@@ -41,61 +41,59 @@ function parseJsonCoord(s: unknown, path: string): bigint {
   return v;
 }
 
-function checkG1(x: bigint, y: bigint, path: string): void {
+/** A validated BN254 G1 point (noble's representation). */
+export type G1Point = ReturnType<typeof bn254.G1.Point.fromAffine>;
+/** A validated BN254 G2 point in the prime-order subgroup (noble's representation). */
+export type G2Point = ReturnType<typeof bn254.G2.Point.fromAffine>;
+
+function g1Point(x: bigint, y: bigint, path: string): G1Point {
   if (x === 0n && y === 0n) throw new ZkError('BAD_POINT', 'the identity is not allowed', path);
   try {
-    bn254.G1.Point.fromAffine({ x, y }).assertValidity();
+    const p = bn254.G1.Point.fromAffine({ x, y });
+    p.assertValidity();
+    return p;
   } catch {
     throw new ZkError('BAD_POINT', 'not a point on BN254 G1', path);
   }
 }
 
-function checkG2(x: [bigint, bigint], y: [bigint, bigint], path: string): void {
+function g2Point(x: [bigint, bigint], y: [bigint, bigint], path: string): G2Point {
   if (x[0] === 0n && x[1] === 0n && y[0] === 0n && y[1] === 0n)
     throw new ZkError('BAD_POINT', 'the identity is not allowed', path);
   try {
     const Fp2 = bn254.fields.Fp2;
-    bn254.G2.Point.fromAffine({ x: Fp2.fromBigTuple(x), y: Fp2.fromBigTuple(y) }).assertValidity();
+    const p = bn254.G2.Point.fromAffine({ x: Fp2.fromBigTuple(x), y: Fp2.fromBigTuple(y) });
+    // assertValidity checks the curve equation and, for G2, membership in the prime-order subgroup.
+    p.assertValidity();
+    return p;
   } catch {
     throw new ZkError('BAD_POINT', 'not a point in the BN254 G2 subgroup', path);
   }
 }
 
-export function g1FromBytes(b: Uint8Array, o: number, path: string): G1Json {
-  const x = coord(b, o, path);
-  const y = coord(b, o + 32, path);
-  checkG1(x, y, path);
-  return [x.toString(), y.toString(), '1'];
+/** G1 point at byte offset `o` (x ‖ y), validated. */
+export function g1PointFromBytes(b: Uint8Array, o: number, path: string): G1Point {
+  return g1Point(coord(b, o, path), coord(b, o + 32, path), path);
 }
 
-export function g2FromBytes(b: Uint8Array, o: number, path: string): G2Json {
+/** G2 point at byte offset `o` (x.c1 ‖ x.c0 ‖ y.c1 ‖ y.c0), validated. */
+export function g2PointFromBytes(b: Uint8Array, o: number, path: string): G2Point {
   const x1 = coord(b, o, path);
   const x0 = coord(b, o + 32, path);
   const y1 = coord(b, o + 64, path);
   const y0 = coord(b, o + 96, path);
-  checkG2([x0, x1], [y0, y1], path);
-  return [
-    [x0.toString(), x1.toString()],
-    [y0.toString(), y1.toString()],
-    ['1', '0'],
-  ];
+  return g2Point([x0, x1], [y0, y1], path);
 }
 
-/** G1 JSON (affine, z = 1) to 64 bytes; validates the point. */
-export function g1ToBytes(p: unknown, path: string): Uint8Array {
+/** G1 point from snarkjs JSON (affine, z = 1), validated. */
+export function g1PointFromJson(p: unknown, path: string): G1Point {
   if (!Array.isArray(p) || p.length !== 3 || p[2] !== '1')
     throw new ZkError('MALFORMED', 'expected an affine G1 point [x, y, "1"]', path);
-  const x = parseJsonCoord(p[0], path);
-  const y = parseJsonCoord(p[1], path);
-  checkG1(x, y, path);
-  const out = new Uint8Array(G1_BYTES);
-  out.set(fieldToBytes(x), 0);
-  out.set(fieldToBytes(y), 32);
-  return out;
+  return g1Point(parseJsonCoord(p[0], path), parseJsonCoord(p[1], path), path);
 }
 
-/** G2 JSON (affine, z = 1) to 128 bytes; validates the point. */
-export function g2ToBytes(p: unknown, path: string): Uint8Array {
+/** G2 point from snarkjs JSON (affine, z = 1), validated. */
+export function g2PointFromJson(p: unknown, path: string): G2Point {
   const ok =
     Array.isArray(p) &&
     p.length === 3 &&
@@ -105,14 +103,44 @@ export function g2ToBytes(p: unknown, path: string): Uint8Array {
   if (!ok)
     throw new ZkError('MALFORMED', 'expected an affine G2 point [[x0, x1], [y0, y1], ["1", "0"]]', path);
   const [[x0, x1], [y0, y1]] = p as [[unknown, unknown], [unknown, unknown]];
-  const xs: [bigint, bigint] = [parseJsonCoord(x0, path), parseJsonCoord(x1, path)];
-  const ys: [bigint, bigint] = [parseJsonCoord(y0, path), parseJsonCoord(y1, path)];
-  checkG2(xs, ys, path);
+  return g2Point(
+    [parseJsonCoord(x0, path), parseJsonCoord(x1, path)],
+    [parseJsonCoord(y0, path), parseJsonCoord(y1, path)],
+    path,
+  );
+}
+
+export function g1FromBytes(b: Uint8Array, o: number, path: string): G1Json {
+  const { x, y } = g1PointFromBytes(b, o, path).toAffine();
+  return [x.toString(), y.toString(), '1'];
+}
+
+export function g2FromBytes(b: Uint8Array, o: number, path: string): G2Json {
+  const { x, y } = g2PointFromBytes(b, o, path).toAffine();
+  return [
+    [x.c0.toString(), x.c1.toString()],
+    [y.c0.toString(), y.c1.toString()],
+    ['1', '0'],
+  ];
+}
+
+/** G1 JSON (affine, z = 1) to 64 bytes; validates the point. */
+export function g1ToBytes(p: unknown, path: string): Uint8Array {
+  const { x, y } = g1PointFromJson(p, path).toAffine();
+  const out = new Uint8Array(G1_BYTES);
+  out.set(fieldToBytes(x), 0);
+  out.set(fieldToBytes(y), 32);
+  return out;
+}
+
+/** G2 JSON (affine, z = 1) to 128 bytes; validates the point. */
+export function g2ToBytes(p: unknown, path: string): Uint8Array {
+  const { x, y } = g2PointFromJson(p, path).toAffine();
   const out = new Uint8Array(G2_BYTES);
-  out.set(fieldToBytes(xs[1]), 0);
-  out.set(fieldToBytes(xs[0]), 32);
-  out.set(fieldToBytes(ys[1]), 64);
-  out.set(fieldToBytes(ys[0]), 96);
+  out.set(fieldToBytes(x.c1), 0);
+  out.set(fieldToBytes(x.c0), 32);
+  out.set(fieldToBytes(y.c1), 64);
+  out.set(fieldToBytes(y.c0), 96);
   return out;
 }
 

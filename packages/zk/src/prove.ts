@@ -1,4 +1,3 @@
-import * as snarkjs from 'snarkjs';
 import { type BoundSet, publicBounds } from './bounds.js';
 import type { PrivateProof } from './codec.js';
 import { type ChainLink, commitmentsOf, linkCommitments, type Openings, poseidonCommit } from './commit.js';
@@ -7,6 +6,7 @@ import { ZkError } from './errors.js';
 import { bytesToBigint, checkValue } from './field.js';
 import { proofToBytes } from './points.js';
 import { SLOT_NAMES, type SlotName } from './slots.js';
+import { loadSnarkjs } from './snarkjs-load.js';
 import { publicSignals } from './statement.js';
 
 /** The prover's artifacts: the compiled circuit's witness generator and the ceremony's proving key. */
@@ -82,10 +82,11 @@ export function checkProvable(input: ProveInput): void {
 
 /**
  * Prove one private commitment (Groth16 via snarkjs; the prover's randomness is snarkjs' own CSPRNG).
- * Throws the checkProvable errors, or PROVER_FAILED.
+ * Throws the checkProvable errors, PROVER_UNAVAILABLE (snarkjs not installed) or PROVER_FAILED.
  */
 export async function proveCommitment(input: ProveInput, artifacts: ProvingArtifacts): Promise<PrivateProof> {
   checkProvable(input);
+  const snarkjs = await loadSnarkjs();
   const { openings, previous } = input;
   const commitments = commitmentsOf(openings);
   const ctx = contextBytes(input.context);

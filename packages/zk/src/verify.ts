@@ -1,13 +1,52 @@
-import * as snarkjs from 'snarkjs';
 import { type BoundSet, publicBounds } from './bounds.js';
 import { decodePrivateProof, type PrivateProof } from './codec.js';
 import { contextBytes, type ProofContext } from './context.js';
 import { ZkError } from './errors.js';
 import { bytesToBigint } from './field.js';
-import { proofFromBytes } from './points.js';
+import {
+  decodeGroth16Proof,
+  type Groth16Proof,
+  groth16Verify,
+  type PreparedVerificationKey,
+  prepareVerificationKey,
+} from './groth16.js';
 import type { SlotName } from './slots.js';
-import { publicSignals } from './statement.js';
-import { checkVerificationKey, type VerificationKeyJson } from './vkey.js';
+import { PUBLIC_INPUTS, publicSignals } from './statement.js';
+import type { VerificationKeyJson } from './vkey.js';
+
+/**
+ * Prepared keys by their JSON text: a node verifies every commitment against the one genesis key, so
+ * the key's points are validated and its pairing precomputations made once. Keyed by content, not by
+ * object identity, so a caller that mutates its key object never gets a stale preparation.
+ */
+const prepared = new Map<string, PreparedVerificationKey>();
+const MAX_PREPARED = 8;
+
+function preparedKey(vk: VerificationKeyJson): PreparedVerificationKey {
+  const v = vk as Partial<VerificationKeyJson> | null;
+  const id = JSON.stringify([
+    v?.protocol,
+    v?.curve,
+    v?.nPublic,
+    v?.vk_alpha_1,
+    v?.vk_beta_2,
+    v?.vk_gamma_2,
+    v?.vk_delta_2,
+    v?.IC,
+  ]);
+  const hit = prepared.get(id);
+  if (hit) return hit;
+  // Same rules as checkVerificationKey; prepareVerificationKey validates the points (once).
+  if (v?.nPublic !== PUBLIC_INPUTS)
+    throw new ZkError(
+      'BAD_VERIFICATION_KEY',
+      `expected ${PUBLIC_INPUTS} public inputs (${PUBLIC_INPUTS + 1} IC points): the key is for another circuit`,
+    );
+  const key = prepareVerificationKey(vk);
+  if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
+  prepared.set(id, key);
+  return key;
+}
 
 /** Reject codes of verifyPrivateProof, in the order they are checked. */
 export type ZkRejectCode =
@@ -38,8 +77,9 @@ const reject = (code: ZkRejectCode, detail: string): ZkVerdict => ({ ok: false, 
 /**
  * Verify a private commitment's proof. Order: size, decoding (canonical CBOR, field elements,
  * curve points), context (bound to this network, lab, epoch, seq), verification key shape, then
- * the Groth16 pairing check over the public signals rebuilt from the expectation. Never throws for
- * bad proof input; a malformed expectation (caller bug) throws ZkError BAD_INPUT.
+ * the Groth16 pairing check (groth16.ts, no snarkjs) over the public signals rebuilt from the
+ * expectation. Never throws for bad proof input; a malformed expectation (caller bug) throws ZkError
+ * BAD_INPUT. Stays async so that callers do not change if verification moves off the thread.
  */
 export async function verifyPrivateProof(
   proof: Uint8Array | PrivateProof,
@@ -47,10 +87,10 @@ export async function verifyPrivateProof(
   vk: VerificationKeyJson,
 ): Promise<ZkVerdict> {
   let p: PrivateProof;
-  let proofJson: ReturnType<typeof proofFromBytes>;
+  let points: Groth16Proof;
   try {
     p = proof instanceof Uint8Array ? decodePrivateProof(proof) : proof;
-    proofJson = proofFromBytes(p.proof);
+    points = decodeGroth16Proof(p.proof);
   } catch (e) {
     if (e instanceof ZkError && ['OVERSIZED', 'MALFORMED', 'NON_CANONICAL', 'BAD_POINT'].includes(e.code))
       return reject(e.code as ZkRejectCode, e.message);
@@ -62,8 +102,9 @@ export async function verifyPrivateProof(
       'WRONG_CONTEXT',
       `the proof is bound to another commitment (network, lab, epoch, seq), not ${expect.context.lab} epoch ${expect.context.epoch} seq ${expect.context.seq}`,
     );
+  let key: PreparedVerificationKey;
   try {
-    checkVerificationKey(vk);
+    key = preparedKey(vk);
   } catch (e) {
     return reject('BAD_VERIFICATION_KEY', (e as Error).message);
   }
@@ -73,8 +114,17 @@ export async function verifyPrivateProof(
     prevCumulative: expect.previous.cumulative,
     prevLargestRun: expect.previous.largestRun,
     bounds: publicBounds(expect.bounds, expect.disclosed),
-  }).map((x) => x.toString());
-  const ok = await snarkjs.groth16.verify(vk, signals, proofJson);
+  });
+  let ok: boolean;
+  try {
+    ok = groth16Verify(key, signals, points);
+  } catch (e) {
+    // Signals rebuilt from decoded commitments (canonical) and bounds (< 2^252) are always < r;
+    // this only reports a caller's malformed expectation.
+    if (e instanceof ZkError)
+      return reject(e.code === 'NON_CANONICAL' ? 'NON_CANONICAL' : 'MALFORMED', e.message);
+    throw e;
+  }
   return ok
     ? { ok: true }
     : reject(

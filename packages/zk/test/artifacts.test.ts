@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { r1csSize } from '../src/ceremony/files.js';
-import { CIRCUIT_FILES } from '../src/index.js';
+import { CIRCUIT_FILES } from '../src/prover.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -1,15 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  boundsOf,
-  commitMetrics,
-  GENESIS_LINK,
-  linkCommitments,
-  loadCircuit,
-  proveCommitment,
-  releaseCurve,
-  UNLIMITED,
-  verifyPrivateProof,
-} from '../src/index.js';
+import { boundsOf, commitMetrics, GENESIS_LINK, linkCommitments, UNLIMITED } from '../src/index.js';
+import { loadCircuit, proveCommitment, releaseCurve } from '../src/prover.js';
+import { verifyBoth } from './helpers/both-verifiers.js';
 import { runSetup } from './helpers/ceremony.js';
 
 afterAll(releaseCurve);
@@ -54,13 +46,9 @@ describe('setup ceremony on the real circuit (4 members)', () => {
       { wasm, zkey: out.provingKey },
     );
     const expectation = { context, previous: linkCommitments(GENESIS_LINK), bounds };
-    expect(await verifyPrivateProof(proof, expectation, out.verificationKey)).toEqual({ ok: true });
+    expect(await verifyBoth(proof, expectation, out.verificationKey)).toEqual({ ok: true });
     expect(
-      await verifyPrivateProof(
-        proof,
-        { ...expectation, context: { ...context, lab: 'lab-d' } },
-        out.verificationKey,
-      ),
+      await verifyBoth(proof, { ...expectation, context: { ...context, lab: 'lab-d' } }, out.verificationKey),
     ).toMatchObject({
       ok: false,
       code: 'WRONG_CONTEXT',

@@ -2,7 +2,8 @@ import { toHex } from '@pausenet/crypto';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendsByOne, readBinFile } from '../src/ceremony/files.js';
-import { releaseCurve } from '../src/index.js';
+import { groth16Verify, prepareVerificationKey, proofToBytes } from '../src/index.js';
+import { releaseCurve } from '../src/prover.js';
 import { runSetup } from './helpers/ceremony.js';
 import { compileFixture } from './helpers/circom.js';
 
@@ -59,6 +60,10 @@ describe('setup ceremony (real snarkjs, tiny circuit)', () => {
     );
     expect(await snarkjs.groth16.verify(first!.verificationKey, publicSignals, proof)).toBe(true);
     expect(await snarkjs.groth16.verify(first!.verificationKey, ['34', '3'], proof)).toBe(false);
+    // The package's own verifier (no snarkjs) agrees on the ceremony's key of another circuit.
+    const key = prepareVerificationKey(first!.verificationKey);
+    expect(groth16Verify(key, publicSignals.map(BigInt), proofToBytes(proof))).toBe(true);
+    expect(groth16Verify(key, [34n, 3n], proofToBytes(proof))).toBe(false);
   });
 
   it('a tampered phase-1 contribution is rejected by every other member and its member excluded', async () => {

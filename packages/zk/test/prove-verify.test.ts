@@ -8,19 +8,17 @@ import {
   encodePrivateProof,
   GENESIS_LINK,
   linkCommitments,
-  loadCircuit,
   type PrivateProof,
-  type ProvingArtifacts,
-  proveCommitment,
-  releaseCurve,
   UNLIMITED,
   type VerificationKeyJson,
-  verifyPrivateProof,
   type ZkMetrics,
 } from '../src/index.js';
+import { loadCircuit, type ProvingArtifacts, proveCommitment, releaseCurve } from '../src/prover.js';
+import { verifyBoth } from './helpers/both-verifiers.js';
 import { devVkey, devZkey } from './helpers/dev-setup.js';
 
-// Real circuit, real snarkjs, the committed dev setup (insecure by design: test only).
+// Real circuit, real snarkjs prover, the committed dev setup (insecure by design: test only). Every
+// verdict on a proof that decodes is also asked of snarkjs' verifier, which must agree (verifyBoth).
 let artifacts: ProvingArtifacts;
 let vk: VerificationKeyJson;
 const networkId = new Uint8Array(32).fill(0xab);
@@ -66,7 +64,7 @@ const expect0 = { context: ctx0, previous: genesisPrev, bounds };
 describe('prove and verify a private commitment (real circuit)', () => {
   it('a valid proof verifies from its canonical bytes', async () => {
     expect(decodePrivateProof(bytes0)).toEqual(proof0);
-    expect(await verifyPrivateProof(bytes0, expect0, vk)).toEqual({ ok: true });
+    expect(await verifyBoth(bytes0, expect0, vk)).toEqual({ ok: true });
   });
 
   it('the next commitment chains from the previous one (cumulative, largest run)', async () => {
@@ -83,11 +81,11 @@ describe('prove and verify a private commitment (real circuit)', () => {
       cumulative: first.commitments.cumulative,
       largestRun: first.commitments.metrics[1] as bigint,
     };
-    expect(await verifyPrivateProof(encodePrivateProof(p), { context: ctx1, previous, bounds }, vk)).toEqual({
+    expect(await verifyBoth(encodePrivateProof(p), { context: ctx1, previous, bounds }, vk)).toEqual({
       ok: true,
     });
     // Against another previous commitment (e.g. the genesis link: a lab restarting its running total).
-    expect(await verifyPrivateProof(p, { context: ctx1, previous: genesisPrev, bounds }, vk)).toMatchObject({
+    expect(await verifyBoth(p, { context: ctx1, previous: genesisPrev, bounds }, vk)).toMatchObject({
       ok: false,
       code: 'BAD_PROOF',
     });
@@ -100,13 +98,13 @@ describe('prove and verify a private commitment (real circuit)', () => {
       { ...ctx0, seq: 1 },
       { ...ctx0, networkId: new Uint8Array(32) },
     ]) {
-      expect(await verifyPrivateProof(bytes0, { ...expect0, context: other }, vk)).toMatchObject({
+      expect(await verifyBoth(bytes0, { ...expect0, context: other }, vk)).toMatchObject({
         ok: false,
         code: 'WRONG_CONTEXT',
       });
       const { contextBytes } = await import('../src/index.js');
       const replayed = { ...proof0, context: contextBytes(other) };
-      expect(await verifyPrivateProof(replayed, { ...expect0, context: other }, vk)).toMatchObject({
+      expect(await verifyBoth(replayed, { ...expect0, context: other }, vk)).toMatchObject({
         ok: false,
         code: 'BAD_PROOF',
       });
@@ -115,18 +113,18 @@ describe('prove and verify a private commitment (real circuit)', () => {
 
   it('rejects it for other public inputs: other caps, other level limits, another commitment', async () => {
     const otherCaps = { caps: { ...caps, maxParams: caps.maxParams - 1n }, limits: UNLIMITED };
-    expect(await verifyPrivateProof(bytes0, { ...expect0, bounds: otherCaps }, vk)).toMatchObject({
+    expect(await verifyBoth(bytes0, { ...expect0, bounds: otherCaps }, vk)).toMatchObject({
       code: 'BAD_PROOF',
     });
     const limited = { caps, limits: boundsOf({ trainingFlop: 10n ** 25n }) };
-    expect(await verifyPrivateProof(bytes0, { ...expect0, bounds: limited }, vk)).toMatchObject({
+    expect(await verifyBoth(bytes0, { ...expect0, bounds: limited }, vk)).toMatchObject({
       code: 'BAD_PROOF',
     });
     const swapped = {
       ...proof0,
       commitments: { ...proof0.commitments, metrics: [...proof0.commitments.metrics].reverse() },
     };
-    expect(await verifyPrivateProof(swapped, expect0, vk)).toMatchObject({ code: 'BAD_PROOF' });
+    expect(await verifyBoth(swapped, expect0, vk)).toMatchObject({ code: 'BAD_PROOF' });
   });
 
   it('rejects a wrong proof, a malformed or oversized one, and a key for another circuit', async () => {
@@ -136,17 +134,17 @@ describe('prove and verify a private commitment (real circuit)', () => {
     const { bytesToBigint, fieldToBytes } = await import('../src/field.js');
     const y = bytesToBigint(p.subarray(32, 64));
     p.set(fieldToBytes(bn254.fields.Fp.neg(y)), 32);
-    expect(await verifyPrivateProof({ ...proof0, proof: p }, expect0, vk)).toMatchObject({
+    expect(await verifyBoth({ ...proof0, proof: p }, expect0, vk)).toMatchObject({
       code: 'BAD_PROOF',
     });
     // Wire order is length-first: `proof` is the first key, its 256 bytes start at offset 10.
     const flipped = new Uint8Array(bytes0);
     flipped[10 + 63] = (flipped[10 + 63] as number) ^ 1;
-    expect(await verifyPrivateProof(flipped, expect0, vk)).toMatchObject({ code: 'BAD_POINT' });
-    expect(await verifyPrivateProof(new Uint8Array(4096), expect0, vk)).toMatchObject({ code: 'OVERSIZED' });
-    expect(await verifyPrivateProof(bytes0.subarray(1), expect0, vk)).toMatchObject({ code: 'MALFORMED' });
+    expect(await verifyBoth(flipped, expect0, vk)).toMatchObject({ code: 'BAD_POINT' });
+    expect(await verifyBoth(new Uint8Array(4096), expect0, vk)).toMatchObject({ code: 'OVERSIZED' });
+    expect(await verifyBoth(bytes0.subarray(1), expect0, vk)).toMatchObject({ code: 'MALFORMED' });
     const shortKey = { ...vk, nPublic: 20, IC: vk.IC.slice(0, 21) };
-    expect(await verifyPrivateProof(bytes0, expect0, shortKey)).toMatchObject({
+    expect(await verifyBoth(bytes0, expect0, shortKey)).toMatchObject({
       code: 'BAD_VERIFICATION_KEY',
     });
   });
@@ -189,9 +187,9 @@ describe('what cannot be proven', () => {
       { openings: c.openings, previous: GENESIS_LINK, bounds, context: ctx0, disclosed: ['largestRunFlop'] },
       artifacts,
     );
-    expect(await verifyPrivateProof(p, { ...expect0, disclosed: ['largestRunFlop'] }, vk)).toEqual({
+    expect(await verifyBoth(p, { ...expect0, disclosed: ['largestRunFlop'] }, vk)).toEqual({
       ok: true,
     });
-    expect(await verifyPrivateProof(p, expect0, vk)).toMatchObject({ code: 'BAD_PROOF' });
+    expect(await verifyBoth(p, expect0, vk)).toMatchObject({ code: 'BAD_PROOF' });
   });
 });

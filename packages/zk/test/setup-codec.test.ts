@@ -53,7 +53,8 @@ describe('setup contribution encoding and signature', () => {
     expect(code(() => decodeSetupContribution(raw({ prev: new Uint8Array(31) })))).toBe('MALFORMED');
     const { signature: _, ...unsigned } = signed;
     expect(code(() => decodeSetupContribution(encode(unsigned)))).toBe('MALFORMED');
-    const unsorted = encode({ type: signed.type, ...signed }, { mapSorter: () => 0 });
+    const { type, ...rest } = signed;
+    const unsorted = encode({ type, ...rest }, { mapSorter: () => 0 }); // 'type' first: not canonical order
     expect(code(() => decodeSetupContribution(unsorted))).toBe('NON_CANONICAL');
   });
 });

@@ -13,11 +13,11 @@ import {
   proofFromBytes,
   publicBounds,
   publicSignals,
-  releaseCurve,
   UNLIMITED,
   verifyPrivateProof,
   type ZkMetrics,
 } from '../src/index.js';
+import { releaseCurve } from '../src/prover.js';
 import { devVkey } from './helpers/dev-setup.js';
 
 // docs/vectors/zk-v1.json (packages/zk/scripts/make-vectors.mjs): every derived value is recomputed

@@ -21,7 +21,15 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
     // child process, e.g. an exec hook, would inherit it); resolvePassphrase deletes the env var it read.
     else if (!src.file) passphrase = await resolvePassphrase(src);
   }
+  // Everything `start` prints is a JSON line (docs/node.md "Logs"): the node's log on stderr at the
+  // configured level, and its lifecycle (started, signal, stopped) on stdout, always (it is three lines).
   const logger = createLogger(config.logLevel, { role: config.role });
+  let lifecycle = createLogger(config.logLevel === 'silent' ? 'silent' : 'info', { role: config.role }, 1);
+  // Node.js prints its own warnings (e.g. MaxListenersExceededWarning) as plain text on stderr.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) =>
+    logger.warn({ event: 'process.warning', name: w.name, err: w.message }, 'Node.js warning'),
+  );
   const ctx = { configFile: o.config, dataDir: config.dataDir };
   // Signals are handled from before the node starts, so a SIGTERM while it starts, or the moment "started" is
   // printed, stops it gracefully once start() has returned (without a listener Node.js dies at once).
@@ -32,11 +40,11 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
   });
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopRequested) {
-      process.stderr.write(`pausenet: second ${sig}, exiting now\n`);
+      lifecycle.warn({ event: 'node.exit_now', signal: sig }, `second ${sig}, exiting now`);
       process.exit(130);
     }
     stopRequested = true;
-    process.stderr.write(`pausenet: ${sig} received, shutting down\n`);
+    lifecycle.info({ event: 'node.signal', signal: sig }, `${sig} received, shutting down`);
     requestStop();
   };
   process.on('SIGINT', onSignal);
@@ -44,6 +52,7 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
   let node: PausenetNode | undefined;
   try {
     node = await PausenetNode.create(config, { logger, ...(passphrase !== undefined ? { passphrase } : {}) });
+    lifecycle = lifecycle.child({ self: node.self?.lab ?? null, peerId: node.peerId });
     await node.start();
   } catch (err) {
     process.off('SIGINT', onSignal);
@@ -54,14 +63,20 @@ export async function runStartCommand(o: StartOptions): Promise<void> {
   }
   const started = node;
   if (!stopRequested)
-    process.stdout.write(
-      `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}\n`,
+    lifecycle.info(
+      {
+        event: 'node.started',
+        api: started.apiUrl,
+        multiaddrs: started.multiaddrs,
+        network: started.networkIdHex,
+      },
+      `pausenet ${config.role} started: peer ${started.peerId}, api ${started.apiUrl}, listening ${started.multiaddrs.join(' ')}`,
     );
   await stopSignal;
   await started
     .stop()
     .catch((err: unknown) =>
-      process.stderr.write(`pausenet: error during shutdown: ${(err as Error).message}\n`),
+      lifecycle.error({ event: 'node.stop_failed', err: (err as Error).message }, 'error during shutdown'),
     );
-  process.stdout.write('pausenet stopped\n');
+  lifecycle.info({ event: 'node.stopped' }, 'pausenet stopped');
 }

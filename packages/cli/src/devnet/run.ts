@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: each devnet scenario is a short script over the same running network (start,
+// commit, breach, approve, restart, report), and they read best next to each other.
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +60,17 @@ const BREACH_METRICS = {
   acceleratorHours: '900000',
   utilizationBps: 9500,
 };
+
+/** The API URL in the node.started line `pausenet start` prints on stdout (a JSON line), else undefined. */
+function startedApiOf(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const o = JSON.parse(line) as { event?: unknown; api?: unknown };
+    return o.event === 'node.started' && typeof o.api === 'string' ? o.api : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Run a local devnet: keys, genesis, real DKG among lab processes, nodes, scenario, result. */
 export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
@@ -169,9 +182,9 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         args: [BIN, 'start', '--config', n.configFile],
         logFile: join(n.dataDir, 'node.log'),
       });
-      const line = await n.child.waitForLine((s) => s.includes(' started: '), stepMs);
+      const line = await n.child.waitForLine((s) => startedApiOf(s) !== undefined, stepMs);
       // the API port is picked by the node (port 0) to avoid racing other processes for it
-      const url = /\bapi (http:\/\/\S+?),/.exec(line)?.[1];
+      const url = startedApiOf(line);
       if (!url) throw new Error(`${n.id}: cannot find the API URL in "${line}"`);
       n.api.url = url;
       n.api.token = n.role === 'member' ? await readApiToken(join(n.dataDir, 'api-token')) : undefined;

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the joint-Feldman DKG as one pure state machine (deal, complain, justify,
+// qualify, finish, reshare); every transition checks the same state invariants, so they stay in one file.
 import { createHash, type KeyObject } from 'node:crypto';
 import { activeBackend as backend } from '../bls-backend.js';
 import { equalBytes, toHex, u32, utf8 } from '../bytes.js';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: halt, reduce and resume with their exact undo act on the same Jobs and
+// Deployments, and the write-ahead order between the two layers reads in one file.
 import type { KubernetesHookConfig } from '../config.js';
 import { startDeadline } from '../deadline.js';
 import { HttpTransportError } from '../http.js';
@@ -203,7 +205,13 @@ export class KubernetesHook implements HookAdapter {
     }
     await ctx.state.set(REPORT_KEY, report);
     this.logger?.info(
-      { hook: this.name, action, changed: report.changed.length, skipped: report.skipped },
+      {
+        event: 'kubernetes.applied',
+        hook: this.name,
+        action,
+        changed: report.changed.length,
+        skipped: report.skipped,
+      },
       'kubernetes hook applied',
     );
     if (errors.length === 1) throw errors[0];

@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: halt, reduce, resume and their exact undo act on the same Slurm objects
+// (partitions, job holds, suspensions, QOS/association limits, the relaunch of checkpointed jobs), and the
+// write-ahead order between those steps is the adapter's correctness; it reads in one file. Parsing of
+// Slurm's output lives in parse.ts, metering in metering.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type HookAction,
@@ -660,7 +664,14 @@ export class SlurmHook implements HookAdapter {
     e.status = 'requeued';
     await save();
     this.logger?.warn(
-      { hook: this.name, jobId: j.id, jobName: j.name, failure, relaunch: done + 1 },
+      {
+        event: 'slurm.job_requeued',
+        hook: this.name,
+        jobId: j.id,
+        jobName: j.name,
+        failure,
+        relaunch: done + 1,
+      },
       'slurm job failed right after resume released it; requeued it held to release it again',
     );
     if (!isHeld(j)) await this.jobStep(errors, () => this.scontrol(['requeuehold', j.id], signal));

@@ -56,7 +56,10 @@ export class Agreement {
         : null;
     const log = opts.logger.child({ component: 'agreement' });
     if (genesis.dkg === undefined)
-      log.warn({}, 'genesis has no DKG result: no votes or certificates until the DKG ceremony has run');
+      log.warn(
+        { event: 'dkg.missing' },
+        'genesis has no DKG result: no votes or certificates until the DKG ceremony has run',
+      );
     this.core = new AgreementCore({
       genesis,
       networkId: opts.networkId,

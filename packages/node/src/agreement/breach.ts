@@ -74,7 +74,7 @@ export class BreachFiler {
       const key = toHex(id);
       if (this.core.self === null) {
         this.core.log.debug(
-          { kind: evidence.kind, lab: sc.commitment.lab, breach: key },
+          { event: 'breach.seen', kind: evidence.kind, lab: sc.commitment.lab, breach: key },
           'breach seen (observer)',
         );
         continue;
@@ -89,6 +89,7 @@ export class BreachFiler {
       );
       this.core.log.warn(
         {
+          event: 'breach.detected',
           kind: evidence.kind,
           lab: sc.commitment.lab,
           epoch: sc.commitment.epoch,

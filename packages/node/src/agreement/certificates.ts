@@ -93,7 +93,10 @@ export class Certificates {
         this.core.threshold,
       );
     } catch (e) {
-      this.core.log.error({ height, err: (e as Error).message }, 'recovering the group signature failed');
+      this.core.log.error(
+        { event: 'certificate.recover_failed', height, err: (e as Error).message },
+        'recovering the group signature failed',
+      );
       return;
     }
     this.formed.add(key);
@@ -107,7 +110,13 @@ export class Certificates {
       signature,
     };
     this.core.log.info(
-      { height, target, signers: certificate.signers, resolves: resolves.map(toHex) },
+      {
+        event: 'certificate.formed',
+        height,
+        target,
+        signers: certificate.signers,
+        resolves: resolves.map(toHex),
+      },
       'certificate formed',
     );
     // Sent through the local door: validated there like any certificate (K_SIGNATURE would say a recovered
@@ -137,7 +146,12 @@ export class Certificates {
   recordDominated(cert: Certificate): void {
     this.core.store.transaction(() => this.core.store.breaches.resolve(cert.resolves, cert.height));
     this.core.log.warn(
-      { height: cert.height, target: cert.target, resolves: cert.resolves.map(toHex) },
+      {
+        event: 'certificate.dominated',
+        height: cert.height,
+        target: cert.target,
+        resolves: cert.resolves.map(toHex),
+      },
       'dominated certificate: its resolved breaches are recorded, the certificate itself is not stored',
     );
     this.core.emitChange();
@@ -194,6 +208,7 @@ export class Certificates {
     }
     this.core.log.info(
       {
+        event: 'certificate.applied',
         height: cert.height,
         state: cert.target,
         certificate: toHex(hash),
@@ -218,7 +233,7 @@ export class Certificates {
       });
       if (!v.ok) {
         this.core.log.error(
-          { height: h, code: v.code, detail: v.detail },
+          { event: 'certificate.stored_invalid', height: h, code: v.code, detail: v.detail },
           'stored certificate does not validate',
         );
         return;

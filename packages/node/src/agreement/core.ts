@@ -144,13 +144,13 @@ export class AgreementCore {
           const verdict = await this.publish(item.kind, item.msg as never);
           if (!verdict.ok && verdict.action === 'reject') {
             this.log.error(
-              { kind: item.kind, code: verdict.code, detail: verdict.detail },
+              { event: 'message.own_rejected', kind: item.kind, code: verdict.code, detail: verdict.detail },
               'own message rejected by ingest',
             );
           }
         } catch (e) {
           this.log.warn(
-            { kind: item.kind, err: (e as Error).message },
+            { event: 'message.publish_failed', kind: item.kind, err: (e as Error).message },
             'publish failed (re-sent later for votes)',
           );
         }

@@ -134,7 +134,10 @@ export class HookDriver {
     const hc = hookCertificateOf(cert, hash);
     this.track(
       runner.runFor(hc, { signal: this.abort.signal }).then((results) => {
-        this.core.log.info({ height: hc.height, action: actionForTarget(hc.target) }, 'hooks done');
+        this.core.log.info(
+          { event: 'hooks.done', height: hc.height, action: actionForTarget(hc.target) },
+          'hooks done',
+        );
         // A node whose start-up re-assert failed is ready again once the hooks of a newer state all ran.
         if (!this.ready && hc.height === this.core.machine.height && results.every((r) => r.status === 'ok'))
           this.setReady(null);
@@ -157,7 +160,10 @@ export class HookDriver {
     }
     if (cert.target === 'RUNNING') {
       if (this.core.store.hookJournal.entriesFor(toHex(row.hash)).length === 0) {
-        this.core.log.info({ height: cert.height }, 'running hooks of the applied certificate after restart');
+        this.core.log.info(
+          { event: 'hooks.rerun', height: cert.height },
+          'running hooks of the applied certificate after restart',
+        );
         this.run(cert, row.hash);
       }
       this.setReady(null);
@@ -166,18 +172,21 @@ export class HookDriver {
     const hc = hookCertificateOf(cert, row.hash);
     this.readyReason = `re-asserting the halt hooks of height ${cert.height}`;
     this.core.log.info(
-      { height: cert.height, hooks: this.names },
+      { event: 'hooks.reasserting', height: cert.height, hooks: this.names },
       're-asserting PAUSED: running halt hooks again',
     );
     this.track(
       runner.reassert(hc, { signal: this.abort.signal }).then((results) => {
         const failed = results.filter((r) => r.status === 'failed');
         if (failed.length === 0) {
-          this.core.log.info({ height: cert.height }, 'halt re-asserted: ready');
+          this.core.log.info({ event: 'hooks.reasserted', height: cert.height }, 'halt re-asserted: ready');
           this.setReady(null);
         } else {
           const why = failed.map((r) => `${r.hookName}: ${r.lastError ?? 'failed'}`).join('; ');
-          this.core.log.error({ height: cert.height, failed: why }, 'halt re-assert failed: not ready');
+          this.core.log.error(
+            { event: 'hooks.reassert_failed', height: cert.height, failed: why },
+            'halt re-assert failed: not ready',
+          );
           this.readyReason = `halt hooks of height ${cert.height} failed on start: ${why}`;
           this.core.emitChange();
         }
@@ -193,7 +202,9 @@ export class HookDriver {
 
   private track(p: Promise<unknown>): void {
     const t = p
-      .catch((e: unknown) => this.core.log.error({ err: (e as Error).message }, 'hook run failed'))
+      .catch((e: unknown) =>
+        this.core.log.error({ event: 'hooks.run_failed', err: (e as Error).message }, 'hook run failed'),
+      )
       .finally(() => {
         this.hookRuns.delete(t);
         this.core.emitChange();
@@ -203,7 +214,7 @@ export class HookDriver {
 
   private trip(reason: string): void {
     this.core.log.warn(
-      { reason, state: this.core.machine.state, height: this.core.machine.height },
+      { event: 'failsafe.tripped', reason, state: this.core.machine.state, height: this.core.machine.height },
       'fail-safe tripped: running halt hooks locally (no certificate; pause state unchanged)',
     );
     this.core.emitChange();
@@ -211,7 +222,10 @@ export class HookDriver {
   }
 
   private recover(): void {
-    this.core.log.warn({ state: this.core.machine.state }, 'fail-safe cleared: t members reachable again');
+    this.core.log.warn(
+      { event: 'failsafe.cleared', state: this.core.machine.state },
+      'fail-safe cleared: t members reachable again',
+    );
     this.core.emitChange();
     if (this.core.machine.state === 'RUNNING') this.runLocal('RUNNING', 'fail-safe cleared');
   }

@@ -24,7 +24,10 @@ export function recoverOnStart(core: AgreementCore, certificates: Certificates, 
     core.step({ type: 'vote', vote: decodeSignedVote(row.bytes), validated: true });
   const mine = core.store.signedHeights.signedAt(open);
   if (mine !== undefined) {
-    core.log.info({ height: open, target: mine.target }, 're-publishing own stored vote');
+    core.log.info(
+      { event: 'vote.republished', height: open, target: mine.target },
+      're-publishing own stored vote',
+    );
     core.send('vote', decodeSignedVote(mine.vote));
   }
 }

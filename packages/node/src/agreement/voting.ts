@@ -61,7 +61,7 @@ export class Voting {
     if (this.awaitingApproval.has(e.height)) return;
     this.awaitingApproval.add(e.height);
     this.core.log.warn(
-      { height: e.height, target: e.target, breaches: e.breaches.map(toHex) },
+      { event: 'approval.needed', height: e.height, target: e.target, breaches: e.breaches.map(toHex) },
       'judged evidence: waiting for operator approval (pausenet approve)',
     );
     this.core.emitChange();
@@ -124,7 +124,7 @@ export class Voting {
     );
     if (res.kind === 'conflict') {
       this.core.log.error(
-        { height, target, alreadySigned: res.signedTarget },
+        { event: 'vote.refused', height, target, alreadySigned: res.signedTarget },
         'slashing protection: refusing to sign a different statement at an already signed height',
       );
       return { signed: false, reason: `already signed ${res.signedTarget} at height ${height}` };
@@ -132,6 +132,7 @@ export class Voting {
     if (res.kind === 'new')
       this.core.log.info(
         {
+          event: 'vote.signed',
           height,
           target,
           breaches: what.breaches.map(toHex),
@@ -227,7 +228,13 @@ export class Voting {
       if (opts.dryRun === true) return { ...result, signed: mine !== undefined, dryRun: true };
       this.core.store.approvals.approve(height, target, chosen.ids, this.core.now());
       this.core.log.info(
-        { height, target, breaches: chosen.ids.map(toHex), source: chosen.source },
+        {
+          event: 'approval.recorded',
+          height,
+          target,
+          breaches: chosen.ids.map(toHex),
+          source: chosen.source,
+        },
         'operator approval recorded',
       );
       const v = this.core.step(approveEvent(machine.state, height, target, chosen.ids));

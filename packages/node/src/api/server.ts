@@ -152,7 +152,10 @@ export class ApiServer {
         sendJson(res, err.status, { error: { code: err.code, message: err.message } });
       } else {
         status = 500;
-        this.opts.logger.error({ route, err: (err as Error).message }, 'API handler failed');
+        this.opts.logger.error(
+          { event: 'api.handler_failed', route, err: (err as Error).message },
+          'API handler failed',
+        );
         if (!res.headersSent)
           sendJson(res, 500, { error: { code: 'INTERNAL', message: (err as Error).message } });
         else res.end();

@@ -3,7 +3,7 @@ import type { CommitmentView, HealthBody, StatusBody } from '@pausenet/protocol/
 import type { Agreement } from '../agreement/agreement.js';
 import type { SelfIdentity } from '../agreement/types.js';
 import type { PausenetLibp2p } from '../host.js';
-import { judgeLateness, type Lateness } from '../lateness.js';
+import { dueEpochs, judgeLateness, type Lateness } from '../lateness.js';
 import type { PeerManager } from '../peer-manager.js';
 import type { CommitmentRow, NodeStore } from '../store/repositories.js';
 
@@ -75,6 +75,29 @@ export class NodeViews {
       openCount: counts.open,
       resolvedCount: counts.resolved,
     };
+  }
+
+  /**
+   * Per member lab (GET /metrics): the issuedAt of its latest stored commitment, and how many epochs it
+   * missed: epochs due by now (lateness.ts `dueEpochs`) with no commitment of the lab stored. A chain
+   * holds one commitment per epoch, so its stored commitments in that span count the epochs not missed.
+   */
+  labDeadlines(): { lab: string; lastIssuedAt: number | null; missed: number }[] {
+    const { genesis, store } = this.o;
+    let first: number | null = null;
+    for (const m of genesis.members) {
+      const seq0 = store.commitments.get(m.id, 0);
+      if (seq0 !== undefined) first = Math.min(first ?? seq0.epoch, seq0.epoch);
+    }
+    const due = dueEpochs(genesis.policy, first, this.o.now());
+    return genesis.members.map((m) => {
+      const last = store.commitments.last(m.id);
+      return {
+        lab: m.id,
+        lastIssuedAt: last === undefined ? null : decodeSignedCommitment(last.bytes).commitment.issuedAt,
+        missed: due === null ? 0 : due.to - due.from + 1 - store.commitments.count(m.id, due),
+      };
+    });
   }
 
   /** GET /v1/health: ready once started and the start-up re-assert of the current state's hooks is done. */

@@ -32,16 +32,28 @@ export class VerdictRecorder {
     const code = v.ok ? 'OK' : v.code;
     this.metrics.messages.inc({ topic: kind, result, code, source });
     if (v.ok && peer !== undefined && source !== 'local') this.onAccept?.(peer);
-    if (v.ok) this.logger.debug({ kind, source, peer }, 'message accepted');
+    if (v.ok) this.logger.debug({ event: 'message.accepted', kind, source, peer }, 'message accepted');
     else if (v.action === 'reject') {
       // One warn line per (kind, code, source) every 10 s: a flood must not become a log flood.
       const suppressed = this.throttle.admit(`${kind}|${v.code}|${source}`);
       if (suppressed !== null)
         this.logger.warn(
-          { kind, source, peer, code: v.code, detail: v.detail, ...(suppressed > 0 ? { suppressed } : {}) },
+          {
+            event: 'message.rejected',
+            kind,
+            source,
+            peer,
+            code: v.code,
+            detail: v.detail,
+            ...(suppressed > 0 ? { suppressed } : {}),
+          },
           'message rejected',
         );
-    } else this.logger.debug({ kind, source, peer, code: v.code, detail: v.detail }, 'message ignored');
+    } else
+      this.logger.debug(
+        { event: 'message.ignored', kind, source, peer, code: v.code, detail: v.detail },
+        'message ignored',
+      );
   }
 }
 
@@ -74,7 +86,10 @@ export function makeTopicValidator(opts: {
       // [IGNORE] VERIFY_BUDGET: non-members together exceeded their signature-check budget.
       if (drop === 'RATE_LIMITED') opts.metrics.rateLimited.inc({ topic: opts.kind });
       opts.metrics.messages.inc({ topic: opts.kind, result: 'ignore', code: drop, source: 'gossip' });
-      opts.logger.debug({ kind: opts.kind, peer: id, code: drop }, 'message dropped before validation');
+      opts.logger.debug(
+        { event: 'message.dropped', kind: opts.kind, peer: id, code: drop },
+        'message dropped before validation',
+      );
       return TopicValidatorResult.Ignore;
     }
     const result = toTopicResult(await opts.ingest(opts.kind, msg.data, id));

@@ -91,11 +91,19 @@ export class SqliteCommitments implements CommitmentRepository {
     return rows.map((r) => ({ lab: r.lab, seq: r.seq, hash: new Uint8Array(r.hash) }));
   }
 
-  count(lab?: string): number {
+  count(lab?: string, epochs?: { from: number; to: number }): number {
     const r = (
-      lab
-        ? this.db.sql('SELECT COUNT(*) AS n FROM commitments WHERE lab = ?').get(lab)
-        : this.db.sql('SELECT COUNT(*) AS n FROM commitments').get()
+      lab && epochs
+        ? this.db
+            .sql('SELECT COUNT(*) AS n FROM commitments WHERE lab = ? AND epoch >= ? AND epoch <= ?')
+            .get(lab, epochs.from, epochs.to)
+        : lab
+          ? this.db.sql('SELECT COUNT(*) AS n FROM commitments WHERE lab = ?').get(lab)
+          : epochs
+            ? this.db
+                .sql('SELECT COUNT(*) AS n FROM commitments WHERE epoch >= ? AND epoch <= ?')
+                .get(epochs.from, epochs.to)
+            : this.db.sql('SELECT COUNT(*) AS n FROM commitments').get()
     ) as { n: number };
     return r.n;
   }

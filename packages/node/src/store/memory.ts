@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the in-memory NodeStore implements every repository of store/repositories.ts
+// with the same rules as SQLite, for agreement unit tests; one file mirrors the one interface file.
 import type { HookAction, HookJournalEntry, HookStateStore } from '@pausenet/hooks';
 import { compareBytes, type PauseState, toHex } from '@pausenet/protocol';
 import type {
@@ -80,8 +82,11 @@ class MemoryCommitments implements CommitmentRepository {
       return { lab, seq: h.seq, hash: h.hash };
     });
   }
-  count(lab?: string): number {
-    return lab === undefined ? this.rows.length : this.ofLab(lab).length;
+  count(lab?: string, epochs?: { from: number; to: number }): number {
+    const rows = lab === undefined ? this.rows : this.ofLab(lab);
+    return epochs === undefined
+      ? rows.length
+      : rows.filter((r) => r.epoch >= epochs.from && r.epoch <= epochs.to).length;
   }
 }
 

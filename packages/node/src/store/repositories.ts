@@ -70,7 +70,8 @@ export interface CommitmentRepository {
   rivals(lab: string, epoch: number, seq: number): CommitmentRow[];
   /** Head of every lab's chain. */
   heads(): ChainHead[];
-  count(lab?: string): number;
+  /** Stored commitments (of `lab`; with `epochs`, only those with from <= epoch <= to). */
+  count(lab?: string, epochs?: { from: number; to: number }): number;
 }
 
 /** Signed evidence (table evidence). */

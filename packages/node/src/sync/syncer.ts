@@ -98,7 +98,10 @@ export class Syncer {
     }
     const run = this.syncWith(peer)
       .catch((err) => {
-        this.deps.logger.debug({ peer, err: (err as Error).message }, 'sync with peer failed');
+        this.deps.logger.debug(
+          { event: 'sync.peer_failed', peer, err: (err as Error).message },
+          'sync with peer failed',
+        );
       })
       .finally(() => {
         this.running.delete(peer);

@@ -1,7 +1,7 @@
 import { missedAfter } from '@pausenet/protocol';
 import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { judgeLateness } from '../../src/lateness.js';
+import { dueEpochs, judgeLateness } from '../../src/lateness.js';
 import { Store } from '../../src/store/index.js';
 import { makeAgreementGenesis } from '../helpers/agreement-net.js';
 
@@ -21,6 +21,17 @@ describe('first seen and lateness', () => {
     expect(judgeLateness(genesis.policy, 3, due + skew, never)).toBe('on-time');
     expect(judgeLateness(genesis.policy, 3, due + skew + 1, always)).toBe('late');
     expect(judgeLateness(genesis.policy, 3, due + skew + 1, never)).toBe('not-judged');
+  });
+
+  it('missed deadlines are counted from the first committed epoch up to the last epoch past deadline + grace', () => {
+    const p = genesis.policy;
+    // Nothing committed anywhere yet: nothing can have been missed, however far past genesisTime.
+    expect(dueEpochs(p, null, missedAfter(p, 100) + 1)).toBeNull();
+    // The network started at epoch 5: epochs 0-4 (before it existed) are never due.
+    expect(dueEpochs(p, 5, missedAfter(p, 5))).toBeNull();
+    expect(dueEpochs(p, 5, missedAfter(p, 5) + 1)).toEqual({ from: 5, to: 5 });
+    expect(dueEpochs(p, 5, missedAfter(p, 8) + 1)).toEqual({ from: 5, to: 8 });
+    expect(dueEpochs(p, 5, missedAfter(p, 9))).toEqual({ from: 5, to: 8 });
   });
 
   it('node_runs: a deadline is observed only by a run that was up (and past its settle time) at that instant', () => {

@@ -62,6 +62,11 @@ describe('Store (SQLite, WAL, synchronous=FULL)', () => {
     expect(s.commitments.last('lab-a')?.seq).toBe(1);
     expect(s.commitments.heads()).toEqual([{ lab: 'lab-a', seq: 1, hash: h(3) }]);
     expect(s.commitments.range('lab-a', 0, 10, 1).map((r) => r.seq)).toEqual([0]);
+    expect(s.commitments.insert(row('lab-b', 0, 4))).toBe('inserted');
+    expect(s.commitments.count('lab-a', { from: 1, to: 5 })).toBe(1);
+    expect(s.commitments.count('lab-a', { from: 0, to: 1 })).toBe(2);
+    expect(s.commitments.count(undefined, { from: 0, to: 0 })).toBe(2);
+    expect(s.commitments.count('lab-a')).toBe(2);
     expect(s.certificates.insert({ height: 1, hash: h(9), bytes: h(9), receivedAt: 1 })).toBe('inserted');
     expect(s.certificates.insert({ height: 1, hash: h(8), bytes: h(8), receivedAt: 1 })).toBe('conflict');
     expect(s.certificates.height()).toBe(1);

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the pause state machine (docs/protocol.md "Pause state machine") is one pure
+// transition function over one state; splitting its event handlers apart would hide the invariants they share.
 import { breachIdOf, breachKeyOf } from '../breach.js';
 import { toHex } from '../bytes.js';
 import { LIMITS } from '../codec/limits.js';

@@ -1,7 +1,9 @@
+// Over 400 lines on purpose: the setup ceremony as one pure state machine (turns, contributions,
+// verification, preparation of phase 2, finish); its transitions share one state and its checks.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519PublicKey, toHex } from '@pausenet/crypto';
-import * as snarkjs from 'snarkjs';
 import { ZkError } from '../errors.js';
+import { loadSnarkjs, snarkjs } from '../snarkjs-load.js';
 import { encodeVerificationKey, type VerificationKeyJson } from '../vkey.js';
 import { signContribution, verifyContributionSignature } from './codec.js';
 import { extendsByOne, r1csSize, readBinFile } from './files.js';
@@ -156,9 +158,10 @@ function checkOptions(o: SetupOptions): void {
 /** Start the ceremony: build the initial accumulator; member 1 contributes at once. */
 export async function setupInit(opts: SetupOptions): Promise<SetupStepResult> {
   checkOptions(opts);
-  const curve = await snarkjs.curves.getCurveFromName('bn128');
+  await loadSnarkjs();
+  const curve = await snarkjs().curves.getCurveFromName('bn128');
   const head = await memo(opts.cache, `ptau0:${opts.power}`, () =>
-    written((out) => snarkjs.powersOfTau.newAccumulator(curve, opts.power, out)),
+    written((out) => snarkjs().powersOfTau.newAccumulator(curve, opts.power, out)),
   );
   const state: SetupState = {
     opts,
@@ -183,6 +186,8 @@ export async function setupInit(opts: SetupOptions): Promise<SetupStepResult> {
 export async function setupStep(state: SetupState, event: SetupEvent, now: number): Promise<SetupStepResult> {
   if (state.phase === 'done' || state.phase === 'failed')
     return { state, out: [], ignored: { code: 'FINISHED', detail: 'the ceremony is over' } };
+  // Before any verification: a missing snarkjs must not be mistaken for a bad contribution.
+  await loadSnarkjs();
   const exclusionPhase = state.phase === 2 ? 2 : 1;
   if (event.type === 'tick') {
     if (now < state.deadline) return { state, out: [] };
@@ -270,7 +275,7 @@ async function verifyPrepared(
       return { reason: 'BAD_PREPARED', detail: `no Lagrange section ${section}` };
   let ok = false;
   try {
-    ok = await snarkjs.powersOfTau.verify(mem(data));
+    ok = await snarkjs().powersOfTau.verify(mem(data));
   } catch (e) {
     return { reason: 'BAD_PREPARED', detail: `snarkjs: ${(e as Error)?.message ?? String(e)}` };
   }
@@ -288,8 +293,8 @@ async function verifyContribution(
   try {
     ok =
       state.phase === 1
-        ? await snarkjs.powersOfTau.verify(mem(data))
-        : await snarkjs.zKey.verifyFromInit(
+        ? await snarkjs().powersOfTau.verify(mem(data))
+        : await snarkjs().zKey.verifyFromInit(
             mem(state.initialKey as Uint8Array),
             mem(state.prepared as Uint8Array),
             mem(data),
@@ -349,7 +354,7 @@ async function afterTurn(r: SetupStepResult, now: number, next: number): Promise
     if (state.phase === 'prepare') {
       const head = state.head;
       const prepared = await memo(o.cache, `prepared:${toHex(state.headHash)}`, () =>
-        written((f) => snarkjs.powersOfTau.preparePhase2(mem(head), f)),
+        written((f) => snarkjs().powersOfTau.preparePhase2(mem(head), f)),
       );
       out.push(
         signContribution(
@@ -379,7 +384,7 @@ async function afterTurn(r: SetupStepResult, now: number, next: number): Promise
 async function enterPhase2(state: SetupState, prepared: Uint8Array, now: number): Promise<SetupState> {
   const o = state.opts;
   const initialKey = await memo(o.cache, `zkey0:${toHex(sha256(o.r1cs))}:${toHex(sha256(prepared))}`, () =>
-    written((f) => snarkjs.zKey.newZKey(mem(o.r1cs), mem(prepared), f)),
+    written((f) => snarkjs().zKey.newZKey(mem(o.r1cs), mem(prepared), f)),
   );
   return {
     ...state,
@@ -402,8 +407,8 @@ async function contribute(
   const name = `pausenet member ${self.index}`;
   const data =
     phase === 1
-      ? await written((out) => snarkjs.powersOfTau.contribute(mem(state.head), out, name, entropy))
-      : await written((out) => snarkjs.zKey.contribute(mem(state.head), out, name, entropy));
+      ? await written((out) => snarkjs().powersOfTau.contribute(mem(state.head), out, name, entropy))
+      : await written((out) => snarkjs().zKey.contribute(mem(state.head), out, name, entropy));
   return signContribution(
     {
       type: 'contribution',
@@ -442,7 +447,9 @@ async function finishPhase(state: SetupState, now: number): Promise<SetupState> 
   }
   if (state.phase === 1)
     return { ...state, phase: 'prepare', turn: 0, deadline: now + state.opts.prepareTimeoutMs };
-  const verificationKey = (await snarkjs.zKey.exportVerificationKey(mem(state.head))) as VerificationKeyJson;
+  const verificationKey = (await snarkjs().zKey.exportVerificationKey(
+    mem(state.head),
+  )) as VerificationKeyJson;
   const verificationKeyBytes = encodeVerificationKey(verificationKey);
   const output: SetupOutput = {
     verificationKey,

@@ -6,13 +6,15 @@ import {
   encodeSetupContribution,
   type SetupContribution,
   type SetupFailure,
-  type SetupOptions,
   type SetupOutput,
+} from '../../src/index.js';
+import {
+  type SetupOptions,
   type SetupState,
   type SetupStepResult,
   setupInit,
   setupStep,
-} from '../../src/index.js';
+} from '../../src/prover.js';
 
 /** In-process broadcast driver for the setup ceremony: every message goes through the codec. */
 
