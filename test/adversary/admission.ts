@@ -10,10 +10,10 @@ import { type TCPSocketOptions, tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { blsSign, ed25519Generate } from '@pausenet/crypto';
 import { createHost, handleReqResp, protocolName, topicName } from '@pausenet/node';
-import { encodeCertificate, encodeSignedEvidence, signEvidence } from '@pausenet/protocol';
+import { encodeCertificate, encodeSignedEvidence, fromHex, signEvidence } from '@pausenet/protocol';
+import type { Cluster, HarnessNode } from '@pausenet/testkit/cluster';
 import Database from 'better-sqlite3';
 import { createLibp2p } from 'libp2p';
-import type { Cluster, HarnessNode } from '../harness/cluster.js';
 import type { AdversarySpec } from '../harness/manifest.js';
 
 /** What the admission adversaries saw, for the scenario's assertions. */
@@ -184,7 +184,7 @@ async function syncLiar(
   note: (s: string) => void,
 ): Promise<void> {
   const nid = cluster.networkIdHex;
-  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const networkId = fromHex(nid);
   const stranger = ed25519Generate();
   const page = Array.from({ length: 256 }, (_, i) =>
     encodeSignedEvidence(
@@ -331,7 +331,7 @@ async function certFlood(
   note: (s: string) => void,
 ): Promise<void> {
   const nid = cluster.networkIdHex;
-  const networkId = new Uint8Array(Buffer.from(nid, 'hex'));
+  const networkId = fromHex(nid);
   const topic = topicName(nid, 'certificates');
   const targets = cluster.nodes.filter((n) => n.child?.running);
   const signers = cluster.genesis.members.slice(0, cluster.genesis.threshold).map((m) => m.id);
@@ -346,7 +346,7 @@ async function certFlood(
         networkId,
         height,
         signers,
-        blsSign(cluster.keys.shares[1] as Uint8Array, randomBytes(32)),
+        blsSign(cluster.shares[1] as Uint8Array, randomBytes(32)),
       ),
     );
     const host = await createHost({

@@ -20,6 +20,7 @@ import {
   epochAt,
   epochStart,
   evidenceFromJson,
+  fromHex,
   hashSignedCommitment,
   type PauseState,
   type SignedCommitment,
@@ -27,12 +28,10 @@ import {
   signEvidence,
   signVote,
   statementBytes,
+  toHex,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import { DEVNET_PASSPHRASE } from '../../packages/cli/dist/devnet/setup.js';
-import { readKeystore } from '../../packages/cli/dist/io/keystore.js';
-import type { Cluster } from '../harness/cluster.js';
-import { sleep, waitFor } from '../harness/cluster.js';
+import { type Cluster, sleep, waitFor } from '@pausenet/testkit/cluster';
 import type { AdversarySpec } from '../harness/manifest.js';
 import { type AdmissionStats, isAdmissionSpec, runAdmission } from './admission.js';
 
@@ -67,7 +66,7 @@ export class Adversary {
       listen: ['/ip4/127.0.0.1/tcp/0'],
       gossip: { maxMessageBytes: 4 << 20 },
     });
-    const a = new Adversary(cluster, host, new Uint8Array(Buffer.from(cluster.networkIdHex, 'hex')));
+    const a = new Adversary(cluster, host, fromHex(cluster.networkIdHex));
     // gossipsub would relay valid messages across a partition: the harness puts this peer on one side
     cluster.outsiders.push(host.peerId.toString());
     for (const t of ['commitments', 'evidence', 'votes', 'certificates'] as Topic[])
@@ -92,8 +91,7 @@ export class Adversary {
           `connections=${host.getConnections().length} subscribers=${host.services.pubsub.getSubscribers(a.topic('votes')).length} dialErrors=${dialErrors.join('; ')}`,
         );
       },
-      60_000,
-      200,
+      { timeoutMs: 60_000, everyMs: 200 },
     );
     return a;
   }
@@ -112,9 +110,8 @@ export class Adversary {
   }
 
   private async memberSecrets(lab: string): Promise<{ identity: Uint8Array; index: number }> {
-    const n = this.cluster.node(lab);
-    const s = await readKeystore(join(n.dataDir, 'keystore.json'), DEVNET_PASSPHRASE);
-    return { identity: new Uint8Array(Buffer.from(s.identitySecretKey, 'hex')), index: s.index };
+    const l = this.cluster.lab(lab);
+    return { identity: l.secretKey, index: l.index };
   }
 
   private async latestCommitments(): Promise<CommitmentJson[]> {
@@ -145,16 +142,14 @@ export class Adversary {
     const wrongHeights = Array.from({ length: POOL }, (_, i) => 50 + i);
     const wrongHeightPartials = wrongHeights.map((h) =>
       blsSign(
-        this.cluster.keys.shares[0]!,
+        this.cluster.shares[0]!,
         statementBytes({ networkId: this.networkId, height: h, target: 'PAUSED', step: 'up', resolves: [] }),
       ),
     );
-    const badPartials = Array.from({ length: POOL }, () =>
-      blsSign(this.cluster.keys.shares[0]!, randomBytes(32)),
-    );
+    const badPartials = Array.from({ length: POOL }, () => blsSign(this.cluster.shares[0]!, randomBytes(32)));
     const fakeGroupSigs = Array.from({ length: POOL }, (_, i) =>
       blsSign(
-        this.cluster.keys.shares[1]!,
+        this.cluster.shares[1]!,
         statementBytes({
           networkId: this.networkId,
           height: 1 + (i % 2),
@@ -258,7 +253,7 @@ export class Adversary {
     const p =
       partial ??
       blsSign(
-        this.cluster.keys.shares[idx - 1]!,
+        this.cluster.shares[idx - 1]!,
         statementBytes({ networkId: this.networkId, height, target, step: 'up', resolves: [] }),
       );
     return encodeSignedVote(
@@ -295,7 +290,7 @@ export class Adversary {
       },
       s.identity,
     );
-    this.validAdversarialCommitments.push(Buffer.from(hashSignedCommitment(twin)).toString('hex'));
+    this.validAdversarialCommitments.push(toHex(hashSignedCommitment(twin)));
     await this.publish('commitments', 'equivocation', encodeSignedCommitment(twin));
     note(`adversary: ${lab} equivocated on epoch ${orig.commitment.epoch} seq ${orig.commitment.seq}`);
   }
@@ -431,7 +426,7 @@ export class Adversary {
       s.identity,
     );
     const bytes = encodeSignedCommitment(sc);
-    const hash = Buffer.from(hashSignedCommitment(sc)).toString('hex');
+    const hash = toHex(hashSignedCommitment(sc));
     this.validAdversarialCommitments.push(hash);
     const net = this.cluster.networkIdHex;
     const lim = { maxItems: 256, timeoutMs: 10_000 };

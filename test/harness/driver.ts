@@ -1,6 +1,6 @@
+import { Cluster, type HarnessNode, sleep } from '@pausenet/testkit/cluster';
 import type { AdmissionStats } from '../adversary/admission.js';
 import { Adversary } from '../adversary/adversary.js';
-import { Cluster, type HarnessNode, sleep } from './cluster.js';
 import { checkInvariants, type InvariantReport, type InvariantResult, snapshotNode } from './invariants.js';
 import type { Manifest, Perturbation } from './manifest.js';
 

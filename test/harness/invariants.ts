@@ -9,6 +9,7 @@ import {
   decodeSignedEvidence,
   decodeSignedVote,
   encodeEvidenceBody,
+  fromHex,
   type Genesis,
   hashSignedCommitment,
   signingBytes,
@@ -17,8 +18,8 @@ import {
   validateCommitmentIntrinsic,
   validateVote,
 } from '@pausenet/protocol';
+import type { Cluster, HarnessNode } from '@pausenet/testkit/cluster';
 import Database from 'better-sqlite3';
-import type { Cluster, HarnessNode } from './cluster.js';
 
 /** What one node holds, read from its SQLite file (read-only) after it stopped. */
 export interface NodeSnapshot {
@@ -54,8 +55,6 @@ export interface InvariantReport {
   text: string;
 }
 
-const hex = (b: Uint8Array | Buffer): string => Buffer.from(b).toString('hex');
-
 /** Read a node's SQLite file read-only plus its hook log. */
 export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
   const db = new Database(join(n.dataDir, 'pausenet.db'), { readonly: true, fileMustExist: true });
@@ -79,7 +78,7 @@ export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
       bytes: Buffer;
     }[];
     const chains = new Map<string, string[]>();
-    for (const r of cRows) chains.set(r.lab, [...(chains.get(r.lab) ?? []), `${r.seq}:${hex(r.hash)}`]);
+    for (const r of cRows) chains.set(r.lab, [...(chains.get(r.lab) ?? []), `${r.seq}:${toHex(r.hash)}`]);
     const tables = new Set(
       (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]).map(
         (r) => r.name,
@@ -121,13 +120,13 @@ export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
     return {
       id: n.id,
       role: n.role,
-      certificates: new Map(certRows.map((r) => [r.height, hex(r.hash)])),
+      certificates: new Map(certRows.map((r) => [r.height, toHex(r.hash)])),
       certBytes: new Map(certRows.map((r) => [r.height, new Uint8Array(r.bytes)])),
       chains,
       commitmentRows: cRows.map((r) => ({ lab: r.lab, seq: r.seq, bytes: new Uint8Array(r.bytes) })),
       evidenceRows: (
         db.prepare('SELECT hash, bytes FROM evidence').all() as { hash: Buffer; bytes: Buffer }[]
-      ).map((r) => ({ hash: hex(r.hash), bytes: new Uint8Array(r.bytes) })),
+      ).map((r) => ({ hash: toHex(r.hash), bytes: new Uint8Array(r.bytes) })),
       voteRows: (
         db.prepare('SELECT height, target, voter, bytes FROM votes').all() as {
           height: number;
@@ -140,11 +139,11 @@ export async function snapshotNode(n: HarnessNode): Promise<NodeSnapshot> {
       pauseState: {
         height: ps?.height ?? 0,
         state: ps?.state ?? 'RUNNING',
-        certificateHash: ps?.h ? hex(ps.h) : null,
+        certificateHash: ps?.h ? toHex(ps.h) : null,
       },
       hookRuns,
       hookJournal: journal,
-      breaches: new Map(breachRows.map((r) => [hex(r.id), r.h])),
+      breaches: new Map(breachRows.map((r) => [toHex(r.id), r.h])),
     };
   } finally {
     db.close();
@@ -164,11 +163,11 @@ export interface CheckInput {
   live: InvariantResult[];
 }
 
-/** Evaluate every invariant of issue 9 over the snapshots; pure apart from BLS/Ed25519 checks. */
+/** Evaluate every invariant (docs/protocol.md "Invariants") over the snapshots; pure apart from BLS/Ed25519 checks. */
 export function checkInvariants(inp: CheckInput): InvariantReport {
   const { cluster, snapshots, published, adversarial, byzantine } = inp;
   const g: Genesis = cluster.genesis;
-  const networkId = new Uint8Array(Buffer.from(cluster.networkIdHex, 'hex'));
+  const networkId = fromHex(cluster.networkIdHex);
   const results: InvariantResult[] = [];
   const add = (name: string, problems: string[], okDetail: string) =>
     results.push({
@@ -211,7 +210,7 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
   let unexpectedTotal = 0;
   for (const s of snapshots) {
     const stored = new Set(
-      s.commitmentRows.map((r) => hex(hashSignedCommitment(decodeSignedCommitment(r.bytes)))),
+      s.commitmentRows.map((r) => toHex(hashSignedCommitment(decodeSignedCommitment(r.bytes)))),
     );
     const lost = [...published].filter((h) => !stored.has(h));
     const unexpected = [...stored].filter((h) => !published.has(h) && !adversarial.has(h));
@@ -345,7 +344,7 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
       const cert: Certificate = decodeCertificate(bytes);
       const v = validateCertificate(cert, { genesis: g, networkId, currentHeight: h - 1 });
       if (!v.ok) p6.push(`${s.id}: stored certificate ${h} fails ${v.code}`);
-      if (hex(certificateHash(cert)) !== s.certificates.get(h))
+      if (toHex(certificateHash(cert)) !== s.certificates.get(h))
         p6.push(`${s.id}: certificate ${h} hash mismatch`);
     }
   }
@@ -376,7 +375,7 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
     const named = new Map<string, number>();
     for (const [h, bytes] of s.certBytes) {
       if (h > s.pauseState.height) continue;
-      for (const id of decodeCertificate(bytes).resolves) named.set(hex(id), h);
+      for (const id of decodeCertificate(bytes).resolves) named.set(toHex(id), h);
     }
     for (const [id, h] of named) {
       resolvedTotal++;

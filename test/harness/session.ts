@@ -1,5 +1,5 @@
+import { Cluster, type ClusterOptions, type HarnessNode, sleep, waitFor } from '@pausenet/testkit/cluster';
 import { Adversary } from '../adversary/adversary.js';
-import { Cluster, type ClusterOptions, type HarnessNode, sleep, waitFor } from './cluster.js';
 import { BREACH_METRICS, normalMetrics } from './driver.js';
 import { checkInvariants, type InvariantReport, snapshotNode } from './invariants.js';
 
@@ -40,7 +40,7 @@ export class Session {
     this.cluster.networkIdHex = await waitFor(
       'the network id',
       async () => (await this.cluster.status(nodes[0] as HarnessNode)).networkId,
-      this.cluster.stepMs,
+      { timeoutMs: this.cluster.stepMs },
     );
     await this.cluster.waitConnected(nodes.filter((n) => n.role === 'member'));
     await sleep(1000); // gossip mesh heartbeat

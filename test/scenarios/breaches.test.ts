@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { DEFAULT_CLOCK_SKEW_MS, epochAt, missedAfter } from '@pausenet/protocol';
+import { type HarnessNode, sleep, waitFor } from '@pausenet/testkit/cluster';
 import { describe, expect, it } from 'vitest';
-import { type HarnessNode, sleep, waitFor } from '../harness/cluster.js';
 import { normalMetrics } from '../harness/driver.js';
 import { Session } from '../harness/session.js';
 
@@ -44,7 +44,7 @@ async function waitSentinelHook(s: Session, labs: HarnessNode[], height: number,
         ? true
         : undefined;
     },
-    s.cluster.stepMs,
+    { timeoutMs: s.cluster.stepMs },
   );
 }
 
@@ -92,7 +92,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
             );
             return want.every((h) => got.includes(h)) ? true : undefined;
           },
-          s.cluster.stepMs,
+          { timeoutMs: s.cluster.stepMs },
         );
         await sleep(4_000);
         await expectSettled(s, s.cluster.nodes, 2, 'RUNNING');
@@ -147,7 +147,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
             const ss = await Promise.all(s.cluster.nodes.map((n) => s.cluster.status(n)));
             return ss.every((x) => x.breaches.openCount === 2) ? true : undefined;
           },
-          s.cluster.stepMs,
+          { timeoutMs: s.cluster.stepMs },
         );
         const open = (await s.cluster.status(a)).breaches.open;
         const first = open.find((x) => x.lab === 'lab-b')?.id as string;
@@ -165,13 +165,12 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
             // Observed at the first 200: the sentinel must already be back.
             return h.code === 200 ? { ...h, sentinel: existsSync(a.sentinel) } : undefined;
           },
-          s.cluster.stepMs,
-          50,
+          { timeoutMs: s.cluster.stepMs, everyMs: 50 },
         );
         expect(ready).toMatchObject({ code: 200, sentinel: true });
         const hooks = (await s.cluster.status(a)).hooks.filter((h) => h.height === 1);
         expect(hooks.map((h) => [h.hook, h.status, h.reasserts]).sort()).toEqual([
-          ['devnet-log', 'ok', 1],
+          ['cluster-log', 'ok', 1],
           ['sentinel', 'ok', 1],
         ]);
         s.note('lab-a restarted while PAUSED: sentinel back, halt re-asserted, then ready');
@@ -237,7 +236,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
           'every lab to fetch the planted commitment by sync',
           async () =>
             (await Promise.all(labs.map(viewOf))).every((v) => v !== undefined) ? true : undefined,
-          s.cluster.stepMs,
+          { timeoutMs: s.cluster.stepMs },
         );
         for (const l of labs) {
           const v = (await viewOf(l)) as CommitmentView;
@@ -263,7 +262,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
             );
             return all.every((list) => list.some((x) => x.hash === ev.hash)) ? true : undefined;
           },
-          s.cluster.stepMs,
+          { timeoutMs: s.cluster.stepMs },
         );
         // For a commitment that arrived in time the node refuses to call it missed.
         const onTime = (await s.cluster.api<CommitmentView[]>(b, 'GET', '/v1/commitments?lab=lab-b'))[0];
@@ -277,7 +276,7 @@ describe('breaches across a pause and a resume (4 labs t=3 + 1 observer as proce
         await waitFor(
           'the observer to sync lab-d',
           async () => ((await viewOf(obs)) !== undefined ? true : undefined),
-          s.cluster.stepMs,
+          { timeoutMs: s.cluster.stepMs },
         );
         const seen = await s.cluster.api<CommitmentView[]>(obs, 'GET', '/v1/commitments');
         expect(seen.length).toBe(4);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type HarnessNode, sleep, waitFor } from '@pausenet/testkit/cluster';
 import { describe, expect, it } from 'vitest';
-import { type HarnessNode, sleep, waitFor } from '../harness/cluster.js';
 import { normalMetrics } from '../harness/driver.js';
 import { Session } from '../harness/session.js';
 
@@ -115,7 +115,7 @@ describe('member evidence flood (processes, testDealer keys)', () => {
               ? true
               : undefined;
           },
-          60_000,
+          { timeoutMs: 60_000 },
         );
         const report = await s.finish();
         expect(report.ok, report.text).toBe(true);

@@ -1,29 +1,15 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { blsSecretToPublic, blsSign } from '@pausenet/crypto';
-import {
-  type Genesis,
-  genesisToYaml,
-  makePolicy,
-  networkIdOf,
-  parseGenesisYaml,
-  statementBytes,
-} from '@pausenet/protocol';
+import { blsSign } from '@pausenet/crypto';
+import { fromHex, genesisToYaml, statementBytes, statementOf, toHex } from '@pausenet/protocol';
+import { certificate, testDealer, testGenesis } from '@pausenet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, spawnCli, TempDirs } from './helpers.js';
 
 const tmp = new TempDirs();
 afterAll(() => tmp.cleanup());
 const PASS = { PAUSENET_PASSPHRASE: 'correct horse battery' };
-
-function scalar(n: number): Uint8Array {
-  const b = new Uint8Array(32);
-  b[31] = n;
-  b[0] = 0x11;
-  return b;
-}
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('pausenet help and usage errors', { timeout: 120_000 }, () => {
   it('--help lists every command; commands have examples', async () => {
@@ -191,54 +177,18 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
   let cert: Record<string, unknown>;
   beforeAll(async () => {
     dir = await tmp.make();
-    const members = [1, 2, 3, 4].map((i) => ({
-      id: `lab-${'abcd'[i - 1]}`,
-      name: `Lab ${i}`,
-      index: i,
-      publicKey: new Uint8Array(32).fill(i),
-      peerIds: [],
-      addrs: [],
-    }));
-    const g: Genesis = {
-      version: 2,
-      name: 'verify-test',
-      threshold: 3,
-      members,
-      policy: makePolicy({
-        genesisTime: 0,
-        epochMs: 3_600_000,
-        deadlineMs: 60_000,
-        graceMs: 60_000,
-        caps: {
-          trainingFlop: 10n ** 26n,
-          largestRunFlop: 10n ** 25n,
-          maxParams: 10n ** 12n,
-          datasetTokens: 10n ** 14n,
-        },
-      }),
-      dkg: {
-        groupPublicKey: blsSecretToPublic(scalar(7)),
-        publicShares: [1, 2, 3, 4].map((i) => blsSecretToPublic(scalar(20 + i))),
-        transcriptHash: new Uint8Array(32).fill(9),
-      },
-    };
+    // TRUSTED test dealer: the test signs certificates with the dealt shares.
+    const net = testGenesis({ labs: 4, threshold: 3, name: 'verify-test' });
     genesisFile = join(dir, 'genesis.yaml');
-    await writeFile(genesisFile, genesisToYaml(g));
-    const parsed = parseGenesisYaml(await readFile(genesisFile, 'utf8'));
-    const statement = statementBytes({
-      networkId: networkIdOf(parsed),
-      height: 1,
-      target: 'PAUSED',
-      step: 'up',
-      resolves: [],
-    });
+    await writeFile(genesisFile, genesisToYaml(net.genesis));
+    const c = certificate(net, { height: 1, target: 'PAUSED', signers: ['lab-a', 'lab-b', 'lab-c'] });
     cert = {
       height: 1,
       target: 'PAUSED',
       step: 'up',
-      statement: hex(statement),
-      signature: hex(blsSign(scalar(7), statement)),
-      signers: ['lab-a', 'lab-b', 'lab-c'],
+      statement: toHex(statementBytes(statementOf(c))),
+      signature: toHex(c.signature),
+      signers: c.signers,
       resolves: [],
     };
   });
@@ -269,7 +219,7 @@ describe('pausenet verify', { timeout: 120_000 }, () => {
   it('rejects bad certificates with exit 1 and the reason', async () => {
     const badSig = {
       ...cert,
-      signature: hex(blsSign(scalar(8), Buffer.from(String(cert.statement), 'hex'))),
+      signature: toHex(blsSign(testDealer(1, 1).groupSecret, fromHex(String(cert.statement)))),
     };
     const notJson = join(dir, 'garbage.json');
     await writeFile(notJson, 'not json');

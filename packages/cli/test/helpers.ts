@@ -3,15 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunResult, runToEnd } from '@pausenet/testkit';
 
 /** The built CLI entry point (tests run the real binary). */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult } from '@pausenet/testkit';
 
 /**
  * The API URL in the `node.started` line `pausenet start` prints on stdout (a JSON line), once printed.
@@ -35,28 +32,10 @@ export function run(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, PAUSENET_PASSPHRASE: '', ...opts.env },
-      cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pausenet ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 120_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runToEnd(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PAUSENET_PASSPHRASE: '', ...opts.env },
+    cwd: opts.cwd,
+    timeoutMs: opts.timeoutMs,
   });
 }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunResult, runToEnd } from '@pausenet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startedApi, TempDirs } from './helpers.js';
 
@@ -21,41 +22,16 @@ const DEV_ONLY = [
   'axe-core',
 ];
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command to completion (stdin closed), killing it after `timeoutMs`. */
+/** Run a command to completion (stdin closed) in the repository root unless `cwd` says otherwise. */
 function sh(
   cmd: string,
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+): Promise<RunResult> {
+  return runToEnd(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    timeoutMs: opts.timeoutMs,
   });
 }
 

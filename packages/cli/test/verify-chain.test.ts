@@ -1,16 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blsSecretToPublic, blsSign } from '@pausenet/crypto';
 import {
-  type Genesis,
+  fromHex,
   genesisToYaml,
   type Level,
-  makePolicy,
-  networkIdOf,
   type Step,
   statementBytes,
+  statementOf,
   toHex,
 } from '@pausenet/protocol';
+import { certificate, testGenesis } from '@pausenet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, TempDirs } from './helpers.js';
 
@@ -18,61 +17,25 @@ import { run, TempDirs } from './helpers.js';
 const tmp = new TempDirs();
 afterAll(() => tmp.cleanup());
 
-function scalar(n: number): Uint8Array {
-  const b = new Uint8Array(32);
-  b[31] = n;
-  b[0] = 0x11;
-  return b;
-}
+// TRUSTED test dealer: the test signs certificates with the dealt shares.
+const net = testGenesis({ labs: 4, threshold: 3, name: 'verify-chain-test' });
 
-const members = [1, 2, 3, 4].map((i) => ({
-  id: `lab-${'abcd'[i - 1]}`,
-  name: `Lab ${i}`,
-  index: i,
-  publicKey: new Uint8Array(32).fill(i),
-  peerIds: [],
-  addrs: [],
-}));
-const genesis: Genesis = {
-  version: 2,
-  name: 'verify-chain-test',
-  threshold: 3,
-  members,
-  policy: makePolicy({
-    genesisTime: 0,
-    epochMs: 3_600_000,
-    deadlineMs: 60_000,
-    graceMs: 60_000,
-    caps: {
-      trainingFlop: 10n ** 26n,
-      largestRunFlop: 10n ** 25n,
-      maxParams: 10n ** 12n,
-      datasetTokens: 10n ** 14n,
-    },
-  }),
-  dkg: {
-    groupPublicKey: blsSecretToPublic(scalar(7)),
-    publicShares: [1, 2, 3, 4].map((i) => blsSecretToPublic(scalar(20 + i))),
-    transcriptHash: new Uint8Array(32).fill(9),
-  },
-};
-
-/** A certificate JSON with a real group signature (the test holds the group secret). */
+/** A certificate JSON with a real group signature recovered from lab-a, lab-b and lab-c's partials. */
 function cert(height: number, target: Level, step: Step, resolves: string[] = []) {
-  const statement = statementBytes({
-    networkId: networkIdOf(genesis),
+  const c = certificate(net, {
     height,
     target,
     step,
-    resolves: resolves.map((r) => Uint8Array.from(Buffer.from(r, 'hex'))),
+    resolves: resolves.map((r) => fromHex(r)),
+    signers: ['lab-a', 'lab-b', 'lab-c'],
   });
   return {
     height,
     target,
     step,
-    statement: toHex(statement),
-    signature: toHex(blsSign(scalar(7), statement)),
-    signers: ['lab-a', 'lab-b', 'lab-c'],
+    statement: toHex(statementBytes(statementOf(c))),
+    signature: toHex(c.signature),
+    signers: c.signers,
     resolves,
   };
 }
@@ -83,7 +46,7 @@ describe('pausenet verify on a chain with levels', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     dir = await tmp.make();
     genesisFile = join(dir, 'genesis.yaml');
-    await writeFile(genesisFile, genesisToYaml(genesis));
+    await writeFile(genesisFile, genesisToYaml(net.genesis));
   });
   const verify = async (chain: unknown[], name: string) => {
     const f = join(dir, name);

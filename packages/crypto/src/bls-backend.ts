@@ -1,6 +1,7 @@
 import * as blst from '@chainsafe/blst';
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { toHex } from './bytes.js';
 import { BlsError } from './errors.js';
 import { scalarToBytes } from './scalar.js';
 
@@ -68,7 +69,7 @@ function blstG1(bytes: Uint8Array): blst.PublicKey {
   // Exact compressed length: blst would also accept a 96-byte uncompressed key.
   if (!(bytes instanceof Uint8Array) || bytes.length !== 48)
     throw new BlsError('BAD_POINT', `G1 point must be 48 bytes, got ${bytes?.length}`);
-  const key = Buffer.from(bytes.buffer, bytes.byteOffset, 48).toString('hex');
+  const key = toHex(bytes);
   const hit = g1Cache.get(key);
   if (hit) return hit;
   let pk: blst.PublicKey;
@@ -250,7 +251,7 @@ function nobleRandomWeights(n: number): bigint[] {
   for (let i = 0; i < n; i++) {
     const b = bls12_381.utils.randomSecretKey();
     // 128-bit weights are plenty for soundness and keep the MSM cheap.
-    out.push(BigInt(`0x${Buffer.from(b.subarray(0, 16)).toString('hex')}`) | 1n);
+    out.push(BigInt(`0x${toHex(b.subarray(0, 16))}`) | 1n);
   }
   return out;
 }

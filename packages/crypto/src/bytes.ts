@@ -1,4 +1,9 @@
-/** Small byte helpers shared inside the crypto package (not exported from the package). */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+
+/**
+ * Byte helpers of the crypto package. `toHex` and `fromHex` are the project's one hex codec: pure (no
+ * Buffer), so `@pausenet/crypto/bytes` also loads in a browser; `@pausenet/protocol` re-exports them.
+ */
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
@@ -12,6 +17,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Constant-time equality for equal lengths (compares secrets-derived values). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -19,13 +25,15 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return bytesToHex(bytes);
 }
 
+/** Strict hex decoding: even length, [0-9a-fA-F] only, no prefix; throws RangeError when malformed. */
 export function fromHex(hex: string): Uint8Array {
-  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new RangeError('invalid hex string');
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  if (typeof hex !== 'string') throw new RangeError(`invalid hex string: got ${typeof hex}`);
+  return hexToBytes(hex);
 }
 
 export function u32(n: number): Uint8Array {

@@ -7,12 +7,13 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
+import { fromHex, toHex } from './bytes.js';
 
 /** Ed25519 via Node's native crypto (OpenSSL): ~10x faster than a JS implementation. Keys are raw bytes. */
 
 // DER prefixes for raw 32-byte Ed25519 keys (RFC 8410).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
+const SPKI_PREFIX = fromHex('302a300506032b6570032100');
 
 export interface Ed25519KeyPair {
   /** 32-byte seed. */
@@ -46,7 +47,7 @@ const publicKeyCache = new Map<string, KeyObject>();
 const PUBLIC_KEY_CACHE_MAX = 4096;
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+  const hex = toHex(publicKey);
   const hit = publicKeyCache.get(hex);
   if (hit) return hit;
   const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
@@ -84,7 +85,7 @@ const VERIFIED_MAX = 4096;
 /** Verify; never throws: malformed keys or signatures simply do not verify. */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const key = `${hexOf(publicKey)}${hexOf(signature)}`;
+  const key = `${toHex(publicKey)}${toHex(signature)}`;
   const digest = createHash('sha256').update(message).digest('hex');
   if (verified.get(key) === digest) return true;
   let ok: boolean;
@@ -101,8 +102,4 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
     verified.set(key, digest);
   }
   return ok;
-}
-
-function hexOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -38,9 +38,15 @@ export class DkgError extends Error {
   }
 }
 
-export type KeystoreErrorCode = 'WRONG_PASSPHRASE' | 'TAMPERED' | 'UNSUPPORTED_VERSION' | 'MALFORMED';
+export type KeystoreErrorCode =
+  | 'WRONG_PASSPHRASE'
+  | 'TAMPERED'
+  | 'UNSUPPORTED_VERSION'
+  | 'MALFORMED'
+  /** Decrypted, but not a member's secrets (member-keystore.ts layout). */
+  | 'BAD_SECRETS';
 
-/** Keystore could not be opened: wrong passphrase, tampered ciphertext, unknown version or malformed JSON. */
+/** Keystore could not be opened: wrong passphrase, tampered ciphertext, unknown version, malformed JSON or secrets. */
 export class KeystoreError extends Error {
   override readonly name = 'KeystoreError';
   readonly code: KeystoreErrorCode;

@@ -16,6 +16,7 @@ export {
   verifyPartial,
   verifyPublicShares,
 } from './bls.js';
+export { fromHex, toHex } from './bytes.js';
 export {
   decodeDkgBundle,
   dkgBundleSigningBytes,
@@ -47,5 +48,14 @@ export type { Ed25519KeyPair } from './ed25519.js';
 export { ed25519Generate, ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
 export type { BlsErrorCode, DkgErrorCode, KeystoreErrorCode } from './errors.js';
 export { BlsError, DkgError, KeystoreError } from './errors.js';
+export { sha256Native } from './hash.js';
 export type { KeystoreJson, KeystoreOptions, ScryptParams } from './keystore.js';
 export { DEFAULT_SCRYPT, decryptKeystore, encryptKeystore, KEYSTORE_VERSION } from './keystore.js';
+export type { MemberSecrets, OpenedMemberKeystore } from './member-keystore.js';
+export {
+  decodeMemberSecrets,
+  encodeMemberSecrets,
+  MEMBER_SECRETS_VERSION,
+  openMemberKeystore,
+  sealMemberKeystore,
+} from './member-keystore.js';

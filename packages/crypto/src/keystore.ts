@@ -115,8 +115,8 @@ export function encryptKeystore(
     cipher: {
       function: 'aes-256-gcm',
       params: { iv: toHex(iv) },
-      message: message.toString('hex'),
-      tag: cipher.getAuthTag().toString('hex'),
+      message: toHex(message),
+      tag: toHex(cipher.getAuthTag()),
     },
   };
 }
@@ -180,7 +180,7 @@ export function decryptKeystore(json: unknown, passphrase: string): Uint8Array {
   const tag = field(isHex(c['tag'], 16), c['tag'] as string, 'cipher.tag');
 
   const dk = deriveKey(passphrase, fromHex(salt), params);
-  if (!timingSafeEqual(Buffer.from(checksumOf(dk), 'hex'), Buffer.from(checksum, 'hex')))
+  if (!timingSafeEqual(fromHex(checksumOf(dk)), fromHex(checksum)))
     throw new KeystoreError('WRONG_PASSPHRASE', 'wrong passphrase (or the kdf parameters were altered)');
   const header = {
     version: 1 as const,

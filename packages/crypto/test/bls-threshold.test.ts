@@ -8,6 +8,7 @@ import {
   blsSign,
   blsVerify,
   recoverSignature,
+  toHex,
   verifyPartial,
 } from '../src/index.js';
 import { evalPolynomial, randomScalar, scalarToBytes } from '../src/scalar.js';
@@ -21,8 +22,6 @@ function split(n: number, t: number) {
   const shares = Array.from({ length: n }, (_, i) => scalarToBytes(evalPolynomial(poly, BigInt(i + 1))));
   return { secret, groupKey: blsSecretToPublic(secret), shares, publicShares: shares.map(blsSecretToPublic) };
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('threshold BLS', () => {
   it('property: any t of n partials recover the signature of the combined secret', () => {
@@ -40,10 +39,10 @@ describe('threshold BLS', () => {
         ([n, t, order]) => {
           const d = split(n, t);
           const partials = order.map((i) => ({ index: i + 1, signature: blsSign(d.shares[i]!, MSG) }));
-          const expected = hex(blsSign(d.secret, MSG));
+          const expected = toHex(blsSign(d.secret, MSG));
           // two different t-subsets (the head and the tail of a random order) agree
-          expect(hex(recoverSignature(partials.slice(0, t), t))).toBe(expected);
-          expect(hex(recoverSignature(partials.slice(n - t), t))).toBe(expected);
+          expect(toHex(recoverSignature(partials.slice(0, t), t))).toBe(expected);
+          expect(toHex(recoverSignature(partials.slice(n - t), t))).toBe(expected);
           expect(blsVerify(d.groupKey, MSG, recoverSignature(partials, t))).toBe(true);
         },
       ),
@@ -135,20 +134,20 @@ describe('threshold BLS', () => {
 
   it('the blst and noble backends agree (sign, Straus vs Pippenger, Horner vs noble)', () => {
     const d = split(5, 3);
-    const sk = BigInt(`0x${hex(d.shares[0]!)}`);
-    expect(hex(blstBackend.sign(sk, MSG))).toBe(hex(nobleBackend.sign(sk, MSG)));
-    expect(hex(blstBackend.secretToPublic(sk))).toBe(hex(nobleBackend.secretToPublic(sk)));
+    const sk = BigInt(`0x${toHex(d.shares[0]!)}`);
+    expect(toHex(blstBackend.sign(sk, MSG))).toBe(toHex(nobleBackend.sign(sk, MSG)));
+    expect(toHex(blstBackend.secretToPublic(sk))).toBe(toHex(nobleBackend.secretToPublic(sk)));
     const sigs = d.shares.map((s) => blsSign(s, MSG));
     const scalars = [1n, 2n, 3n, 2n ** 200n + 12345n, 7n];
-    expect(hex(blstBackend.g2LinearCombination(sigs, scalars))).toBe(
-      hex(nobleBackend.g2LinearCombination(sigs, scalars)),
+    expect(toHex(blstBackend.g2LinearCombination(sigs, scalars))).toBe(
+      toHex(nobleBackend.g2LinearCombination(sigs, scalars)),
     );
-    expect(hex(blstBackend.g1LinearCombination(d.publicShares, scalars))).toBe(
-      hex(nobleBackend.g1LinearCombination(d.publicShares, scalars)),
+    expect(toHex(blstBackend.g1LinearCombination(d.publicShares, scalars))).toBe(
+      toHex(nobleBackend.g1LinearCombination(d.publicShares, scalars)),
     );
     for (const x of [0, 1, 2, 7, 64, 1000])
-      expect(hex(blstBackend.g1EvaluatePolynomial(d.publicShares, x))).toBe(
-        hex(nobleBackend.g1EvaluatePolynomial(d.publicShares, x)),
+      expect(toHex(blstBackend.g1EvaluatePolynomial(d.publicShares, x))).toBe(
+        toHex(nobleBackend.g1EvaluatePolynomial(d.publicShares, x)),
       );
     expect(nobleBackend.verify(d.publicShares[0]!, MSG, sigs[0]!)).toBe(true);
     expect(nobleBackend.verifySameMessage(MSG, d.publicShares, sigs)).toBe(true);

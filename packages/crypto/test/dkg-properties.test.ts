@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DkgError, decodeDkgBundle, dkgInit, dkgStep, encodeDkgBundle } from '../src/index.js';
+import { DkgError, decodeDkgBundle, dkgInit, dkgStep, encodeDkgBundle, toHex } from '../src/index.js';
 import { freshDkg, identities, roster, TIMEOUTS } from './dkg-harness.js';
 
 describe('DKG properties', () => {
@@ -21,7 +21,7 @@ describe('DKG properties', () => {
           const { nodes } = freshDkg(identities(n), t, { silent });
           const results = [...nodes.values()];
           if (n - silent.length >= t) {
-            const keys = new Set(results.map((r) => Buffer.from(r.done!.groupPublicKey).toString('hex')));
+            const keys = new Set(results.map((r) => toHex(r.done!.groupPublicKey)));
             expect(keys.size).toBe(1);
             for (const r of results)
               expect(r.done!.qualified).toEqual(

@@ -9,6 +9,7 @@ import {
   dkgInitReshare,
   dkgStep,
   recoverSignature,
+  toHex,
   verifyPartial,
   verifyPublicShares,
 } from '../src/index.js';
@@ -30,7 +31,6 @@ import {
  */
 
 const MSG = new TextEncoder().encode('pausenet/v2/statement: height 9');
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 interface Committee {
   ids: Identity[];
@@ -82,7 +82,7 @@ function reshare(
     publicShares: prev.publicShares,
   };
   const common = { sessionId, previous, members: roster(next), threshold: t, now: 0, timeouts: TIMEOUTS };
-  const newIndexOf = (id: Identity) => next.find((m) => hex(m.publicKey) === hex(id.publicKey))?.index;
+  const newIndexOf = (id: Identity) => next.find((m) => toHex(m.publicKey) === toHex(id.publicKey))?.index;
   const starts: { name: string; init: DkgStepResult }[] = [];
   const seen = new Set<string>();
   for (const i of online.dealers) {
@@ -90,7 +90,7 @@ function reshare(
     const lie = tamper?.(i);
     const j = newIndexOf(id);
     const asRecipient = j !== undefined && online.recipients.includes(j);
-    if (asRecipient) seen.add(hex(id.publicKey));
+    if (asRecipient) seen.add(toHex(id.publicKey));
     starts.push({
       name: asRecipient ? `m${i}-${j}` : `old${i}`,
       init: dkgInitReshare({
@@ -106,7 +106,7 @@ function reshare(
   }
   for (const j of online.recipients) {
     const id = next[j - 1]!;
-    if (seen.has(hex(id.publicKey))) continue;
+    if (seen.has(toHex(id.publicKey))) continue;
     starts.push({
       name: `new${j}`,
       init: dkgInitReshare({ ...common, self: { secretKey: id.secretKey, index: j } }),
@@ -144,12 +144,12 @@ describe('resharing with exactly t old holders online', () => {
     const run = reshare(prev, next, 4, { dealers: [1, 2, 3], recipients: [1, 2, 3, 5] });
     const outs = outputs(run);
     for (const o of outs) {
-      expect(hex(o.groupPublicKey)).toBe(hex(prev.groupPublicKey));
+      expect(toHex(o.groupPublicKey)).toBe(toHex(prev.groupPublicKey));
       expect(o.qualified).toEqual([1, 2, 3]);
       expect(o.excluded).toEqual([{ dealer: 4, reason: 'NO_DEAL' }]);
       expect(o.threshold).toBe(4);
-      expect(hex(o.transcriptHash)).toBe(hex(outs[0]!.transcriptHash));
-      expect(o.publicShares.map(hex)).toEqual(outs[0]!.publicShares.map(hex));
+      expect(toHex(o.transcriptHash)).toBe(toHex(outs[0]!.transcriptHash));
+      expect(o.publicShares.map(toHex)).toEqual(outs[0]!.publicShares.map(toHex));
     }
     const shares = new Map(outs.map((o) => [o.index!, o.secretShare]));
     expect([...shares.keys()].sort()).toEqual([1, 2, 3, 5]);
@@ -187,7 +187,7 @@ describe('resharing with exactly t old holders online', () => {
     // Same qualified dealers, hence the same public shares (what the amendment certifies). Its transcript
     // hash is its own view: it also holds its own response, which complains about the missing dealer 4.
     expect(o4.qualified).toEqual([1, 2, 3]);
-    expect(o4.publicShares.map(hex)).toEqual(outs[0]!.publicShares.map(hex));
+    expect(o4.publicShares.map(toHex)).toEqual(outs[0]!.publicShares.map(toHex));
     shares.set(4, o4.secretShare);
     expect(blsVerify(prev.groupPublicKey, MSG, groupSign(shares, [2, 3, 4, 5], 4))).toBe(true);
   });
@@ -199,7 +199,7 @@ describe('resharing with exactly t old holders online', () => {
     const run = reshare(prev, next, 3, { dealers: [1, 2, 3, 4], recipients: [1, 2, 3] });
     const outs = outputs(run);
     for (const o of outs) {
-      expect(hex(o.groupPublicKey)).toBe(hex(prev.groupPublicKey));
+      expect(toHex(o.groupPublicKey)).toBe(toHex(prev.groupPublicKey));
       expect(o.qualified).toEqual([1, 2, 3, 4]);
       expect(o.publicShares).toHaveLength(4);
     }

@@ -6,12 +6,12 @@ import {
   type DkgOutput,
   dkgInitReshare,
   recoverSignature,
+  toHex,
   verifyPartial,
 } from '../src/index.js';
 import { freshDkg, type Identity, identities, roster, runCeremony, TIMEOUTS } from './dkg-harness.js';
 
 const MSG = new TextEncoder().encode('pause at height 7');
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('DKG resharing', () => {
   it('4 -> 5 members (one leaves, two join, t 3 -> 4): same group key, new shares sign, old shares do not fit', () => {
@@ -70,11 +70,11 @@ describe('DKG resharing', () => {
       return n.done!;
     });
     for (const o of outs) {
-      expect(hex(o.groupPublicKey)).toBe(hex(prev.groupPublicKey));
+      expect(toHex(o.groupPublicKey)).toBe(toHex(prev.groupPublicKey));
       expect(o.qualified).toEqual([1, 2, 3, 4]);
       expect(o.threshold).toBe(4);
       expect(o.publicShares).toHaveLength(5);
-      expect(hex(o.transcriptHash)).toBe(hex(outs[0]!.transcriptHash));
+      expect(toHex(o.transcriptHash)).toBe(toHex(outs[0]!.transcriptHash));
     }
     const leaver = nodes.get('old4')!.done!;
     expect(leaver.index).toBeNull();
@@ -83,7 +83,7 @@ describe('DKG resharing', () => {
     const members = outs.filter((o) => o.index !== null).sort((a, b) => a.index! - b.index!);
     expect(members).toHaveLength(5);
     for (const o of members)
-      expect(hex(blsSecretToPublic(o.secretShare))).toBe(hex(o.publicShares[o.index! - 1]!));
+      expect(toHex(blsSecretToPublic(o.secretShare))).toBe(toHex(o.publicShares[o.index! - 1]!));
     // Any 4 new shares (here 2..5, including both newcomers) sign for the unchanged group key.
     const partials = members
       .slice(1)
@@ -141,7 +141,7 @@ describe('DKG resharing', () => {
       const node = nodes.get(name)!;
       const o = node.done!;
       expect(o.excluded).toEqual([{ dealer: 4, reason: 'RESHARE_MISMATCH' }]);
-      expect(hex(o.groupPublicKey)).toBe(hex(prev.groupPublicKey));
+      expect(toHex(o.groupPublicKey)).toBe(toHex(prev.groupPublicKey));
       // The step that received the deal names the dealer and the fault, so the transport can penalise it.
       expect(node.rejected).toEqual([
         {

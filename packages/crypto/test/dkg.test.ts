@@ -10,8 +10,10 @@ import {
   dkgInit,
   dkgStep,
   encodeDkgBundle,
+  fromHex,
   recoverSignature,
   signDkgBundle,
+  toHex,
   verifyPartial,
 } from '../src/index.js';
 import { freshDkg, identities, type Node, roster, TIMEOUTS } from './dkg-harness.js';
@@ -32,14 +34,9 @@ function checkConsistent(outs: DkgOutput[], t: number, ownTranscript: number[] =
   const [first] = outs;
   for (const o of outs) {
     expect(Buffer.from(o.groupPublicKey).equals(Buffer.from(first!.groupPublicKey))).toBe(true);
-    expect(o.publicShares.map((p) => Buffer.from(p).toString('hex'))).toEqual(
-      first!.publicShares.map((p) => Buffer.from(p).toString('hex')),
-    );
+    expect(o.publicShares.map((p) => toHex(p))).toEqual(first!.publicShares.map((p) => toHex(p)));
     expect(o.qualified).toEqual(first!.qualified);
-    if (!ownTranscript.includes(o.index!))
-      expect(Buffer.from(o.transcriptHash).toString('hex')).toBe(
-        Buffer.from(first!.transcriptHash).toString('hex'),
-      );
+    if (!ownTranscript.includes(o.index!)) expect(toHex(o.transcriptHash)).toBe(toHex(first!.transcriptHash));
     expect(Buffer.from(blsSecretToPublic(o.secretShare))).toEqual(Buffer.from(o.publicShares[o.index! - 1]!));
   }
   const partials = outs.slice(0, t).map((o) => {
@@ -264,10 +261,10 @@ describe('DKG bundle codec', () => {
       'MALFORMED',
     );
     // non-minimal integer: dealer 1 encoded as 0x18 0x01 instead of 0x01
-    const hex = Buffer.from(bytes).toString('hex');
-    const dealerKey = Buffer.from('dealer').toString('hex');
+    const hex = toHex(bytes);
+    const dealerKey = toHex(new TextEncoder().encode('dealer'));
     const at = hex.indexOf(dealerKey) + dealerKey.length;
-    const nonMinimal = Buffer.from(`${hex.slice(0, at)}1801${hex.slice(at + 2)}`, 'hex');
+    const nonMinimal = fromHex(`${hex.slice(0, at)}1801${hex.slice(at + 2)}`);
     expect(['NON_CANONICAL', 'MALFORMED']).toContain(code(new Uint8Array(nonMinimal)));
     expect(code(new Uint8Array((1 << 20) + 1))).toBe('OVERSIZED');
   });

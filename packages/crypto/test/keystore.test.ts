@@ -6,6 +6,7 @@ import {
   encryptKeystore,
   KeystoreError,
   type KeystoreJson,
+  toHex,
 } from '../src/index.js';
 
 const CHEAP = { scrypt: { n: 2 ** 10, r: 8, p: 1 } };
@@ -27,7 +28,7 @@ describe('keystore (scrypt + AES-256-GCM)', () => {
     const parsed = JSON.parse(JSON.stringify(ks)) as KeystoreJson;
     expect(decryptKeystore(parsed, 'correct horse')).toEqual(SECRET);
     expect(ks.version).toBe(1);
-    expect(JSON.stringify(ks)).not.toContain(Buffer.from(SECRET).toString('hex'));
+    expect(JSON.stringify(ks)).not.toContain(toHex(SECRET));
   });
 
   it('wrong passphrase is WRONG_PASSPHRASE', () => {

@@ -1,31 +1,5 @@
 /** Pure formatting helpers: no DOM, no clock (time comes in as `now`). */
 
-/** Raised when a hex string from the API is not strict lowercase/uppercase even-length hex. */
-export class HexError extends Error {
-  readonly code = 'BAD_HEX' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'HexError';
-  }
-}
-
-/** Decode strict hex (no 0x prefix, even length) into bytes. */
-export function hexToBytes(hex: string): Uint8Array {
-  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new HexError(`not an even-length hex string: ${String(hex).slice(0, 20)}`);
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** Encode bytes as lowercase hex. */
-export function bytesToHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Abbreviate a long hex string as `abcdef12…9abc` for display (the full value goes in a title). */
 export function shortHex(hex: string, head = 8, tail = 4): string {
   if (hex.length <= head + tail + 1) return hex;

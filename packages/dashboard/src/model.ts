@@ -1,4 +1,5 @@
 /** Pure derivations from API data to what the page shows. No DOM, no clock: `now` comes in. */
+import { commitmentDeadline, epochAt as protocolEpochAt } from '@pausenet/protocol/browser';
 import type {
   CertificateJson,
   CommitmentJson,
@@ -22,16 +23,16 @@ export const CAP_LABELS: Record<CapName, string> = {
 
 type Policy = GenesisJson['policy'];
 
-/** Epoch containing time `now` (epoch 0 starts at policy.genesisTime; -1 before genesis). */
+/**
+ * Epoch containing time `now` (protocol's epochAt; -1 before genesis). The policy is API data the page
+ * did not validate: a non-positive epoch length gives -1 too, never an endless epoch range.
+ */
 export function epochAt(policy: Policy, now: number): number {
-  if (now < policy.genesisTime || policy.epochMs <= 0) return -1;
-  return Math.floor((now - policy.genesisTime) / policy.epochMs);
+  return policy.epochMs > 0 ? protocolEpochAt(policy, now) : -1;
 }
 
-/** Deadline for a lab's epoch-e commitment: start(e+1) + deadlineMs (protocol Policy). */
-export function deadlineOf(policy: Policy, epoch: number): number {
-  return policy.genesisTime + (epoch + 1) * policy.epochMs + policy.deadlineMs;
-}
+/** Deadline for a lab's epoch-e commitment: start(e+1) + deadlineMs (protocol's commitmentDeadline). */
+export const deadlineOf: (policy: Policy, epoch: number) => number = commitmentDeadline;
 
 /**
  * The first epoch the network was running, as far as `window` (all commitments of epochs from..to) and

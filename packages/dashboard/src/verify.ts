@@ -5,9 +5,15 @@
  * BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_ (min-pk: public key in G1, signature in G2).
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import type { CertificateJson, GenesisJson, PauseState, Step } from './api.js';
-import { bytesToHex, hexToBytes } from './format.js';
+import {
+  chainProblem,
+  fromHex,
+  orderChain,
+  statementBytes,
+  stepAllows,
+  toHex,
+} from '@pausenet/protocol/browser';
+import type { CertificateJson, GenesisJson } from './api.js';
 
 /** Domain separation tag of the proof-of-possession ciphersuite (docs/protocol.md, BLS). */
 export const BLS_POP_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
@@ -63,9 +69,9 @@ export function verifyCertificate(
   let msg: Uint8Array;
   let sig: Uint8Array;
   try {
-    pk = hexToBytes(groupPublicKeyHex);
-    msg = hexToBytes(cert.statement);
-    sig = hexToBytes(cert.signature);
+    pk = fromHex(groupPublicKeyHex);
+    msg = fromHex(cert.statement);
+    sig = fromHex(cert.signature);
   } catch (err) {
     return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
   }
@@ -78,42 +84,19 @@ export interface ChainIssue {
   detail: string;
 }
 
-const RANK: Record<PauseState, number> = { RUNNING: 0, REDUCED: 1, PAUSED: 2 };
-
 /**
- * Chain rules of the pause state machine (docs/protocol.md "Levels"): heights 1..n without gaps; at each
- * height at most one step down, and only as the lowest level there, then steps up in strictly increasing
- * levels; a step up targets REDUCED or PAUSED, a step down RUNNING or REDUCED; each certificate names at
- * least `threshold` distinct signers, all genesis members.
+ * What the page can check of a certificate chain without cryptography: each certificate's step can name its
+ * level and it names at least `threshold` distinct signers, all genesis members; and the chain's structure
+ * (docs/protocol.md "Verifying a chain": heights 1..n without gaps, at most one step down per height and
+ * below the level certified before, steps up in strictly increasing levels), its first problem as
+ * @pausenet/protocol's chainProblem finds it.
  */
 export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null): ChainIssue[] {
   const issues: ChainIssue[] = [];
-  const sorted = [...certs].sort((a, b) => a.height - b.height || RANK[a.target] - RANK[b.target]);
   const memberIds = new Set((genesis?.members ?? []).map((m) => m.id));
-  let expectedHeight = 1;
-  sorted.forEach((c, i) => {
-    const prev = sorted[i - 1];
-    const sameHeight = prev !== undefined && prev.height === c.height;
-    if (!sameHeight) {
-      if (c.height !== expectedHeight)
-        issues.push({ height: c.height, detail: `expected height ${expectedHeight}` });
-      expectedHeight = c.height + 1;
-    }
-    if (c.step === 'up' ? c.target === 'RUNNING' : c.target === 'PAUSED') {
+  for (const c of orderChain(certs)) {
+    if (!stepAllows(c.step, c.target))
       issues.push({ height: c.height, detail: `a step ${c.step} cannot move to ${c.target}` });
-    } else if (c.step === 'down' && c.height === 1) {
-      issues.push({ height: 1, detail: 'height 0 is RUNNING: nothing steps down at height 1' });
-    }
-    if (sameHeight) {
-      if (RANK[c.target] <= RANK[prev.target]) {
-        issues.push({ height: c.height, detail: `two certificates for ${c.target} at height ${c.height}` });
-      } else if (c.step === 'down') {
-        issues.push({
-          height: c.height,
-          detail: `a step down at height ${c.height} after a lower level there`,
-        });
-      }
-    }
     const distinct = new Set(c.signers);
     if (distinct.size !== c.signers.length) issues.push({ height: c.height, detail: 'duplicate signer' });
     if (genesis) {
@@ -127,54 +110,17 @@ export function checkChain(certs: CertificateJson[], genesis: GenesisJson | null
         if (!memberIds.has(s)) issues.push({ height: c.height, detail: `signer ${s} is not a member` });
       }
     }
-  });
+  }
+  const structure = certs.length > 0 ? chainProblem(certs) : null;
+  if (structure) issues.push({ height: structure.height, detail: structure.detail });
   return issues;
-}
-
-/** Domain tag of the transition statement (docs/protocol.md; @pausenet/protocol STATEMENT_TAG). */
-export const STATEMENT_TAG = 'pausenet/v2/statement\0';
-
-/**
- * The bytes the group signs for a transition (protocol v2): `tag ‖ networkId ‖ u64be(height) ‖ level
- * byte ‖ resolvesDigest`, level byte RUNNING = 0, REDUCED = 1, PAUSED = 2; resolvesDigest = 32 zero bytes
- * for a step up, SHA-256 over the ascending concatenated breach ids a step down resolves. Re-implemented
- * here because @pausenet/protocol uses node:crypto; the unit test pins it to the protocol's
- * statementBytes. Throws on ids that are not 32 bytes or not strictly ascending, and on a step that cannot
- * name the level (callers map that to BAD_STATEMENT).
- */
-export function statementBytes(
-  networkId: Uint8Array,
-  height: number,
-  target: PauseState,
-  step: Step,
-  resolves: readonly Uint8Array[],
-): Uint8Array {
-  if (step === 'up' ? target === 'RUNNING' : target === 'PAUSED')
-    throw new Error(`a step ${step} cannot move to ${target}`);
-  const tag = new TextEncoder().encode(STATEMENT_TAG);
-  const out = new Uint8Array(tag.length + 32 + 8 + 1 + 32);
-  out.set(tag, 0);
-  out.set(networkId, tag.length);
-  new DataView(out.buffer).setBigUint64(tag.length + 32, BigInt(height));
-  out[tag.length + 40] = RANK[target];
-  if (step === 'down') {
-    const all = new Uint8Array(32 * resolves.length);
-    resolves.forEach((id, i) => {
-      if (id.length !== 32) throw new Error(`breach id ${i} is not 32 bytes`);
-      if (i > 0 && bytesToHex(resolves[i - 1] as Uint8Array) >= bytesToHex(id))
-        throw new Error('resolved breach ids are not strictly ascending');
-      all.set(id, 32 * i);
-    });
-    out.set(sha256(all), tag.length + 41);
-  } else if (resolves.length > 0) throw new Error('a step up resolves nothing');
-  return out;
 }
 
 /** Does the certificate's statement say "network `networkIdHex` moves to `target` at `height`"? */
 export function checkStatement(networkIdHex: string, cert: CertificateJson): VerifyResult {
   let nid: Uint8Array;
   try {
-    nid = hexToBytes(networkIdHex);
+    nid = fromHex(networkIdHex);
   } catch (err) {
     return { ok: false, code: 'BAD_HEX', detail: (err as Error).message };
   }
@@ -184,8 +130,9 @@ export function checkStatement(networkIdHex: string, cert: CertificateJson): Ver
   }
   let expected: string;
   try {
-    const resolves = (cert.resolves ?? []).map(hexToBytes);
-    expected = bytesToHex(statementBytes(nid, cert.height, cert.target, cert.step, resolves));
+    const resolves = (cert.resolves ?? []).map((h) => fromHex(h));
+    const { height, target, step } = cert;
+    expected = toHex(statementBytes({ networkId: nid, height, target, step, resolves }));
   } catch (err) {
     return { ok: false, code: 'BAD_STATEMENT', detail: (err as Error).message };
   }

@@ -49,13 +49,8 @@ export {
 } from './host.js';
 export type { BatchVerifyFn, IngestDeps, IngestOptions, IngestOutcome, VerifyFn } from './ingest.js';
 export { Ingest } from './ingest.js';
-export type { KeystoreSecrets, KeystoreSource, MemberSecrets } from './keystore.js';
-export {
-  DEFAULT_PASSPHRASE_ENV,
-  decodeKeystoreSecrets,
-  encodeKeystoreSecrets,
-  loadSelfIdentity,
-} from './keystore.js';
+export type { KeystoreSource } from './keystore.js';
+export { DEFAULT_PASSPHRASE_ENV, loadSelfIdentity } from './keystore.js';
 export type { LogEvent } from './log-events.js';
 export { LOG_EVENTS } from './log-events.js';
 export type { LogBindings, LogFields, Logger, LogLevel } from './logger.js';

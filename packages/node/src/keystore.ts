@@ -1,69 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { decryptKeystore, ed25519PublicKey, KeystoreError } from '@pausenet/crypto';
-import { bytesEqual, fromHexOrNull, type Genesis, toHex } from '@pausenet/protocol';
+import { ed25519PublicKey, KeystoreError, type MemberSecrets, openMemberKeystore } from '@pausenet/crypto';
+import { bytesEqual, type Genesis, toHex } from '@pausenet/protocol';
 import type { SelfIdentity } from './agreement/types.js';
 import { ConfigError } from './errors.js';
-
-/**
- * Plaintext layout inside the encrypted keystore (BRIEF "Keystore secret layout", shared with the CLI):
- * UTF-8 JSON `{"version":1,"lab":"lab-a","index":1,"identitySecretKey":hex32,"blsShare":hex32|null}`.
- */
-export interface KeystoreSecrets {
-  version: 1;
-  lab: string;
-  index: number;
-  identitySecretKey: string;
-  blsShare: string | null;
-}
-
-/** Decoded member secrets. */
-export interface MemberSecrets {
-  lab: string;
-  index: number;
-  identitySecretKey: Uint8Array;
-  blsShare: Uint8Array | null;
-}
-
-/** Serialise member secrets to the bytes the keystore encrypts. */
-export function encodeKeystoreSecrets(s: MemberSecrets): Uint8Array {
-  const json: KeystoreSecrets = {
-    version: 1,
-    lab: s.lab,
-    index: s.index,
-    identitySecretKey: toHex(s.identitySecretKey),
-    blsShare: s.blsShare ? toHex(s.blsShare) : null,
-  };
-  return new TextEncoder().encode(JSON.stringify(json));
-}
-
-function bad(msg: string): ConfigError {
-  return new ConfigError('KEYSTORE_UNAVAILABLE', msg, 'keystore');
-}
-
-/** Parse decrypted keystore bytes. */
-export function decodeKeystoreSecrets(bytes: Uint8Array): MemberSecrets {
-  let j: Partial<Record<keyof KeystoreSecrets, unknown>>;
-  try {
-    j = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Record<keyof KeystoreSecrets, unknown>>;
-  } catch {
-    throw bad(
-      'keystore plaintext is not the expected JSON {version, lab, index, identitySecretKey, blsShare}',
-    );
-  }
-  if (j.version !== 1)
-    throw bad(`keystore secret layout version ${String(j.version)} is not supported (expected 1)`);
-  if (typeof j.lab !== 'string') throw bad('keystore secrets lack "lab"');
-  const sk = typeof j.identitySecretKey === 'string' ? fromHexOrNull(j.identitySecretKey) : null;
-  if (sk?.length !== 32) throw bad('keystore identitySecretKey must be 32 bytes hex');
-  let bls: Uint8Array | null = null;
-  if (j.blsShare !== null && j.blsShare !== undefined) {
-    bls = typeof j.blsShare === 'string' ? fromHexOrNull(j.blsShare) : null;
-    if (bls?.length !== 32) throw bad('keystore blsShare must be 32 bytes hex or null');
-  }
-  if (typeof j.index !== 'number' || !Number.isInteger(j.index) || j.index < 1)
-    throw bad('keystore index must be a positive integer');
-  return { lab: j.lab, index: j.index, identitySecretKey: sk, blsShare: bls };
-}
 
 export interface KeystoreSource {
   file: string;
@@ -122,9 +61,10 @@ export function loadSelfIdentity(
       'keystore.file',
     );
   }
-  let plain: Uint8Array;
+  // The one member keystore layout (docs/protocol.md "Keystore"), the one `pausenet init` and `dkg` write.
+  let s: MemberSecrets;
   try {
-    plain = decryptKeystore(json, passphrase ?? readPassphrase(src, env));
+    s = openMemberKeystore(json, passphrase ?? readPassphrase(src, env)).secrets;
   } catch (err) {
     if (err instanceof KeystoreError) {
       throw new ConfigError(
@@ -135,7 +75,6 @@ export function loadSelfIdentity(
     }
     throw err;
   }
-  const s = decodeKeystoreSecrets(plain);
   const pk = ed25519PublicKey(s.identitySecretKey);
   const member = genesis.members.find((m) => bytesEqual(m.publicKey, pk));
   if (!member) {

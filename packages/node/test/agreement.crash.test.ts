@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
 import {
@@ -13,57 +11,39 @@ import {
   statementBytes,
   toHex,
 } from '@pausenet/protocol';
+import { runToEnd, TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
 import { commitment, makeAgreementGenesis } from './helpers/agreement-net.js';
 
 const FIXTURE = new URL('./fixtures/agreement-member.mjs', import.meta.url).pathname;
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
-interface RunResult {
+interface MemberRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   lines: { event: string; kind?: string; hex?: string; status?: unknown; result?: unknown }[];
   stderr: string;
 }
 
-function runMember(setupFile: string, crash?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.PAUSENET_TEST_CRASH;
-    if (crash) env.PAUSENET_TEST_CRASH = crash;
-    const child = spawn(process.execPath, [FIXTURE, setupFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        signal,
-        stderr,
-        lines: stdout
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l)),
-      });
-    });
-  });
+/** Run the member fixture to its end (its own SIGKILL with `crash`); its stdout is one JSON event a line. */
+async function runMember(setupFile: string, crash?: string): Promise<MemberRun> {
+  const env = { ...process.env };
+  delete env.PAUSENET_TEST_CRASH;
+  if (crash) env.PAUSENET_TEST_CRASH = crash;
+  const r = await runToEnd(process.execPath, [FIXTURE, setupFile], { env, timeoutMs: 30_000 });
+  const lines = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  return { code: r.code, signal: r.signal, stderr: r.stderr, lines };
 }
 
 function setupNet() {
-  const dir = mkdtempSync(join(tmpdir(), 'pn-agr-crash-'));
-  dirs.push(dir);
+  const dir = tmp.make('pn-agr-crash-');
   const net = makeAgreementGenesis(4);
   const lab = net.labs[0];
   const share = net.shares[0];

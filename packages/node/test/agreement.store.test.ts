@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { TempDirs } from '@pausenet/testkit';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 function open(dir?: string): { dir: string; store: Store } {
-  const d = dir ?? mkdtempSync(join(tmpdir(), 'pn-agr-store-'));
-  if (!dir) dirs.push(d);
+  const d = dir ?? tmp.make('pn-agr-store-');
   return { dir: d, store: Store.open(d) };
 }
 
@@ -103,7 +100,7 @@ describe('migration 2 + SQLite hook journal/state', () => {
     await a.set('held/1', { jobs: [1, 2], partition: 'gpu' });
     await a.set('held/2', 'x');
     await b.set('held/1', 7);
-    expect(await a.keys('held/')).toEqual(['held/1', 'held/2']);
+    expect(await a.keys?.('held/')).toEqual(['held/1', 'held/2']);
     await a.delete('held/2');
     await expect(a.set('bad', () => 1)).rejects.toThrow(/not JSON-serialisable/);
     store.close();

@@ -1,16 +1,21 @@
-import { createHash } from 'node:crypto';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { fromHex, toHex } from '@pausenet/crypto/bytes';
 
-/** Byte helpers shared by codecs, signing and JSON views (pure). */
+/**
+ * Byte helpers shared by codecs, signing and JSON views. Pure: no Buffer and no Node built-ins, so the
+ * browser entry (`@pausenet/protocol/browser`) can load them. Hex is the project's one codec
+ * (`@pausenet/crypto/bytes`).
+ */
 
-/** Lowercase hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
+export { fromHex, toHex };
 
 /** Strict hex decoding (even length, [0-9a-fA-F] only); returns null when malformed. */
 export function fromHexOrNull(hex: string): Uint8Array | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  try {
+    return fromHex(hex);
+  } catch {
+    return null;
+  }
 }
 
 /** Constant-structure byte equality (not constant-time; no secrets are compared here). */
@@ -43,11 +48,30 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** SHA-256 of the concatenation of `parts`. */
-export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256');
+/** A SHA-256 implementation: the digest of the concatenation of `parts`. */
+export type Sha256 = (...parts: Uint8Array[]) => Uint8Array;
+
+/** SHA-256 in plain JavaScript (@noble/hashes): runs anywhere, the default. */
+export function sha256Portable(...parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return nobleSha256(parts[0] as Uint8Array);
+  const h = nobleSha256.create();
   for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return h.digest();
+}
+
+let sha256Impl: Sha256 = sha256Portable;
+
+/** SHA-256 of the concatenation of `parts` (@noble/hashes unless `useSha256` installed a faster one). */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  return sha256Impl(...parts);
+}
+
+/**
+ * Hash with `impl` from now on: another implementation of the same function (the Node entry installs
+ * OpenSSL's, which ingest's per-message hashing needs; scripts/bench/hash.mjs). Only the speed changes.
+ */
+export function useSha256(impl: Sha256): void {
+  sha256Impl = impl;
 }
 
 /** UTF-8 bytes of a string. */
@@ -60,7 +84,7 @@ export function bigintToBytes(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array(0);
   let hex = n.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  return fromHex(hex);
 }
 
 /** Big-endian bytes to a non-negative bigint. */

@@ -1,5 +1,12 @@
 /** @packageDocumentation Pure wire protocol of pausenet: types, canonical CBOR, signing bytes, validation, Merkle, genesis YAML, JSON views, pause state machine, amendments. */
 
+import { sha256Native } from '@pausenet/crypto';
+import { useSha256 } from './bytes.js';
+
+// This entry runs on Node (it needs @pausenet/crypto): hash on OpenSSL, several times faster than the
+// portable @noble/hashes default on a message (scripts/bench/hash.mjs). The browser entry keeps noble.
+useSha256(sha256Native);
+
 export type { ReshareInputs } from './amend/build.js';
 export {
   completeAmendment,
@@ -96,13 +103,16 @@ export {
   breachSubject,
   encodeBreachKey,
 } from './breach.js';
+export type { Sha256 } from './bytes.js';
 export {
   bytesEqual,
   compareBytes,
   concatBytes,
+  fromHex,
   fromHexOrNull,
   sha256,
   toHex,
+  useSha256,
   ZERO_HASH,
 } from './bytes.js';
 export {
@@ -258,10 +268,17 @@ export type {
 } from './pause/types.js';
 export type { PolicyInput } from './policy.js';
 export { DEFAULT_APPROVAL_REQUIRED, DEFAULT_AUTO_VOTE, makePolicy } from './policy.js';
+export {
+  attestCommitment,
+  signCommitment,
+  signEvidence,
+  signReceipt,
+  signReleaseVote,
+  signVote,
+} from './sign.js';
 export type { SigningKind } from './signing.js';
 export {
   attestationSigningBytes,
-  attestCommitment,
   ceremonyIdOf,
   certificateHash,
   commitmentBodyHash,
@@ -277,12 +294,7 @@ export {
   resolvesDigest,
   resolvesProblem,
   STATEMENT_TAG,
-  signCommitment,
-  signEvidence,
   signingBytes,
-  signReceipt,
-  signReleaseVote,
-  signVote,
   statementBytes,
   statementOf,
   voteHash,

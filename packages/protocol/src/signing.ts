@@ -1,35 +1,25 @@
-import { ed25519PublicKey, ed25519Sign } from '@pausenet/crypto';
 import { compareBytes, concatBytes, sha256, u64be, utf8 } from './bytes.js';
 import {
   encodeCommitment,
-  encodeEvidenceBody,
   encodeGenesis,
-  encodeReceipt,
   encodeReleasePayload,
-  encodeReleaseVote,
   encodeSignedCommitment,
   encodeSignedEvidence,
   encodeSignedReceipt,
   encodeSignedVote,
-  encodeVote,
 } from './codec/codec.js';
 import { LIMITS } from './codec/limits.js';
 import { ProtocolError } from './errors.js';
 import { levelRank, stepAllows } from './level.js';
 import type {
-  Attestation,
   Certificate,
   Commitment,
-  EvidenceBody,
   Genesis,
-  Receipt,
   ReleaseCertificate,
   ReleasePayload,
-  ReleaseVote,
   SignedCommitment,
   SignedEvidence,
   SignedReceipt,
-  SignedReleaseVote,
   SignedVote,
   Statement,
   Step,
@@ -181,22 +171,6 @@ export function receiptHash(sr: SignedReceipt): Uint8Array {
   return sha256(encodeSignedReceipt(sr));
 }
 
-/** Sign a receipt with the lab's Ed25519 identity key. */
-export function signReceipt(r: Receipt, secretKey: Uint8Array): SignedReceipt {
-  return {
-    receipt: r,
-    signature: ed25519Sign(secretKey, signingBytes('receipt', r.networkId, encodeReceipt(r))),
-  };
-}
-
-/** Sign a release vote (which already carries its BLS partial) with the voter's Ed25519 identity key. */
-export function signReleaseVote(v: ReleaseVote, secretKey: Uint8Array): SignedReleaseVote {
-  return {
-    vote: v,
-    signature: ed25519Sign(secretKey, signingBytes('release-vote', v.networkId, encodeReleaseVote(v))),
-  };
-}
-
 /** SHA-256 of a signed commitment's canonical bytes: the chain link (`prev`) and its id. */
 export function hashSignedCommitment(sc: SignedCommitment): Uint8Array {
   return sha256(encodeSignedCommitment(sc));
@@ -235,33 +209,7 @@ export function certificateHash(cert: Certificate): Uint8Array {
   return sha256(concatBytes(statementBytes(statementOf(cert)), cert.signature));
 }
 
-/** Sign a commitment with the lab's Ed25519 secret key (32-byte seed). */
-export function signCommitment(c: Commitment, secretKey: Uint8Array): SignedCommitment {
-  const sig = ed25519Sign(secretKey, signingBytes('commitment', c.networkId, encodeCommitment(c)));
-  return { commitment: c, signature: sig };
-}
-
 /** Bytes an attester co-signs: the commitment with an empty attestation list, under the 'attestation' tag. */
 export function attestationSigningBytes(c: Commitment): Uint8Array {
   return signingBytes('attestation', c.networkId, encodeCommitment({ ...c, attestations: [] }));
-}
-
-/** Produce an attestation (e.g. a datacenter operator's co-signature) over a commitment. */
-export function attestCommitment(c: Commitment, attester: string, secretKey: Uint8Array): Attestation {
-  return {
-    attester,
-    publicKey: ed25519PublicKey(secretKey),
-    signature: ed25519Sign(secretKey, attestationSigningBytes(c)),
-  };
-}
-
-/** Sign an evidence body as its reporter (member or authorised auditor). */
-export function signEvidence(body: EvidenceBody, secretKey: Uint8Array): SignedEvidence {
-  const sig = ed25519Sign(secretKey, signingBytes('evidence', body.networkId, encodeEvidenceBody(body)));
-  return { ...body, signature: sig };
-}
-
-/** Sign a vote (which already carries its BLS partial) with the voter's Ed25519 identity key. */
-export function signVote(v: Vote, secretKey: Uint8Array): SignedVote {
-  return { vote: v, signature: ed25519Sign(secretKey, signingBytes('vote', v.networkId, encodeVote(v))) };
 }

@@ -10,7 +10,8 @@ import {
   validateVoteInChain,
 } from '../src/amend/in-chain.js';
 import { toHex } from '../src/bytes.js';
-import { signCommitment, signEvidence, signVote, statementBytes } from '../src/signing.js';
+import { signCommitment, signEvidence, signVote } from '../src/sign.js';
+import { statementBytes } from '../src/signing.js';
 import type { Certificate, LabId, SignedVote, Statement, Validation } from '../src/types.js';
 import {
   bls2,

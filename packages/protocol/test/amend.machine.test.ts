@@ -23,7 +23,8 @@ import type { Amendment, CertifiedAmendment, SignedAmendmentVote } from '../src/
 import { toHex } from '../src/bytes.js';
 import { checkCaps } from '../src/evidence.js';
 import { createPauseState, pauseStep } from '../src/pause/machine.js';
-import { signVote, statementBytes } from '../src/signing.js';
+import { signVote } from '../src/sign.js';
+import { statementBytes } from '../src/signing.js';
 import type { Evidence, Genesis, LabId } from '../src/types.js';
 import {
   amendVote,

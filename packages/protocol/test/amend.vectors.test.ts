@@ -29,7 +29,8 @@ import {
 import type { Amendment, CertifiedAmendment } from '../src/amend/types.js';
 import { fromHexOrNull, sha256, toHex, utf8 } from '../src/bytes.js';
 import { decodeGenesis, decodeSignedVote, encodeGenesis, encodeSignedVote } from '../src/codec/codec.js';
-import { signVote, statementBytes } from '../src/signing.js';
+import { signVote } from '../src/sign.js';
+import { statementBytes } from '../src/signing.js';
 import type { Genesis } from '../src/types.js';
 import {
   amendment2,

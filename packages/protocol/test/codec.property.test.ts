@@ -1,6 +1,7 @@
 import { encode as cborEncode, rfc8949EncodeOptions } from 'cborg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { toHex } from '../src/bytes.js';
 import {
   decodeCertificate,
   decodeGenesis,
@@ -189,7 +190,7 @@ const genesisArb: fc.Arbitrary<Genesis> = fc
     keys: fc.uniqueArray(bytesN(32), {
       minLength: 6,
       maxLength: 6,
-      selector: (k) => Buffer.from(k).toString('hex'),
+      selector: (k) => toHex(k),
     }),
     tExtra: nat,
     name,

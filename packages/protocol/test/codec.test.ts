@@ -1,6 +1,6 @@
 import { encode as cborEncode, rfc8949EncodeOptions, Tagged } from 'cborg';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../src/bytes.js';
+import { fromHex, toHex } from '../src/bytes.js';
 import { encodeCanonical } from '../src/codec/cbor.js';
 import {
   decodeCertificate,
@@ -120,9 +120,9 @@ describe('decoder rejections (typed, never untyped)', () => {
     expect(codeOf(() => decodeCertificate(raw({ ...certRaw, height: '1' })))).toBe('WRONG_TYPE');
     // 0xf93c00 = half-float 1.0 in place of the height
     const withFloat = toHex(raw(certRaw)).replace('66686569676874' + '01', '66686569676874' + 'f93c00');
-    expect(codeOf(() => decodeCertificate(Buffer.from(withFloat, 'hex')))).toBe('WRONG_TYPE');
+    expect(codeOf(() => decodeCertificate(fromHex(withFloat)))).toBe('WRONG_TYPE');
     const withUndef = toHex(raw(certRaw)).replace('66686569676874' + '01', '66686569676874' + 'f7');
-    expect(codeOf(() => decodeCertificate(Buffer.from(withUndef, 'hex')))).toBe('MALFORMED');
+    expect(codeOf(() => decodeCertificate(fromHex(withUndef)))).toBe('MALFORMED');
   });
   it('OUT_OF_RANGE: wrong byte length, bad enum, negative int, > 2^53', () => {
     expect(codeOf(() => decodeCertificate(raw({ ...certRaw, signature: new Uint8Array(95) })))).toBe(
@@ -141,9 +141,7 @@ describe('decoder rejections (typed, never untyped)', () => {
     expect(codeOf(() => decodeCertificate(unsorted))).toBe('NON_CANONICAL');
     // height 1 as a 1-byte uint (0x1801) is rejected by the strict tokenizer
     const nonMinimal = toHex(sorted).replace('66686569676874' + '01', '66686569676874' + '1801');
-    expect(['NON_CANONICAL', 'MALFORMED']).toContain(
-      codeOf(() => decodeCertificate(Buffer.from(nonMinimal, 'hex'))),
-    );
+    expect(['NON_CANONICAL', 'MALFORMED']).toContain(codeOf(() => decodeCertificate(fromHex(nonMinimal))));
     const sc = signed();
     const scRaw = (flop: unknown) => {
       const w = signedCommitmentField.write(sc, '') as { commitment: { metrics: Record<string, unknown> } };
@@ -166,11 +164,11 @@ describe('decoder rejections (typed, never untyped)', () => {
   });
   it('duplicate map keys and non-string keys are MALFORMED', () => {
     // {"a":1,"a":2}
-    expect(codeOf(() => decodeCertificate(Buffer.from('a2616101616102', 'hex')))).toBe('MALFORMED');
-    expect(codeOf(() => decodeCertificate(Buffer.from('a10101', 'hex')))).toBe('MALFORMED');
+    expect(codeOf(() => decodeCertificate(fromHex('a2616101616102')))).toBe('MALFORMED');
+    expect(codeOf(() => decodeCertificate(fromHex('a10101')))).toBe('MALFORMED');
   });
   it('indefinite-length containers are MALFORMED', () => {
-    expect(codeOf(() => decodeCertificate(Buffer.from('bf616101ff', 'hex')))).toBe('MALFORMED');
+    expect(codeOf(() => decodeCertificate(fromHex('bf616101ff')))).toBe('MALFORMED');
   });
   it('deep nesting and non-byte inputs give typed errors, not crashes', () => {
     const deep = new Uint8Array(MAX_BYTES.signedEvidence).fill(0x81); // [[[[...]]]] 20k levels

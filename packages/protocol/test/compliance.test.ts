@@ -9,7 +9,8 @@ import {
 } from '../src/compliance/bundle.js';
 import { complianceRecord } from '../src/compliance/record.js';
 import { ProtocolError } from '../src/errors.js';
-import { certificateHash, signCommitment } from '../src/signing.js';
+import { signCommitment } from '../src/sign.js';
+import { certificateHash } from '../src/signing.js';
 import type { SignedCommitment } from '../src/types.js';
 import { epochStart, outsiderKey } from './helpers/fixtures.js';
 import { makeNet } from './helpers/net.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decode as cborDecode, encode as cborEncode, rfc8949EncodeOptions, Tagged } from 'cborg';
 import { describe, expect, it } from 'vitest';
-import { fromHexOrNull } from '../src/bytes.js';
+import { fromHexOrNull, toHex } from '../src/bytes.js';
 import { decodeSignedCommitment, decodeSignedEvidence } from '../src/codec/codec.js';
 import { ProtocolError } from '../src/errors.js';
 
@@ -124,7 +124,7 @@ const CASES: Record<string, { bytes: () => Uint8Array; code: string; decode?: (b
         const b = v.value as Uint8Array;
         return inCommitment(
           metric('trainingFlop'),
-          `c2 ${(0x40 + b.length + 1).toString(16)} 00 ${Buffer.from(b).toString('hex')}`,
+          `c2 ${(0x40 + b.length + 1).toString(16)} 00 ${toHex(b)}`,
         );
       },
       code: 'NON_CANONICAL',

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { breachIdOf } from '../src/breach.js';
-import { toHex } from '../src/bytes.js';
+import { fromHex, toHex } from '../src/bytes.js';
 import { checkCaps } from '../src/evidence.js';
 import { createPauseState, pauseStatus, pauseStep } from '../src/pause/machine.js';
 import type { PauseEffect, PauseEvent, PauseMachineState } from '../src/pause/types.js';
-import { evidenceHash, signVote } from '../src/signing.js';
+import { signVote } from '../src/sign.js';
+import { evidenceHash } from '../src/signing.js';
 import type { Certificate, Evidence, PauseState, SignedVote } from '../src/types.js';
 import { recoverSignature } from './helpers/bls.js';
 import {
@@ -420,7 +421,7 @@ describe('pause state machine', () => {
         self: 'lab-a',
         breaches: { open: [...s.open.values()] },
       }),
-      { type: 'approve', step: 'up', height: 1, breaches: ids.map((h) => Buffer.from(h, 'hex')) },
+      { type: 'approve', step: 'up', height: 1, breaches: ids.map((h) => fromHex(h)) },
       now,
     );
     const sign = approved.effects[0] as Extract<PauseEffect, { type: 'sign-vote' }>;

@@ -7,7 +7,8 @@ import type { ProtocolError } from '../src/errors.js';
 import { genesisToYaml, parseGenesisYaml } from '../src/genesis-yaml.js';
 import { releaseCertificateFromJson, releaseCertificateToJson } from '../src/json.js';
 import { createReleaseState, releasedLabs, releaseStep } from '../src/pause/release.js';
-import { networkIdOf, releaseStatementBytes, signReleaseVote } from '../src/signing.js';
+import { signReleaseVote } from '../src/sign.js';
+import { networkIdOf, releaseStatementBytes } from '../src/signing.js';
 import type {
   BreachKey,
   Genesis,

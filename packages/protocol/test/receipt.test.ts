@@ -4,7 +4,8 @@ import { decodeSignedReceipt, encodeSignedReceipt } from '../src/codec/codec.js'
 import { MAX_BYTES } from '../src/codec/limits.js';
 import { receiptConfirmations } from '../src/compliance/receipts.js';
 import { receiptFromJson, receiptToJson } from '../src/json.js';
-import { certificateHash, receiptHash, signReceipt } from '../src/signing.js';
+import { signReceipt } from '../src/sign.js';
+import { certificateHash, receiptHash } from '../src/signing.js';
 import type { SignedReceipt, Validation } from '../src/types.js';
 import { type ReceiptContext, validateReceipt, validateReceiptIntrinsic } from '../src/validation/receipt.js';
 import { epochStart, labKeys, outsiderKey } from './helpers/fixtures.js';

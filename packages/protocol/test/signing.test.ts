@@ -5,8 +5,8 @@ import { BREACH_TAG } from '../src/breach.js';
 import { concatBytes, toHex, utf8 } from '../src/bytes.js';
 import { encodeCommitment, encodeGenesis, encodeReleasePayload } from '../src/codec/codec.js';
 import { ProtocolError } from '../src/errors.js';
+import { attestCommitment } from '../src/sign.js';
 import {
-  attestCommitment,
   ceremonyIdOf,
   DOMAIN_TAGS,
   networkIdOf,

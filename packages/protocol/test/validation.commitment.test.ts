@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ZERO_HASH } from '../src/bytes.js';
 import { missedAfter } from '../src/epoch.js';
-import { attestCommitment, hashSignedCommitment, networkIdOf, signCommitment } from '../src/signing.js';
+import { attestCommitment, signCommitment } from '../src/sign.js';
+import { hashSignedCommitment, networkIdOf } from '../src/signing.js';
 import type { SignedCommitment, Validation } from '../src/types.js';
 import { type CommitmentContext, validateCommitment } from '../src/validation/commitment.js';
 import {

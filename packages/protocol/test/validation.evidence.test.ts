@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { judgedStaleAfter, missedAfter } from '../src/epoch.js';
 import { checkCaps, detectEquivocation } from '../src/evidence.js';
-import { networkIdOf, signEvidence } from '../src/signing.js';
+import { signEvidence } from '../src/sign.js';
+import { networkIdOf } from '../src/signing.js';
 import type { Evidence, SignedCommitment, Validation } from '../src/types.js';
 import { validateEvidence } from '../src/validation/evidence.js';
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { networkIdOf, signVote, statementBytes } from '../src/signing.js';
+import { signVote } from '../src/sign.js';
+import { networkIdOf, statementBytes } from '../src/signing.js';
 import type { Certificate, Validation } from '../src/types.js';
 import { validateCertificate } from '../src/validation/certificate.js';
 import { type VoteContext, validateVote } from '../src/validation/vote.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ed25519PublicKey, ed25519Verify } from '@pausenet/crypto';
 import { describe, expect, it } from 'vitest';
 import { BREACH_TAG, breachIdOf, breachKeyOf, encodeBreachKey } from '../src/breach.js';
-import { fromHexOrNull, sha256, toHex, utf8 } from '../src/bytes.js';
+import { fromHex, sha256, toHex, utf8 } from '../src/bytes.js';
 import {
   decodeCertificate,
   decodeGenesis,
@@ -414,8 +414,6 @@ function toJsonKey(k: ReturnType<typeof breachKeyOf>): Record<string, unknown> {
   return k.kind === 'report' ? { ...k, digest: toHex(k.digest) } : { ...k };
 }
 
-const hex = (s: string) => fromHexOrNull(s) as Uint8Array;
-
 describe('test vectors (docs/vectors/protocol-v2.json)', () => {
   const generated = JSON.parse(JSON.stringify(build()));
   if (process.env['PAUSENET_WRITE_VECTORS'] === '1')
@@ -428,91 +426,95 @@ describe('test vectors (docs/vectors/protocol-v2.json)', () => {
 
   it('vectors are self-consistent: decode/re-encode, ids, signatures, statement, certificate, merkle', () => {
     const v = JSON.parse(readFileSync(FILE, 'utf8'));
-    const g = decodeGenesis(hex(v.genesis.canonical));
-    expect(toHex(sha256(hex(v.genesis.canonical)))).toBe(v.genesis.networkId);
+    const g = decodeGenesis(fromHex(v.genesis.canonical));
+    expect(toHex(sha256(fromHex(v.genesis.canonical)))).toBe(v.genesis.networkId);
     const keyOf = (id: string) =>
-      hex(
+      fromHex(
         (
           v.keys.ed25519.find((k: { lab: string }) => k.lab === id) ??
           v.keys.auditors.find((k: { id: string }) => k.id === id)
         ).publicKey,
       );
     for (const c of v.commitments) {
-      const sc = decodeSignedCommitment(hex(c.canonical));
+      const sc = decodeSignedCommitment(fromHex(c.canonical));
       expect(toHex(encodeSignedCommitment(sc))).toBe(c.canonical);
-      expect(ed25519Verify(keyOf(sc.commitment.lab), hex(c.signingBytes), sc.signature)).toBe(true);
-      expect(toHex(sha256(hex(c.canonical)))).toBe(c.hash);
+      expect(ed25519Verify(keyOf(sc.commitment.lab), fromHex(c.signingBytes), sc.signature)).toBe(true);
+      expect(toHex(sha256(fromHex(c.canonical)))).toBe(c.hash);
     }
     for (const e of v.evidence) {
-      const se = decodeSignedEvidence(hex(e.canonical));
-      expect(ed25519Verify(keyOf(se.reporter), hex(e.signingBytes), se.signature)).toBe(true);
+      const se = decodeSignedEvidence(fromHex(e.canonical));
+      expect(ed25519Verify(keyOf(se.reporter), fromHex(e.signingBytes), se.signature)).toBe(true);
     }
     for (const x of v.votes) {
-      const sv = decodeSignedVote(hex(x.canonical));
-      expect(ed25519Verify(keyOf(sv.vote.voter), hex(x.signingBytes), sv.signature)).toBe(true);
+      const sv = decodeSignedVote(fromHex(x.canonical));
+      expect(ed25519Verify(keyOf(sv.vote.voter), fromHex(x.signingBytes), sv.signature)).toBe(true);
     }
     // Breach ids: SHA-256(tag ‖ canonical key), and the evidence's JSON view names the same id.
     for (const [i, b] of v.breaches.entries()) {
-      expect(toHex(sha256(utf8(v.domainTags.breach), hex(b.keyCanonical)))).toBe(b.id);
+      expect(toHex(sha256(utf8(v.domainTags.breach), fromHex(b.keyCanonical)))).toBe(b.id);
       expect(v.evidence[i].json.breach).toBe(b.id);
     }
     // A resume statement ends with SHA-256 over its ascending resolved ids; a pause statement with 32 zero bytes.
     const rs = v.statements[1];
-    expect(rs.bytes.endsWith(toHex(sha256(...rs.resolves.map(hex))))).toBe(true);
+    expect(rs.bytes.endsWith(toHex(sha256(...rs.resolves.map((h) => fromHex(h)))))).toBe(true);
     expect(v.statements[0].bytes.endsWith('00'.repeat(32))).toBe(true);
-    const cert = decodeCertificate(hex(v.certificate.canonical));
+    const cert = decodeCertificate(fromHex(v.certificate.canonical));
     expect(v.certificate.json.statement).toBe(v.statements[0].bytes);
     expect(v.resumeCertificate.json.statement).toBe(rs.bytes);
     // Independent BLS implementation (noble-curves) verifies the certificates from the group key and statement alone,
     // and recovers the same group signature from the votes' partials.
-    expect(nobleVerify(g.dkg!.groupPublicKey, hex(v.statements[0].bytes), cert.signature)).toBe(true);
-    const resume = decodeCertificate(hex(v.resumeCertificate.canonical));
-    expect(nobleVerify(g.dkg!.groupPublicKey, hex(rs.bytes), resume.signature)).toBe(true);
-    expect(nobleVerify(g.dkg!.groupPublicKey, hex(v.statements[2].bytes), resume.signature)).toBe(false);
+    expect(nobleVerify(g.dkg!.groupPublicKey, fromHex(v.statements[0].bytes), cert.signature)).toBe(true);
+    const resume = decodeCertificate(fromHex(v.resumeCertificate.canonical));
+    expect(nobleVerify(g.dkg!.groupPublicKey, fromHex(rs.bytes), resume.signature)).toBe(true);
+    expect(nobleVerify(g.dkg!.groupPublicKey, fromHex(v.statements[2].bytes), resume.signature)).toBe(false);
     const partials = v.votes.slice(0, 3).map((x: { canonical: string }, i: number) => ({
       index: i + 1,
-      signature: decodeSignedVote(hex(x.canonical)).vote.partial,
+      signature: decodeSignedVote(fromHex(x.canonical)).vote.partial,
     }));
     expect(nobleRecover(partials)).toEqual(cert.signature);
-    const share1 = hex(v.keys.bls.shares[0].secret);
-    expect(toHex(nobleSign(share1, hex(v.statements[0].bytes)))).toBe(toHex(partials[0].signature));
+    const share1 = fromHex(v.keys.bls.shares[0].secret);
+    expect(toHex(nobleSign(share1, fromHex(v.statements[0].bytes)))).toBe(toHex(partials[0].signature));
     const records = v.merkle.records;
     expect(
       verifyRunProof(
-        hex(v.merkle.root),
+        fromHex(v.merkle.root),
         {
           ...records[1],
-          salt: hex(records[1].salt),
+          salt: fromHex(records[1].salt),
           flop: BigInt(records[1].flop),
           params: BigInt(records[1].params),
           datasetTokens: BigInt(records[1].datasetTokens),
           acceleratorHours: BigInt(records[1].acceleratorHours),
         },
-        { ...v.merkle.proofOfIndex1, siblings: v.merkle.proofOfIndex1.siblings.map(hex) },
+        { ...v.merkle.proofOfIndex1, siblings: v.merkle.proofOfIndex1.siblings.map((h) => fromHex(h)) },
       ),
     ).toBe(true);
     // Levels: the REDUCED statements (level byte 1; zero digest up, ids digest down), the REDUCED
     // certificate verified by noble, the receipt and pause-violation signed by their labs, the release.
     const L = v.levels;
-    const lg = decodeGenesis(hex(L.genesis.canonical));
-    expect(toHex(sha256(hex(L.genesis.canonical)))).toBe(L.genesis.networkId);
+    const lg = decodeGenesis(fromHex(L.genesis.canonical));
+    expect(toHex(sha256(fromHex(L.genesis.canonical)))).toBe(L.genesis.networkId);
     expect(L.statements[0].bytes.slice(-66)).toBe(`01${'00'.repeat(32)}`);
-    expect(L.statements[1].bytes.slice(-66)).toBe(`01${toHex(sha256(...L.statements[1].resolves.map(hex)))}`);
-    const rc = decodeCertificate(hex(L.reducedCertificate.canonical));
+    expect(L.statements[1].bytes.slice(-66)).toBe(
+      `01${toHex(sha256(...L.statements[1].resolves.map((h) => fromHex(h))))}`,
+    );
+    const rc = decodeCertificate(fromHex(L.reducedCertificate.canonical));
     expect([rc.target, rc.step]).toEqual(['REDUCED', 'up']);
     expect(L.reducedCertificate.json.statement).toBe(L.statements[0].bytes);
-    expect(nobleVerify(lg.dkg!.groupPublicKey, hex(L.statements[0].bytes), rc.signature)).toBe(true);
-    const lkey = (id: string) => hex(v.keys.ed25519.find((k: { lab: string }) => k.lab === id).publicKey);
-    const lc = decodeSignedCommitment(hex(L.commitmentWithHeight.canonical));
+    expect(nobleVerify(lg.dkg!.groupPublicKey, fromHex(L.statements[0].bytes), rc.signature)).toBe(true);
+    const lkey = (id: string) => fromHex(v.keys.ed25519.find((k: { lab: string }) => k.lab === id).publicKey);
+    const lc = decodeSignedCommitment(fromHex(L.commitmentWithHeight.canonical));
     expect([lc.commitment.height, lc.commitment.level]).toEqual([1, 'PAUSED']);
-    expect(ed25519Verify(lkey('lab-b'), hex(L.commitmentWithHeight.signingBytes), lc.signature)).toBe(true);
-    const lr = decodeSignedReceipt(hex(L.receipt.canonical));
+    expect(ed25519Verify(lkey('lab-b'), fromHex(L.commitmentWithHeight.signingBytes), lc.signature)).toBe(
+      true,
+    );
+    const lr = decodeSignedReceipt(fromHex(L.receipt.canonical));
     expect(toHex(encodeSignedReceipt(lr))).toBe(L.receipt.canonical);
-    expect(ed25519Verify(lkey('lab-b'), hex(L.receipt.signingBytes), lr.signature)).toBe(true);
+    expect(ed25519Verify(lkey('lab-b'), fromHex(L.receipt.signingBytes), lr.signature)).toBe(true);
     expect(toHex(lr.receipt.certificateHash)).toBe(L.pausedCertificate.hash);
-    const lv = decodeSignedEvidence(hex(L.pauseViolation.canonical));
-    expect(ed25519Verify(lkey('lab-a'), hex(L.pauseViolation.signingBytes), lv.signature)).toBe(true);
-    expect(toHex(sha256(utf8(v.domainTags.breach), hex(L.pauseViolation.keyCanonical)))).toBe(
+    const lv = decodeSignedEvidence(fromHex(L.pauseViolation.canonical));
+    expect(ed25519Verify(lkey('lab-a'), fromHex(L.pauseViolation.signingBytes), lv.signature)).toBe(true);
+    expect(toHex(sha256(utf8(v.domainTags.breach), fromHex(L.pauseViolation.keyCanonical)))).toBe(
       L.pauseViolation.breach,
     );
     expect(L.pauseViolation.json.breach).toBe(L.pauseViolation.breach);
@@ -520,12 +522,12 @@ describe('test vectors (docs/vectors/protocol-v2.json)', () => {
       toHex(utf8(v.domainTags.release)) +
         L.genesis.networkId +
         '0000000000000001' +
-        toHex(sha256(hex(L.release.payloadCanonical))),
+        toHex(sha256(fromHex(L.release.payloadCanonical))),
     );
-    const rel = decodeReleaseCertificate(hex(L.release.certificate.canonical));
-    expect(nobleVerify(lg.dkg!.groupPublicKey, hex(L.release.statement), rel.signature)).toBe(true);
+    const rel = decodeReleaseCertificate(fromHex(L.release.certificate.canonical));
+    expect(nobleVerify(lg.dkg!.groupPublicKey, fromHex(L.release.statement), rel.signature)).toBe(true);
     // The protocol's own rules accept them (the pause-violation convinces with the genesis alone).
-    const lnid = hex(L.genesis.networkId);
+    const lnid = fromHex(L.genesis.networkId);
     expect(validateEvidence(lv, { genesis: lg, networkId: lnid, now: lv.issuedAt })).toEqual({ ok: true });
     expect(validateReleaseCertificate(rel, { genesis: lg, networkId: lnid })).toEqual({ ok: true });
     const decoders: Record<string, (b: Uint8Array) => unknown> = {
@@ -536,7 +538,7 @@ describe('test vectors (docs/vectors/protocol-v2.json)', () => {
     for (const bad of v.invalid) {
       let code = 'NO_ERROR';
       try {
-        decoders[bad.type]!(hex(bad.hex));
+        decoders[bad.type]!(fromHex(bad.hex));
       } catch (e) {
         expect(e).toBeInstanceOf(ProtocolError);
         code = (e as ProtocolError).code;

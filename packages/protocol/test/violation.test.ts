@@ -4,7 +4,8 @@ import { decodeSignedEvidence, encodeSignedEvidence } from '../src/codec/codec.j
 import { baselineProblem, limitExcesses } from '../src/compliance/limits.js';
 import { buildPauseViolation } from '../src/compliance/violation.js';
 import { effectiveLimits } from '../src/level.js';
-import { certificateHash, signCommitment } from '../src/signing.js';
+import { signCommitment } from '../src/sign.js';
+import { certificateHash } from '../src/signing.js';
 import type { PauseViolation, SignedCommitment, Validation } from '../src/types.js';
 import { validateEvidence } from '../src/validation/evidence.js';
 import { epochStart, metrics, outsiderKey } from './helpers/fixtures.js';

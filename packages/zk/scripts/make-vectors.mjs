@@ -3,8 +3,10 @@
 // `snarkjs groth16 verify`. Proofs are randomised (Groth16's r, s), so a rerun gives other proof
 // bytes; every other field is deterministic. packages/zk/test/vectors.test.ts re-derives and checks it.
 // Usage: npx tsc -b packages/zk && node packages/zk/scripts/make-vectors.mjs
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { toHex } from '@pausenet/crypto';
 import {
   boundsOf,
   chainLinkOf,
@@ -23,8 +25,7 @@ import { loadCircuit, proveCommitment, releaseCurve } from '../dist/prover.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const hex = (b) => Buffer.from(b).toString('hex');
-const big = (x) => BigInt(`0x${hex(x)}`);
+const big = (x) => BigInt(`0x${toHex(x)}`);
 const vk = JSON.parse(readFileSync(`${pkg}test/fixtures/dev-insecure.vkey.json`, 'utf8'));
 const zkey = new Uint8Array(readFileSync(`${pkg}test/fixtures/dev-insecure.zkey`));
 const hashes = JSON.parse(readFileSync(`${pkg}circuits/build/hashes.json`, 'utf8'));
@@ -79,7 +80,7 @@ const negA = (proofBytes) => {
   return { ...j, pi_a: [j.pi_a[0], String(q - BigInt(j.pi_a[1])), '1'] };
 };
 const s0 = signals(p0, ctx0, genesisPrev);
-const json = (ctx) => ({ networkId: hex(ctx.networkId), lab: ctx.lab, epoch: ctx.epoch, seq: ctx.seq });
+const json = (ctx) => ({ networkId: toHex(ctx.networkId), lab: ctx.lab, epoch: ctx.epoch, seq: ctx.seq });
 const strs = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
 const opening = (o) => ({ value: String(o.value), blinding: String(o.blinding) });
 
@@ -90,7 +91,7 @@ const cases = [
     context: json(ctx0),
     publicSignals: s0,
     proof: proofFromBytes(p0.proof),
-    encoded: hex(encodePrivateProof(p0)),
+    encoded: toHex(encodePrivateProof(p0)),
   },
   {
     name: 'valid-chained',
@@ -98,7 +99,7 @@ const cases = [
     context: json(ctx1),
     publicSignals: signals(p1, ctx1, prev1),
     proof: proofFromBytes(p1.proof),
-    encoded: hex(encodePrivateProof(p1)),
+    encoded: toHex(encodePrivateProof(p1)),
   },
   {
     name: 'wrong-proof (A negated)',
@@ -163,14 +164,14 @@ const doc = {
       {
         context: json(ctx0),
         metrics: strs(m0),
-        randomness: hex(r0),
+        randomness: toHex(r0),
         previous: 'genesis link (0, 0)',
         openings: { metrics: c0.openings.metrics.map(opening), cumulative: opening(c0.openings.cumulative) },
       },
       {
         context: json(ctx1),
         metrics: strs(m1),
-        randomness: hex(r1),
+        randomness: toHex(r1),
         previous: 'the first commitment',
         openings: { metrics: c1.openings.metrics.map(opening), cumulative: opening(c1.openings.cumulative) },
       },

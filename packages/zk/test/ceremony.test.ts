@@ -1,3 +1,4 @@
+import { toHex } from '@pausenet/crypto';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendsByOne, readBinFile } from '../src/ceremony/files.js';
@@ -46,9 +47,7 @@ describe('setup ceremony (real snarkjs, tiny circuit)', () => {
     expect(participants.every((p) => p.done)).toBe(true);
     const [first, ...rest] = participants.map((p) => p.done!);
     for (const o of rest) {
-      expect(Buffer.from(o.transcriptHash).toString('hex')).toBe(
-        Buffer.from(first!.transcriptHash).toString('hex'),
-      );
+      expect(toHex(o.transcriptHash)).toBe(toHex(first!.transcriptHash));
       expect(o.verificationKeyBytes).toEqual(first!.verificationKeyBytes);
       expect(o.provingKey).toEqual(first!.provingKey);
     }
@@ -87,7 +86,7 @@ describe('setup ceremony (real snarkjs, tiny circuit)', () => {
         [2, 2, 'WRONG_PREV'],
       ]);
     }
-    const keys = new Set(others.map((p) => Buffer.from(p.done!.transcriptHash).toString('hex')));
+    const keys = new Set(others.map((p) => toHex(p.done!.transcriptHash)));
     expect(keys.size).toBe(1);
   });
 });
@@ -108,7 +107,7 @@ describe('setup ceremony: the prepared phase-1 file', () => {
       expect(p.rejected).toEqual([{ index: 1, reason: 'BAD_PREPARED' }]);
       expect(p.done?.contributors.phase1).toEqual([1, 2, 3]);
     }
-    expect(new Set(others.map((p) => Buffer.from(p.done!.transcriptHash).toString('hex'))).size).toBe(1);
+    expect(new Set(others.map((p) => toHex(p.done!.transcriptHash))).size).toBe(1);
     // Each prepared file was computed once (by its preparer): the memo holds one entry per distinct head.
     expect([...local.keys()].filter((k) => k.startsWith('prepared:')).length).toBe(1);
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fromHex, toHex } from '@pausenet/crypto';
 import * as snarkjs from 'snarkjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -25,7 +26,6 @@ const doc = JSON.parse(readFileSync(new URL('../../../docs/vectors/zk-v1.json', 
 const hashes = JSON.parse(readFileSync(new URL('../circuits/build/hashes.json', import.meta.url), 'utf8'));
 afterAll(releaseCurve);
 
-const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const ctxOf = (c: { networkId: string; lab: string; epoch: number; seq: number }) => ({
   ...c,
   networkId: fromHex(c.networkId),
@@ -45,7 +45,7 @@ describe('docs/vectors/zk-v1.json', () => {
     b = caps,
   ) =>
     publicSignals({
-      context: BigInt(`0x${Buffer.from(contextBytes(ctx)).toString('hex')}`),
+      context: BigInt(`0x${toHex(contextBytes(ctx))}`),
       commitments: c.commitments,
       prevCumulative: prev.cumulative,
       prevLargestRun: prev.largestRun,

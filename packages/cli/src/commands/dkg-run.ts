@@ -1,14 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createDkgHost, loadOrCreateNodeKey, runDkgCeremony } from '@pausenet/node';
+import { toHex } from '@pausenet/protocol';
 import { CliError, toCliError } from '../errors.js';
 import { loadGenesis, writeGenesis } from '../io/genesis.js';
 import { keepOldKeystore, openKeystore, writeKeystore } from '../io/keystore.js';
 import { dataPaths, loadConfigFile, passphraseSourceOf } from '../io/node-config.js';
 import { resolvePassphrase } from '../io/passphrase.js';
 import { type DkgOptions, dkgNextStep, FORCE_EXPLAINED, formatDkgProgress } from './dkg.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** The `pausenet dkg` action (loaded lazily: it pulls in libp2p). */
 export async function runDkgCommand(o: DkgOptions): Promise<void> {
@@ -39,7 +38,7 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       'REFUSED',
       `keystore ${paths.keystore} already holds a BLS share from an earlier ceremony, although genesis ${config.genesisFile} has no DKG result (a fresh genesis copy?); nothing was changed. If this member's network already ran its DKG, use that network's genesis.yaml. ${FORCE_EXPLAINED}`,
     );
-  const identitySecretKey = new Uint8Array(Buffer.from(secrets.identitySecretKey, 'hex'));
+  const identitySecretKey = secrets.identitySecretKey;
 
   const log = (line: string) =>
     (o.json ? process.stderr : process.stdout).write(`dkg[${member.id}]: ${line}\n`);
@@ -81,12 +80,7 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       const kept = await keepOldKeystore(paths.keystore, Date.now());
       log(`kept the previous keystore (with its old BLS share) as ${kept}`);
     }
-    await writeKeystore(
-      paths.keystore,
-      { ...secrets, blsShare: hex(res.output.secretShare) },
-      passphrase,
-      scrypt,
-    );
+    await writeKeystore(paths.keystore, { ...secrets, blsShare: res.output.secretShare }, passphrase, scrypt);
     await writeGenesis(config.genesisFile, { ...preGenesis, dkg: res.result });
     log(
       `done in ${res.ms} ms: wrote the DKG result into ${config.genesisFile} and the share into ${paths.keystore}`,
@@ -95,8 +89,8 @@ export async function runDkgCommand(o: DkgOptions): Promise<void> {
       process.stdout.write(
         `${JSON.stringify({
           lab: member.id,
-          groupPublicKey: hex(res.result.groupPublicKey),
-          transcriptHash: hex(res.result.transcriptHash),
+          groupPublicKey: toHex(res.result.groupPublicKey),
+          transcriptHash: toHex(res.result.transcriptHash),
           qualified: res.output.qualified,
           ms: res.ms,
         })}\n`,

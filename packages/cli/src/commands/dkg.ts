@@ -1,8 +1,7 @@
 import type { DkgProgress } from '@pausenet/node';
+import { toHex } from '@pausenet/protocol';
 import type { Command } from 'commander';
 import { parseIntArg } from '../io/options.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export interface DkgOptions {
   config: string;
@@ -63,7 +62,7 @@ export function formatDkgProgress(p: DkgProgress): string {
     case 'justification':
       return `justification from ${p.from} (${p.revealed} share(s) revealed)`;
     case 'computed':
-      return `computed group key ${hex(p.groupPublicKey).slice(0, 24)}…, transcript ${hex(p.transcriptHash).slice(0, 16)}…; qualified: ${p.qualified.join(', ')}${p.excluded.length ? `; EXCLUDED: ${p.excluded.map((e) => `${e.lab} (${e.reason})`).join(', ')}` : ''}`;
+      return `computed group key ${toHex(p.groupPublicKey).slice(0, 24)}…, transcript ${toHex(p.transcriptHash).slice(0, 16)}…; qualified: ${p.qualified.join(', ')}${p.excluded.length ? `; EXCLUDED: ${p.excluded.map((e) => `${e.lab} (${e.reason})`).join(', ')}` : ''}`;
     case 'attested':
       return `${p.from} ${p.agrees ? 'confirmed the same result' : 'REPORTS A DIFFERENT RESULT'}`;
     case 'lingering':

@@ -4,9 +4,8 @@ import {
   DEFAULT_JUDGED_QUOTA_PER_EPOCH,
   type Genesis,
   networkIdOf,
+  toHex,
 } from '@pausenet/protocol';
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** Default policy for `genesis create` (edit the file or pass --policy to change). */
 export function defaultPolicy(now: number): Record<string, unknown> {
@@ -29,12 +28,12 @@ export function defaultPolicy(now: number): Record<string, unknown> {
 export function genesisSummary(g: Genesis) {
   return {
     name: g.name,
-    networkId: hex(networkIdOf(g)),
-    ceremonyId: hex(ceremonyIdOf(g)),
+    networkId: toHex(networkIdOf(g)),
+    ceremonyId: toHex(ceremonyIdOf(g)),
     threshold: g.threshold,
     members: g.members.map((m) => ({ id: m.id, index: m.index, peerIds: m.peerIds, addrs: m.addrs })),
     dkg: g.dkg
-      ? { groupPublicKey: hex(g.dkg.groupPublicKey), transcriptHash: hex(g.dkg.transcriptHash) }
+      ? { groupPublicKey: toHex(g.dkg.groupPublicKey), transcriptHash: toHex(g.dkg.transcriptHash) }
       : null,
   };
 }

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { ed25519Generate, type ScryptParams } from '@pausenet/crypto';
+import { toHex } from '@pausenet/protocol';
 import { stringify } from 'yaml';
 import { CliError } from '../errors.js';
-import { type KeystoreSecrets, writeKeystore } from '../io/keystore.js';
+import { writeKeystore } from '../io/keystore.js';
 
 /** Public facts about a member, printed for the genesis file. */
 export interface MemberInfo {
@@ -71,20 +72,18 @@ export async function initMember(o: InitMemberOptions): Promise<MemberInfo> {
     );
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
   const kp = ed25519Generate();
-  const secrets: KeystoreSecrets = {
-    version: 1,
-    lab: o.lab,
-    index: o.index,
-    identitySecretKey: Buffer.from(kp.secretKey).toString('hex'),
-    blsShare: null,
-  };
-  await writeKeystore(file, secrets, o.passphrase, o.scrypt);
+  await writeKeystore(
+    file,
+    { lab: o.lab, index: o.index, identitySecretKey: kp.secretKey, blsShare: null },
+    o.passphrase,
+    o.scrypt,
+  );
   const peerId = await ensureNodeKey(o.dataDir);
   return {
     id: o.lab,
     name: o.name ?? o.lab,
     index: o.index,
-    publicKey: Buffer.from(kp.publicKey).toString('hex'),
+    publicKey: toHex(kp.publicKey),
     peerIds: [peerId],
     addrs: (o.addrs ?? []).map((a) => `${a.replace(/\/$/, '')}/p2p/${peerId}`),
   };

@@ -14,12 +14,11 @@ import {
   type Step,
   statementBytes,
   statementOf,
+  toHex,
   validateCertificate,
   validateCertificateInChain,
   verifyAmendmentChain,
 } from '@pausenet/protocol';
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export interface VerifyOutcome {
   valid: boolean;
@@ -48,7 +47,7 @@ export function verifyCertificateJson(json: unknown, genesis: Genesis, chain?: R
   const networkId = networkIdOf(genesis);
   let cert: ReturnType<typeof certificateFromJson>;
   try {
-    cert = certificateFromJson({ networkId: hex(networkId), ...body });
+    cert = certificateFromJson({ networkId: toHex(networkId), ...body });
   } catch (e) {
     if (e instanceof ProtocolError) return bad(`malformed certificate: ${e.message}`);
     throw e;
@@ -57,11 +56,11 @@ export function verifyCertificateJson(json: unknown, genesis: Genesis, chain?: R
     ? validateCertificateInChain(cert, { chain })
     : validateCertificate(cert, { genesis, networkId });
   if (!v.ok) return bad(`${v.detail} [${v.code}]`);
-  if (statement !== undefined && statement !== hex(statementBytes(statementOf(cert))))
+  if (statement !== undefined && statement !== toHex(statementBytes(statementOf(cert))))
     return bad(
       '"statement" is not the statement bytes for this network, height, target and resolved breaches',
     );
-  if (hash !== undefined && hash !== hex(certificateHash(cert)))
+  if (hash !== undefined && hash !== toHex(certificateHash(cert)))
     return bad('"hash" is not the id of this certificate');
   const revision = cert.revision ?? 1;
   const signedUnder = chain?.get(revision)?.genesis ?? genesis;

@@ -7,6 +7,7 @@ import {
   encodeSignedCommitment,
   hashSignedCommitment,
   signCommitment,
+  toHex,
 } from '@pausenet/protocol';
 import { apiCall } from '../io/api-client.js';
 import { readKeystore } from '../io/keystore.js';
@@ -41,7 +42,7 @@ export async function publishEquivocation(o: {
       issuedAt: original.commitment.issuedAt + 1,
       metrics: { ...m, trainingFlop: m.trainingFlop / 2n, largestRunFlop: m.largestRunFlop / 2n },
     },
-    new Uint8Array(Buffer.from(secrets.identitySecretKey, 'hex')),
+    secrets.identitySecretKey,
   );
   const bytes = encodeSignedCommitment(conflicting);
   const privateKey = await loadOrCreateNodeKey(join(o.scratchDir, 'injector-node-key'));
@@ -67,5 +68,5 @@ export async function publishEquivocation(o: {
   } finally {
     await host.stop();
   }
-  return { hash: Buffer.from(hashSignedCommitment(conflicting)).toString('hex'), publishedAt };
+  return { hash: toHex(hashSignedCommitment(conflicting)), publishedAt };
 }

@@ -30,7 +30,7 @@ export interface DevnetNode {
   child?: ManagedChild;
 }
 
-/** The `--json` last line (issue 6 contract). */
+/** The last line of `pausenet devnet --json` (docs/cli.md). */
 export interface DevnetResult {
   ok: boolean;
   problems: string[];

@@ -1,42 +1,31 @@
 import { chmod, copyFile, readFile } from 'node:fs/promises';
-import { decryptKeystore, encryptKeystore, type ScryptParams } from '@pausenet/crypto';
+import {
+  KeystoreError,
+  type MemberSecrets,
+  type OpenedMemberKeystore,
+  openMemberKeystore,
+  type ScryptParams,
+  sealMemberKeystore,
+} from '@pausenet/crypto';
 import { CliError, toCliError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
-
-/** The secret JSON inside keystore.json (brief: "Keystore secret layout"). */
-export interface KeystoreSecrets {
-  version: 1;
-  lab: string;
-  index: number;
-  /** hex, 32-byte Ed25519 seed */
-  identitySecretKey: string;
-  /** hex, 32-byte BLS share; null until `pausenet dkg` */
-  blsShare: string | null;
-}
 
 /** Cheap scrypt cost for throwaway devnet keystores only (never for real keys). */
 export const DEVNET_SCRYPT: ScryptParams = { n: 2 ** 12, r: 8, p: 1 };
 
-/** Encrypt `secrets` with `passphrase` and write the keystore file (mode 0600, atomic). */
+/** Seal `secrets` with `passphrase` (the member keystore layout of @pausenet/crypto) and write the file (0600, atomic). */
 export async function writeKeystore(
   file: string,
-  secrets: KeystoreSecrets,
+  secrets: MemberSecrets,
   passphrase: string,
   scrypt?: ScryptParams,
 ): Promise<void> {
-  const bytes = new TextEncoder().encode(JSON.stringify(secrets));
-  const json = encryptKeystore(bytes, passphrase, scrypt ? { scrypt } : {});
+  const json = sealMemberKeystore(secrets, passphrase, scrypt ? { scrypt } : {});
   await writeFileAtomic(file, `${JSON.stringify(json, null, 2)}\n`, 0o600);
 }
 
-/** A decrypted keystore plus the scrypt cost it was written with (kept when rewriting it). */
-export interface OpenedKeystore {
-  secrets: KeystoreSecrets;
-  scrypt: ScryptParams;
-}
-
-/** Read and decrypt a keystore file; wrong passphrase / tampering become one-line CliErrors. */
-export async function openKeystore(file: string, passphrase: string): Promise<OpenedKeystore> {
+/** Read and decrypt a keystore file; wrong passphrase / tampering / foreign content become one-line CliErrors. */
+export async function openKeystore(file: string, passphrase: string): Promise<OpenedMemberKeystore> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -49,29 +38,20 @@ export async function openKeystore(file: string, passphrase: string): Promise<Op
   } catch {
     throw new CliError('KEYSTORE', `keystore ${file} is not JSON; restore it from backup`);
   }
-  let plain: Uint8Array;
   try {
-    plain = decryptKeystore(json, passphrase);
+    return openMemberKeystore(json, passphrase);
   } catch (err) {
+    if (err instanceof KeystoreError && err.code === 'BAD_SECRETS')
+      throw new CliError(
+        'KEYSTORE',
+        `keystore ${file} decrypted to something that is not a pausenet member secret (${err.message}); restore it from backup`,
+      );
     throw toCliError(err);
   }
-  let s: KeystoreSecrets;
-  try {
-    s = JSON.parse(new TextDecoder().decode(plain)) as KeystoreSecrets;
-  } catch {
-    throw new CliError('KEYSTORE', `keystore ${file} decrypted to something that is not a pausenet secret`);
-  }
-  if (s.version !== 1 || typeof s.lab !== 'string' || typeof s.identitySecretKey !== 'string')
-    throw new CliError(
-      'KEYSTORE',
-      `keystore ${file} holds an unknown secret layout (version ${String(s.version)})`,
-    );
-  const p = (json as { kdf?: { params?: { n?: number; r?: number; p?: number } } }).kdf?.params ?? {};
-  return { secrets: s, scrypt: { n: p.n ?? 2 ** 17, r: p.r ?? 8, p: p.p ?? 1 } };
 }
 
 /** Read and decrypt a keystore file (secrets only). */
-export async function readKeystore(file: string, passphrase: string): Promise<KeystoreSecrets> {
+export async function readKeystore(file: string, passphrase: string): Promise<MemberSecrets> {
   return (await openKeystore(file, passphrase)).secrets;
 }
 

@@ -9,7 +9,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { concatBytes, u32, utf8 } from '../bytes.js';
+import { concatBytes, fromHex, u32, utf8 } from '../bytes.js';
 
 /**
  * Per-recipient share encryption: ephemeral X25519 (one per deal) against the recipient's X25519
@@ -18,8 +18,8 @@ import { concatBytes, u32, utf8 } from '../bytes.js';
  * unique key, so a fixed zero nonce is safe.
  */
 
-const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8 = fromHex('302e020100300506032b656e04220420');
+const X25519_SPKI = fromHex('302a300506032b656e032100');
 const INFO = utf8('pausenet/dkg/v1/share');
 const NONCE = new Uint8Array(12);
 

@@ -2,7 +2,7 @@
 // qualify, finish, reshare); every transition checks the same state invariants, so they stay in one file.
 import { createHash, type KeyObject } from 'node:crypto';
 import { activeBackend as backend } from '../bls-backend.js';
-import { equalBytes, u32, utf8 } from '../bytes.js';
+import { equalBytes, toHex, u32, utf8 } from '../bytes.js';
 import { ed25519PublicKey } from '../ed25519.js';
 import { DkgError } from '../errors.js';
 import {
@@ -354,7 +354,7 @@ function shareMatches(commitments: Uint8Array[], index: number, share: bigint): 
 }
 
 function bytesToScalar(b: Uint8Array): bigint {
-  return BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
+  return BigInt(`0x${toHex(b) || '0'}`);
 }
 
 /** Structural and commitment checks of a deal that are attributable to its (signing) dealer. */

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { PausenetNode } from '@pausenet/node';
+import { isHalted, type LocalMember, type LocalNetwork, waitFor } from '@pausenet/testkit/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DashboardBrowser,
@@ -10,16 +11,7 @@ import {
   waitForState,
 } from '../helpers/browser.js';
 import { ensureDashboardDist } from '../helpers/dist.js';
-import {
-  EPOCH_MS,
-  getJson,
-  isHalted,
-  type LocalNetwork,
-  type NetMember,
-  postAs,
-  startLocalNetwork,
-  until,
-} from '../helpers/network.js';
+import { EPOCH_MS, getJson, postAs, startDashboardNetwork } from '../helpers/network.js';
 
 /** Under-cap epochs per lab before the breach: with the breach epoch they fill the page's 12-epoch chart. */
 const HISTORY_EPOCHS = 11;
@@ -45,7 +37,7 @@ function commitmentBody(lab: number, epoch: number, flop: bigint): Record<string
   };
 }
 
-// Issue 8 "must show" against a real network: 4 labs (t = 3) + 1 observer as PausenetNodes over TCP on
+// Against a real network: 4 labs (t = 3) + 1 observer as PausenetNodes over TCP on
 // 127.0.0.1 with SQLite stores and file halt hooks; headless Chromium watches the OBSERVER's page.
 describe('dashboard in headless Chromium on a live local network (4 labs + observer)', {
   timeout: 120_000,
@@ -59,7 +51,7 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     const dist = await ensureDashboardDist();
     figures.push(`dist ${dist.built ? 'rebuilt' : 'current'} ${Date.now() - t0} ms`);
     const t1 = Date.now();
-    net = await startLocalNetwork({ labs: 4, observers: 1 });
+    net = await startDashboardNetwork({ labs: 4, observers: 1 });
     browser = await launchDashboardBrowser();
     figures.push(`5 nodes + Chromium up ${Date.now() - t1} ms`);
   }, 120_000);
@@ -72,16 +64,20 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
 
   it('observer page: RUNNING, then PAUSED live with a browser-verified certificate after a breach, then RUNNING at 2 after 3 approvals', async () => {
     if (!net || !browser) throw new Error('setup failed');
-    const { members, genesis } = net;
+    const { members } = net;
+    const { genesis } = net.files;
     const observer = net.observers[0]!;
-    const labB = members[1] as NetMember;
+    const labB = members[1] as LocalMember;
 
     // Full mesh: every node sees the other four.
     const t0 = Date.now();
     const peers = async (n: PausenetNode) =>
       (await getJson<{ peers: unknown[] }>(n, '/v1/status')).peers.length;
     for (const n of [...members.map((m) => m.node), observer])
-      await until(async () => (await peers(n)) >= 4, `${n.peerId} connected to 4 peers`, 60_000);
+      await waitFor(`${n.peerId} connected to 4 peers`, async () => (await peers(n)) >= 4, {
+        timeoutMs: 60_000,
+        everyMs: 100,
+      });
     figures.push(`full mesh ${Date.now() - t0} ms`);
 
     // A member node serves the same page: its header names the node's role and lab. Before any lab
@@ -110,9 +106,10 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
       }),
     );
     const total = HISTORY_EPOCHS * members.length;
-    await until(
-      async () => (await getJson<unknown[]>(observer, '/v1/commitments')).length === total,
+    await waitFor(
       `observer holds all ${total} commitments`,
+      async () => (await getJson<unknown[]>(observer, '/v1/commitments')).length === total,
+      { timeoutMs: 30_000, everyMs: 100 },
     );
     figures.push(`${total} commitments posted + on the observer ${Date.now() - tHistory} ms`);
 
@@ -168,7 +165,10 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     // Evidence and the over-cap row appear; every lab's halt hook really ran.
     await page.waitForSelector('tr[data-lab="lab-b"].row-over');
     await page.waitForSelector('.kind-cap-exceeded');
-    await until(() => members.every(isHalted), 'every lab halt sentinel written');
+    await waitFor('every lab halt sentinel written', () => members.every(isHalted), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+    });
     const paused = await screenshot(page, 'network-paused');
     await expectPng(paused);
 
@@ -181,12 +181,16 @@ describe('dashboard in headless Chromium on a live local network (4 labs + obser
     await waitForState(page, 'RUNNING', { height: 2, timeoutMs: 45_000 });
     figures.push(`3 approvals -> RUNNING in page ${Date.now() - tResume} ms`);
     expect(await readVerified(page)).toMatchObject({ result: 'verified' });
-    await until(
-      async () => (await page.locator('table.certs [data-result="verified"]').count()) === 2,
+    await waitFor(
       'both certificates verified in the chain table',
+      async () => (await page.locator('table.certs [data-result="verified"]').count()) === 2,
+      { timeoutMs: 30_000, everyMs: 100 },
     );
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
-    await until(() => members.every((m) => !isHalted(m)), 'every lab resume hook removed its sentinel');
+    await waitFor('every lab resume hook removed its sentinel', () => members.every((m) => !isHalted(m)), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+    });
     // After the resume the banner names what it resolved, and lab-b's over-cap figures are explained as
     // history (resolved by the resume), not shown as a live OVER under a RUNNING banner.
     await page.waitForSelector('[data-testid="reason"] li[data-breach]');

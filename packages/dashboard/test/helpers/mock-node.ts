@@ -1,14 +1,12 @@
 /**
- * A stand-in for the node's local HTTP API (BRIEF contract) for dashboard tests "(mock API)": real
+ * A stand-in for the node's local HTTP API (docs/node.md) for dashboard tests "(mock API)": real
  * protocol objects (Ed25519-signed commitments and evidence, threshold-BLS certificates recovered from
  * partials) rendered through @pausenet/protocol's JSON views, plus static files from a built dist/.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { blsSign, ed25519Generate, recoverSignature } from '@pausenet/crypto';
 import { DASHBOARD_CSP } from '@pausenet/dashboard';
 import {
   type Certificate,
@@ -17,34 +15,27 @@ import {
   certificateToJson,
   commitmentToJson,
   evidenceToJson,
-  type Genesis,
+  fromHex,
   genesisToJson,
+  hashSignedCommitment,
   type Metrics,
-  networkIdOf,
   type PauseState,
   type SignedCommitment,
-  signCommitment,
-  signEvidence,
-  statementBytes,
   toHex,
   ZERO_HASH,
 } from '@pausenet/protocol';
-import { dealShares } from './threshold.js';
+import {
+  certificate,
+  labId,
+  makeLabs,
+  signedCommitment,
+  signedEvidence,
+  testGenesis,
+} from '@pausenet/testkit';
+import { CAPS, EPOCH_MS, LAB_NAMES } from './constants.js';
 
-const LABS = [
-  { id: 'lab-a', name: 'Aleph Research' },
-  { id: 'lab-b', name: 'Borealis AI' },
-  { id: 'lab-c', name: 'Cirrus Labs' },
-  { id: 'lab-d', name: 'Delta Compute' },
-];
+const LABS = LAB_NAMES.slice(0, 4).map((name, i) => ({ id: labId(i), name }));
 const THRESHOLD = 3;
-const EPOCH_MS = 60_000;
-const CAPS = {
-  trainingFlop: 10n ** 26n,
-  largestRunFlop: 3n * 10n ** 25n,
-  maxParams: 2n * 10n ** 12n,
-  datasetTokens: 4n * 10n ** 13n,
-};
 
 export interface MockNodeOptions {
   /** Built dashboard directory to serve at GET /. */
@@ -79,67 +70,38 @@ const TYPES: Record<string, string> = {
 export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
   const now = Date.now();
   const epochs = opts.epochs ?? 10;
-  const keys = LABS.map(() => ed25519Generate());
-  const dealt = dealShares(LABS.length, THRESHOLD);
-  const genesis: Genesis = {
-    version: 2,
-    name: 'devnet-dashboard',
-    members: LABS.map((l, i) => ({
-      id: l.id,
-      name: l.name,
-      index: i + 1,
-      publicKey: keys[i]!.publicKey,
-      peerIds: [],
-      addrs: [],
-    })),
+  const net = testGenesis({
+    labs: makeLabs(LABS.length, { names: LABS.map((l) => l.name) }),
     threshold: THRESHOLD,
+    name: 'devnet-dashboard',
     policy: {
       genesisTime: now - epochs * EPOCH_MS - EPOCH_MS / 2,
       epochMs: EPOCH_MS,
       deadlineMs: 10_000,
       graceMs: 5_000,
       caps: CAPS,
-      autoVote: ['cap-exceeded', 'equivocation'],
-      approvalRequired: ['missed', 'report'],
-      resumeNeedsApproval: true,
-      auditors: [],
-      judgedQuotaPerEpoch: 8,
-      judgedMaxAgeEpochs: 30,
     },
-    dkg: {
-      groupPublicKey: dealt.groupPublicKey,
-      publicShares: dealt.publicShares,
-      transcriptHash: new Uint8Array(randomBytes(32)),
-    },
-  };
-  const networkId = networkIdOf(genesis);
+    dkg: { transcriptHash: crypto.getRandomValues(new Uint8Array(32)) },
+  });
+  const { genesis, networkId } = net;
   const chains = new Map<string, SignedCommitment[]>(LABS.map((l) => [l.id, []]));
   const certs: Certificate[] = [];
   const commit = (li: number, epoch: number, metrics: Metrics, issuedAt?: number): SignedCommitment => {
     const lab = LABS[li]!.id;
     const chain = chains.get(lab)!;
     const prevSc = chain[chain.length - 1];
-    const sc = signCommitment(
-      {
-        networkId,
-        lab,
-        epoch,
-        seq: chain.length,
-        prev: prevSc ? hashOf(prevSc) : ZERO_HASH,
-        issuedAt: issuedAt ?? genesis.policy.genesisTime + (epoch + 1) * EPOCH_MS + 2_000 + li * 500,
-        height: certs.length,
-        level: certs.length % 2 === 1 ? 'PAUSED' : 'RUNNING',
-        metrics,
-        runsRoot: new Uint8Array(32),
-        attestations: [],
-      },
-      keys[li]!.secretKey,
-    );
+    const sc = signedCommitment(net, lab, {
+      epoch,
+      seq: chain.length,
+      prev: prevSc ? hashSignedCommitment(prevSc) : ZERO_HASH,
+      issuedAt: issuedAt ?? genesis.policy.genesisTime + (epoch + 1) * EPOCH_MS + 2_000 + li * 500,
+      height: certs.length,
+      level: certs.length % 2 === 1 ? 'PAUSED' : 'RUNNING',
+      metrics,
+    });
     chain.push(sc);
     return sc;
   };
-  const hashOf = (sc: SignedCommitment): Uint8Array =>
-    Uint8Array.from(Buffer.from(commitmentToJson(sc).hash, 'hex'));
   const metricsAt = (li: number, e: number, scale = 1): Metrics => {
     const pct = BigInt(Math.round((30 + li * 9 + e * 3 + ((e * 7 + li * 5) % 11)) * scale));
     return {
@@ -266,15 +228,7 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       const over = commit(1, cur, metricsAt(1, cur, 3), Date.now());
       evidence.push(
         evidenceToJson(
-          signEvidence(
-            {
-              networkId,
-              evidence: { kind: 'cap-exceeded', commitment: over, cap: 'trainingFlop' },
-              reporter: 'lab-a',
-              issuedAt: Date.now(),
-            },
-            keys[0]!.secretKey,
-          ),
+          signedEvidence(net, 'lab-a', { kind: 'cap-exceeded', commitment: over, cap: 'trainingFlop' }),
         ),
       );
       pending = [{ height: certs.length + 1, target: 'PAUSED', voters: ['lab-a'], needed: THRESHOLD }];
@@ -286,28 +240,18 @@ export async function startMockNode(opts: MockNodeOptions): Promise<MockNode> {
       // A resume resolves every breach the mock's evidence proved (ascending ids).
       const resolves =
         target === 'RUNNING'
-          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))]
-              .sort()
-              .map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+          ? [...new Set(evidence.map((e) => (e as { breach: string }).breach))].sort().map((h) => fromHex(h))
           : [];
       const step = target === 'RUNNING' ? 'down' : 'up';
-      const msg = statementBytes({ networkId, height, target, step, resolves });
       // Members 1, 2 and 4 vote: a threshold of partials, recovered by Lagrange interpolation.
-      const voters = [1, 2, 4];
-      const signature = recoverSignature(
-        voters.map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
-        THRESHOLD,
-      );
-      if (o.tamper) signature[signature.length - 1]! ^= 0x01;
-      const cert: Certificate = {
-        networkId,
+      const cert: Certificate = certificate(net, {
         height,
         target,
         step,
-        signers: voters.map((i) => LABS[i - 1]!.id),
         resolves,
-        signature,
-      };
+        signers: ['lab-a', 'lab-b', 'lab-d'],
+      });
+      if (o.tamper) cert.signature[cert.signature.length - 1]! ^= 0x01;
       certs.push(cert);
       pending = [];
       since = Date.now();

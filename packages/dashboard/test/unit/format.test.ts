@@ -1,6 +1,6 @@
+import { fromHex, toHex } from '@pausenet/protocol/browser';
 import { describe, expect, it } from 'vitest';
 import {
-  bytesToHex,
   capRatio,
   formatAgo,
   formatBig,
@@ -8,16 +8,14 @@ import {
   formatDuration,
   formatPercent,
   formatTime,
-  HexError,
-  hexToBytes,
   shortHex,
 } from '../../src/format.js';
 
 describe('format', () => {
-  it('round-trips hex and rejects malformed hex with a typed error', () => {
-    expect(bytesToHex(hexToBytes('00ff10Ab'))).toBe('00ff10ab');
+  it('round-trips hex and rejects malformed hex with a typed error (the protocol codec the page uses)', () => {
+    expect(toHex(fromHex('00ff10Ab'))).toBe('00ff10ab');
     for (const bad of ['0', 'zz', '0x00', ' 00']) {
-      expect(() => hexToBytes(bad)).toThrow(HexError);
+      expect(() => fromHex(bad)).toThrow(RangeError);
     }
   });
 

@@ -1,23 +1,21 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { blsSign, recoverSignature } from '@pausenet/crypto';
-import { statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol';
+import { fromHex, statementBytes as protocolStatementBytes, toHex } from '@pausenet/protocol/browser';
+import { testDealer } from '@pausenet/testkit';
 import { describe, expect, it } from 'vitest';
 import type { CertificateJson, GenesisJson } from '../../src/api.js';
-import { bytesToHex } from '../../src/format.js';
 import {
   BLS_POP_DST,
   checkChain,
   checkStatement,
-  statementBytes,
   verifyBls,
   verifyCertificate,
   verifyCertificateFull,
 } from '../../src/verify.js';
-import { dealShares } from '../helpers/threshold.js';
 
 const sigs = bls12_381.longSignatures;
 const networkId = new Uint8Array(32).map((_, i) => i * 7 + 1);
-const nidHex = bytesToHex(networkId);
+const nidHex = toHex(networkId);
 
 /** A certificate signed directly with a group secret key by noble (independent of the page code). */
 function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
@@ -31,22 +29,38 @@ function nobleCert(height: number, target: 'RUNNING' | 'PAUSED') {
     height,
     target,
     step,
-    statement: bytesToHex(statement),
-    signature: bytesToHex(sig),
+    statement: toHex(statement),
+    signature: toHex(sig),
     signers: ['lab-a', 'lab-b'],
   };
-  return { pk: bytesToHex(pk), cert };
+  return { pk: toHex(pk), cert };
 }
 
 function flipHex(hex: string, at: number): string {
-  const b = Buffer.from(hex, 'hex');
+  const b = fromHex(hex);
   b[at] = b[at]! ^ 0x01;
-  return b.toString('hex');
+  return toHex(b);
 }
 
 describe('in-page certificate verifier', () => {
-  it('statementBytes matches @pausenet/protocol byte for byte (v2: level byte, step by the resolves digest)', () => {
+  it('checks statements with @pausenet/protocol byte for byte (v2: level byte, step by the resolves digest)', () => {
     const ids = [new Uint8Array(32).fill(0x11), new Uint8Array(32).fill(0x22)];
+    type Target = 'PAUSED' | 'REDUCED' | 'RUNNING';
+    const certFor = (
+      height: number,
+      target: Target,
+      step: 'up' | 'down',
+      resolves: readonly Uint8Array[],
+    ) => ({
+      hash: 'ab'.repeat(32),
+      height,
+      target,
+      step,
+      statement: toHex(protocolStatementBytes({ networkId, height, target, step, resolves })),
+      signature: '',
+      signers: [],
+      resolves: resolves.map(toHex),
+    });
     for (const [h, t, step, resolves] of [
       [1, 'PAUSED', 'up', []],
       [1, 'REDUCED', 'up', []],
@@ -55,18 +69,24 @@ describe('in-page certificate verifier', () => {
       [2, 'REDUCED', 'down', ids],
       [2 ** 40 + 3, 'PAUSED', 'up', []],
     ] as const) {
-      expect(bytesToHex(statementBytes(networkId, h, t, step, resolves))).toBe(
-        toHex(protocolStatementBytes({ networkId, height: h, target: t, step, resolves })),
-      );
+      expect(checkStatement(nidHex, certFor(h, t, step, resolves))).toEqual({ ok: true });
     }
-    expect(() => statementBytes(networkId, 2, 'RUNNING', 'down', [ids[1]!, ids[0]!])).toThrow(/ascending/);
-    expect(() => statementBytes(networkId, 2, 'RUNNING', 'up', [])).toThrow(/cannot move to RUNNING/);
-    expect(() => statementBytes(networkId, 2, 'PAUSED', 'down', [])).toThrow(/cannot move to PAUSED/);
+    const bad = (detail: RegExp) => ({
+      ok: false,
+      code: 'BAD_STATEMENT',
+      detail: expect.stringMatching(detail),
+    });
+    const swapped = { ...certFor(2, 'RUNNING', 'down', ids), resolves: [toHex(ids[1]!), toHex(ids[0]!)] };
+    expect(checkStatement(nidHex, swapped)).toMatchObject(bad(/ascending/));
+    const upToRunning = { ...certFor(2, 'RUNNING', 'down', []), step: 'up' as const };
+    expect(checkStatement(nidHex, upToRunning)).toMatchObject(bad(/step up cannot target RUNNING/));
+    const downToPaused = { ...certFor(1, 'PAUSED', 'up', []), step: 'down' as const };
+    expect(checkStatement(nidHex, downToPaused)).toMatchObject(bad(/step down cannot target PAUSED/));
   });
 
   it('a resume certificate names what it resolves: another set under the same signature is a BAD_STATEMENT', () => {
     const sk = sigs.keygen().secretKey;
-    const pk = bytesToHex(sigs.getPublicKey(sk).toBytes());
+    const pk = toHex(sigs.getPublicKey(sk).toBytes());
     const resolves = [new Uint8Array(32).fill(0x0a), new Uint8Array(32).fill(0x0b)];
     const statement = protocolStatementBytes({
       networkId,
@@ -80,10 +100,10 @@ describe('in-page certificate verifier', () => {
       height: 2,
       target: 'RUNNING',
       step: 'down',
-      statement: bytesToHex(statement),
-      signature: bytesToHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
+      statement: toHex(statement),
+      signature: toHex(sigs.sign(sigs.hash(statement, BLS_POP_DST), sk).toBytes()),
       signers: ['lab-a', 'lab-b'],
-      resolves: resolves.map(bytesToHex),
+      resolves: resolves.map(toHex),
     };
     expect(verifyCertificateFull(pk, nidHex, cert)).toEqual({ ok: true });
     expect(verifyCertificateFull(pk, nidHex, { ...cert, resolves: [cert.resolves![0]!] })).toMatchObject({
@@ -99,7 +119,7 @@ describe('in-page certificate verifier', () => {
   });
 
   it('accepts a threshold certificate recovered from 3-of-5 partials by @pausenet/crypto (blst)', () => {
-    const dealt = dealShares(5, 3);
+    const dealt = testDealer(5, 3);
     const msg = protocolStatementBytes({ networkId, height: 3, target: 'PAUSED', step: 'up', resolves: [] });
     const signature = recoverSignature(
       [2, 3, 5].map((index) => ({ index, signature: blsSign(dealt.shares[index - 1]!, msg) })),
@@ -110,14 +130,14 @@ describe('in-page certificate verifier', () => {
       height: 3,
       target: 'PAUSED',
       step: 'up',
-      statement: bytesToHex(msg),
-      signature: bytesToHex(signature),
+      statement: toHex(msg),
+      signature: toHex(signature),
       signers: ['lab-b', 'lab-c', 'lab-e'],
     };
-    expect(verifyCertificateFull(bytesToHex(dealt.groupPublicKey), nidHex, cert)).toEqual({ ok: true });
+    expect(verifyCertificateFull(toHex(dealt.groupPublicKey), nidHex, cert)).toEqual({ ok: true });
     // A single partial is not the group signature.
-    const partialOnly = { ...cert, signature: bytesToHex(blsSign(dealt.shares[0]!, msg)) };
-    expect(verifyCertificate(bytesToHex(dealt.groupPublicKey), partialOnly)).toMatchObject({
+    const partialOnly = { ...cert, signature: toHex(blsSign(dealt.shares[0]!, msg)) };
+    expect(verifyCertificate(toHex(dealt.groupPublicKey), partialOnly)).toMatchObject({
       ok: false,
       code: 'BAD_SIGNATURE',
     });
@@ -126,7 +146,7 @@ describe('in-page certificate verifier', () => {
   it('rejects a tampered statement, signature, key or target', () => {
     const { pk, cert } = nobleCert(1, 'PAUSED');
     // Statement changed to "height 1 -> RUNNING": signature no longer matches.
-    const otherStatement = bytesToHex(
+    const otherStatement = toHex(
       protocolStatementBytes({ networkId, height: 1, target: 'RUNNING', step: 'down', resolves: [] }),
     );
     expect(verifyCertificate(pk, { ...cert, statement: otherStatement })).toMatchObject({
@@ -177,10 +197,9 @@ describe('in-page certificate verifier', () => {
     const msg = '00'.repeat(32);
     const sig =
       'b23c46be3a001c63ca711f87a005c200cc550b9429d5f4eb38d74322144f1b63926da3388979e5321012fb1a0526bcd100b5ef5fe72628ce4cd5e904aeaa3279527843fae5ca9ca675f4f51ed8f83bbf7155da9ecc9663100a885d5dc6df96d9';
-    const h = (x: string) => Uint8Array.from(Buffer.from(x, 'hex'));
-    expect(verifyBls(h(pk), h(msg), h(sig))).toEqual({ ok: true });
-    expect(verifyBls(h(pk), h('56'.repeat(32)), h(sig)).ok).toBe(false);
-    expect(verifyBls(h(pk), h(msg), h(`${sig.slice(0, -8)}ffffffff`)).ok).toBe(false);
+    expect(verifyBls(fromHex(pk), fromHex(msg), fromHex(sig))).toEqual({ ok: true });
+    expect(verifyBls(fromHex(pk), fromHex('56'.repeat(32)), fromHex(sig)).ok).toBe(false);
+    expect(verifyBls(fromHex(pk), fromHex(msg), fromHex(`${sig.slice(0, -8)}ffffffff`)).ok).toBe(false);
   });
 });
 
@@ -229,20 +248,24 @@ describe('checkChain', () => {
       '1:a step up cannot move to RUNNING',
       '1:duplicate signer',
       '1:1 signers, threshold is 2',
-      '3:expected height 2',
       '3:signer lab-x is not a member',
+      '2:height 2 is missing',
     ]);
   });
 
   it('flags two certificates of one level at a height and a step down above a lower level', () => {
+    // The chain's structure is protocol's chainProblem: its first problem, so one chain per problem.
     const ab = ['lab-a', 'lab-b'];
-    const issues = checkChain(
-      [c(1, 'PAUSED', ab), c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')],
-      genesis,
-    ).map((i) => `${i.height}:${i.detail}`);
-    expect(issues).toEqual([
-      '1:two certificates for PAUSED at height 1',
-      '2:a step down at height 2 after a lower level there',
+    const issues = (certs: CertificateJson[]) =>
+      checkChain(certs, genesis).map((i) => `${i.height}:${i.detail}`);
+    expect(issues([c(1, 'PAUSED', ab), c(1, 'PAUSED', ab)])).toEqual([
+      '1:two steps up to PAUSED or lower at height 1: levels within a height strictly increase',
+    ]);
+    expect(issues([c(1, 'PAUSED', ab), c(2, 'RUNNING', ab), c(2, 'REDUCED', ab, 'down')])).toEqual([
+      '2:two steps down at height 2',
+    ]);
+    expect(issues([c(1, 'REDUCED', ab, 'down')])).toEqual([
+      '1:the step down to REDUCED at height 1 is not below the level certified at height 0',
     ]);
   });
 });

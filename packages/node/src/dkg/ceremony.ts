@@ -11,7 +11,7 @@ import {
   encodeDkgBundle,
   verifyDkgBundleSignature,
 } from '@pausenet/crypto';
-import { ceremonyIdOf, type DkgResult, type Genesis } from '@pausenet/protocol';
+import { ceremonyIdOf, type DkgResult, type Genesis, toHex } from '@pausenet/protocol';
 import type { PausenetLibp2p } from '../host.js';
 import { DkgTransport, envelopeLimits } from './transport.js';
 import { bundleEnvelope, decodeFinish, ENVELOPE_BUNDLE, ENVELOPE_FINISH, encodeFinish } from './wire.js';
@@ -101,10 +101,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
-
 /** Run this member's side of the network DKG (docs/protocol.md "DKG ceremony"). */
 export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCeremonyResult> {
   const { host, genesis, self } = opts;
@@ -119,7 +115,7 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
   const pkOf = (i: number): Uint8Array | undefined => members.find((m) => m.index === i)?.publicKey;
   const others = members.filter((m) => m.index !== self.index);
   const ceremonyId = ceremonyIdOf(genesis);
-  const sessionHex = hex(ceremonyId);
+  const sessionHex = toHex(ceremonyId);
 
   let state: DkgState | null = null;
   const queue: DkgBundle[] = [];
@@ -138,8 +134,8 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
           accept: () => {
             if (!finishes.has(f.index))
               finishes.set(f.index, {
-                transcriptHash: hex(f.transcriptHash),
-                groupPublicKey: hex(f.groupPublicKey),
+                transcriptHash: toHex(f.transcriptHash),
+                groupPublicKey: toHex(f.groupPublicKey),
               });
           },
         };
@@ -151,7 +147,7 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
       } catch {
         return null;
       }
-      if (hex(b.sessionId) !== sessionHex) return null;
+      if (toHex(b.sessionId) !== sessionHex) return null;
       const from = b.type === 'response' ? b.from : b.dealer;
       const pk = pkOf(from);
       if (!pk || !verifyDkgBundleSignature(b, pk)) return null;
@@ -297,7 +293,7 @@ export async function runDkgCeremony(opts: DkgCeremonyOptions): Promise<DkgCerem
     // 3. Agree on the result: every qualified dealer signs (transcriptHash, groupPublicKey). Only their
     // attestations count (a member that never dealt, or was excluded, has no say in this key), and t of
     // them agreeing with ours is enough: a dissenter is reported and left out, it cannot abort the rest.
-    const mine = { transcriptHash: hex(out.transcriptHash), groupPublicKey: hex(out.groupPublicKey) };
+    const mine = { transcriptHash: toHex(out.transcriptHash), groupPublicKey: toHex(out.groupPublicKey) };
     finishes.set(self.index, mine);
     await transport.publish(
       encodeFinish(ceremonyId, self.index, out.transcriptHash, out.groupPublicKey, self.identitySecretKey),

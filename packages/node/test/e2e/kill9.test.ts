@@ -1,39 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { bytesEqual, decodeSignedCommitment, hashSignedCommitment, ZERO_HASH } from '@pausenet/protocol';
+import { spawnNode } from '@pausenet/testkit/cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { makeTestNetwork, metricsBody, TEST_PASSPHRASE_ENV, type TestNetwork } from '../helpers/network.js';
+import {
+  makeTestNetwork,
+  metricsBody,
+  TEST_PASSPHRASE,
+  TEST_PASSPHRASE_ENV,
+  type TestNetwork,
+} from '../helpers/network.js';
 
-const FIXTURE = new URL('../fixtures/node-process.mjs', import.meta.url).pathname;
-
-interface Child {
-  proc: ChildProcess;
-  apiUrl: string;
-}
-
-async function spawnNode(configFile: string, env: NodeJS.ProcessEnv): Promise<Child> {
-  const proc = spawn(process.execPath, [FIXTURE, configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-    rl.once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`node process exited with ${code}: ${stderr}`)));
-  });
-  return { proc, apiUrl: (JSON.parse(line) as { apiUrl: string }).apiUrl };
-}
-
-function killed(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-    else proc.once('exit', () => resolve());
-  });
-}
+/** lab-a as its own process, started by the test kit's launcher from the built package. */
+const start = (configFile: string) =>
+  spawnNode(configFile, { name: 'lab-a', env: { [TEST_PASSPHRASE_ENV]: TEST_PASSPHRASE } });
+type Child = Awaited<ReturnType<typeof start>>;
 
 describe('kill -9 while accepting commitments (real child process)', () => {
   let net: TestNetwork;
@@ -60,16 +42,16 @@ describe('kill -9 while accepting commitments (real child process)', () => {
   });
 
   afterAll(async () => {
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await killed(child.proc);
+    if (child?.child.running) {
+      child.child.proc.kill('SIGKILL');
+      await child.child.exited;
     }
     net?.cleanup();
   });
 
   it('after SIGKILL mid-stream and restart, the store is consistent and every 201-acknowledged commitment is present', async () => {
     const t0 = Date.now();
-    child = await spawnNode(configFile, net.env);
+    child = await start(configFile);
     const tStarted = Date.now();
     const token = readFileSync(join(net.members[0]?.dataDir as string, 'api-token'), 'utf8').trim();
     const acked: string[] = [];
@@ -92,8 +74,8 @@ describe('kill -9 while accepting commitments (real child process)', () => {
     })();
     while (acked.length < 25) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20)));
-    child.proc.kill('SIGKILL');
-    await killed(child.proc);
+    child.child.proc.kill('SIGKILL');
+    await child.child.exited;
     stop = true;
     await submitter;
     console.log(
@@ -102,7 +84,7 @@ describe('kill -9 while accepting commitments (real child process)', () => {
 
     // Restart the same data dir: the stale lock is taken over and the store opens cleanly.
     const t1 = Date.now();
-    child = await spawnNode(configFile, net.env);
+    child = await start(configFile);
     console.log(`[figures] restart after SIGKILL ready in ${Date.now() - t1} ms`);
     const list = (await (await fetch(`${child.apiUrl}/v1/commitments?lab=lab-a`)).json()) as {
       hash: string;
@@ -123,8 +105,7 @@ describe('kill -9 while accepting commitments (real child process)', () => {
     expect(res.status).toBe(201);
     expect(((await res.json()) as { seq: number }).seq).toBe(list.length);
 
-    child.proc.kill('SIGTERM');
-    await killed(child.proc);
+    await child.child.stop();
     // Chain consistency straight from the SQLite file: seq 0..n contiguous, each prev = hash of the previous.
     const store = Store.open(net.members[0]?.dataDir as string);
     try {

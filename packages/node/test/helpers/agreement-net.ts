@@ -20,8 +20,6 @@ import {
   type Genesis,
   type Level,
   type Metrics,
-  makePolicy,
-  networkIdOf,
   type Policy,
   type SignedCommitment,
   type Step,
@@ -30,6 +28,7 @@ import {
   type Validation,
   ZERO_HASH,
 } from '@pausenet/protocol';
+import { type TestLab, testGenesis } from '@pausenet/testkit';
 import { Agreement, createHookRunner, type StoreHookRunner } from '../../src/agreement/index.js';
 import { VerdictRecorder } from '../../src/gossip/validate.js';
 import { Ingest } from '../../src/ingest.js';
@@ -37,7 +36,6 @@ import { type Logger, silentLogger } from '../../src/logger.js';
 import { encodeMessage, type MessageKind, type MessageOf } from '../../src/message.js';
 import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/index.js';
-import { makeLabs, type TestLab, testDealer } from './network.js';
 
 const _OK: Validation = { ok: true };
 const ignored = (code: string): Validation => ({ ok: false, action: 'ignore', code, detail: code });
@@ -50,43 +48,16 @@ export function nobleVerify(publicKey: Uint8Array, message: Uint8Array, signatur
   return bls.verify(signature, bls.hash(message, POP_DST), publicKey);
 }
 
-/** A genesis with n labs, t = floor(2n/3)+1, 1 h epochs, test-dealer BLS shares. */
+/** A genesis with n labs, t = floor(2n/3)+1, 1 h epochs, BLS shares from the test kit's trusted dealer. */
 export function makeAgreementGenesis(n: number, now = Date.now(), levels?: Policy['levels']) {
-  const labs = makeLabs(n);
-  const t = Math.floor((2 * n) / 3) + 1;
-  const dealer = testDealer(n, t);
-  const genesis: Genesis = {
-    version: 2,
+  const net = testGenesis({
+    labs: n,
     name: 'pausenet-agreement-test',
-    members: labs.map((l) => ({
-      id: l.id,
-      name: `Lab ${l.id}`,
-      index: l.index,
-      publicKey: l.publicKey,
-      peerIds: [],
-      addrs: [],
-    })),
-    threshold: t,
-    policy: makePolicy({
-      genesisTime: now - 10 * 3_600_000,
-      epochMs: 3_600_000,
-      deadlineMs: 3_600_000,
-      graceMs: 3_600_000,
-      caps: {
-        trainingFlop: 10n ** 26n,
-        largestRunFlop: 10n ** 26n,
-        maxParams: 10n ** 13n,
-        datasetTokens: 10n ** 14n,
-      },
-      ...(levels !== undefined ? { levels } : {}),
-    }),
-    dkg: {
-      groupPublicKey: dealer.groupPublicKey,
-      publicShares: dealer.publicShares,
-      transcriptHash: new Uint8Array(32),
-    },
-  };
-  return { genesis, networkId: networkIdOf(genesis), labs, shares: dealer.shares, threshold: t };
+    now,
+    policy: { epochMs: 3_600_000, deadlineMs: 3_600_000, ...(levels !== undefined ? { levels } : {}) },
+  });
+  const shares = net.dealt?.shares ?? [];
+  return { genesis: net.genesis, networkId: net.networkId, labs: net.labs, shares, threshold: net.threshold };
 }
 
 /**

@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNodeConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { PeerRateLimiter } from '../../src/gossip/rate-limit.js';
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 function configError(raw: unknown): ConfigError {
@@ -23,8 +23,7 @@ function configError(raw: unknown): ConfigError {
 
 describe('NodeConfig', () => {
   it('loads YAML, fills defaults and resolves paths relative to the config file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pn-cfg-'));
-    dirs.push(dir);
+    const dir = tmp.make('pn-cfg-');
     const file = join(dir, 'node.yaml');
     writeFileSync(
       file,

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeSignedCommitment, type Validation } from '@pausenet/protocol';
+import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerdictRecorder } from '../../src/gossip/validate.js';
 import { Ingest } from '../../src/ingest.js';
@@ -10,16 +8,15 @@ import { NodeMetrics } from '../../src/metrics.js';
 import { Store } from '../../src/store/store.js';
 import { commitment, makeAgreementGenesis } from '../helpers/agreement-net.js';
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 const stores: Store[] = [];
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 function setup(net = makeAgreementGenesis(4)) {
-  const dir = mkdtempSync(join(tmpdir(), 'pn-ingest-'));
-  dirs.push(dir);
+  const dir = tmp.make('pn-ingest-');
   const store = Store.open(dir);
   stores.push(store);
   const handed: string[] = [];

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encryptKeystore } from '@pausenet/crypto';
+import { encryptKeystore, sealMemberKeystore } from '@pausenet/crypto';
 import { parseGenesisYaml } from '@pausenet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { decodeKeystoreSecrets, encodeKeystoreSecrets, loadSelfIdentity } from '../../src/keystore.js';
+import { loadSelfIdentity } from '../../src/keystore.js';
 import {
   makeTestNetwork,
   TEST_PASSPHRASE,
@@ -25,23 +25,21 @@ describe('member keystore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('secret layout is the brief JSON {version, lab, index, identitySecretKey, blsShare} and round-trips', () => {
-    const lab = net.labs[1] as { id: string; secretKey: Uint8Array };
-    const bytes = encodeKeystoreSecrets({
-      lab: lab.id,
-      index: 2,
-      identitySecretKey: lab.secretKey,
-      blsShare: null,
-    });
-    const json = JSON.parse(new TextDecoder().decode(bytes));
-    expect(Object.keys(json).sort()).toEqual(['blsShare', 'identitySecretKey', 'index', 'lab', 'version']);
-    expect(json.version).toBe(1);
-    expect(decodeKeystoreSecrets(bytes)).toEqual({
-      lab: lab.id,
-      index: 2,
-      identitySecretKey: lab.secretKey,
-      blsShare: null,
-    });
+  it('a keystore that decrypts to anything but the member layout is a KEYSTORE_UNAVAILABLE ConfigError naming the file and BAD_SECRETS', () => {
+    const genesis = parseGenesisYaml(readFileSync(net.genesisFile, 'utf8'));
+    const file = join(dir, 'not-secrets.json');
+    const plain = new TextEncoder().encode('{"version":1,"lab":"lab-a"}');
+    writeFileSync(file, JSON.stringify(encryptKeystore(plain, 'pw', { scrypt: { n: 1024, r: 8, p: 1 } })));
+    let err: unknown;
+    try {
+      loadSelfIdentity({ file, passphraseEnv: 'P' }, genesis, { P: 'pw' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('KEYSTORE_UNAVAILABLE');
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/BAD_SECRETS: keystore identitySecretKey must be 32 bytes hex/);
   });
 
   it('loads the member identity matched to genesis by public key; passphrase from env or file', () => {
@@ -83,13 +81,11 @@ describe('member keystore', () => {
     );
     const lab = net.labs[1] as { id: string; secretKey: Uint8Array };
     const liar = join(dir, 'liar.json');
-    const secrets = encodeKeystoreSecrets({
-      lab: 'lab-a',
-      index: 1,
-      identitySecretKey: lab.secretKey,
-      blsShare: null,
-    });
-    writeFileSync(liar, JSON.stringify(encryptKeystore(secrets, 'pw', { scrypt: { n: 1024, r: 8, p: 1 } })));
+    const secrets = { lab: 'lab-a', index: 1, identitySecretKey: lab.secretKey, blsShare: null };
+    writeFileSync(
+      liar,
+      JSON.stringify(sealMemberKeystore(secrets, 'pw', { scrypt: { n: 1024, r: 8, p: 1 } })),
+    );
     let err: unknown;
     try {
       loadSelfIdentity({ file: liar, passphraseEnv: 'P' }, genesis, { P: 'pw' });

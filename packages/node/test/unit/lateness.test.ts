@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { missedAfter } from '@pausenet/protocol';
+import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dueEpochs, judgeLateness } from '../../src/lateness.js';
 import { Store } from '../../src/store/index.js';
 import { makeAgreementGenesis } from '../helpers/agreement-net.js';
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 describe('first seen and lateness', () => {
@@ -37,8 +35,7 @@ describe('first seen and lateness', () => {
   });
 
   it('node_runs: a deadline is observed only by a run that was up (and past its settle time) at that instant', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pn-runs-'));
-    dirs.push(dir);
+    const dir = tmp.make('pn-runs-');
     const store = Store.open(dir);
     try {
       const t0 = 1_000_000;

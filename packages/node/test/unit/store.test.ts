@@ -1,32 +1,22 @@
 import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Level, Step } from '@pausenet/protocol';
+import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import type { Migration } from '../../src/store/migrations.js';
 import { migrations } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
-const dirs: string[] = [];
+const dirs = new TempDirs();
 const open: Store[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  dirs.cleanup();
 });
 function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'pn-store-'));
-  dirs.push(d);
-  return d;
+  return dirs.make('pn-store-');
 }
 function openStore(dir: string, opts = {}): Store {
   const s = Store.open(dir, opts);

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { batchVerify, blsSign, verifyPartial } from '@pausenet/crypto';
 import { encodeSignedVote, signVote, statementBytes, type Validation } from '@pausenet/protocol';
+import { TempDirs } from '@pausenet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerdictRecorder } from '../../src/gossip/validate.js';
 import { Ingest } from '../../src/ingest.js';
@@ -41,17 +39,16 @@ const vote = (i: number, partial = partialOf(i), signer = net.labs[i]?.secretKey
   );
 const code = (v: Validation) => (v.ok ? 'OK' : v.code);
 
-const dirs: string[] = [];
+const tmp = new TempDirs();
 const stores: Store[] = [];
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  tmp.cleanup();
 });
 
 /** An ingest path whose BLS checks are counted: single pairings, and multi-pairings with their sizes. */
 function counting() {
-  const dir = mkdtempSync(join(tmpdir(), 'pn-vote-batch-'));
-  dirs.push(dir);
+  const dir = tmp.make('pn-vote-batch-');
   const store = Store.open(dir);
   stores.push(store);
   const calls = { single: 0, batches: [] as number[] };

@@ -1,3 +1,4 @@
+import { toHex } from '../bytes.js';
 import { ProtocolError } from '../errors.js';
 import type {
   Certificate,
@@ -47,7 +48,7 @@ export function checkGenesis(g: Genesis): void {
       throw bad(`members[${i}].index`, `members must be listed by index 1..n; expected ${i + 1}`);
     if (ids.has(m.id)) throw bad(`members[${i}].id`, `duplicate member id ${m.id}`);
     ids.add(m.id);
-    const k = Buffer.from(m.publicKey).toString('hex');
+    const k = toHex(m.publicKey);
     if (keys.has(k)) throw bad(`members[${i}].publicKey`, 'duplicate member public key');
     keys.add(k);
   });

@@ -1,15 +1,15 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
-  blsSecretToPublic,
   recoverSignature as cryptoRecover,
   blsSign as cryptoSign,
   blsVerify as cryptoVerify,
 } from '@pausenet/crypto';
-import { sha256 } from '../../src/bytes.js';
+import { testDealer } from '@pausenet/testkit';
 
 /**
- * Real threshold BLS for tests: a fixed Shamir dealer, and @pausenet/crypto (native blst) for signing, verifying and
- * recovery. noble-curves is kept as an independent implementation (`noble*`) to cross-check certificates.
+ * Real threshold BLS for tests: @pausenet/crypto (native blst) for signing, verifying and recovery (the shares come
+ * from the test kit's seeded dealer). noble-curves is kept as an independent implementation (`noble*`) to
+ * cross-check certificates.
  */
 const bls = bls12_381.longSignatures;
 const DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
@@ -28,7 +28,6 @@ function pow(b: bigint, e: bigint): bigint {
   return r;
 }
 const inv = (a: bigint) => pow(a, R - 2n);
-const toBytes32 = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
 
 export const blsVerify = cryptoVerify;
 export const blsSign = cryptoSign;
@@ -59,9 +58,10 @@ export interface ThresholdSetup {
 }
 
 /**
- * Deterministic dealer: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1}; share i = f(i). `secretSeed` (default
- * `seed`) fixes a0 alone: two setups with one secretSeed share one group key (a deterministic stand-in for
- * a reshare, so that vectors are reproducible; the real reshare is tested in @pausenet/crypto and below).
+ * The test kit's seeded (TRUSTED) dealer in this package's shape: f(x) = a0 + a1 x + ... + a_{t-1} x^{t-1};
+ * share i = f(i). `secretSeed` (default `seed`) fixes a0 alone: two setups with one secretSeed share one group
+ * key (a deterministic stand-in for a reshare, so that vectors are reproducible; the real reshare is tested
+ * in @pausenet/crypto and below).
  */
 export function dealShares(
   n: number,
@@ -69,21 +69,8 @@ export function dealShares(
   seed = 'pausenet-test/bls',
   secretSeed = seed,
 ): ThresholdSetup {
-  const coeffs = Array.from({ length: t }, (_, k) => {
-    const c = mod(
-      BigInt(
-        `0x${Buffer.from(sha256(new TextEncoder().encode(`${k === 0 ? secretSeed : seed}/${k}`))).toString('hex')}`,
-      ),
-    );
-    return c === 0n ? 1n : c;
-  });
-  const f = (x: bigint) => coeffs.reduceRight((acc, c) => mod(acc * x + c), 0n);
-  const secretShares = Array.from({ length: n }, (_, i) => toBytes32(f(BigInt(i + 1))));
-  return {
-    groupPublicKey: blsSecretToPublic(toBytes32(coeffs[0] as bigint)),
-    publicShares: secretShares.map((s) => blsSecretToPublic(s)),
-    secretShares,
-  };
+  const d = testDealer(n, t, { seed, secretSeed });
+  return { groupPublicKey: d.groupPublicKey, publicShares: d.publicShares, secretShares: d.shares };
 }
 
 /** Independent Lagrange interpolation in the exponent at x = 0 (noble-curves). */

@@ -1,14 +1,9 @@
 import { ed25519PublicKey } from '@pausenet/crypto';
+import { seededKey } from '@pausenet/testkit';
 import { breachIdOf } from '../../src/breach.js';
 import { sha256, utf8, ZERO_HASH } from '../../src/bytes.js';
-import {
-  hashSignedCommitment,
-  networkIdOf,
-  signCommitment,
-  signEvidence,
-  signVote,
-  statementBytes,
-} from '../../src/signing.js';
+import { signCommitment, signEvidence, signVote } from '../../src/sign.js';
+import { hashSignedCommitment, networkIdOf, statementBytes } from '../../src/signing.js';
 import type {
   Commitment,
   Evidence,
@@ -33,7 +28,7 @@ export const DEADLINE_MS = 900_000;
 export const GRACE_MS = 900_000;
 
 export function seedKey(label: string): Uint8Array {
-  return sha256(utf8(`pausenet-test/ed25519/${label}`));
+  return seededKey('pausenet-test/ed25519', label);
 }
 
 export const labKeys: Record<string, Uint8Array> = Object.fromEntries(LABS.map((l) => [l, seedKey(l)]));

@@ -1,15 +1,8 @@
 import { breachIdOf } from '../../src/breach.js';
 import { ZERO_HASH } from '../../src/bytes.js';
 import { checkCaps } from '../../src/evidence.js';
-import {
-  hashSignedCommitment,
-  networkIdOf,
-  signCommitment,
-  signEvidence,
-  signReceipt,
-  signVote,
-  statementBytes,
-} from '../../src/signing.js';
+import { signCommitment, signEvidence, signReceipt, signVote } from '../../src/sign.js';
+import { hashSignedCommitment, networkIdOf, statementBytes } from '../../src/signing.js';
 import type {
   CapName,
   Certificate,

@@ -1,7 +1,7 @@
 // Over 400 lines on purpose: the setup ceremony as one pure state machine (turns, contributions,
 // verification, preparation of phase 2, finish); its transitions share one state and its checks.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ed25519PublicKey } from '@pausenet/crypto';
+import { ed25519PublicKey, toHex } from '@pausenet/crypto';
 import { ZkError } from '../errors.js';
 import { loadSnarkjs, snarkjs } from '../snarkjs-load.js';
 import { encodeVerificationKey, type VerificationKeyJson } from '../vkey.js';
@@ -100,7 +100,6 @@ export interface SetupStepResult {
 
 const TRANSCRIPT_DOMAIN = new TextEncoder().encode('pausenet/zk/v1/setup-transcript\0');
 const mem = (data?: Uint8Array) => (data ? { type: 'mem' as const, data } : { type: 'mem' as const });
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function bad(message: string): never {
@@ -354,7 +353,7 @@ async function afterTurn(r: SetupStepResult, now: number, next: number): Promise
     }
     if (state.phase === 'prepare') {
       const head = state.head;
-      const prepared = await memo(o.cache, `prepared:${hex(state.headHash)}`, () =>
+      const prepared = await memo(o.cache, `prepared:${toHex(state.headHash)}`, () =>
         written((f) => snarkjs().powersOfTau.preparePhase2(mem(head), f)),
       );
       out.push(
@@ -384,7 +383,7 @@ async function afterTurn(r: SetupStepResult, now: number, next: number): Promise
 /** Phase 2 starts from the initial proving key, which every participant derives itself (deterministic). */
 async function enterPhase2(state: SetupState, prepared: Uint8Array, now: number): Promise<SetupState> {
   const o = state.opts;
-  const initialKey = await memo(o.cache, `zkey0:${hex(sha256(o.r1cs))}:${hex(sha256(prepared))}`, () =>
+  const initialKey = await memo(o.cache, `zkey0:${toHex(sha256(o.r1cs))}:${toHex(sha256(prepared))}`, () =>
     written((f) => snarkjs().zKey.newZKey(mem(o.r1cs), mem(prepared), f)),
   );
   return {
@@ -404,7 +403,7 @@ async function contribute(
   self: NonNullable<SetupOptions['self']>,
 ): Promise<SetupContribution> {
   const phase = state.phase as 1 | 2;
-  const entropy = hex(self.entropy.subarray(phase === 1 ? 0 : 32, phase === 1 ? 32 : 64));
+  const entropy = toHex(self.entropy.subarray(phase === 1 ? 0 : 32, phase === 1 ? 32 : 64));
   const name = `pausenet member ${self.index}`;
   const data =
     phase === 1

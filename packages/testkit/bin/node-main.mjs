@@ -1,7 +1,9 @@
-// Test launcher for one pausenet node process (what `pausenet start` does, plus two test-only knobs
-// that need no change in the node: a clock skew passed as `now`, and a connection gater whose
-// blocklist the harness rewrites at run time to disconnect / partition this node).
-// usage: node node-main.mjs <config.yaml> <control.json>
+// The test launcher of one pausenet node process: what `pausenet start` does, plus two test-only knobs
+// that need no change in the node: a clock skew passed as `now` (PAUSENET_CLOCK_SKEW_MS), and, with a
+// control file, a connection gater whose blocklist the harness rewrites at run time to disconnect or
+// partition this node. Prints one line `pausenet <role> started: peer <id>, api <url>, listening <addrs>`
+// when ready (spawnNode in src/process.ts reads it), stops cleanly on SIGTERM/SIGINT.
+// usage: node node-main.mjs <config.yaml> [control.json]
 import '@pausenet/node/polyfill';
 import { readFileSync } from 'node:fs';
 import { createLogger, loadNodeConfig, PausenetNode } from '@pausenet/node';
@@ -10,6 +12,7 @@ const [configFile, controlFile] = process.argv.slice(2);
 const skewMs = Number(process.env.PAUSENET_CLOCK_SKEW_MS ?? '0');
 let blocked = new Set();
 const readControl = () => {
+  if (!controlFile) return new Set();
   try {
     return new Set(JSON.parse(readFileSync(controlFile, 'utf8')).blocked ?? []);
   } catch {
@@ -38,6 +41,7 @@ process.stdout.write(
 );
 let last = JSON.stringify([...blocked].sort());
 const poll = setInterval(() => {
+  if (!controlFile) return;
   blocked = readControl();
   const now = JSON.stringify([...blocked].sort());
   if (now !== last) process.stdout.write(`harness: blocklist ${now}\n`);

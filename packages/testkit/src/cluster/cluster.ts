@@ -1,16 +1,23 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ManagedChild } from '@pausenet/cli';
 import type { Genesis, Policy } from '@pausenet/protocol';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ManagedChild } from '../../packages/cli/dist/devnet/children.js';
-import { DEVNET_PASSPHRASE, setupDevnet } from '../../packages/cli/dist/devnet/setup.js';
-import { writeGenesis } from '../../packages/cli/dist/io/genesis.js';
-import { DEVNET_SCRYPT, openKeystore, writeKeystore } from '../../packages/cli/dist/io/keystore.js';
-import { type DealtKeys, testDealer } from './dealer.js';
+import { type RawConfig, type TestNetworkFiles, writeConfigFile, writeTestNetwork } from '../files.js';
+import { labOf, type TestNet } from '../genesis.js';
+import type { TestLab } from '../labs.js';
+import { spawnNode } from '../process.js';
+import { sleep, waitFor } from '../wait.js';
 
-const LAUNCHER = fileURLToPath(new URL('./node-main.mjs', import.meta.url));
+const HOOK_LOG = fileURLToPath(new URL('../../bin/hook-log.mjs', import.meta.url));
+
+/** Caps of a cluster's genesis: a run of 3e25 FLOP breaches the 1e25 largest-run cap. */
+export const CLUSTER_CAPS = {
+  trainingFlop: 10n ** 26n,
+  largestRunFlop: 10n ** 25n,
+  maxParams: 2n * 10n ** 12n,
+  datasetTokens: 10n ** 14n,
+} as const;
 
 /** Subset of GET /v1/status the harness reads. */
 export interface Status {
@@ -79,50 +86,43 @@ export interface ClusterOptions {
   limits?: { perPeerMsgsPerSec?: number };
 }
 
-/** Poll `check` until it returns non-undefined; throws naming `what` on timeout. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 150,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`,
-      );
-    await sleep(intervalMs);
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor };
 
 /**
- * N labs + M observers as real `node` processes on 127.0.0.1, keys and configs from the CLI's devnet
- * setup, BLS shares from the trusted testDealer (not the DKG), perturbations by signals and by a
+ * N labs + M observers as real `node` processes on 127.0.0.1 (each the launcher bin/node-main.mjs around
+ * PausenetNode), BLS shares from the TRUSTED test dealer (not the DKG), perturbations by signals and by a
  * per-node connection-gater blocklist.
  */
 export class Cluster {
   readonly nodes: HarnessNode[] = [];
-  genesis!: Genesis;
   networkIdHex = '';
-  keys!: DealtKeys;
   readonly stepMs: number;
   private constructor(
-    readonly root: string,
+    readonly files: TestNetworkFiles,
     readonly opts: ClusterOptions,
   ) {
     this.stepMs = opts.stepTimeoutMs ?? 180_000;
   }
 
+  /** The tmp dir holding every node's data dir. */
+  get root(): string {
+    return this.files.dir;
+  }
+  /** The genesis, labs and dealt keys. */
+  get net(): TestNet {
+    return this.files;
+  }
+  get genesis(): Genesis {
+    return this.files.genesis;
+  }
+  /** BLS shares by member index - 1 (TRUSTED test dealer). */
+  get shares(): Uint8Array[] {
+    return this.files.dealt?.shares ?? [];
+  }
+  /** A lab's keys (its Ed25519 identity signs what an adversary forges in its name). */
+  lab(id: string): TestLab {
+    return labOf(this.files, id);
+  }
   get labs(): HarnessNode[] {
     return this.nodes.filter((n) => n.role === 'member');
   }
@@ -135,46 +135,65 @@ export class Cluster {
     return n;
   }
 
-  /** Keys, genesis (policy overrides + testDealer key material), configs; no process started. */
+  /**
+   * Genesis (epochs of an hour from now, CLUSTER_CAPS, `policy` overrides, test-dealer keys), data dirs,
+   * keystores and a config file per node: labs listen on fixed loopback ports and bootstrap to each other,
+   * observers to every lab; every lab runs an exec hook logging "<action> <height>" to its hook-runs.log.
+   * No process is started.
+   */
   static async create(opts: ClusterOptions): Promise<Cluster> {
-    const root = await mkdtemp(join(tmpdir(), 'pausenet-harness-'));
-    const c = new Cluster(root, opts);
+    const now = Date.now();
+    const files = await writeTestNetwork({
+      labs: opts.labs,
+      observers: opts.observers,
+      threshold: opts.threshold,
+      name: 'pausenet-cluster',
+      prefix: 'pausenet-harness-',
+      ports: true,
+      now,
+      policy: {
+        genesisTime: now,
+        epochMs: 3_600_000,
+        deadlineMs: 600_000,
+        graceMs: 600_000,
+        caps: { ...CLUSTER_CAPS },
+        ...opts.policy,
+      },
+    });
+    const c = new Cluster(files, opts);
     try {
-      const layout = await setupDevnet({
-        root,
-        labs: opts.labs,
-        observers: opts.observers,
-        threshold: opts.threshold,
-        scenario: 'cap-breach',
-      });
-      c.keys = testDealer(opts.labs, opts.threshold);
-      const g: Genesis = {
-        ...layout.genesis,
-        policy: { ...layout.genesis.policy, ...opts.policy },
-        dkg: c.keys.dkg,
-      };
-      c.genesis = g;
-      await writeGenesis(layout.genesisFile, g);
-      for (const n of [...layout.labs, ...layout.observers]) {
-        if (!opts.limits && !(opts.fileHook && n.role === 'member')) continue;
-        const cfg = parseYaml(await readFile(n.configFile, 'utf8')) as Record<string, unknown> & {
-          hooks: unknown[];
-        };
-        if (opts.limits) cfg.limits = { ...(cfg.limits as object | undefined), ...opts.limits };
-        if (opts.fileHook && n.role === 'member') {
-          await mkdir(join(n.dataDir, 'run'), { recursive: true });
-          cfg.hooks.push({ type: 'file', name: 'sentinel', path: join(n.dataDir, 'run', 'PAUSED') });
+      const labAddrs = files.members.map((m) => m.addr as string);
+      for (const d of [...files.members, ...files.observers]) {
+        const hookLog = join(d.dataDir, 'hook-runs.log');
+        const sentinel = join(d.dataDir, 'run', 'PAUSED');
+        const hooks: RawConfig[] = [];
+        if (d.role === 'member') {
+          hooks.push({
+            type: 'exec',
+            name: 'cluster-log',
+            command: process.execPath,
+            args: [HOOK_LOG, hookLog],
+            timeoutMs: 10_000,
+          });
+          if (opts.fileHook) {
+            await mkdir(join(d.dataDir, 'run'), { recursive: true });
+            hooks.push({ type: 'file', name: 'sentinel', path: sentinel });
+          }
         }
-        await writeFile(n.configFile, stringifyYaml(cfg));
-      }
-      for (const l of layout.labs) {
-        await writeGenesis(l.genesisFile, g);
-        const ks = join(l.dataDir, 'keystore.json');
-        const { secrets } = await openKeystore(ks, DEVNET_PASSPHRASE);
-        const share = Buffer.from(c.keys.shares[l.index - 1]!).toString('hex');
-        await writeKeystore(ks, { ...secrets, blsShare: share }, DEVNET_PASSPHRASE, DEVNET_SCRYPT);
-      }
-      for (const d of [...layout.labs, ...layout.observers]) {
+        const extra: RawConfig = {
+          bootstrap: labAddrs.filter((a) => a !== d.addr),
+          api: { host: '127.0.0.1', port: 0 },
+          hooks,
+          sync: { intervalMs: 1_000, timeoutMs: 5_000, maxBatch: 256 },
+          logLevel: 'info',
+          ...(opts.limits ? { limits: opts.limits } : {}),
+        };
+        const k = d.role === 'member' ? d.index - 1 : files.observers.indexOf(d);
+        const configFile = join(d.dataDir, 'config.yaml');
+        writeConfigFile(
+          configFile,
+          d.role === 'member' ? files.memberConfig(k, extra) : files.observerConfig(k, extra),
+        );
         const controlFile = join(d.dataDir, 'harness-control.json');
         await writeFile(controlFile, JSON.stringify({ blocked: [] }));
         c.nodes.push({
@@ -182,13 +201,13 @@ export class Cluster {
           role: d.role,
           index: d.index,
           dataDir: d.dataDir,
-          configFile: d.configFile,
+          configFile,
           controlFile,
-          apiUrl: d.api.url,
+          apiUrl: '',
           peerId: d.peerId,
-          addr: d.role === 'member' ? d.addr : d.addr,
-          hookLog: d.hookLog,
-          sentinel: join(d.dataDir, 'run', 'PAUSED'),
+          addr: d.addr as string,
+          hookLog,
+          sentinel,
           skewMs: 0,
           kills: 0,
           restarts: 0,
@@ -198,7 +217,7 @@ export class Cluster {
         });
       }
     } catch (err) {
-      await rm(root, { recursive: true, force: true });
+      files.cleanup();
       throw err;
     }
     return c;
@@ -207,22 +226,23 @@ export class Cluster {
   /** Start one node process (the harness launcher around PausenetNode) and wait for its API. */
   async start(n: HarnessNode): Promise<void> {
     n.stopping = false;
-    const child = new ManagedChild({
+    const started = spawnNode(n.configFile, {
       name: n.id,
-      command: process.execPath,
-      args: [LAUNCHER, n.configFile, n.controlFile],
-      env: { ...process.env, PAUSENET_CLOCK_SKEW_MS: String(n.skewMs) },
+      controlFile: n.controlFile,
+      skewMs: n.skewMs,
+      env: this.files.env,
       logFile: join(n.dataDir, 'node.log'),
+      timeoutMs: this.stepMs,
+      onSpawn: (child) => {
+        n.child = child;
+        void child.exited.then(({ code, signal }) => {
+          if (!n.stopping && n.child === child)
+            n.crashes.push(`exit code ${code} signal ${signal}: ${child.tail(4)}`);
+        });
+      },
     });
-    n.child = child;
-    void child.exited.then(({ code, signal }) => {
-      if (!n.stopping && n.child === child)
-        n.crashes.push(`exit code ${code} signal ${signal}: ${child.tail(4)}`);
-    });
-    const line = await child.waitForLine((s) => s.includes(' started: '), this.stepMs);
     // the API port may be picked at start (port 0): take the URL the node printed
-    const url = / api (http:\/\/[^\s,]+)/.exec(line)?.[1];
-    if (url) n.apiUrl = url;
+    n.apiUrl = (await started).apiUrl;
     if (n.role === 'member' && !n.token)
       n.token = (await readFile(join(n.dataDir, 'api-token'), 'utf8')).trim();
   }
@@ -232,7 +252,7 @@ export class Cluster {
     this.networkIdHex = await waitFor(
       'the network id',
       async () => (await this.status(this.nodes[0]!)).networkId,
-      this.stepMs,
+      { timeoutMs: this.stepMs },
     );
     await this.waitConnected(this.labs);
   }
@@ -249,8 +269,7 @@ export class Cluster {
           ? true
           : undefined;
       },
-      this.stepMs,
-      200,
+      { timeoutMs: this.stepMs, everyMs: 200 },
     );
   }
 
@@ -313,8 +332,7 @@ export class Cluster {
         }
         return true;
       },
-      this.stepMs,
-      100,
+      { timeoutMs: this.stepMs, everyMs: 100 },
     );
   }
   /** Remove every blocklist. */
@@ -358,8 +376,7 @@ export class Cluster {
         const ss = await Promise.all(nodes.map((n) => this.status(n)));
         return ss.every((s) => s.height === height && s.state === state) ? Date.now() : undefined;
       },
-      timeoutMs,
-      100,
+      { timeoutMs: timeoutMs, everyMs: 100 },
     );
   }
   /** Wait until every lab in `labs` reports the hook for (height, action) ok. */
@@ -379,8 +396,7 @@ export class Cluster {
           ? Date.now()
           : undefined;
       },
-      timeoutMs,
-      100,
+      { timeoutMs: timeoutMs, everyMs: 100 },
     );
   }
 
@@ -394,6 +410,6 @@ export class Cluster {
         await n.child.stop(8000);
       }),
     );
-    if (!opts.keep) await rm(this.root, { recursive: true, force: true });
+    if (!opts.keep) this.files.cleanup();
   }
 }
