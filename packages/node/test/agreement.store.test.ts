@@ -93,6 +93,17 @@ describe('migration 2 + SQLite hook journal/state', () => {
     again.close();
   });
 
+  it('a reduce row reads back as reduce (a retry after a restart re-applies REDUCED, never resumes)', async () => {
+    const { dir, store } = open();
+    store.hookJournal.recordPending({ certificateHash: 'cc', height: 1, action: 'reduce' }, ['exec'], 20);
+    store.close();
+    const again = open(dir).store;
+    expect(await again.hookJournal.get('cc', 'exec')).toMatchObject({ action: 'reduce', status: 'pending' });
+    expect((await again.hookJournal.listUnfinished()).map((e) => e.action)).toEqual(['reduce']);
+    expect((await again.hookJournal.list()).map((e) => e.action)).toEqual(['reduce']);
+    again.close();
+  });
+
   it('hook state is per hook, JSON-valued and durable', async () => {
     const { dir, store } = open();
     const a = store.hookState('slurm');

@@ -20,7 +20,8 @@ function toEntry(r: JournalRow): HookJournalEntry {
     certificateHash: r.certificate_hash,
     hookName: r.hook_name,
     height: r.height,
-    action: r.action === 'halt' ? 'halt' : 'resume',
+    // the column holds halt | reduce | resume (migration 3): each level's own action, never another's
+    action: r.action === 'halt' || r.action === 'reduce' ? r.action : 'resume',
     status: r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'failed' : 'pending',
     attempts: r.attempts,
     lastError: r.last_error,
