@@ -36,8 +36,8 @@ describe('pausenet devnet', () => {
       expect(n.commitments).toBe(4);
       if (n.role === 'member')
         expect(n.hooks).toEqual([
-          { height: 1, action: 'halt', runs: 1, ok: true },
-          { height: 2, action: 'resume', runs: 1, ok: true },
+          { height: 1, action: 'halt', level: 'PAUSED', runs: 1, ok: true },
+          { height: 2, action: 'resume', level: 'RUNNING', runs: 1, ok: true },
         ]);
       else expect(n.hooks).toEqual([]);
     }

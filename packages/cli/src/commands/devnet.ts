@@ -44,6 +44,8 @@ export function registerDevnet(program: Command): void {
 Scenarios:
   honest        every lab commits under the caps; nothing happens (ends RUNNING at height 0)
   cap-breach    one lab commits a run over the cap -> votes -> certificate -> halt hooks -> resume
+  reduce        cap-breach under a policy whose levels map that cap to REDUCED: the certificate targets
+                REDUCED, every lab's hook runs its reduce action, then the resume restores RUNNING
   equivocation  one lab signs two different commitments for one epoch (injected by the devnet)
   missed        one lab misses its commitment deadline; operators approve the pause
   partition     only 2 labs online: no certificate; the others join, the pause completes

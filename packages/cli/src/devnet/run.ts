@@ -34,6 +34,7 @@ interface CertJson {
   hash?: string;
   height: number;
   target: string;
+  step: 'up' | 'down';
   statement: string;
   signature: string;
   signers: string[];
@@ -244,7 +245,13 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     };
     // One commitment per lab per epoch: the breaching lab's epoch commitment is the breach itself;
     // in `missed` the last lab stays silent.
-    const capBreach = o.scenario === 'cap-breach' || o.scenario === 'partition' || o.scenario === 'rejoin';
+    const capBreach =
+      o.scenario === 'cap-breach' ||
+      o.scenario === 'reduce' ||
+      o.scenario === 'partition' ||
+      o.scenario === 'rejoin';
+    // The level the breach leads to (policy.levels, set up by setupDevnet) and the hook action it runs.
+    const { level: upLevel, action: upAction } = stepUpOf(o.scenario);
     const breacher = capBreach ? L.labs[1] : undefined;
     const silent = o.scenario === 'missed' ? L.labs[L.labs.length - 1] : undefined;
     for (const [i, l] of upLabs().entries())
@@ -294,7 +301,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       let breachAt = 0;
       if (capBreach) {
         tl.phase(
-          `breach: ${L.labs[1]!.id} reports a training run over the largest-run cap (${fmtFlop(BREACH_METRICS.largestRunFlop)} > 1e25 FLOP)`,
+          `breach: ${L.labs[1]!.id} reports a training run over the largest-run cap (${fmtFlop(BREACH_METRICS.largestRunFlop)} > 1e25 FLOP)${upLevel === 'REDUCED' ? '; policy levels: largestRunFlop -> REDUCED' : ''}`,
         );
         breachAt = Date.now();
         await commit(L.labs[1]!, BREACH_METRICS, ' — OVER CAP');
@@ -368,19 +375,19 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       }
 
       const certAt = await firstCertAt(1);
-      const halted = await waitHooks(1, 'halt', onlineLabs);
+      const halted = await waitHooks(1, upAction, onlineLabs);
       // precise times come from the SSE streams (marks); the polling results are the fallback
       result.timings.breachToCertificateMs = (tl.marks.get('certificate:1') ?? certAt) - breachAt;
       result.timings.breachToAllHaltedMs =
         lastMark(
           tl,
-          onlineLabs.map((l) => `hook:halt:1:${l.id}`),
+          onlineLabs.map((l) => `hook:${upAction}:1:${l.id}`),
           halted,
         ) - breachAt;
-      await waitAllAt(1, 'PAUSED', running());
+      await waitAllAt(1, upLevel, running());
       tl.event(
         'network',
-        `every node PAUSED at height 1; every lab's halt hook ran (${result.timings.breachToAllHaltedMs} ms after the breach)`,
+        `every node ${upLevel} at height 1; every lab's ${upAction} hook ran (${result.timings.breachToAllHaltedMs} ms after the breach)`,
       );
 
       // --- resume
@@ -469,6 +476,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       .map((c) => ({
         height: c.height,
         target: c.target,
+        step: c.step,
         statement: c.statement,
         signature: c.signature,
         signers: c.signers,
@@ -489,7 +497,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       });
     }
     const first = result.nodes[0]!;
-    result.finalState = first.state as 'RUNNING' | 'PAUSED';
+    result.finalState = first.state as DevnetResult['finalState'];
     result.height = first.height;
     checkExpectations(
       o,
@@ -504,7 +512,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     for (const n of result.nodes)
       tl.event(
         n.id,
-        `${n.state} h=${n.height} commitments=${n.commitments} certificates=${n.certificates}${n.hooks.length ? ` hooks: ${n.hooks.map((h) => `${h.action}@${h.height} x${h.runs}${h.ok ? '' : ' FAILED'}`).join(', ')}` : ''}`,
+        `${n.state} h=${n.height} commitments=${n.commitments} certificates=${n.certificates}${n.hooks.length ? ` hooks: ${n.hooks.map((h) => `${h.action}@${h.height} (${h.level ?? '?'}) x${h.runs}${h.ok ? '' : ' FAILED'}`).join(', ')}` : ''}`,
       );
     const t = result.timings;
     tl.note(
@@ -551,8 +559,8 @@ async function hookLog(n: DevnetNode): Promise<string> {
   return readFile(n.hookLog, 'utf8').catch(() => '');
 }
 
-/** Runs per (height, action) from the lab's hook log file, ok from its status. */
-async function hookRuns(n: DevnetNode, s: StatusBody) {
+/** Runs per (height, action) from the lab's hook log file ("<action> <height> <level>"), ok from its status. */
+async function hookRuns(n: DevnetNode, s: StatusBody): Promise<DevnetResult['nodes'][number]['hooks']> {
   let lines: string[] = [];
   try {
     lines = (await readFile(n.hookLog, 'utf8')).split('\n').filter(Boolean);
@@ -560,7 +568,13 @@ async function hookRuns(n: DevnetNode, s: StatusBody) {
     // no hook ran
   }
   const counts = new Map<string, number>();
-  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  const levels = new Map<string, string>();
+  for (const line of lines) {
+    const [action, height, level] = line.split(' ');
+    const k = `${action} ${height}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    if (level) levels.set(k, level);
+  }
   const keys = new Set<string>([
     ...counts.keys(),
     ...s.hooks.filter((h) => h.hook === 'devnet-log').map((h) => `${h.action} ${h.height}`),
@@ -570,9 +584,11 @@ async function hookRuns(n: DevnetNode, s: StatusBody) {
       const [action, h] = k.split(' ');
       const height = Number(h);
       const st = s.hooks.find((x) => x.hook === 'devnet-log' && x.height === height && x.action === action);
+      const level = levels.get(k);
       return {
         height,
-        action: action as 'halt' | 'resume',
+        action: action as 'halt' | 'reduce' | 'resume',
+        level: isLevel(level) ? level : null,
         runs: counts.get(k) ?? 0,
         ok: st?.status === 'ok',
       };
@@ -583,6 +599,7 @@ async function hookRuns(n: DevnetNode, s: StatusBody) {
 function checkExpectations(o: DevnetOptions, r: DevnetResult, offline: readonly string[]): void {
   const p = r.problems;
   const expectHeight = o.scenario === 'honest' ? 0 : 2;
+  const up = stepUpOf(o.scenario);
   for (const n of r.nodes) {
     if (n.height !== expectHeight || n.state !== 'RUNNING')
       p.push(`${n.id} ended ${n.state} at height ${n.height}, expected RUNNING at ${expectHeight}`);
@@ -600,19 +617,31 @@ function checkExpectations(o: DevnetOptions, r: DevnetResult, offline: readonly 
       if (n.hooks.some((x) => x.height > 2)) p.push(`${n.id}: a hook ran for a height above 2`);
       continue;
     }
-    for (const [h, action] of expectHeight
+    for (const [h, action, level] of expectHeight
       ? ([
-          [1, 'halt'],
-          [2, 'resume'],
+          [1, up.action, up.level],
+          [2, 'resume', 'RUNNING'],
         ] as const)
       : []) {
       const e = n.hooks.find((x) => x.height === h && x.action === action);
       if (e?.runs !== 1 || !e.ok)
         p.push(`${n.id}: ${action} hook for height ${h} ran ${e?.runs ?? 0} time(s), ok=${e?.ok ?? false}`);
+      else if (e.level !== level)
+        p.push(`${n.id}: ${action} hook for height ${h} was given level ${e.level}`);
     }
   }
-  if (r.certificates.length !== expectHeight)
-    p.push(`expected ${expectHeight} certificates, got ${r.certificates.length}`);
+  const targets = r.certificates.map((c) => `${c.target}@${c.height}`).join(', ');
+  const want = expectHeight ? `${up.level}@1, RUNNING@2` : '';
+  if (targets !== want) p.push(`expected certificates [${want}], got [${targets}]`);
+}
+
+function isLevel(x: string | undefined): x is 'RUNNING' | 'REDUCED' | 'PAUSED' {
+  return x === 'RUNNING' || x === 'REDUCED' || x === 'PAUSED';
+}
+
+/** The level a scenario's breach leads to (reduce: policy.levels maps it to REDUCED) and its hook action. */
+function stepUpOf(scenario: Scenario): { level: 'REDUCED' | 'PAUSED'; action: 'reduce' | 'halt' } {
+  return scenario === 'reduce' ? { level: 'REDUCED', action: 'reduce' } : { level: 'PAUSED', action: 'halt' };
 }
 
 /** The latest of the marks `names` (all must exist), else `fallback`. */

@@ -39,11 +39,21 @@ function policyFor(scenario: Scenario, now: number) {
   return { genesisTime: now, epochMs: 3_600_000, deadlineMs: 600_000, graceMs: 600_000 };
 }
 
-/** The exec hook: appends "<action> <height>" to a log file in the lab's data dir (runs are counted from it). */
+/**
+ * The exec hook: appends "<action> <height> <level>" to a log file in the lab's data dir (runs are counted
+ * from it, and the level shows what the hook was told: docs/hooks.md "exec").
+ */
 const HOOK_SCRIPT = `// devnet halt hook: one line per run, so runs can be counted.
 import { appendFileSync } from 'node:fs';
-appendFileSync(process.argv[2], \`\${process.env.PAUSENET_ACTION} \${process.env.PAUSENET_HEIGHT}\\n\`);
+const e = process.env;
+appendFileSync(process.argv[2], \`\${e.PAUSENET_ACTION} \${e.PAUSENET_HEIGHT} \${e.PAUSENET_LEVEL}\\n\`);
 `;
+
+/**
+ * The reduce scenario's policy: a run over the largest-run cap (the devnet's breach) leads to REDUCED,
+ * every other breach still to PAUSED (docs/protocol.md "Levels").
+ */
+export const REDUCE_LEVELS = { caps: { largestRunFlop: 'REDUCED' } } as const;
 
 export interface SetupOptions {
   root: string;
@@ -133,6 +143,7 @@ export async function setupDevnet(o: SetupOptions): Promise<DevnetLayout> {
         approvalRequired: ['missed', 'report'],
         resumeNeedsApproval: true,
         auditors: [],
+        ...(o.scenario === 'reduce' ? { levels: REDUCE_LEVELS } : {}),
       },
     },
     { lineWidth: 0 },
@@ -151,6 +162,8 @@ export async function setupDevnet(o: SetupOptions): Promise<DevnetLayout> {
         command: process.execPath,
         args: [hookScript, l.hookLog],
         timeoutMs: 10_000,
+        // REDUCED runs the script with PAUSENET_ACTION=reduce (the default holds it like PAUSED)
+        onReduce: 'reduce',
       },
       ...(i === 0 ? (o.extraHooksLab1 ?? []) : []),
     ];

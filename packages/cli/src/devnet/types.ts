@@ -1,10 +1,18 @@
 import type { ApiTarget } from '../io/api-client.js';
 import type { ManagedChild } from './children.js';
 
-export type Scenario = 'honest' | 'cap-breach' | 'equivocation' | 'missed' | 'partition' | 'rejoin';
+export type Scenario =
+  | 'honest'
+  | 'cap-breach'
+  | 'reduce'
+  | 'equivocation'
+  | 'missed'
+  | 'partition'
+  | 'rejoin';
 export const SCENARIOS: Scenario[] = [
   'honest',
   'cap-breach',
+  'reduce',
   'equivocation',
   'missed',
   'partition',
@@ -25,7 +33,7 @@ export interface DevnetNode {
   addr: string;
   /** Filled in when the node has started (it picks its API port). */
   api: ApiTarget;
-  /** Exec hook log (members): one line "<action> <height>" per hook run. */
+  /** Exec hook log (members): one line "<action> <height> <level>" per hook run. */
   hookLog: string;
   child?: ManagedChild;
 }
@@ -40,9 +48,17 @@ export interface DevnetResult {
   threshold: number;
   networkId: string;
   groupPublicKey: string;
-  finalState: 'RUNNING' | 'PAUSED';
+  finalState: 'RUNNING' | 'REDUCED' | 'PAUSED';
   height: number;
-  certificates: { height: number; target: string; statement: string; signature: string; signers: string[] }[];
+  certificates: {
+    height: number;
+    /** The level the certificate sets: PAUSED or REDUCED (a step up), RUNNING (the resume). */
+    target: string;
+    step: 'up' | 'down';
+    statement: string;
+    signature: string;
+    signers: string[];
+  }[];
   nodes: {
     id: string;
     role: 'member' | 'observer';
@@ -50,7 +66,17 @@ export interface DevnetResult {
     height: number;
     commitments: number;
     certificates: number;
-    hooks: { height: number; action: 'halt' | 'resume'; runs: number; ok: boolean }[];
+    /**
+     * Runs of the devnet's exec hook per (height, action), with the level it was given
+     * (PAUSENET_LEVEL; null when its log has no line for the run).
+     */
+    hooks: {
+      height: number;
+      action: 'halt' | 'reduce' | 'resume';
+      level: 'RUNNING' | 'REDUCED' | 'PAUSED' | null;
+      runs: number;
+      ok: boolean;
+    }[];
   }[];
   timings: {
     dkgMs: number | null;
