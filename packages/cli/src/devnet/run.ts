@@ -9,6 +9,7 @@ import { apiCall, readApiToken } from '../io/api-client.js';
 import { loadGenesis } from '../io/genesis.js';
 import { ChildSet, type ManagedChild } from './children.js';
 import { publishEquivocation } from './equivocate.js';
+import { checkReceipts } from './receipts.js';
 import { DEVNET_PASSPHRASE, type DevnetLayout, setupDevnet } from './setup.js';
 import { Timeline } from './timeline.js';
 import type { DevnetNode, DevnetResult, Scenario } from './types.js';
@@ -98,6 +99,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
     finalState: 'RUNNING',
     height: 0,
     certificates: [],
+    receipts: [],
     nodes: [],
     timings: {
       dkgMs: null,
@@ -280,6 +282,23 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         },
         { timeoutMs: stepMs, intervalMs: 100 },
       );
+    // Receipts (docs/protocol.md "Receipts"): every node shows each lab's receipt for the applied
+    // certificate as confirmed once it arrived (waiting also keeps a resume from superseding a receipt).
+    const waitReceipts = async (height: number, labs: DevnetNode[], nodes: DevnetNode[]) =>
+      waitFor(
+        `receipts of ${labs.map((l) => l.id).join(', ')} for height ${height} on every node`,
+        async () => {
+          const ss = await Promise.all(nodes.map(status));
+          return ss.every(
+            (s) =>
+              s.receipts?.height === height &&
+              labs.every((l) => s.receipts?.labs.some((x) => x.lab === l.id && x.status === 'confirmed')),
+          )
+            ? true
+            : undefined;
+        },
+        { timeoutMs: stepMs, intervalMs: 100 },
+      );
     const firstCertAt = async (height: number) =>
       waitFor(
         `a certificate at height ${height}`,
@@ -389,6 +408,8 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         'network',
         `every node ${upLevel} at height 1; every lab's ${upAction} hook ran (${result.timings.breachToAllHaltedMs} ms after the breach)`,
       );
+      await waitReceipts(1, onlineLabs, running());
+      tl.event('network', `every node holds every lab's receipt for height 1 (${upLevel}), all hooks ok`);
 
       // --- resume
       tl.phase('operators approve the resume (t labs call POST /v1/approve)');
@@ -401,6 +422,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       }
       const resumed = await waitHooks(2, 'resume', onlineLabs);
       await waitAllAt(2, 'RUNNING', running());
+      await waitReceipts(2, onlineLabs, running());
       result.timings.resumeToAllResumedMs =
         lastMark(
           tl,
@@ -432,6 +454,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
           },
           { timeoutMs: stepMs, intervalMs: 200 },
         );
+        await waitReceipts(2, L.labs, running());
         tl.event(
           'network',
           `${offline.map((n) => n.id).join(', ')} synced (${Date.now() - rejoinAt} ms): the breach it re-detects is the one the resume resolved`,
@@ -482,6 +505,14 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         signers: c.signers,
       }))
       .sort((a, b) => a.height - b.height);
+    const checked = checkReceipts({
+      genesis: await loadGenesis(L.genesisFile),
+      receipts: await get<unknown[]>(running()[0]!, '/v1/receipts'),
+      certificates: certs,
+      now: Date.now(),
+    });
+    result.receipts = checked.receipts;
+    problems.push(...checked.problems);
     for (const n of all) {
       const s = await get<StatusBody>(n, '/v1/status');
       const commitments = await get<unknown[]>(n, '/v1/commitments');
@@ -508,6 +539,11 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
       tl.event(
         'certificate',
         `height ${c.height} -> ${c.target}, signers ${c.signers.join(', ')}, sig ${c.signature.slice(0, 16)}…`,
+      );
+    for (const r of result.receipts)
+      tl.event(
+        r.lab,
+        `receipt for height ${r.height} ${r.target}: ${r.ok ? 'signature valid, hooks ok' : 'NOT OK'}`,
       );
     for (const n of result.nodes)
       tl.event(
@@ -630,6 +666,18 @@ function checkExpectations(o: DevnetOptions, r: DevnetResult, offline: readonly 
         p.push(`${n.id}: ${action} hook for height ${h} was given level ${e.level}`);
     }
   }
+  // One ok receipt per lab per certificate; a lab that was offline gets none for the certificates it
+  // passed while catching up (docs/protocol.md "Receipts": the one in force gets it).
+  const final = r.certificates[r.certificates.length - 1]?.height;
+  for (const c of r.certificates)
+    for (const n of r.nodes) {
+      if (n.role !== 'member' || (offline.includes(n.id) && c.height !== final)) continue;
+      const got = r.receipts.filter((x) => x.lab === n.id && x.height === c.height && x.target === c.target);
+      if (got.length !== 1 || !got[0]!.ok)
+        p.push(
+          `${n.id}: ${got.length} receipt(s) for height ${c.height} ${c.target}, ok=${got[0]?.ok ?? false}`,
+        );
+    }
   const targets = r.certificates.map((c) => `${c.target}@${c.height}`).join(', ');
   const want = expectHeight ? `${up.level}@1, RUNNING@2` : '';
   if (targets !== want) p.push(`expected certificates [${want}], got [${targets}]`);

@@ -1,5 +1,6 @@
 import type { ApiTarget } from '../io/api-client.js';
 import type { ManagedChild } from './children.js';
+import type { DevnetReceipt } from './receipts.js';
 
 export type Scenario =
   | 'honest'
@@ -59,6 +60,11 @@ export interface DevnetResult {
     signature: string;
     signers: string[];
   }[];
+  /**
+   * The newest receipt of each lab for each certificate, from the first running node's GET /v1/receipts,
+   * checked again with the protocol's receipt validation (signature included).
+   */
+  receipts: DevnetReceipt[];
   nodes: {
     id: string;
     role: 'member' | 'observer';
