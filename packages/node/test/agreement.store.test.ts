@@ -93,7 +93,7 @@ describe('migration 2 + SQLite hook journal/state', () => {
     again.close();
   });
 
-  it('a reduce row reads back as reduce (a retry after a restart re-applies REDUCED, never resumes)', async () => {
+  it('a reduce row reads back as reduce (the status and a retried row keep the reduce action)', async () => {
     const { dir, store } = open();
     store.hookJournal.recordPending({ certificateHash: 'cc', height: 1, action: 'reduce' }, ['exec'], 20);
     store.close();
