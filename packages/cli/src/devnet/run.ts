@@ -282,17 +282,19 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         },
         { timeoutMs: stepMs, intervalMs: 100 },
       );
-    // Receipts (docs/protocol.md "Receipts"): every node shows each lab's receipt for the applied
-    // certificate as confirmed once it arrived (waiting also keeps a resume from superseding a receipt).
+    // Receipts (docs/protocol.md "Receipts"): every node holds each lab's receipt for the applied
+    // certificate (waiting also keeps a resume from superseding a receipt not yet signed). A receipt
+    // that reports a failed hook ("failing") ends the wait too: the result lists it as not ok.
     const waitReceipts = async (height: number, labs: DevnetNode[], nodes: DevnetNode[]) =>
       waitFor(
         `receipts of ${labs.map((l) => l.id).join(', ')} for height ${height} on every node`,
         async () => {
           const ss = await Promise.all(nodes.map(status));
+          const held = (x: { status: string }) => x.status === 'confirmed' || x.status === 'failing';
           return ss.every(
             (s) =>
               s.receipts?.height === height &&
-              labs.every((l) => s.receipts?.labs.some((x) => x.lab === l.id && x.status === 'confirmed')),
+              labs.every((l) => s.receipts?.labs.some((x) => x.lab === l.id && held(x))),
           )
             ? true
             : undefined;
@@ -409,7 +411,7 @@ export async function runDevnet(o: DevnetOptions): Promise<DevnetResult> {
         `every node ${upLevel} at height 1; every lab's ${upAction} hook ran (${result.timings.breachToAllHaltedMs} ms after the breach)`,
       );
       await waitReceipts(1, onlineLabs, running());
-      tl.event('network', `every node holds every lab's receipt for height 1 (${upLevel}), all hooks ok`);
+      tl.event('network', `every node holds every lab's signed receipt for height 1 (${upLevel})`);
 
       // --- resume
       tl.phase('operators approve the resume (t labs call POST /v1/approve)');
