@@ -20,7 +20,7 @@ function toEntry(r: JournalRow): HookJournalEntry {
     certificateHash: r.certificate_hash,
     hookName: r.hook_name,
     height: r.height,
-    action: r.action === 'halt' ? 'halt' : 'resume',
+    action: r.action === 'halt' || r.action === 'reduce' ? r.action : 'resume',
     status: r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'failed' : 'pending',
     attempts: r.attempts,
     lastError: r.last_error,
