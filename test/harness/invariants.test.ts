@@ -140,17 +140,34 @@ describe('invariant checker (synthetic stores, trusted test dealer)', () => {
     expect(signing(report).detail).toContain('P_DOWN_NOT_FIRST');
   });
 
-  it('flags a lower level signed after a higher one at one height; a byzantine member is reported, not failed', () => {
+  it("flags a lower level signed after a higher one at one height in a member's own slashing table", () => {
     const nodes = network();
-    // lab-d (not a signer of the certificates) votes PAUSED@1, then REDUCED@1.
+    // lab-d (not a signer of the certificates) signed PAUSED@1, then REDUCED@1: its table holds them in that order.
     const extra = [vote('lab-d', PAUSED_1, T0 + 100), vote('lab-d', REDUCED_1, T0 + 200)];
     for (const n of nodes) n.voteRows.push(...extra.map(voteRow));
+    const d = nodes[3] as NodeSnapshot;
+    d.signed = extra.map((sv) => ({ height: 1, vote: encodeSignedVote(sv) }));
+    const report = checkInvariants(input(nodes));
+    expect(signing(report).ok).toBe(false);
+    expect(signing(report).detail).toContain(
+      "lab-d's slashing table: lab-d at height 1: up PAUSED then up REDUCED: P_LEVEL_ORDER",
+    );
+  });
+
+  it("reports a byzantine member's provable double signature without failing the run", () => {
+    const nodes = network();
+    const downs = [
+      vote('lab-d', RUNNING_2, T0 + 100),
+      vote('lab-d', { ...RUNNING_2, resolves: [A] }, T0 + 200),
+    ];
+    (nodes[0] as NodeSnapshot).voteRows.push(voteRow(downs[0] as SignedVote));
+    (nodes[1] as NodeSnapshot).voteRows.push(voteRow(downs[1] as SignedVote));
     const honest = checkInvariants(input(nodes));
     expect(signing(honest).ok).toBe(false);
-    expect(signing(honest).detail).toContain('P_LEVEL_ORDER');
+    expect(signing(honest).detail).toContain('lab-d at height 2');
     const byz = checkInvariants(input(nodes, ['lab-d']));
     expect(signing(byz).ok, byz.text).toBe(true);
-    expect(signing(byz).detail).toContain('byzantine double votes seen');
+    expect(signing(byz).detail).toContain('byzantine double votes seen and not counted: lab-d at height 2');
   });
 
   it('flags an honest member whose own slashing table lacks a vote seen from it', () => {

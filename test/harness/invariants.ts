@@ -232,7 +232,6 @@ interface SeenStatement {
   target: Level;
   step: Step;
   resolves: readonly Uint8Array[];
-  issuedAt: number;
   key: string;
 }
 
@@ -242,7 +241,6 @@ const seenOf = (sv: SignedVote): SeenStatement => ({
   target: sv.vote.target,
   step: sv.vote.step,
   resolves: sv.vote.resolves,
-  issuedAt: sv.vote.issuedAt,
   key: statementKey(sv.vote),
 });
 
@@ -262,12 +260,13 @@ function signingViolation(sts: readonly SeenStatement[]): string | null {
 }
 
 /**
- * Signing order of statements seen only as votes: by the member's issuedAt, ties in chain order (step down
- * first, then ascending level, the only order the rule can allow). A set no order allows (two statements at
- * one (height, level), two steps down) is refused whatever the times say.
+ * Statements seen only as votes carry no proof of the order they were signed in (issuedAt is the member's
+ * clock), so they are judged in the one order the rule can allow: the step down first, then ascending
+ * level. A set refused in that order (two statements at one (height, level), two steps down, a step down
+ * not below a step up there) is refused in every order: a provable double signature. The true order is an
+ * honest member's own slashing table, judged as signed.
  */
-const bySigningTime = (a: SeenStatement, b: SeenStatement) =>
-  a.issuedAt - b.issuedAt ||
+const chainOrder = (a: SeenStatement, b: SeenStatement) =>
   (a.step === 'down' ? -1 : levelRank(a.target)) - (b.step === 'down' ? -1 : levelRank(b.target));
 
 /** Evaluate every invariant (docs/protocol.md "Invariants") over the snapshots; pure apart from BLS/Ed25519 checks. */
@@ -397,14 +396,13 @@ export function checkInvariants(inp: CheckInput): InvariantReport {
       const st = seenOf(decodeSignedVote(v.bytes));
       const k = `${st.height}/${st.voter}`;
       const m = seen.get(k) ?? new Map<string, SeenStatement>();
-      const had = m.get(st.key);
-      if (had === undefined || st.issuedAt < had.issuedAt) m.set(st.key, st);
+      m.set(st.key, st);
       seen.set(k, m);
     }
   const detected: string[] = [];
   let statements = 0;
   for (const [, m] of seen) {
-    const sts = [...m.values()].sort(bySigningTime);
+    const sts = [...m.values()].sort(chainOrder);
     statements += sts.length;
     const bad = signingViolation(sts);
     if (bad !== null) (byzantine.has(sts[0]!.voter) ? detected : p5).push(bad);
