@@ -93,14 +93,26 @@ describe('migration 2 + SQLite hook journal/state', () => {
     again.close();
   });
 
-  it('a reduce row reads back as reduce (the status and a retried row keep the reduce action)', async () => {
+  it("a REDUCED certificate's journal rows read back as reduce, not resume (GET /v1/status lists them)", async () => {
     const { dir, store } = open();
-    store.hookJournal.recordPending({ certificateHash: 'cc', height: 1, action: 'reduce' }, ['exec'], 20);
+    store.hookJournal.recordPending({ certificateHash: 'cc', height: 1, action: 'reduce' }, ['exec'], 10);
+    await store.hookJournal.put({
+      certificateHash: 'cc',
+      hookName: 'file',
+      height: 1,
+      action: 'reduce',
+      status: 'ok',
+      attempts: 1,
+      lastError: null,
+      updatedAt: 11,
+    });
     store.close();
     const again = open(dir).store;
-    expect(await again.hookJournal.get('cc', 'exec')).toMatchObject({ action: 'reduce', status: 'pending' });
+    expect((await again.hookJournal.list()).map((e) => `${e.hookName}:${e.action}`).sort()).toEqual([
+      'exec:reduce',
+      'file:reduce',
+    ]);
     expect((await again.hookJournal.listUnfinished()).map((e) => e.action)).toEqual(['reduce']);
-    expect((await again.hookJournal.list()).map((e) => e.action)).toEqual(['reduce']);
     again.close();
   });
 

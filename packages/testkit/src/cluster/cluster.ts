@@ -36,7 +36,7 @@ export interface Status {
   };
   hooks: {
     height: number;
-    action: 'halt' | 'resume';
+    action: 'halt' | 'reduce' | 'resume';
     hook: string;
     status: string;
     attempts: number;
@@ -77,7 +77,8 @@ export interface ClusterOptions {
   labs: number;
   observers: number;
   threshold: number;
-  policy?: Partial<Pick<Policy, 'epochMs' | 'deadlineMs' | 'graceMs'>>;
+  /** Genesis policy overrides; `levels` maps breaches to REDUCED or PAUSED (docs/protocol.md "Levels"). */
+  policy?: Partial<Pick<Policy, 'epochMs' | 'deadlineMs' | 'graceMs' | 'levels'>>;
   /** Max wait per step (ms). */
   stepTimeoutMs?: number;
   /** Also give every lab a `file` hook: a sentinel at `<dataDir>/run/PAUSED` (HarnessNode.sentinel). */
@@ -174,6 +175,8 @@ export class Cluster {
             command: process.execPath,
             args: [HOOK_LOG, hookLog],
             timeoutMs: 10_000,
+            // Log REDUCED as "reduce" (the default sends it as "halt"), so a run names its certificate's level.
+            onReduce: 'reduce',
           });
           if (opts.fileHook) {
             await mkdir(join(d.dataDir, 'run'), { recursive: true });
@@ -383,7 +386,7 @@ export class Cluster {
   async waitHooks(
     labs: HarnessNode[],
     height: number,
-    action: 'halt' | 'resume',
+    action: 'halt' | 'reduce' | 'resume',
     timeoutMs = this.stepMs,
   ): Promise<number> {
     return waitFor(
