@@ -38,10 +38,15 @@ function parseArgs(argv) {
   return { out };
 }
 
-/** Workspace packages by name, with their directory and package.json. */
+/**
+ * Workspace packages by name, with their directory and package.json. A workspace folder that is absent is
+ * skipped: the container image's build context (.dockerignore) leaves out the test workspace, which the CLI
+ * never depends on (bundledClosure fails on a missing dependency).
+ */
 function workspaces(rootPkg) {
   const byName = new Map();
   for (const ws of rootPkg.workspaces) {
+    if (!existsSync(join(ROOT, ws, 'package.json'))) continue;
     const pkg = readJson(join(ROOT, ws, 'package.json'));
     byName.set(pkg.name, { dir: join(ROOT, ws), pkg });
   }
